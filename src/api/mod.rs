@@ -1,0 +1,8 @@
+//! The contract shared by server and client: token format, permission algebra, durations,
+//! wire types and error codes. Nothing here does I/O.
+
+pub mod duration;
+pub mod error;
+pub mod perms;
+pub mod secret;
+pub mod types;

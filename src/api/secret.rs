@@ -1,0 +1,266 @@
+//! The token secret format of DESIGN.md: `tokctl_<type>_<30 random><6 checksum>`.
+//!
+//! Generating, checking (offline, before any request) and hashing secrets. The server never
+//! stores a secret, only [`hash`] of it; the CLI checks [`parse`] before it sends one anywhere.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use rand::{Rng, TryRngCore};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+/// Base62 digits in value order: `0-9`, `A-Z`, `a-z`.
+const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const PREFIX: &str = "tokctl_";
+const RANDOM_LEN: usize = 30;
+const CHECKSUM_LEN: usize = 6;
+/// `tokctl_` + 3-letter type + `_` + random + checksum.
+pub const SECRET_LEN: usize = PREFIX.len() + 3 + 1 + RANDOM_LEN + CHECKSUM_LEN;
+
+/// What a token is for: a personal access token, an agent's MCP token, or a login session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenType {
+    Pat,
+    Mcp,
+    Ses,
+}
+
+impl TokenType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenType::Pat => "pat",
+            TokenType::Mcp => "mcp",
+            TokenType::Ses => "ses",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TokenType> {
+        match s {
+            "pat" => Some(TokenType::Pat),
+            "mcp" => Some(TokenType::Mcp),
+            "ses" => Some(TokenType::Ses),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TokenType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a string is not a tokctl secret. Never carries the string itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SecretFormatError {
+    #[error("it does not start with `tokctl_pat_`, `tokctl_mcp_` or `tokctl_ses_`")]
+    Prefix,
+    #[error("it has {0} characters, a tokctl secret has {SECRET_LEN}")]
+    Length(usize),
+    #[error("it contains a character outside 0-9, A-Z, a-z")]
+    Alphabet,
+    #[error("its checksum does not match (mistyped or truncated)")]
+    Checksum,
+}
+
+/// A secret held in memory: redacted in `Debug`, zeroed on drop, serialized only where a wire
+/// type must carry it (the one response to mint, rotate or login, and verify's request body).
+#[derive(Clone)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    pub fn new(s: String) -> Self {
+        Secret(SecretString::from(s))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
+impl utoipa::PartialSchema for Secret {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("a tokctl secret (tokctl_<type>_…), shown once"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Secret {}
+
+/// A fresh secret of the given type from the OS CSPRNG (30 base62 chars ≈ 178.6 bits).
+pub fn generate(kind: TokenType) -> Secret {
+    // Straight from the OS CSPRNG; if the OS cannot give randomness no token may be minted,
+    // so a panic (answered as a 500 by the server) is the right outcome.
+    let mut rng = rand::rngs::OsRng.unwrap_err();
+    let mut s = String::with_capacity(SECRET_LEN);
+    s.push_str(PREFIX);
+    s.push_str(kind.as_str());
+    s.push('_');
+    for _ in 0..RANDOM_LEN {
+        let i = rng.random_range(0..ALPHABET.len());
+        s.push(ALPHABET[i] as char);
+    }
+    let sum = checksum(s.as_bytes());
+    // The checksum digits are ASCII from ALPHABET, so this is valid UTF-8.
+    s.push_str(std::str::from_utf8(&sum).unwrap_or_default());
+    Secret::new(s)
+}
+
+/// A random base62 string, for ids (`tk_…`) that need no checksum.
+pub fn random_base62(len: usize) -> String {
+    let mut rng = rand::rngs::OsRng.unwrap_err();
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// CRC-32 (IEEE) of `body`, as 6 base62 digits, most significant first.
+fn checksum(body: &[u8]) -> [u8; CHECKSUM_LEN] {
+    let mut n = crc32fast::hash(body) as u64;
+    let mut out = [b'0'; CHECKSUM_LEN];
+    for slot in out.iter_mut().rev() {
+        *slot = ALPHABET[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+/// Checks the format and checksum of a presented secret without any network or storage.
+pub fn parse(s: &str) -> Result<TokenType, SecretFormatError> {
+    let rest = s.strip_prefix(PREFIX).ok_or(SecretFormatError::Prefix)?;
+    let kind = rest
+        .get(..3)
+        .and_then(TokenType::parse)
+        .ok_or(SecretFormatError::Prefix)?;
+    if rest.as_bytes().get(3) != Some(&b'_') {
+        return Err(SecretFormatError::Prefix);
+    }
+    if s.len() != SECRET_LEN {
+        return Err(SecretFormatError::Length(s.chars().count()));
+    }
+    let tail = &s.as_bytes()[PREFIX.len() + 4..];
+    if !tail.iter().all(u8::is_ascii_alphanumeric) {
+        return Err(SecretFormatError::Alphabet);
+    }
+    let (body, sum) = s.as_bytes().split_at(SECRET_LEN - CHECKSUM_LEN);
+    if checksum(body) != sum {
+        return Err(SecretFormatError::Checksum);
+    }
+    Ok(kind)
+}
+
+/// True when a string merely *looks* like a tokctl secret (for refusing secrets in URLs):
+/// it contains a `tokctl_<type>_` marker, checksum or not.
+pub fn looks_like_secret(s: &str) -> bool {
+    ["tokctl_pat_", "tokctl_mcp_", "tokctl_ses_"]
+        .iter()
+        .any(|m| s.contains(m))
+}
+
+/// The lookup key the server stores: SHA-256 of the whole secret, or HMAC-SHA-256 with the
+/// server pepper when one is configured. Lower-case hex.
+pub fn hash(secret: &str, pepper: Option<&[u8]>) -> String {
+    let digest: [u8; 32] = match pepper {
+        Some(key) => {
+            // HMAC accepts keys of any length, so this cannot fail.
+            let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+            mac.update(secret.as_bytes());
+            mac.finalize().into_bytes().into()
+        }
+        None => Sha256::digest(secret.as_bytes()).into(),
+    };
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push(char::from_digit((b >> 4) as u32, 16).unwrap_or('0'));
+        hex.push(char::from_digit((b & 15) as u32, 16).unwrap_or('0'));
+    }
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_secrets_parse_and_have_the_documented_shape() {
+        for kind in [TokenType::Pat, TokenType::Mcp, TokenType::Ses] {
+            let s = generate(kind);
+            assert_eq!(s.expose().len(), SECRET_LEN);
+            assert!(s.expose().starts_with(&format!("tokctl_{kind}_")));
+            assert_eq!(parse(s.expose()), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn checksum_matches_zlib_crc32_in_base62() {
+        // A known value checked against zlib (Python) and the base62 arithmetic round trip.
+        let n = crc32fast::hash(b"abc") as u64; // 0x352441C2 = 891568578
+        assert_eq!(n, 891_568_578);
+        let sum = checksum(b"abc");
+        let mut back = 0u64;
+        for d in sum {
+            back = back * 62 + ALPHABET.iter().position(|&a| a == d).unwrap() as u64;
+        }
+        assert_eq!(back, n);
+        assert_eq!(&sum, b"0yKviM"); // from Python: zlib.crc32 in base62
+    }
+
+    #[test]
+    fn one_changed_character_fails_the_checksum() {
+        let s = generate(TokenType::Pat).expose().to_string();
+        let mut bytes = s.clone().into_bytes();
+        bytes[20] = if bytes[20] == b'a' { b'b' } else { b'a' };
+        let changed = String::from_utf8(bytes).unwrap();
+        assert_eq!(parse(&changed), Err(SecretFormatError::Checksum));
+    }
+
+    #[test]
+    fn malformed_strings_are_refused_without_panicking() {
+        assert_eq!(parse(""), Err(SecretFormatError::Prefix));
+        assert_eq!(parse("ghp_abc"), Err(SecretFormatError::Prefix));
+        assert_eq!(parse("tokctl_xyz_abc"), Err(SecretFormatError::Prefix));
+        assert_eq!(parse("tokctl_pat_short"), Err(SecretFormatError::Length(16)));
+        let s = generate(TokenType::Mcp).expose().to_string();
+        let bad = format!("{}-{}", &s[..20], &s[21..]);
+        assert_eq!(parse(&bad), Err(SecretFormatError::Alphabet));
+        assert!(parse("tokctl_pat_ééééééééééééééééééé").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let s = generate(TokenType::Pat);
+        assert!(!format!("{s:?}").contains(s.expose()));
+    }
+
+    #[test]
+    fn hash_is_sha256_hex_or_hmac_with_pepper() {
+        assert_eq!(
+            hash("abc", None),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_ne!(hash("abc", Some(b"pepper")), hash("abc", None));
+    }
+}

@@ -1,0 +1,306 @@
+//! JSON documents of the `/v1` API, shared by the server (which answers them) and the CLI
+//! (which prints them with `--json`). Field names are the contract of DESIGN.md.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::perms::Role;
+use super::secret::{Secret, TokenType};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RateLimit {
+    pub per_minute: u32,
+    pub per_hour: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenStatus {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl TokenStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenStatus::Active => "active",
+            TokenStatus::Expired => "expired",
+            TokenStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TokenStatus> {
+        match s {
+            "active" => Some(TokenStatus::Active),
+            "expired" => Some(TokenStatus::Expired),
+            "revoked" => Some(TokenStatus::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// A token as everyone but its holder sees it: never the secret.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: TokenType,
+    /// The owner's email, or a service account's name.
+    pub owner: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// null = never.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub status: TokenStatus,
+    pub rate_limit: RateLimit,
+    pub allowed_cidrs: Vec<String>,
+    pub description: Option<String>,
+    /// After a rotation with a grace period: when the previous secret stops working.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+}
+
+/// The one response that carries a secret: mint, rotate, login.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenWithSecret {
+    pub token: TokenInfo,
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct MintRequest {
+    pub name: String,
+    /// Blank or `*` = the owner's full role; `work:*` = every `work:` permission.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// `pat` (default) or `mcp`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<TokenType>,
+    /// `90m`, `12h`, `30d`, `52w`, an RFC 3339 date, or `never`; default from org policy.
+    #[serde(default)]
+    pub expires: Option<String>,
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitRequest>,
+    #[serde(default)]
+    pub allowed_cidrs: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A service account's name (admins only).
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+/// Either limit may be left out to take the org's default.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+pub struct RateLimitRequest {
+    #[serde(default)]
+    pub per_minute: Option<u32>,
+    #[serde(default)]
+    pub per_hour: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct RotateRequest {
+    /// Default: the lifetime the token had.
+    #[serde(default)]
+    pub expires: Option<String>,
+    /// How long the old secret keeps working (at most `1h`; default none).
+    #[serde(default)]
+    pub grace: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BulkRevokeRequest {
+    /// The member (email or service account name) whose tokens and sessions to revoke.
+    pub owner: String,
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RevokeResult {
+    pub count: usize,
+    pub revoked: Vec<TokenInfo>,
+    /// True when nothing was changed because the token(s) were already revoked.
+    #[serde(default)]
+    pub already_revoked: bool,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserInfo {
+    pub email: Option<String>,
+    pub name: String,
+    pub role: Role,
+    pub service: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrgInfo {
+    pub name: String,
+}
+
+/// `GET /v1/me`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub user: UserInfo,
+    pub org: OrgInfo,
+    pub credential: TokenInfo,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AddUserRequest {
+    /// A person's email (with `password`), or omitted for a service account.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// A service account's name (with `service: true`).
+    #[serde(default)]
+    pub name: Option<String>,
+    pub role: Role,
+    #[serde(default)]
+    pub password: Option<Secret>,
+    #[serde(default)]
+    pub service: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PatchUserRequest {
+    pub role: Role,
+}
+
+/// One page of a keyset-paginated listing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListTokensQuery {
+    pub cursor: Option<String>,
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
+    /// A member's email or name, or `*` for everyone (tokens:admin).
+    pub owner: Option<String>,
+    /// `active` (default), `expired`, `revoked`, or `all`.
+    pub status: Option<String>,
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<String>,
+    /// Active tokens expiring within this duration (`7d`).
+    pub expiring_within: Option<String>,
+    /// Tokens not used for this duration (`30d`), never-used ones included.
+    pub unused_for: Option<String>,
+}
+
+/// `POST /v1/verify`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VerifyRequest {
+    pub token: Secret,
+    #[serde(default)]
+    pub permission: Option<String>,
+    #[serde(default)]
+    pub client_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VerifyResponse {
+    pub allowed: bool,
+    /// null when allowed; else unknown, malformed, revoked, expired, forbidden, rate_limited,
+    /// ip_not_allowed.
+    pub reason: Option<String>,
+    pub token: Option<TokenInfo>,
+    pub permissions: Vec<String>,
+    pub rate_limit: Option<RateLimitState>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct RateLimitState {
+    pub per_minute: u32,
+    pub per_hour: u32,
+    pub remaining_minute: u32,
+    pub remaining_hour: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    /// Who did it: an email or service account name (null for failed authentication).
+    pub actor: Option<String>,
+    pub credential_id: Option<String>,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccessRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub credential_id: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub ip: Option<String>,
+    pub latency_ms: f64,
+}
+
+/// The org's token policy (`GET/PATCH /v1/org/policy`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrgPolicy {
+    pub default_expiry: String,
+    pub max_expiry: String,
+    pub allow_never: bool,
+    pub default_rate_limit: RateLimit,
+    /// null = no cap.
+    pub max_rate_limit: Option<RateLimit>,
+    pub session_rate_limit: RateLimit,
+    pub session_ttl: String,
+}
+
+impl Default for OrgPolicy {
+    fn default() -> Self {
+        OrgPolicy {
+            default_expiry: "30d".into(),
+            max_expiry: "365d".into(),
+            allow_never: false,
+            default_rate_limit: RateLimit {
+                per_minute: 60,
+                per_hour: 1000,
+            },
+            max_rate_limit: None,
+            session_rate_limit: RateLimit {
+                per_minute: 600,
+                per_hour: 20000,
+            },
+            session_ttl: "30d".into(),
+        }
+    }
+}

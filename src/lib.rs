@@ -1,0 +1,8 @@
+//! tokctl: scoped, revocable, rate-limited, audited access tokens.
+//!
+//! One crate, two roles: [`server`] is the token service, [`cli`] the command line that talks
+//! to it through [`client`]. [`api`] is the contract both compile against.
+
+pub mod api;
+pub mod cli_parsers;
+pub mod server;

@@ -1,0 +1,62 @@
+//! Command-line arguments of `tokctl server` and `tokctl server init`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ipnet::IpNet;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerArgs {
+    #[command(subcommand)]
+    pub command: Option<ServerCommand>,
+
+    /// Address to listen on.
+    #[arg(long, env = "TOKCTL_LISTEN", default_value = "127.0.0.1:8700")]
+    pub listen: SocketAddr,
+
+    /// A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user's data dir).
+    #[arg(long, env = "TOKCTL_DATABASE")]
+    pub database: Option<String>,
+
+    /// Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR).
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxy: Vec<IpNet>,
+
+    /// Bootstrap a throwaway org and owner in a temporary database and print the
+    /// `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it.
+    #[arg(long)]
+    pub dev: bool,
+
+    /// A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it.
+    #[arg(long, env = "TOKCTL_PEPPER_FILE", value_name = "PATH")]
+    pub pepper_file: Option<PathBuf>,
+
+    /// How long audit events and access-log rows are kept.
+    #[arg(long, default_value = "90d", value_parser = crate::cli_parsers::duration)]
+    pub retention: chrono::Duration,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ServerCommand {
+    /// Create the org and its owner in a new database.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct InitArgs {
+    /// The organization's name.
+    #[arg(long)]
+    pub org: String,
+
+    /// The owner's email.
+    #[arg(long)]
+    pub owner: String,
+
+    /// Read the owner's password from stdin (one line).
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user's data dir).
+    #[arg(long, env = "TOKCTL_DATABASE")]
+    pub database: Option<String>,
+}
