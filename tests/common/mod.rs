@@ -2,6 +2,8 @@
 //! database in a temp dir and an initialized org, and speaks real HTTP to it.
 #![allow(dead_code)]
 
+pub mod tcp_proxy;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -40,10 +42,16 @@ pub fn postgres_url(test: &str) -> Option<String> {
     match std::env::var("TOKCTL_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            eprintln!("SKIPPED {test}: TOKCTL_TEST_DATABASE_URL is not set (no PostgreSQL)");
+            say_skipped(test, "TOKCTL_TEST_DATABASE_URL is not set (no PostgreSQL)");
             None
         }
     }
+}
+
+/// Prints a skip notice that `cargo test`'s output capture does not swallow (it captures
+/// only the print macros, not direct writes to the stderr handle).
+pub fn say_skipped(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
 /// Runs `f` on a fresh single-threaded runtime in its own thread (usable from sync tests
@@ -200,6 +208,24 @@ impl TestServer {
             dir,
             database,
             created_pg,
+            options,
+            child: None,
+            log: Arc::new(Mutex::new(String::new())),
+        };
+        server.spawn();
+        server
+    }
+
+    /// Another replica on the same database as `first` (no init).
+    pub fn replica_of(first: &TestServer, options: ServerOptions) -> TestServer {
+        let mut server = TestServer {
+            url: String::new(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            database: options
+                .database
+                .clone()
+                .unwrap_or_else(|| first.database.clone()),
+            created_pg: None,
             options,
             child: None,
             log: Arc::new(Mutex::new(String::new())),
