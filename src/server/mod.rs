@@ -11,6 +11,7 @@ pub mod password;
 pub mod policy;
 pub mod routes;
 mod run;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod throttle;

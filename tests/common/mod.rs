@@ -306,6 +306,11 @@ impl TestServer {
         self.spawn();
     }
 
+    /// The server process id, while it runs (for /proc checks: RSS, open descriptors).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().clone()
     }
