@@ -306,6 +306,10 @@ impl TestServer {
         self.spawn();
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().clone()
     }
