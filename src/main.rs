@@ -1,1 +1,45 @@
-fn main() {}
+//! The `tokctl` binary: parse the arguments, run the command, turn an error into one message
+//! and an exit code. `tokctl server` goes to the server; everything else to the CLI.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokctl::cli::{Cli, CliError, args::Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Server(args) = cli.command {
+        return match tokctl::server::main(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(tokctl::api::error::exit::OTHER)
+            }
+        };
+    }
+    let json = cli.global.json;
+    match tokctl::cli::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            report(&e, json);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// `error: …` / `help: …` on stderr, or one JSON object with `--json`.
+fn report(e: &CliError, json: bool) {
+    let help = e.help();
+    if json {
+        let doc = serde_json::json!({
+            "error": {"code": e.code(), "message": e.to_string(), "help": help},
+            "exit_code": e.exit_code(),
+        });
+        eprintln!("{doc}");
+    } else {
+        eprintln!("error: {e}");
+        if let Some(h) = help {
+            eprintln!("help: {h}");
+        }
+    }
+}

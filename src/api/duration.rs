@@ -107,7 +107,18 @@ mod tests {
         assert_eq!(parse_duration("12h").unwrap(), Duration::hours(12));
         assert_eq!(parse_duration("30d").unwrap(), Duration::days(30));
         assert_eq!(parse_duration("52w").unwrap(), Duration::weeks(52));
-        for bad in ["", "m", "0d", "-1d", "3x", "1.5d", "99999999999999999d", "30 d", "d30", "5é"] {
+        for bad in [
+            "",
+            "m",
+            "0d",
+            "-1d",
+            "3x",
+            "1.5d",
+            "99999999999999999d",
+            "30 d",
+            "d30",
+            "5é",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

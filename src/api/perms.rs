@@ -121,7 +121,9 @@ impl PermSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Permission> {
-        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 
     pub fn names(self) -> Vec<String> {
@@ -141,7 +143,17 @@ impl FromIterator<Permission> for PermSet {
 
 /// A member's role in the org. Ordered: each role holds everything the one before it does.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -293,10 +305,18 @@ mod tests {
         assert!(viewer.contains(Permission::TokensWrite));
         assert!(!viewer.contains(Permission::AuditRead));
         assert!(!viewer.contains(Permission::WorkWrite));
-        assert!(Role::Member.permissions().contains(Permission::WorkspaceWrite));
+        assert!(
+            Role::Member
+                .permissions()
+                .contains(Permission::WorkspaceWrite)
+        );
         assert!(!Role::Member.permissions().contains(Permission::TokensAdmin));
         assert!(Role::Admin.permissions().contains(Permission::TokensVerify));
-        assert!(!Role::Admin.permissions().contains(Permission::OrgSettingsWrite));
+        assert!(
+            !Role::Admin
+                .permissions()
+                .contains(Permission::OrgSettingsWrite)
+        );
         assert_eq!(Role::Owner.permissions(), PermSet::all());
         for pair in Role::ALL.windows(2) {
             assert!(pair[0].permissions().is_subset_of(pair[1].permissions()));

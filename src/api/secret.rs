@@ -242,7 +242,10 @@ mod tests {
         assert_eq!(parse(""), Err(SecretFormatError::Prefix));
         assert_eq!(parse("ghp_abc"), Err(SecretFormatError::Prefix));
         assert_eq!(parse("tokctl_xyz_abc"), Err(SecretFormatError::Prefix));
-        assert_eq!(parse("tokctl_pat_short"), Err(SecretFormatError::Length(16)));
+        assert_eq!(
+            parse("tokctl_pat_short"),
+            Err(SecretFormatError::Length(16))
+        );
         let s = generate(TokenType::Mcp).expose().to_string();
         let bad = format!("{}-{}", &s[..20], &s[21..]);
         assert_eq!(parse(&bad), Err(SecretFormatError::Alphabet));
