@@ -1,12 +1,21 @@
 //! The token service: `tokctl server`. HTTP API, verify, forward-auth and MCP on one router,
 //! over a storage trait with SQLite and PostgreSQL implementations.
 
+pub mod app;
 mod args;
+pub mod auth;
+pub mod client_ip;
+pub mod error;
+pub mod extract;
+pub mod password;
+pub mod policy;
+pub mod routes;
+mod run;
+pub mod state;
+pub mod store;
+pub mod throttle;
+pub mod tokens;
+pub mod usage;
 
 pub use args::{InitArgs, ServerArgs, ServerCommand};
-
-/// Runs `tokctl server …` to completion; the returned code is the process exit code.
-pub fn main(args: ServerArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("the server is not built yet")
-}
+pub use run::main;

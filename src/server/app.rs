@@ -1,0 +1,152 @@
+//! The router: every route, the middleware in front of them, and the OpenAPI document.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+
+use super::auth::authenticate;
+use super::error::ApiError;
+use super::routes::{health, me, org, sessions, tokens, users};
+use super::state::SharedState;
+use crate::api::error::ErrorCode;
+use crate::api::secret::looks_like_secret;
+
+/// Request bodies are small JSON documents; anything bigger is refused with 413.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// A request that has not finished by then is answered 408 and dropped.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "tokctl", description = "Scoped, revocable, rate-limited, audited access tokens."),
+    paths(
+        health::healthz,
+        sessions::login, sessions::logout,
+        me::me,
+        tokens::mint, tokens::list, tokens::show, tokens::revoke, tokens::rotate, tokens::bulk_revoke,
+        users::list, users::add, users::set_role, users::remove,
+        org::get_policy, org::patch_policy,
+    ),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Refuses any request that carries a secret in its URL, before anything logs the URL.
+async fn refuse_secret_in_url(req: Request, next: Next) -> Response {
+    if let Some(q) = req.uri().query() {
+        let decoded = percent_decode(q);
+        if decoded.contains("access_token=") || looks_like_secret(&decoded) {
+            return ApiError::new(
+                ErrorCode::TokenInUrl,
+                "a secret was sent in the URL; send it only in the `Authorization: Bearer` header \
+                 (and treat this secret as leaked: rotate it)",
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Enough percent-decoding to see a secret hidden as `%74okctl_…`.
+fn percent_decode(s: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i] == b'%')
+            .then(|| Some((hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?)))
+            .flatten();
+        match pair {
+            Some((hi, lo)) => {
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            None => {
+                out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint (GET /openapi.json lists them)")
+}
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+pub fn router(state: SharedState) -> Router {
+    let authenticated = Router::new()
+        .route(
+            "/v1/sessions/current",
+            axum::routing::delete(sessions::logout),
+        )
+        .route("/v1/me", get(me::me))
+        .route("/v1/tokens", get(tokens::list).post(tokens::mint))
+        .route("/v1/tokens/revoke", post(tokens::bulk_revoke))
+        .route("/v1/tokens/{token}", get(tokens::show))
+        .route("/v1/tokens/{token}/revoke", post(tokens::revoke))
+        .route("/v1/tokens/{token}/rotate", post(tokens::rotate))
+        .route("/v1/users", get(users::list).post(users::add))
+        .route(
+            "/v1/users/{member}",
+            axum::routing::patch(users::set_role).delete(users::remove),
+        )
+        .route(
+            "/v1/org/policy",
+            get(org::get_policy).patch(org::patch_policy),
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/sessions", post(sessions::login))
+        .merge(authenticated)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(refuse_secret_in_url))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoded_secrets_are_seen() {
+        assert!(looks_like_secret(&percent_decode("x=%74okctl_pat_abc")));
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%"), "%");
+        assert_eq!(percent_decode("a+b%20c"), "a b c");
+        assert_eq!(percent_decode("%é%"), "%é%");
+    }
+}

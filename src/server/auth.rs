@@ -1,0 +1,267 @@
+//! Bearer secret → [`Principal`], on every request, with no cache: a revocation committed to
+//! the database is seen by the very next request on every replica.
+//!
+//! [`authenticate`] is the middleware in front of every authenticated route: it resolves the
+//! credential, attaches the principal, and after the handler records the access-log row and
+//! the `Tokctl-Credential-Expires` header. [`resolve`] is the same check for verify and
+//! forward-auth, which judge a token other than the caller's.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+
+use super::client_ip::client_ip;
+use super::error::{ApiError, ApiResult};
+use super::state::{AppState, SharedState};
+use super::store::{
+    AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord, UserRecord,
+};
+use crate::api::error::ErrorCode;
+use crate::api::perms::{PermSet, Permission, effective_permissions};
+use crate::api::secret::{self, TokenType};
+
+pub const CREDENTIAL_EXPIRES: &str = "tokctl-credential-expires";
+
+/// Who is making the request, with what effective permission.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub token: TokenRecord,
+    pub user: UserRecord,
+    pub org_name: String,
+    /// Token scopes ∩ the owner's current role.
+    pub permissions: PermSet,
+    pub ip: IpAddr,
+}
+
+impl Principal {
+    pub fn require(&self, p: Permission) -> ApiResult<()> {
+        if self.permissions.contains(p) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this credential lacks `{p}` (its scopes ∩ the {} role of {})",
+                self.user.role,
+                self.user.label()
+            )))
+        }
+    }
+
+    pub fn has(&self, p: Permission) -> bool {
+        self.permissions.contains(p)
+    }
+
+    pub fn is_session(&self) -> bool {
+        self.token.kind == TokenType::Ses
+    }
+
+    pub fn org_id(&self) -> i64 {
+        self.token.org_id
+    }
+
+    /// An audit event performed by this principal.
+    pub fn event(
+        &self,
+        action: &'static str,
+        target: Option<String>,
+        detail: serde_json::Value,
+    ) -> NewEvent {
+        NewEvent {
+            org_id: Some(self.token.org_id),
+            at: Utc::now(),
+            action,
+            actor: Some(self.user.label().to_string()),
+            actor_user_id: Some(self.user.id),
+            credential_id: Some(self.token.id.clone()),
+            target,
+            ip: Some(self.ip.to_string()),
+            detail,
+        }
+    }
+}
+
+/// Why a presented secret does not authenticate. The names are verify's `reason` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    Missing,
+    Malformed,
+    Unknown,
+    Revoked,
+    Expired,
+}
+
+impl AuthFailure {
+    pub fn reason(self) -> &'static str {
+        match self {
+            AuthFailure::Missing | AuthFailure::Malformed => "malformed",
+            AuthFailure::Unknown => "unknown",
+            AuthFailure::Revoked => "revoked",
+            AuthFailure::Expired => "expired",
+        }
+    }
+
+    pub fn into_error(self) -> ApiError {
+        match self {
+            AuthFailure::Missing => ApiError::new(
+                ErrorCode::Unauthenticated,
+                "no credential: send `Authorization: Bearer <secret>`",
+            ),
+            AuthFailure::Malformed => ApiError::new(
+                ErrorCode::TokenMalformed,
+                "the bearer credential is not a well-formed tokctl secret (bad prefix, length or checksum)",
+            ),
+            AuthFailure::Unknown => ApiError::new(
+                ErrorCode::TokenUnknown,
+                "the bearer credential is not a known token",
+            ),
+            AuthFailure::Revoked => ApiError::new(
+                ErrorCode::TokenRevoked,
+                "the bearer credential has been revoked",
+            ),
+            AuthFailure::Expired => {
+                ApiError::new(ErrorCode::TokenExpired, "the bearer credential has expired")
+            }
+        }
+    }
+}
+
+/// The failure of an authentication attempt: a credential problem, or a database that could
+/// not confirm anything (answered 503, never "allowed").
+#[derive(Debug)]
+pub enum ResolveError {
+    Denied(AuthFailure, Option<Credential>),
+    Store(StoreError),
+}
+
+/// The secret in an `Authorization: Bearer …` header.
+pub fn bearer(headers: &HeaderMap) -> Result<&str, AuthFailure> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(AuthFailure::Missing)?
+        .to_str()
+        .map_err(|_| AuthFailure::Malformed)?;
+    let (scheme, secret) = value.split_once(' ').ok_or(AuthFailure::Malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthFailure::Malformed);
+    }
+    Ok(secret.trim())
+}
+
+/// Checks a secret: format and checksum, then the database (current or grace-period secret),
+/// then revocation, the owner's membership, and expiry.
+pub async fn resolve(
+    state: &AppState,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Credential, ResolveError> {
+    if secret::parse(secret).is_err() {
+        return Err(ResolveError::Denied(AuthFailure::Malformed, None));
+    }
+    let hash = state.hash_secret(secret);
+    let cred = state
+        .store
+        .credential_by_hash(&hash, now)
+        .await
+        .map_err(ResolveError::Store)?;
+    let Some(cred) = cred else {
+        return Err(ResolveError::Denied(AuthFailure::Unknown, None));
+    };
+    if cred.token.revoked_at.is_some() || cred.user.removed_at.is_some() {
+        return Err(ResolveError::Denied(AuthFailure::Revoked, Some(cred)));
+    }
+    if cred.token.expires_at.is_some_and(|e| e <= now) {
+        return Err(ResolveError::Denied(AuthFailure::Expired, Some(cred)));
+    }
+    Ok(cred)
+}
+
+/// Records a failed authentication as an audit event, attributed to the token's org when the
+/// token is known. Best effort: failing to log must not turn a 401 into a 500.
+pub async fn record_failure(
+    state: &AppState,
+    failure: AuthFailure,
+    cred: Option<&Credential>,
+    ip: IpAddr,
+    path: &str,
+) {
+    let event = NewEvent {
+        org_id: cred.map(|c| c.token.org_id),
+        at: Utc::now(),
+        action: "auth.failed",
+        actor: cred.map(|c| c.user.label().to_string()),
+        actor_user_id: cred.map(|c| c.user.id),
+        credential_id: cred.map(|c| c.token.id.clone()),
+        target: None,
+        ip: Some(ip.to_string()),
+        detail: serde_json::json!({"reason": failure.reason(), "path": path}),
+    };
+    if let Err(e) = state.store.record_event(event).await {
+        tracing::warn!(error = %e, "could not record a failed authentication");
+    }
+}
+
+/// The middleware in front of every authenticated route.
+pub async fn authenticate(
+    State(state): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let now = Utc::now();
+    let ip = client_ip(peer.ip(), req.headers(), &state.trusted_proxies);
+    let path = req.uri().path().to_string();
+    let secret = match bearer(req.headers()) {
+        Ok(s) => s.to_string(),
+        Err(f) => {
+            record_failure(&state, f, None, ip, &path).await;
+            return f.into_error().into_response();
+        }
+    };
+    let cred = match resolve(&state, &secret, now).await {
+        Ok(c) => c,
+        Err(ResolveError::Denied(f, cred)) => {
+            record_failure(&state, f, cred.as_ref(), ip, &path).await;
+            return f.into_error().into_response();
+        }
+        Err(ResolveError::Store(e)) => return ApiError::from(e).into_response(),
+    };
+    drop(secret);
+    let permissions = effective_permissions(cred.user.role, &cred.token.scopes);
+    let principal = Principal {
+        token: cred.token,
+        user: cred.user,
+        org_name: cred.org_name,
+        permissions,
+        ip,
+    };
+    let expires = principal.token.expires_at;
+    let access = AccessRecord {
+        org_id: principal.token.org_id,
+        at: now,
+        credential_id: principal.token.id.clone(),
+        method: req.method().to_string(),
+        path,
+        status: 0,
+        ip: Some(ip.to_string()),
+        latency_us: 0,
+        permission: None,
+    };
+    req.extensions_mut().insert(principal);
+    let mut resp = next.run(req).await;
+    if let Some(at) = expires {
+        if let Ok(v) = HeaderValue::from_str(&crate::api::duration::rfc3339(at)) {
+            resp.headers_mut().insert(CREDENTIAL_EXPIRES, v);
+        }
+    }
+    state.usage.record(AccessRecord {
+        status: resp.status().as_u16(),
+        latency_us: started.elapsed().as_micros() as i64,
+        ..access
+    });
+    resp
+}

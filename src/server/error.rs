@@ -1,0 +1,131 @@
+//! The server's error type and its one mapping to HTTP: `{"error": {"code", "message"}}`.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::store::StoreError;
+use crate::api::error::{ErrorBody, ErrorCode, ErrorDetail};
+
+/// An error answered to the client. The message is written for the person reading it and
+/// never contains a secret.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Seconds, for 429 answers.
+    pub retry_after: Option<u64>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::Invalid, message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::BadRequest, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::Forbidden, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::Conflict, message)
+    }
+
+    pub fn rate_limited(message: impl Into<String>, retry_after: u64) -> Self {
+        ApiError {
+            code: ErrorCode::RateLimited,
+            message: message.into(),
+            retry_after: Some(retry_after.max(1)),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::NotFound => ApiError::not_found("not found"),
+            StoreError::Unavailable(detail) => {
+                tracing::error!(%detail, "database unavailable");
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the token service cannot reach its database; nothing was changed, try again",
+                )
+            }
+            StoreError::Corrupt(detail) => {
+                tracing::error!(%detail, "corrupt row in the database");
+                ApiError::new(ErrorCode::Internal, "internal error reading the database")
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large");
+        }
+        // axum's text names the failing field path (`scopes[0]: invalid type …`); it echoes
+        // no values, so it is safe to return even when the body held a secret.
+        ApiError::bad_request(format!("invalid JSON body: {}", r.body_text()))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::bad_request(format!("invalid query string: {}", r.body_text()))
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::bad_request(format!("invalid path: {}", r.body_text()))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.as_str().to_string(),
+                message: self.message,
+            },
+        };
+        let mut resp = (status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        resp
+    }
+}

@@ -1,0 +1,252 @@
+//! The org's token policy: what a mint or rotate may ask for, and changes to the policy.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::error::{ApiError, ApiResult};
+use crate::api::duration::{Expiry, format_duration, parse_duration, parse_expiry};
+use crate::api::types::{OrgPolicy, RateLimit, RateLimitRequest};
+
+fn policy_duration(field: &str, value: &str) -> ApiResult<Duration> {
+    parse_duration(value).map_err(|_| {
+        ApiError::invalid(format!(
+            "org policy `{field}` is `{value}`, not a duration (90m, 12h, 30d, 52w)"
+        ))
+    })
+}
+
+/// The expiry a new secret gets: the asked-for one within policy, else the default.
+pub fn resolve_expiry(
+    policy: &OrgPolicy,
+    asked: Option<Expiry>,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    let max = policy_duration("max_expiry", &policy.max_expiry)?;
+    let expiry = match asked {
+        Some(e) => e,
+        None => Expiry::In(policy_duration("default_expiry", &policy.default_expiry)?),
+    };
+    match expiry.resolve(now) {
+        None if policy.allow_never => Ok(None),
+        None => Err(ApiError::invalid(format!(
+            "`never` is not allowed by the org policy (allow_never=false); the longest expiry allowed is {}",
+            policy.max_expiry
+        ))),
+        Some(at) if at <= now => Err(ApiError::invalid(
+            "`expires` is in the past; give a duration (30d) or a future date",
+        )),
+        // A minute of slack so `--expires 365d` is not refused for the time the request took.
+        Some(at) if at - now > max + Duration::minutes(1) => Err(ApiError::invalid(format!(
+            "`expires` is beyond the org policy's max_expiry of {}",
+            policy.max_expiry
+        ))),
+        Some(at) => Ok(Some(at)),
+    }
+}
+
+/// Parses an `expires` field of a request.
+pub fn parse_expires_field(value: Option<&str>) -> ApiResult<Option<Expiry>> {
+    value
+        .map(|v| parse_expiry(v).map_err(|e| ApiError::invalid(format!("`expires`: {e}"))))
+        .transpose()
+}
+
+/// The rate limit a new token gets: asked-for values within policy, the default for the rest.
+pub fn resolve_rate_limit(
+    policy: &OrgPolicy,
+    asked: Option<RateLimitRequest>,
+) -> ApiResult<RateLimit> {
+    let asked = asked.unwrap_or_default();
+    let limit = RateLimit {
+        per_minute: asked
+            .per_minute
+            .unwrap_or(policy.default_rate_limit.per_minute),
+        per_hour: asked.per_hour.unwrap_or(policy.default_rate_limit.per_hour),
+    };
+    if limit.per_minute == 0 || limit.per_hour == 0 {
+        return Err(ApiError::invalid(
+            "`rate_limit` values must be at least 1 request",
+        ));
+    }
+    if let Some(max) = policy.max_rate_limit {
+        if limit.per_minute > max.per_minute || limit.per_hour > max.per_hour {
+            return Err(ApiError::invalid(format!(
+                "`rate_limit` {}/min, {}/hour is beyond the org policy's max_rate_limit of {}/min, {}/hour",
+                limit.per_minute, limit.per_hour, max.per_minute, max.per_hour
+            )));
+        }
+    }
+    Ok(limit)
+}
+
+/// The session lifetime of the policy.
+pub fn session_ttl(policy: &OrgPolicy) -> ApiResult<Duration> {
+    policy_duration("session_ttl", &policy.session_ttl)
+}
+
+/// Parses `60/min,1000/hour` (either part may be alone) into a limit, keeping `base` for the
+/// part not given.
+pub fn parse_rate_limit_text(text: &str, base: RateLimit) -> Option<RateLimit> {
+    let mut limit = base;
+    for part in text.split(',') {
+        let (n, unit) = part.trim().split_once('/')?;
+        let n: u32 = n.trim().parse().ok()?;
+        match unit.trim() {
+            "min" | "minute" | "m" => limit.per_minute = n,
+            "hour" | "h" => limit.per_hour = n,
+            _ => return None,
+        }
+    }
+    Some(limit)
+}
+
+fn field_limit(key: &str, v: &serde_json::Value, base: RateLimit) -> ApiResult<RateLimit> {
+    let bad = || {
+        ApiError::invalid(format!(
+            "`{key}` must be {{\"per_minute\": N, \"per_hour\": N}} or \"N/min,N/hour\" with N ≥ 1"
+        ))
+    };
+    let limit = match v {
+        serde_json::Value::String(s) => parse_rate_limit_text(s, base).ok_or_else(bad)?,
+        serde_json::Value::Object(_) => {
+            let r: RateLimitRequest = serde_json::from_value(v.clone()).map_err(|_| bad())?;
+            RateLimit {
+                per_minute: r.per_minute.unwrap_or(base.per_minute),
+                per_hour: r.per_hour.unwrap_or(base.per_hour),
+            }
+        }
+        _ => return Err(bad()),
+    };
+    if limit.per_minute == 0 || limit.per_hour == 0 {
+        return Err(bad());
+    }
+    Ok(limit)
+}
+
+fn field_duration(key: &str, v: &serde_json::Value) -> ApiResult<String> {
+    let s = v.as_str().ok_or_else(|| {
+        ApiError::invalid(format!("`{key}` must be a duration string such as \"30d\""))
+    })?;
+    let d = parse_duration(s).map_err(|_| {
+        ApiError::invalid(format!(
+            "`{key}` is `{s}`, not a duration (90m, 12h, 30d, 52w); `never` is set with allow_never"
+        ))
+    })?;
+    Ok(format_duration(d))
+}
+
+/// Applies a partial policy object; any unknown key or bad value refuses the whole change.
+pub fn apply_patch(current: &OrgPolicy, patch: &serde_json::Value) -> ApiResult<OrgPolicy> {
+    let obj = patch
+        .as_object()
+        .ok_or_else(|| ApiError::bad_request("the body must be a JSON object of policy fields"))?;
+    let mut p = current.clone();
+    for (key, v) in obj {
+        match key.as_str() {
+            "default_expiry" => p.default_expiry = field_duration(key, v)?,
+            "max_expiry" => p.max_expiry = field_duration(key, v)?,
+            "session_ttl" => p.session_ttl = field_duration(key, v)?,
+            "allow_never" => {
+                p.allow_never = v
+                    .as_bool()
+                    .ok_or_else(|| ApiError::invalid("`allow_never` must be true or false"))?
+            }
+            "default_rate_limit" => {
+                p.default_rate_limit = field_limit(key, v, p.default_rate_limit)?
+            }
+            "session_rate_limit" => {
+                p.session_rate_limit = field_limit(key, v, p.session_rate_limit)?
+            }
+            "max_rate_limit" => {
+                p.max_rate_limit = match v {
+                    serde_json::Value::Null => None,
+                    serde_json::Value::String(s) if s == "none" => None,
+                    _ => Some(field_limit(
+                        key,
+                        v,
+                        p.max_rate_limit.unwrap_or(p.default_rate_limit),
+                    )?),
+                }
+            }
+            other => {
+                return Err(ApiError::invalid(format!(
+                    "unknown policy key `{other}`; keys: default_expiry, max_expiry, allow_never, \
+                     default_rate_limit, max_rate_limit, session_rate_limit, session_ttl"
+                )));
+            }
+        }
+    }
+    validate(&p)?;
+    Ok(p)
+}
+
+fn validate(p: &OrgPolicy) -> ApiResult<()> {
+    let default = policy_duration("default_expiry", &p.default_expiry)?;
+    let max = policy_duration("max_expiry", &p.max_expiry)?;
+    if default > max {
+        return Err(ApiError::invalid(format!(
+            "`default_expiry` ({}) is longer than `max_expiry` ({})",
+            p.default_expiry, p.max_expiry
+        )));
+    }
+    policy_duration("session_ttl", &p.session_ttl)?;
+    if let Some(max) = p.max_rate_limit {
+        let d = p.default_rate_limit;
+        if d.per_minute > max.per_minute || d.per_hour > max.per_hour {
+            return Err(ApiError::invalid(format!(
+                "`default_rate_limit` ({}/min, {}/hour) is above `max_rate_limit` ({}/min, {}/hour)",
+                d.per_minute, d.per_hour, max.per_minute, max.per_hour
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn patch_changes_fields_and_refuses_bad_ones_whole() {
+        let p = OrgPolicy::default();
+        let q = apply_patch(
+            &p,
+            &json!({"max_expiry": "90d", "allow_never": true, "default_rate_limit": "10/min,100/hour"}),
+        )
+        .unwrap();
+        assert_eq!(q.max_expiry, "90d");
+        assert!(q.allow_never);
+        assert_eq!(
+            q.default_rate_limit,
+            RateLimit {
+                per_minute: 10,
+                per_hour: 100
+            }
+        );
+        let q = apply_patch(&q, &json!({"max_rate_limit": "none"})).unwrap();
+        assert_eq!(q.max_rate_limit, None);
+        for bad in [
+            json!({"nope": 1}),
+            json!({"max_expiry": "7d"}),
+            json!({"default_rate_limit": "0/min"}),
+            json!({"max_rate_limit": "1/min"}),
+            json!({"session_ttl": "never"}),
+            json!({"allow_never": "yes"}),
+        ] {
+            assert!(apply_patch(&p, &bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn expiry_follows_the_policy() {
+        let p = OrgPolicy::default();
+        let now = Utc::now();
+        assert_eq!(
+            resolve_expiry(&p, None, now).unwrap(),
+            Some(now + Duration::days(30))
+        );
+        assert!(resolve_expiry(&p, Some(Expiry::Never), now).is_err());
+        assert!(resolve_expiry(&p, Some(Expiry::In(Duration::days(400))), now).is_err());
+        assert!(resolve_expiry(&p, Some(Expiry::In(Duration::days(365))), now).is_ok());
+    }
+}

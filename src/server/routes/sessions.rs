@@ -1,0 +1,155 @@
+//! Login (`POST /v1/sessions`) and logout (`DELETE /v1/sessions/current`).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+
+use crate::api::error::ErrorCode;
+use crate::api::secret::{self, TokenType};
+use crate::api::types::{LoginRequest, RevokeResult, TokenWithSecret};
+use crate::server::auth::Principal;
+use crate::server::client_ip::client_ip;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::extract::Json;
+use crate::server::state::SharedState;
+use crate::server::store::{NewEvent, NewToken, Store};
+use crate::server::{password, policy, tokens};
+
+/// Log in with email and password: a session token (type `ses`), shown once.
+#[utoipa::path(post, path = "/v1/sessions", request_body = LoginRequest, tag = "sessions",
+    responses((status = 201, body = TokenWithSecret), (status = 401, body = crate::api::error::ErrorBody),
+              (status = 429, body = crate::api::error::ErrorBody)))]
+pub async fn login(
+    State(state): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<(StatusCode, axum::Json<TokenWithSecret>)> {
+    let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
+    let email_key = format!("email:{}", req.email.trim().to_lowercase());
+    let ip_key = format!("ip:{ip}");
+    let now_i = Instant::now();
+    for key in [&email_key, &ip_key] {
+        if let Err(wait) = state.login_throttle.check(key, now_i) {
+            return Err(ApiError::rate_limited(
+                format!(
+                    "too many failed logins; try again in {} seconds",
+                    wait.as_secs().max(1)
+                ),
+                wait.as_secs(),
+            ));
+        }
+    }
+    let user = state.store.person_by_email(req.email.trim()).await?;
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let password = req.password.clone();
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let ok =
+        tokio::task::spawn_blocking(move || password::verify(password.expose(), stored.as_deref()))
+            .await
+            .unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        state.login_throttle.charge(&email_key, now_i);
+        state.login_throttle.charge(&ip_key, now_i);
+        let event = NewEvent {
+            org_id: None,
+            at: Utc::now(),
+            action: "auth.failed",
+            actor: None,
+            actor_user_id: None,
+            credential_id: None,
+            target: Some(req.email.trim().to_string()),
+            ip: Some(ip.to_string()),
+            detail: serde_json::json!({"reason": "login_failed"}),
+        };
+        if let Err(e) = state.store.record_event(event).await {
+            tracing::warn!(error = %e, "could not record a failed login");
+        }
+        return Err(ApiError::new(
+            ErrorCode::LoginFailed,
+            "login failed: wrong email or password",
+        ));
+    };
+    let org = state.store.org(user.org_id).await?;
+    let now = Utc::now();
+    let ttl = policy::session_ttl(&org.policy)?;
+    let fresh = secret::generate(TokenType::Ses);
+    let id = tokens::new_token_id();
+    let record = state
+        .store
+        .insert_token(
+            NewToken {
+                id: id.clone(),
+                org_id: user.org_id,
+                user_id: user.id,
+                name: "session".into(),
+                kind: TokenType::Ses,
+                scopes: Vec::new(),
+                secret_hash: state.hash_secret(fresh.expose()),
+                created_at: now,
+                expires_at: Some(now + ttl),
+                rate_limit: org.policy.session_rate_limit,
+                allowed_cidrs: Vec::new(),
+                description: None,
+                created_by: Some(user.id),
+                unique_name: false,
+            },
+            NewEvent {
+                org_id: Some(user.org_id),
+                at: now,
+                action: "session.login",
+                actor: Some(user.label().to_string()),
+                actor_user_id: Some(user.id),
+                credential_id: Some(id.clone()),
+                target: Some(id),
+                ip: Some(ip.to_string()),
+                detail: serde_json::json!({}),
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(TokenWithSecret {
+            token: record.info(now),
+            secret: fresh,
+        }),
+    ))
+}
+
+/// Log out: revoke the calling session.
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
+    responses((status = 200, body = RevokeResult), (status = 422, body = crate::api::error::ErrorBody)))]
+pub async fn logout(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+) -> ApiResult<axum::Json<RevokeResult>> {
+    if !p.is_session() {
+        return Err(ApiError::invalid(
+            "the credential is not a session; revoke a token with POST /v1/tokens/{id}/revoke",
+        ));
+    }
+    let now = Utc::now();
+    let (record, newly) = state
+        .store
+        .revoke_token(
+            &p.token.id,
+            now,
+            Some("logout"),
+            p.event(
+                "session.logout",
+                Some(p.token.id.clone()),
+                serde_json::json!({}),
+            ),
+        )
+        .await?;
+    Ok(axum::Json(RevokeResult {
+        count: 1,
+        revoked: vec![record.info(now)],
+        already_revoked: !newly,
+        dry_run: false,
+    }))
+}

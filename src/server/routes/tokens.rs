@@ -1,0 +1,109 @@
+//! `/v1/tokens`: mint, list, show, revoke, rotate, bulk revoke. The rules live in
+//! [`crate::server::tokens`]; these handlers only adapt HTTP.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::types::{
+    BulkRevokeRequest, ListTokensQuery, MintRequest, Page, RevokeRequest, RevokeResult,
+    RotateRequest, TokenInfo, TokenWithSecret,
+};
+use crate::server::auth::Principal;
+use crate::server::error::ApiResult;
+use crate::server::extract::{Json, Path, Query, optional_json};
+use crate::server::state::SharedState;
+use crate::server::tokens::{self, Access};
+
+type ErrorBody = crate::api::error::ErrorBody;
+
+/// For a token named rather than given by id: whose token (an admin naming a service account's).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OwnerQuery {
+    pub owner: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/tokens", request_body = MintRequest, tag = "tokens", security(("bearer" = [])),
+    responses((status = 201, body = TokenWithSecret), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn mint(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Json(req): Json<MintRequest>,
+) -> ApiResult<(StatusCode, axum::Json<TokenWithSecret>)> {
+    let out = tokens::mint(&state, &p, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(out)))
+}
+
+#[utoipa::path(get, path = "/v1/tokens", params(ListTokensQuery), tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, body = Page<TokenInfo>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<ListTokensQuery>,
+) -> ApiResult<axum::Json<Page<TokenInfo>>> {
+    Ok(axum::Json(tokens::list(&state, &p, q).await?))
+}
+
+#[utoipa::path(get, path = "/v1/tokens/{token}", params(("token" = String, Path, description = "id (tk_…) or name"), OwnerQuery),
+    tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, body = TokenInfo), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Path(reference): Path<String>,
+    Query(q): Query<OwnerQuery>,
+) -> ApiResult<axum::Json<TokenInfo>> {
+    let t = tokens::find(&state, &p, &reference, q.owner.as_deref(), Access::Read).await?;
+    Ok(axum::Json(t.info(Utc::now())))
+}
+
+#[utoipa::path(post, path = "/v1/tokens/{token}/revoke", params(("token" = String, Path, description = "id (tk_…) or name"), OwnerQuery),
+    request_body(content = Option<RevokeRequest>), tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, body = RevokeResult), (status = 404, body = ErrorBody)))]
+pub async fn revoke(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Path(reference): Path<String>,
+    Query(q): Query<OwnerQuery>,
+    body: Bytes,
+) -> ApiResult<axum::Json<RevokeResult>> {
+    let reason = optional_json::<RevokeRequest>(&body)?.reason;
+    Ok(axum::Json(
+        tokens::revoke(&state, &p, &reference, q.owner.as_deref(), reason).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/tokens/{token}/rotate", params(("token" = String, Path, description = "id (tk_…) or name"), OwnerQuery),
+    request_body(content = Option<RotateRequest>), tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, body = TokenWithSecret), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rotate(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Path(reference): Path<String>,
+    Query(q): Query<OwnerQuery>,
+    body: Bytes,
+) -> ApiResult<axum::Json<TokenWithSecret>> {
+    let req: RotateRequest = optional_json(&body)?;
+    Ok(axum::Json(
+        tokens::rotate(&state, &p, &reference, q.owner.as_deref(), req).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/tokens/revoke", request_body = BulkRevokeRequest, tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, body = RevokeResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn bulk_revoke(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Json(req): Json<BulkRevokeRequest>,
+) -> ApiResult<axum::Json<RevokeResult>> {
+    Ok(axum::Json(
+        tokens::revoke_owner(&state, &p, &req.owner, req.dry_run, req.reason).await?,
+    ))
+}

@@ -1,0 +1,245 @@
+//! `/v1/users`: list, add (people and service accounts), change role, remove.
+//!
+//! No escalation here either: nobody grants a role above their own, and the last owner can
+//! be neither demoted nor removed.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+
+use crate::api::perms::{Permission, Role};
+use crate::api::types::{AddUserRequest, Page, PatchUserRequest, RevokeResult, UserInfo};
+use crate::server::auth::Principal;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::extract::{Json, Path};
+use crate::server::password;
+use crate::server::state::{AppState, SharedState};
+use crate::server::store::{NewUser, Store, UserRecord};
+
+type ErrorBody = crate::api::error::ErrorBody;
+
+fn check_email(email: &str) -> ApiResult<()> {
+    let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "`email` `{email}` is not an email address"
+        )))
+    }
+}
+
+fn check_service_name(name: &str) -> ApiResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "`name` `{name}` is not valid: 1–64 letters, digits, `-`, `_` or `.`, starting with a letter or digit"
+        )))
+    }
+}
+
+fn check_grant(p: &Principal, role: Role) -> ApiResult<()> {
+    if role > p.user.role {
+        return Err(ApiError::forbidden(format!(
+            "a {} cannot grant the {role} role",
+            p.user.role
+        )));
+    }
+    Ok(())
+}
+
+async fn find_member(state: &AppState, p: &Principal, member: &str) -> ApiResult<UserRecord> {
+    state
+        .store
+        .member(p.org_id(), member)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no member `{member}` in this org (tokctl users list)"
+            ))
+        })
+}
+
+async fn other_owners(state: &AppState, p: &Principal, except: i64) -> ApiResult<usize> {
+    Ok(state
+        .store
+        .list_members(p.org_id())
+        .await?
+        .iter()
+        .filter(|u| u.role == Role::Owner && u.id != except)
+        .count())
+}
+
+#[utoipa::path(get, path = "/v1/users", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = Page<UserInfo>), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+) -> ApiResult<axum::Json<Page<UserInfo>>> {
+    p.require(Permission::MembersRead)?;
+    let members = state.store.list_members(p.org_id()).await?;
+    Ok(axum::Json(Page {
+        items: members.iter().map(UserRecord::info).collect(),
+        next_cursor: None,
+    }))
+}
+
+#[utoipa::path(post, path = "/v1/users", request_body = AddUserRequest, tag = "users", security(("bearer" = [])),
+    responses((status = 201, body = UserInfo), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Json(req): Json<AddUserRequest>,
+) -> ApiResult<(StatusCode, axum::Json<UserInfo>)> {
+    p.require(Permission::MembersWrite)?;
+    check_grant(&p, req.role)?;
+    let now = Utc::now();
+    let new = if req.service {
+        let name = req
+            .name
+            .clone()
+            .ok_or_else(|| ApiError::invalid("a service account needs `name`"))?;
+        check_service_name(&name)?;
+        if req.password.is_some() || req.email.is_some() {
+            return Err(ApiError::invalid(
+                "a service account has no `email` or `password`; it authenticates only with tokens an admin mints",
+            ));
+        }
+        NewUser {
+            org_id: p.org_id(),
+            email: None,
+            name,
+            role: req.role,
+            service: true,
+            password_hash: None,
+            created_at: now,
+        }
+    } else {
+        let email = req
+            .email
+            .clone()
+            .ok_or_else(|| {
+                ApiError::invalid("a person needs `email` (or set `service: true` with `name`)")
+            })?
+            .trim()
+            .to_string();
+        check_email(&email)?;
+        let pw = req
+            .password
+            .clone()
+            .ok_or_else(|| ApiError::invalid("a person needs `password`"))?;
+        password::check_strength(pw.expose())
+            .map_err(|e| ApiError::invalid(format!("`password`: {e}")))?;
+        let hash = tokio::task::spawn_blocking(move || password::hash(pw.expose()))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    crate::api::error::ErrorCode::Internal,
+                    "password hashing failed",
+                )
+            })?
+            .map_err(|_| {
+                ApiError::new(
+                    crate::api::error::ErrorCode::Internal,
+                    "password hashing failed",
+                )
+            })?;
+        NewUser {
+            org_id: p.org_id(),
+            email: Some(email.clone()),
+            name: email,
+            role: req.role,
+            service: false,
+            password_hash: Some(hash),
+            created_at: now,
+        }
+    };
+    let label = new.email.clone().unwrap_or_else(|| new.name.clone());
+    let event = p.event(
+        "user.add",
+        Some(label),
+        serde_json::json!({"role": new.role, "service": new.service}),
+    );
+    let user = state.store.add_member(new, event).await?;
+    Ok((StatusCode::CREATED, axum::Json(user.info())))
+}
+
+#[utoipa::path(patch, path = "/v1/users/{member}", params(("member" = String, Path, description = "email or name")),
+    request_body = PatchUserRequest, tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = UserInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn set_role(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Path(member): Path<String>,
+    Json(req): Json<PatchUserRequest>,
+) -> ApiResult<axum::Json<UserInfo>> {
+    p.require(Permission::MembersWrite)?;
+    let user = find_member(&state, &p, &member).await?;
+    check_grant(&p, req.role)?;
+    check_grant(&p, user.role)?;
+    if user.role == Role::Owner
+        && req.role != Role::Owner
+        && other_owners(&state, &p, user.id).await? == 0
+    {
+        return Err(ApiError::conflict(
+            "this is the org's last owner; make someone else owner first",
+        ));
+    }
+    let event = p.event(
+        "user.role",
+        Some(user.label().to_string()),
+        serde_json::json!({"old": user.role, "new": req.role}),
+    );
+    let updated = state.store.set_role(user.id, req.role, event).await?;
+    Ok(axum::Json(updated.info()))
+}
+
+#[utoipa::path(delete, path = "/v1/users/{member}", params(("member" = String, Path, description = "email or name")),
+    tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = RevokeResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Path(member): Path<String>,
+) -> ApiResult<axum::Json<RevokeResult>> {
+    p.require(Permission::MembersWrite)?;
+    let user = find_member(&state, &p, &member).await?;
+    check_grant(&p, user.role)?;
+    if user.role == Role::Owner && other_owners(&state, &p, user.id).await? == 0 {
+        return Err(ApiError::conflict(
+            "this is the org's last owner; it cannot be removed",
+        ));
+    }
+    let now = Utc::now();
+    let event = p.event(
+        "user.remove",
+        Some(user.label().to_string()),
+        serde_json::json!({"role": user.role, "service": user.service}),
+    );
+    let revoked = state.store.remove_member(user.id, now, event).await?;
+    Ok(axum::Json(RevokeResult {
+        count: revoked.len(),
+        revoked: revoked.iter().map(|t| t.info(now)).collect(),
+        already_revoked: false,
+        dry_run: false,
+    }))
+}

@@ -1,0 +1,362 @@
+//! Starting and stopping the service: `server init`, `server`, `server --dev`.
+//!
+//! Shutdown on SIGTERM or Ctrl-C is graceful: in-flight requests finish, then the buffered
+//! last-used and access-log rows are flushed before the database is closed.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+
+use super::args::{InitArgs, ServerArgs, ServerCommand};
+use super::state::{AppState, SharedState};
+use super::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
+use super::throttle::Throttle;
+use super::usage::UsageBuffer;
+use super::{app, password, tokens};
+use crate::api::error::exit;
+use crate::api::perms::Role;
+use crate::api::secret::{self, Secret, TokenType};
+use crate::api::types::OrgPolicy;
+
+/// How often buffered last-used times and access-log rows are written.
+pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Runs `tokctl server …`; the returned code is the process exit code.
+pub fn main(args: ServerArgs) -> anyhow::Result<u8> {
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        match args.command.clone() {
+            Some(ServerCommand::Init(init)) => init_org(init).await,
+            None => serve(args).await,
+        }
+    })
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TOKCTL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .try_init();
+}
+
+fn fail(code: u8, message: &str, help: Option<&str>) -> anyhow::Result<u8> {
+    eprintln!("error: {message}");
+    if let Some(h) = help {
+        eprintln!("help: {h}");
+    }
+    Ok(code)
+}
+
+/// The database URL: `--database`, else SQLite in the user's data directory.
+fn database_url(arg: Option<&str>) -> anyhow::Result<String> {
+    if let Some(url) = arg {
+        return Ok(url.to_string());
+    }
+    let dirs = directories::ProjectDirs::from("dev", "tokctl", "tokctl")
+        .context("cannot find the user's data directory; pass --database")?;
+    let dir = dirs.data_dir();
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir.join("tokctl.db").display().to_string())
+}
+
+fn read_password_stdin() -> anyhow::Result<Secret> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let trimmed = line.strip_suffix('\n').unwrap_or(&line);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    let secret = Secret::new(trimmed.to_string());
+    // Overwrite the buffer copy; the Secret zeroes its own on drop.
+    line.clear();
+    Ok(secret)
+}
+
+async fn init_org(args: InitArgs) -> anyhow::Result<u8> {
+    let owner = args.owner.trim().to_string();
+    if !owner.contains('@') || owner.chars().any(char::is_whitespace) {
+        return fail(
+            exit::USAGE,
+            &format!("--owner `{owner}` is not an email address"),
+            None,
+        );
+    }
+    if args.org.trim().is_empty() {
+        return fail(exit::USAGE, "--org must not be empty", None);
+    }
+    let pw = if args.password_stdin {
+        read_password_stdin()?
+    } else if std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none()
+    {
+        let typed = dialoguer::Password::new()
+            .with_prompt(format!("Password for {owner}"))
+            .with_confirmation("Repeat it", "the two entries differ")
+            .interact()
+            .context("reading the password")?;
+        Secret::new(typed)
+    } else {
+        return fail(
+            exit::USAGE,
+            "no password: stdin is not a terminal",
+            Some("pass the owner's password on stdin with --password-stdin"),
+        );
+    };
+    if let Err(e) = password::check_strength(pw.expose()) {
+        return fail(exit::REJECTED, &format!("password refused: {e}"), None);
+    }
+    let url = database_url(args.database.as_deref())?;
+    let db = match Database::open(&url).await {
+        Ok(db) => db,
+        Err(e) => return fail(exit::OTHER, &e.to_string(), None),
+    };
+    let hash = tokio::task::spawn_blocking(move || password::hash(pw.expose()))
+        .await?
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let result = db
+        .create_org(
+            args.org.trim(),
+            NewUser {
+                org_id: 0,
+                email: Some(owner.clone()),
+                name: owner.clone(),
+                role: Role::Owner,
+                service: false,
+                password_hash: Some(hash),
+                created_at: Utc::now(),
+            },
+            &OrgPolicy::default(),
+        )
+        .await;
+    db.close().await;
+    match result {
+        Ok(org) => {
+            eprintln!("created org `{}` with owner {owner} in {url}", org.name);
+            eprintln!("next: tokctl server --database {url}");
+            Ok(exit::OK)
+        }
+        Err(StoreError::Conflict(_)) => fail(
+            exit::REJECTED,
+            &format!("{url} already has an org; nothing was changed"),
+            Some("each database holds one org; use another --database for a new one"),
+        ),
+        Err(e) => fail(exit::OTHER, &e.to_string(), None),
+    }
+}
+
+fn read_pepper(path: Option<&PathBuf>) -> anyhow::Result<Option<secrecy::SecretSlice<u8>>> {
+    let Some(path) = path else { return Ok(None) };
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("reading the pepper file {}", path.display()))?;
+    let trimmed: Vec<u8> = bytes.trim_ascii().to_vec();
+    anyhow::ensure!(
+        trimmed.len() >= 16,
+        "the pepper file must hold at least 16 bytes"
+    );
+    Ok(Some(trimmed.into()))
+}
+
+/// A throwaway org and owner PAT for `--dev`; returns the PAT's secret and the owner's login.
+async fn bootstrap_dev(db: &Database) -> anyhow::Result<(Secret, String, Secret)> {
+    let email = "dev@example.com".to_string();
+    let pw = Secret::new(secret::random_base62(20));
+    let pw_for_hash = pw.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(pw_for_hash.expose()))
+        .await?
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let now = Utc::now();
+    let org = db
+        .create_org(
+            "dev",
+            NewUser {
+                org_id: 0,
+                email: Some(email.clone()),
+                name: email.clone(),
+                role: Role::Owner,
+                service: false,
+                password_hash: Some(hash),
+                created_at: now,
+            },
+            &OrgPolicy::default(),
+        )
+        .await?;
+    let owner = db
+        .member(org.id, &email)
+        .await?
+        .context("the dev owner vanished")?;
+    let fresh = secret::generate(TokenType::Pat);
+    let id = tokens::new_token_id();
+    db.insert_token(
+        NewToken {
+            id: id.clone(),
+            org_id: org.id,
+            user_id: owner.id,
+            name: "dev".into(),
+            kind: TokenType::Pat,
+            scopes: Vec::new(),
+            secret_hash: crate::api::secret::hash(fresh.expose(), None),
+            created_at: now,
+            expires_at: Some(now + chrono::Duration::days(30)),
+            rate_limit: OrgPolicy::default().default_rate_limit,
+            allowed_cidrs: Vec::new(),
+            description: Some("created by tokctl server --dev".into()),
+            created_by: Some(owner.id),
+            unique_name: true,
+        },
+        NewEvent {
+            org_id: Some(org.id),
+            at: now,
+            action: "token.mint",
+            actor: Some(email.clone()),
+            actor_user_id: Some(owner.id),
+            credential_id: None,
+            target: Some(id),
+            ip: None,
+            detail: serde_json::json!({"name": "dev", "via": "server --dev"}),
+        },
+    )
+    .await?;
+    Ok((fresh, email, pw))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
+    let dev_dir = if args.dev {
+        let dir = std::env::temp_dir().join(format!("tokctl-dev-{}", secret::random_base62(10)));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Some(dir)
+    } else {
+        None
+    };
+    let url = match &dev_dir {
+        Some(dir) => dir.join("tokctl.db").display().to_string(),
+        None => database_url(args.database.as_deref())?,
+    };
+    let pepper = if args.dev {
+        None
+    } else {
+        read_pepper(args.pepper_file.as_ref())?
+    };
+    let db = match Database::open(&url).await {
+        Ok(db) => db,
+        Err(e) => return fail(exit::OTHER, &e.to_string(), None),
+    };
+    let dev = match &dev_dir {
+        Some(_) => Some(bootstrap_dev(&db).await?),
+        None => None,
+    };
+    if !db.has_org().await? {
+        db.close().await;
+        return fail(
+            exit::OTHER,
+            &format!("the database {url} has no org yet"),
+            Some(&format!(
+                "create it first: tokctl server init --org NAME --owner EMAIL --password-stdin --database {url}"
+            )),
+        );
+    }
+    let state: SharedState = Arc::new(AppState {
+        store: db,
+        pepper,
+        usage: UsageBuffer::default(),
+        trusted_proxies: args.trusted_proxy.clone(),
+        login_throttle: Throttle::new(10, Duration::from_secs(30)),
+    });
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            return fail(
+                exit::OTHER,
+                &format!("cannot listen on {}: {e}", args.listen),
+                Some("pick another address with --listen"),
+            );
+        }
+    };
+    let addr = listener.local_addr()?;
+    eprintln!("tokctl server listening on http://{addr}");
+    if let Some((token, email, pw)) = &dev {
+        println!("# a throwaway dev org; its database is deleted when this server stops");
+        println!("export TOKCTL_SERVER=http://{addr}");
+        println!("export TOKCTL_TOKEN={}", token.expose());
+        println!("# log in as the owner: {email} / password {}", pw.expose());
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
+    let flusher = tokio::spawn(flush_loop(state.clone()));
+    let served = axum::serve(
+        listener,
+        app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+    flusher.abort();
+    final_flush(&state).await;
+    state.store.close().await;
+    if let Some(dir) = dev_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    served.context("serving HTTP")?;
+    eprintln!("tokctl server stopped");
+    Ok(exit::OK)
+}
+
+async fn flush_loop(state: SharedState) {
+    let mut tick = tokio::time::interval(FLUSH_INTERVAL);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.usage.flush(&state.store).await {
+            tracing::warn!(error = %e, pending = state.usage.pending(), "usage flush failed; will retry");
+        }
+    }
+}
+
+/// At shutdown: a few tries, so a short database blip does not lose the last rows.
+async fn final_flush(state: &AppState) {
+    for attempt in 1..=5 {
+        match state.usage.flush(&state.store).await {
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "final usage flush failed");
+                tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+            }
+        }
+    }
+    tracing::error!(
+        lost = state.usage.pending(),
+        "access-log rows could not be written at shutdown"
+    );
+}

@@ -1,0 +1,27 @@
+//! What every handler shares: the store, the usage buffer and the server's settings.
+
+use std::sync::Arc;
+
+use ipnet::IpNet;
+
+use super::store::Database;
+use super::usage::UsageBuffer;
+
+pub struct AppState {
+    pub store: Database,
+    /// HMAC key for secret hashes; None = plain SHA-256.
+    pub pepper: Option<secrecy::SecretSlice<u8>>,
+    pub usage: UsageBuffer,
+    pub trusted_proxies: Vec<IpNet>,
+    /// Failed logins per email and per client address.
+    pub login_throttle: super::throttle::Throttle,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn hash_secret(&self, secret: &str) -> String {
+        use secrecy::ExposeSecret;
+        crate::api::secret::hash(secret, self.pepper.as_ref().map(|p| p.expose_secret()))
+    }
+}

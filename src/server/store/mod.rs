@@ -1,0 +1,554 @@
+//! Storage behind one trait, so handlers never see an SQL dialect.
+//!
+//! [`Store`] is what the server needs from a database; [`sqlite`] implements it (the embedded
+//! default), and a PostgreSQL implementation follows the same trait. [`Database`] is the
+//! backend chosen at start, dispatching to its implementation without boxing.
+//! Every change method takes the audit event that describes it and writes both in one
+//! transaction.
+
+pub mod sqlite;
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::api::perms::Role;
+use crate::api::secret::TokenType;
+use crate::api::types::{OrgPolicy, RateLimit, TokenInfo, TokenStatus, UserInfo};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the change (an active token or member of that name exists).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    /// The database could not be reached or answered with an error; nothing was decided.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A row that cannot be read back (a bug or a hand-edited database).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone)]
+pub struct OrgRecord {
+    pub id: i64,
+    pub name: String,
+    pub policy: OrgPolicy,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub org_id: i64,
+    pub email: Option<String>,
+    pub name: String,
+    pub role: Role,
+    pub service: bool,
+    /// Argon2id PHC string; None for service accounts.
+    pub password_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub removed_at: Option<DateTime<Utc>>,
+}
+
+impl UserRecord {
+    /// How the member is named in token owners and audit actors: email, or service name.
+    pub fn label(&self) -> &str {
+        self.email.as_deref().unwrap_or(&self.name)
+    }
+
+    pub fn info(&self) -> UserInfo {
+        UserInfo {
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: self.role,
+            service: self.service,
+            created_at: Some(self.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub id: String,
+    pub org_id: i64,
+    pub user_id: i64,
+    /// The owner's label (email or service account name), joined in by every read.
+    pub owner: String,
+    pub name: String,
+    pub kind: TokenType,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// When the current secret was issued (creation or last rotation).
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoke_reason: Option<String>,
+    pub rate_limit: RateLimit,
+    pub allowed_cidrs: Vec<String>,
+    pub description: Option<String>,
+    /// While a rotation's grace period runs: when the previous secret stops working.
+    pub prev_expires_at: Option<DateTime<Utc>>,
+}
+
+impl TokenRecord {
+    pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
+        if self.revoked_at.is_some() {
+            TokenStatus::Revoked
+        } else if self.expires_at.is_some_and(|e| e <= now) {
+            TokenStatus::Expired
+        } else {
+            TokenStatus::Active
+        }
+    }
+
+    pub fn info(&self, now: DateTime<Utc>) -> TokenInfo {
+        TokenInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            kind: self.kind,
+            owner: self.owner.clone(),
+            scopes: self.scopes.clone(),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            last_used_at: self.last_used_at,
+            revoked_at: self.revoked_at,
+            status: self.status(now),
+            rate_limit: self.rate_limit,
+            allowed_cidrs: self.allowed_cidrs.clone(),
+            description: self.description.clone(),
+            previous_secret_expires_at: self
+                .prev_expires_at
+                .filter(|t| *t > now && self.revoked_at.is_none()),
+        }
+    }
+}
+
+/// A presented secret resolved to its token, owner and org: everything auth needs, in one read.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub token: TokenRecord,
+    pub user: UserRecord,
+    pub org_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub org_id: i64,
+    pub email: Option<String>,
+    pub name: String,
+    pub role: Role,
+    pub service: bool,
+    pub password_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub id: String,
+    pub org_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub kind: TokenType,
+    pub scopes: Vec<String>,
+    pub secret_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rate_limit: RateLimit,
+    pub allowed_cidrs: Vec<String>,
+    pub description: Option<String>,
+    pub created_by: Option<i64>,
+    /// Sessions have no unique name among active tokens; PATs and MCP tokens do.
+    pub unique_name: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rotation {
+    pub token_id: String,
+    pub new_hash: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Keep the old secret working until then (None = it dies now).
+    pub grace_until: Option<DateTime<Utc>>,
+}
+
+/// An audit event to write with the change it describes.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub org_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub action: &'static str,
+    pub actor: Option<String>,
+    pub actor_user_id: Option<i64>,
+    pub credential_id: Option<String>,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// One authenticated request, for the access log.
+#[derive(Debug, Clone)]
+pub struct AccessRecord {
+    pub org_id: i64,
+    pub at: DateTime<Utc>,
+    pub credential_id: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub ip: Option<String>,
+    pub latency_us: i64,
+    /// The permission asked about (verify, forward-auth), if any.
+    pub permission: Option<String>,
+}
+
+/// Which tokens a listing wants. Times are resolved by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct TokenFilter {
+    pub org_id: i64,
+    /// None = every member of the org.
+    pub user_id: Option<i64>,
+    /// None = every status.
+    pub status: Option<TokenStatus>,
+    /// None = every type but sessions.
+    pub kind: Option<TokenType>,
+    pub include_sessions: bool,
+    /// Active tokens expiring before this time.
+    pub expiring_before: Option<DateTime<Utc>>,
+    /// Tokens last used (or, never used, created) before this time.
+    pub unused_since: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+/// Position after the last row of a page: `(created_at, id)`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: DateTime<Utc>,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.created_at.timestamp_micros(), self.id)
+    }
+
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let (micros, id) = s.split_once('.')?;
+        let created_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return None;
+        }
+        Some(Cursor {
+            created_at,
+            id: id.to_string(),
+        })
+    }
+}
+
+/// What the token service needs from its database.
+pub trait Store: Send + Sync {
+    /// True once `server init` has created an org.
+    fn has_org(&self) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Creates the org and its owner; `Conflict` when an org exists already.
+    fn create_org(
+        &self,
+        name: &str,
+        owner: NewUser,
+        policy: &OrgPolicy,
+    ) -> impl Future<Output = StoreResult<OrgRecord>> + Send;
+
+    fn org(&self, org_id: i64) -> impl Future<Output = StoreResult<OrgRecord>> + Send;
+
+    fn set_policy(
+        &self,
+        org_id: i64,
+        policy: &OrgPolicy,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The hot path: resolves a secret's hash (current, or previous within its grace period).
+    fn credential_by_hash(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<Credential>>> + Send;
+
+    /// An active person by email, case-insensitively (for login).
+    fn person_by_email(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
+
+    /// An active member of the org by email or name.
+    fn member(
+        &self,
+        org_id: i64,
+        email_or_name: &str,
+    ) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
+
+    fn list_members(
+        &self,
+        org_id: i64,
+    ) -> impl Future<Output = StoreResult<Vec<UserRecord>>> + Send;
+
+    fn add_member(
+        &self,
+        user: NewUser,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<UserRecord>> + Send;
+
+    fn set_role(
+        &self,
+        user_id: i64,
+        role: Role,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<UserRecord>> + Send;
+
+    /// Deactivates the member and revokes every active token and session of theirs, each with
+    /// its own `token.revoke` event, all in one transaction. Returns the tokens it revoked.
+    fn remove_member(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<Vec<TokenRecord>>> + Send;
+
+    /// `Conflict` when the owner has an active token of that name.
+    fn insert_token(
+        &self,
+        token: NewToken,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<TokenRecord>> + Send;
+
+    fn token_by_id(
+        &self,
+        org_id: i64,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<TokenRecord>>> + Send;
+
+    /// The owner's active token of that name, else the most recently revoked or expired one.
+    fn token_by_name(
+        &self,
+        user_id: i64,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<TokenRecord>>> + Send;
+
+    /// One page, newest first, after `cursor`.
+    fn list_tokens(
+        &self,
+        filter: &TokenFilter,
+        cursor: Option<&Cursor>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<TokenRecord>>> + Send;
+
+    /// Revokes the token unless it is revoked already. Returns it and whether this call revoked it.
+    fn revoke_token(
+        &self,
+        token_id: &str,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<(TokenRecord, bool)>> + Send;
+
+    /// Revokes every active token and session of a member (one `token.revoke` event each,
+    /// built from `event`). With `dry_run`, only lists them.
+    fn revoke_owner_tokens(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        dry_run: bool,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<Vec<TokenRecord>>> + Send;
+
+    /// Replaces the secret of an active token. `NotFound` when it is not active any more.
+    fn rotate_token(
+        &self,
+        rotation: Rotation,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<TokenRecord>> + Send;
+
+    /// An event with no change attached (failed authentication).
+    fn record_event(&self, event: NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Writes buffered last-used times and access-log rows in one transaction.
+    fn flush_usage(
+        &self,
+        last_used: &[(String, DateTime<Utc>)],
+        access: &[AccessRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// The backend chosen at start.
+pub enum Database {
+    Sqlite(sqlite::SqliteStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            Database::Sqlite($s) => $call.await,
+        }
+    };
+}
+
+impl Database {
+    /// Opens (creating if needed) the database named by `--database` and applies migrations.
+    pub async fn open(url: &str) -> Result<Database, OpenError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(OpenError::Unsupported(
+                "PostgreSQL is not built yet; use a SQLite path".into(),
+            ));
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        Ok(Database::Sqlite(sqlite::SqliteStore::open(path).await?))
+    }
+
+    /// Closes the connection pool, letting SQLite checkpoint its WAL.
+    pub async fn close(&self) {
+        match self {
+            Database::Sqlite(s) => s.close().await,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("cannot open the database: {0}")]
+    Open(String),
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(String),
+}
+
+impl Store for Database {
+    async fn has_org(&self) -> StoreResult<bool> {
+        dispatch!(self, s => s.has_org())
+    }
+    async fn create_org(
+        &self,
+        name: &str,
+        owner: NewUser,
+        policy: &OrgPolicy,
+    ) -> StoreResult<OrgRecord> {
+        dispatch!(self, s => s.create_org(name, owner, policy))
+    }
+    async fn org(&self, org_id: i64) -> StoreResult<OrgRecord> {
+        dispatch!(self, s => s.org(org_id))
+    }
+    async fn set_policy(
+        &self,
+        org_id: i64,
+        policy: &OrgPolicy,
+        event: NewEvent,
+    ) -> StoreResult<()> {
+        dispatch!(self, s => s.set_policy(org_id, policy, event))
+    }
+    async fn credential_by_hash(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Credential>> {
+        dispatch!(self, s => s.credential_by_hash(hash, now))
+    }
+    async fn person_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        dispatch!(self, s => s.person_by_email(email))
+    }
+    async fn member(&self, org_id: i64, email_or_name: &str) -> StoreResult<Option<UserRecord>> {
+        dispatch!(self, s => s.member(org_id, email_or_name))
+    }
+    async fn list_members(&self, org_id: i64) -> StoreResult<Vec<UserRecord>> {
+        dispatch!(self, s => s.list_members(org_id))
+    }
+    async fn add_member(&self, user: NewUser, event: NewEvent) -> StoreResult<UserRecord> {
+        dispatch!(self, s => s.add_member(user, event))
+    }
+    async fn set_role(&self, user_id: i64, role: Role, event: NewEvent) -> StoreResult<UserRecord> {
+        dispatch!(self, s => s.set_role(user_id, role, event))
+    }
+    async fn remove_member(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        event: NewEvent,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        dispatch!(self, s => s.remove_member(user_id, now, event))
+    }
+    async fn insert_token(&self, token: NewToken, event: NewEvent) -> StoreResult<TokenRecord> {
+        dispatch!(self, s => s.insert_token(token, event))
+    }
+    async fn token_by_id(&self, org_id: i64, id: &str) -> StoreResult<Option<TokenRecord>> {
+        dispatch!(self, s => s.token_by_id(org_id, id))
+    }
+    async fn token_by_name(
+        &self,
+        user_id: i64,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<TokenRecord>> {
+        dispatch!(self, s => s.token_by_name(user_id, name, now))
+    }
+    async fn list_tokens(
+        &self,
+        filter: &TokenFilter,
+        cursor: Option<&Cursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        dispatch!(self, s => s.list_tokens(filter, cursor, limit))
+    }
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        event: NewEvent,
+    ) -> StoreResult<(TokenRecord, bool)> {
+        dispatch!(self, s => s.revoke_token(token_id, now, reason, event))
+    }
+    async fn revoke_owner_tokens(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        dry_run: bool,
+        event: NewEvent,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        dispatch!(self, s => s.revoke_owner_tokens(user_id, now, reason, dry_run, event))
+    }
+    async fn rotate_token(&self, rotation: Rotation, event: NewEvent) -> StoreResult<TokenRecord> {
+        dispatch!(self, s => s.rotate_token(rotation, event))
+    }
+    async fn record_event(&self, event: NewEvent) -> StoreResult<()> {
+        dispatch!(self, s => s.record_event(event))
+    }
+    async fn flush_usage(
+        &self,
+        last_used: &[(String, DateTime<Utc>)],
+        access: &[AccessRecord],
+    ) -> StoreResult<()> {
+        dispatch!(self, s => s.flush_usage(last_used, access))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_junk() {
+        let c = Cursor {
+            created_at: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(),
+            id: "tk_abc".into(),
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        for junk in ["", ".", "x.tk_a", "1.", "1.tk a", "1.tk'--"] {
+            assert_eq!(Cursor::decode(junk), None, "{junk}");
+        }
+    }
+}

@@ -1,0 +1,742 @@
+//! The embedded default: SQLite in WAL mode through sqlx.
+//!
+//! Writes open `BEGIN IMMEDIATE` transactions so two writers queue on the busy timeout
+//! instead of failing with SQLITE_BUSY halfway through a read-then-write.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
+};
+// Dynamic SQL here is only ever built from the constant column lists below and static text;
+// every value goes through a bind parameter.
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
+
+use super::{
+    AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError, OrgRecord, Rotation,
+    Store, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord,
+};
+use crate::api::perms::Role;
+use crate::api::secret::TokenType;
+use crate::api::types::{OrgPolicy, RateLimit, TokenStatus};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
+     t.name, t.kind, t.scopes, t.created_at, t.issued_at, t.expires_at, t.last_used_at, \
+     t.revoked_at, t.revoke_reason, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
+     t.prev_expires_at";
+const USER_COLUMNS: &str = "u.id AS u_id, u.org_id AS u_org_id, u.email, u.name AS u_name, u.role, u.service, \
+     u.password_hash, u.created_at AS u_created_at, u.removed_at";
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn time(v: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(v).ok_or_else(|| StoreError::Corrupt(format!("time {v}")))
+}
+
+fn opt_time(v: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
+    v.map(time).transpose()
+}
+
+fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict("already exists".into())
+        }
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
+            StoreError::Corrupt(e.to_string())
+        }
+        _ => StoreError::Unavailable(e.to_string()),
+    }
+}
+
+fn json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn parse_list(s: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("list column: {e}")))
+}
+
+fn token_from_row(r: &SqliteRow) -> StoreResult<TokenRecord> {
+    let kind: String = r.try_get("kind").map_err(db_err)?;
+    let scopes: String = r.try_get("scopes").map_err(db_err)?;
+    let cidrs: String = r.try_get("allowed_cidrs").map_err(db_err)?;
+    Ok(TokenRecord {
+        id: r.try_get("id").map_err(db_err)?,
+        org_id: r.try_get("org_id").map_err(db_err)?,
+        user_id: r.try_get("user_id").map_err(db_err)?,
+        owner: r.try_get("owner").map_err(db_err)?,
+        name: r.try_get("name").map_err(db_err)?,
+        kind: TokenType::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("token type {kind}")))?,
+        scopes: parse_list(&scopes)?,
+        created_at: time(r.try_get("created_at").map_err(db_err)?)?,
+        issued_at: time(r.try_get("issued_at").map_err(db_err)?)?,
+        expires_at: opt_time(r.try_get("expires_at").map_err(db_err)?)?,
+        last_used_at: opt_time(r.try_get("last_used_at").map_err(db_err)?)?,
+        revoked_at: opt_time(r.try_get("revoked_at").map_err(db_err)?)?,
+        revoke_reason: r.try_get("revoke_reason").map_err(db_err)?,
+        rate_limit: RateLimit {
+            per_minute: r.try_get::<i64, _>("per_minute").map_err(db_err)? as u32,
+            per_hour: r.try_get::<i64, _>("per_hour").map_err(db_err)? as u32,
+        },
+        allowed_cidrs: parse_list(&cidrs)?,
+        description: r.try_get("description").map_err(db_err)?,
+        prev_expires_at: opt_time(r.try_get("prev_expires_at").map_err(db_err)?)?,
+    })
+}
+
+fn user_from_row(r: &SqliteRow) -> StoreResult<UserRecord> {
+    let role: String = r.try_get("role").map_err(db_err)?;
+    Ok(UserRecord {
+        id: r.try_get("u_id").map_err(db_err)?,
+        org_id: r.try_get("u_org_id").map_err(db_err)?,
+        email: r.try_get("email").map_err(db_err)?,
+        name: r.try_get("u_name").map_err(db_err)?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+        service: r.try_get("service").map_err(db_err)?,
+        password_hash: r.try_get("password_hash").map_err(db_err)?,
+        created_at: time(r.try_get("u_created_at").map_err(db_err)?)?,
+        removed_at: opt_time(r.try_get("removed_at").map_err(db_err)?)?,
+    })
+}
+
+async fn insert_event(conn: &mut SqliteConnection, e: &NewEvent) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (org_id, at, action, actor, actor_user_id, credential_id, \
+         target, ip, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(e.org_id)
+    .bind(micros(e.at))
+    .bind(e.action)
+    .bind(&e.actor)
+    .bind(e.actor_user_id)
+    .bind(&e.credential_id)
+    .bind(&e.target)
+    .bind(&e.ip)
+    .bind(e.detail.to_string())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+async fn token_in(conn: &mut SqliteConnection, id: &str) -> StoreResult<TokenRecord> {
+    let sql = format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?"
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+    token_from_row(&row)
+}
+
+async fn user_in(conn: &mut SqliteConnection, id: i64) -> StoreResult<UserRecord> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+    user_from_row(&row)
+}
+
+/// Revokes the given active tokens, one `token.revoke` event each, inside the caller's transaction.
+async fn revoke_all_in(
+    conn: &mut SqliteConnection,
+    tokens: &[TokenRecord],
+    now: DateTime<Utc>,
+    reason: Option<&str>,
+    event: &NewEvent,
+) -> StoreResult<()> {
+    for t in tokens {
+        sqlx::query(
+            "UPDATE tokens SET revoked_at = ?, revoke_reason = ?, active_name = NULL, \
+             prev_secret_hash = NULL, prev_expires_at = NULL WHERE id = ? AND revoked_at IS NULL",
+        )
+        .bind(micros(now))
+        .bind(reason)
+        .bind(&t.id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        let mut e = event.clone();
+        e.action = "token.revoke";
+        e.target = Some(t.id.clone());
+        insert_event(conn, &e).await?;
+    }
+    Ok(())
+}
+
+async fn active_tokens_of(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<TokenRecord>> {
+    let sql = format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.user_id = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) \
+         ORDER BY t.created_at DESC, t.id DESC"
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(micros(now))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    rows.iter().map(token_from_row).collect()
+}
+
+impl SqliteStore {
+    pub async fn open(path: &str) -> Result<SqliteStore, OpenError> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+            .map_err(|e| OpenError::Open(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL + NORMAL survives a process crash (kill -9); only power loss can lose the
+            // last transactions, a trade every WAL deployment makes for write speed.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| OpenError::Open(e.to_string()))?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| OpenError::Migrate(e.to_string()))?;
+        Ok(SqliteStore { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'_, Sqlite>> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)
+    }
+}
+
+impl Store for SqliteStore {
+    async fn has_org(&self) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(n > 0)
+    }
+
+    async fn create_org(
+        &self,
+        name: &str,
+        owner: NewUser,
+        policy: &OrgPolicy,
+    ) -> StoreResult<OrgRecord> {
+        let mut tx = self.begin_write().await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if n > 0 {
+            return Err(StoreError::Conflict(
+                "this database already has an org".into(),
+            ));
+        }
+        let policy_json =
+            serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let org_id: i64 = sqlx::query_scalar(
+            "INSERT INTO orgs (name, policy, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(policy_json)
+        .bind(micros(owner.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let user_id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (org_id, email, name, role, service, password_hash, created_at) \
+             VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(&owner.email)
+        .bind(&owner.name)
+        .bind(owner.role.as_str())
+        .bind(&owner.password_hash)
+        .bind(micros(owner.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let event = NewEvent {
+            org_id: Some(org_id),
+            at: owner.created_at,
+            action: "user.add",
+            actor: None,
+            actor_user_id: None,
+            credential_id: None,
+            target: Some(owner.name.clone()),
+            ip: None,
+            detail: serde_json::json!({"role": owner.role, "via": "server init", "user_id": user_id}),
+        };
+        insert_event(&mut tx, &event).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(OrgRecord {
+            id: org_id,
+            name: name.to_string(),
+            policy: policy.clone(),
+        })
+    }
+
+    async fn org(&self, org_id: i64) -> StoreResult<OrgRecord> {
+        let row = sqlx::query("SELECT id, name, policy FROM orgs WHERE id = ?")
+            .bind(org_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
+        let policy: String = row.try_get("policy").map_err(db_err)?;
+        Ok(OrgRecord {
+            id: row.try_get("id").map_err(db_err)?,
+            name: row.try_get("name").map_err(db_err)?,
+            policy: serde_json::from_str(&policy)
+                .map_err(|e| StoreError::Corrupt(format!("org policy: {e}")))?,
+        })
+    }
+
+    async fn set_policy(
+        &self,
+        org_id: i64,
+        policy: &OrgPolicy,
+        event: NewEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("UPDATE orgs SET policy = ? WHERE id = ?")
+            .bind(json)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        insert_event(&mut tx, &event).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn credential_by_hash(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Credential>> {
+        // Two indexed lookups: the current secret, or the previous one inside its grace period.
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name FROM tokens t \
+             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
+             WHERE t.secret_hash = ?1 \
+             UNION ALL \
+             SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name FROM tokens t \
+             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
+             WHERE t.prev_secret_hash = ?1 AND t.prev_expires_at > ?2 \
+             LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(hash)
+            .bind(micros(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(Credential {
+                token: token_from_row(&r)?,
+                user: user_from_row(&r)?,
+                org_name: r.try_get("org_name").map_err(db_err)?,
+            })),
+        }
+    }
+
+    async fn person_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE lower(u.email) = lower(?) \
+             AND u.removed_at IS NULL LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn member(&self, org_id: i64, email_or_name: &str) -> StoreResult<Option<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = ? AND u.removed_at IS NULL \
+             AND (lower(u.email) = lower(?2) OR u.name = ?2) LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(org_id)
+            .bind(email_or_name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn list_members(&self, org_id: i64) -> StoreResult<Vec<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = ? AND u.removed_at IS NULL \
+             ORDER BY u.service, u.name"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn add_member(&self, user: NewUser, event: NewEvent) -> StoreResult<UserRecord> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (org_id, email, name, role, service, password_hash, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(user.org_id)
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(user.service)
+        .bind(&user.password_hash)
+        .bind(micros(user.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("a member named `{}` exists already", user.name))
+            }
+            other => other,
+        })?;
+        insert_event(&mut tx, &event).await?;
+        let record = user_in(&mut tx, id).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(record)
+    }
+
+    async fn set_role(&self, user_id: i64, role: Role, event: NewEvent) -> StoreResult<UserRecord> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET role = ? WHERE id = ? AND removed_at IS NULL")
+            .bind(role.as_str())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        insert_event(&mut tx, &event).await?;
+        let record = user_in(&mut tx, user_id).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(record)
+    }
+
+    async fn remove_member(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        event: NewEvent,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        let mut tx = self.begin_write().await?;
+        let done =
+            sqlx::query("UPDATE users SET removed_at = ? WHERE id = ? AND removed_at IS NULL")
+                .bind(micros(now))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let tokens = active_tokens_of(&mut tx, user_id, now).await?;
+        revoke_all_in(&mut tx, &tokens, now, Some("member removed"), &event).await?;
+        insert_event(&mut tx, &event).await?;
+        let mut revoked = Vec::with_capacity(tokens.len());
+        for t in &tokens {
+            revoked.push(token_in(&mut tx, &t.id).await?);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(revoked)
+    }
+
+    async fn insert_token(&self, t: NewToken, event: NewEvent) -> StoreResult<TokenRecord> {
+        let mut tx = self.begin_write().await?;
+        if t.unique_name {
+            // An expired token keeps its name only until someone wants the name again.
+            sqlx::query(
+                "UPDATE tokens SET active_name = NULL WHERE user_id = ? AND active_name = ? \
+                 AND expires_at IS NOT NULL AND expires_at <= ?",
+            )
+            .bind(t.user_id)
+            .bind(&t.name)
+            .bind(micros(t.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        sqlx::query(
+            "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, secret_hash, \
+             created_at, issued_at, expires_at, per_minute, per_hour, allowed_cidrs, description, \
+             created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&t.id)
+        .bind(t.org_id)
+        .bind(t.user_id)
+        .bind(&t.name)
+        .bind(t.unique_name.then_some(&t.name))
+        .bind(t.kind.as_str())
+        .bind(json_list(&t.scopes))
+        .bind(&t.secret_hash)
+        .bind(micros(t.created_at))
+        .bind(micros(t.created_at))
+        .bind(t.expires_at.map(micros))
+        .bind(t.rate_limit.per_minute as i64)
+        .bind(t.rate_limit.per_hour as i64)
+        .bind(json_list(&t.allowed_cidrs))
+        .bind(&t.description)
+        .bind(t.created_by)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "an active token named `{}` exists already",
+                t.name
+            )),
+            other => other,
+        })?;
+        insert_event(&mut tx, &event).await?;
+        let record = token_in(&mut tx, &t.id).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(record)
+    }
+
+    async fn token_by_id(&self, org_id: i64, id: &str) -> StoreResult<Option<TokenRecord>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.id = ? AND t.org_id = ?"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    async fn token_by_name(
+        &self,
+        user_id: i64,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<TokenRecord>> {
+        // Active first; else the most recently revoked or expired of that name.
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.user_id = ? AND t.name = ? \
+             ORDER BY (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)) DESC, \
+             COALESCE(t.revoked_at, t.expires_at, t.created_at) DESC, t.created_at DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(name)
+            .bind(micros(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    async fn list_tokens(
+        &self,
+        f: &TokenFilter,
+        cursor: Option<&Cursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        let now = micros(f.now);
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.org_id = "
+        ));
+        q.push_bind(f.org_id);
+        if let Some(user_id) = f.user_id {
+            q.push(" AND t.user_id = ").push_bind(user_id);
+        }
+        match f.status {
+            Some(TokenStatus::Active) => {
+                q.push(" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ")
+                    .push_bind(now)
+                    .push(")");
+            }
+            Some(TokenStatus::Expired) => {
+                q.push(" AND t.revoked_at IS NULL AND t.expires_at <= ")
+                    .push_bind(now);
+            }
+            Some(TokenStatus::Revoked) => {
+                q.push(" AND t.revoked_at IS NOT NULL");
+            }
+            None => {}
+        }
+        match f.kind {
+            Some(kind) => {
+                q.push(" AND t.kind = ").push_bind(kind.as_str());
+            }
+            None if !f.include_sessions => {
+                q.push(" AND t.kind <> 'ses'");
+            }
+            None => {}
+        }
+        if let Some(before) = f.expiring_before {
+            q.push(" AND t.revoked_at IS NULL AND t.expires_at > ")
+                .push_bind(now)
+                .push(" AND t.expires_at <= ")
+                .push_bind(micros(before));
+        }
+        if let Some(since) = f.unused_since {
+            q.push(" AND COALESCE(t.last_used_at, t.created_at) < ")
+                .push_bind(micros(since));
+        }
+        if let Some(c) = cursor {
+            q.push(" AND (t.created_at, t.id) < (")
+                .push_bind(micros(c.created_at))
+                .push(", ")
+                .push_bind(c.id.clone())
+                .push(")");
+        }
+        q.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ")
+            .push_bind(limit as i64);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db_err)?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    async fn revoke_token(
+        &self,
+        token_id: &str,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        event: NewEvent,
+    ) -> StoreResult<(TokenRecord, bool)> {
+        let mut tx = self.begin_write().await?;
+        let current = token_in(&mut tx, token_id).await?;
+        if current.revoked_at.is_some() {
+            return Ok((current, false));
+        }
+        revoke_all_in(&mut tx, std::slice::from_ref(&current), now, reason, &event).await?;
+        let record = token_in(&mut tx, token_id).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok((record, true))
+    }
+
+    async fn revoke_owner_tokens(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        dry_run: bool,
+        event: NewEvent,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        let mut tx = self.begin_write().await?;
+        let tokens = active_tokens_of(&mut tx, user_id, now).await?;
+        if dry_run {
+            return Ok(tokens);
+        }
+        revoke_all_in(&mut tx, &tokens, now, reason, &event).await?;
+        let mut revoked = Vec::with_capacity(tokens.len());
+        for t in &tokens {
+            revoked.push(token_in(&mut tx, &t.id).await?);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(revoked)
+    }
+
+    async fn rotate_token(&self, r: Rotation, event: NewEvent) -> StoreResult<TokenRecord> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE tokens SET \
+               prev_secret_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE secret_hash END, \
+               prev_expires_at = ?1, secret_hash = ?2, issued_at = ?3, expires_at = ?4 \
+             WHERE id = ?5 AND revoked_at IS NULL",
+        )
+        .bind(r.grace_until.map(micros))
+        .bind(&r.new_hash)
+        .bind(micros(r.issued_at))
+        .bind(r.expires_at.map(micros))
+        .bind(&r.token_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        insert_event(&mut tx, &event).await?;
+        let record = token_in(&mut tx, &r.token_id).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(record)
+    }
+
+    async fn record_event(&self, event: NewEvent) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        insert_event(&mut conn, &event).await
+    }
+
+    async fn flush_usage(
+        &self,
+        last_used: &[(String, DateTime<Utc>)],
+        access: &[AccessRecord],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for (id, at) in last_used {
+            sqlx::query(
+                "UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?",
+            )
+            .bind(micros(*at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        // SQLite allows 32766 bound parameters; 9 per row keeps a chunk well inside that.
+        for chunk in access.chunks(1000) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO access_log (org_id, at, credential_id, method, path, status, ip, \
+                 latency_us, permission) ",
+            );
+            q.push_values(chunk, |mut b, a| {
+                b.push_bind(a.org_id)
+                    .push_bind(micros(a.at))
+                    .push_bind(&a.credential_id)
+                    .push_bind(&a.method)
+                    .push_bind(&a.path)
+                    .push_bind(a.status as i64)
+                    .push_bind(&a.ip)
+                    .push_bind(a.latency_us)
+                    .push_bind(&a.permission);
+            });
+            q.build().execute(&mut *tx).await.map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+}

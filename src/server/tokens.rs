@@ -1,0 +1,504 @@
+//! Token operations with their permission rules, shared by the REST routes and MCP tools.
+//!
+//! Rules: one's own tokens need `tokens:read` to read and `tokens:write` to change; other
+//! members' tokens need `tokens:admin` (list, show, revoke any; mint and rotate only service
+//! accounts'). A credential may always revoke itself. A PAT or MCP token never mints or rotates
+//! into more than its own effective permission (403 `scope_exceeds_credential`).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::auth::Principal;
+use super::error::{ApiError, ApiResult};
+use super::policy;
+use super::state::AppState;
+use super::store::{Cursor, NewToken, Rotation, Store, TokenFilter, TokenRecord, UserRecord};
+use crate::api::duration::parse_duration;
+use crate::api::error::ErrorCode;
+use crate::api::perms::{Permission, requested, validate_scopes};
+use crate::api::secret::{self, TokenType};
+use crate::api::types::{
+    ListTokensQuery, MintRequest, Page, RevokeResult, RotateRequest, TokenInfo, TokenStatus,
+    TokenWithSecret,
+};
+
+/// The longest grace period a rotation may give the old secret.
+pub const MAX_GRACE: Duration = Duration::hours(1);
+pub const MAX_PAGE: u32 = 500;
+pub const DEFAULT_PAGE: u32 = 100;
+
+pub fn new_token_id() -> String {
+    format!("tk_{}", secret::random_base62(20))
+}
+
+fn check_name(name: &str) -> ApiResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !name.starts_with("tk_");
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "`name` `{name}` is not valid: 1–64 letters, digits, `-`, `_` or `.`, starting with a letter or digit, not `tk_…`"
+        )))
+    }
+}
+
+/// Refuses a PAT/MCP credential asking for more than it holds itself.
+fn check_no_escalation(p: &Principal, owner: &UserRecord, scopes: &[String]) -> ApiResult<()> {
+    if p.is_session() {
+        return Ok(());
+    }
+    let asked = requested(scopes).unwrap_or_else(|| owner.role.permissions());
+    let missing = asked.minus(p.permissions);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::ScopeExceedsCredential,
+        format!(
+            "this credential cannot grant what it does not hold: {}",
+            missing.names().join(", ")
+        ),
+    ))
+}
+
+/// The member a request acts for: the caller, or the named member.
+async fn owner_for(state: &AppState, p: &Principal, owner: Option<&str>) -> ApiResult<UserRecord> {
+    match owner {
+        None => Ok(p.user.clone()),
+        Some(name) if name == p.user.name || Some(name) == p.user.email.as_deref() => {
+            Ok(p.user.clone())
+        }
+        Some(name) => state
+            .store
+            .member(p.org_id(), name)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no member `{name}` in this org"))),
+    }
+}
+
+pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResult<TokenWithSecret> {
+    let owner = owner_for(state, p, req.owner.as_deref()).await?;
+    if owner.id == p.user.id {
+        p.require(Permission::TokensWrite)?;
+    } else {
+        p.require(Permission::TokensAdmin)?;
+        if !owner.service {
+            return Err(ApiError::invalid(format!(
+                "`owner` `{}` is a person; admins mint tokens only for service accounts",
+                owner.label()
+            )));
+        }
+    }
+    check_name(&req.name)?;
+    let kind = req.kind.unwrap_or(TokenType::Pat);
+    if kind == TokenType::Ses {
+        return Err(ApiError::invalid(
+            "`type` must be `pat` or `mcp`; sessions come from login",
+        ));
+    }
+    let scopes = validate_scopes(&req.scopes).map_err(|e| ApiError::invalid(e.to_string()))?;
+    check_no_escalation(p, &owner, &scopes)?;
+    let org = state.store.org(p.org_id()).await?;
+    let now = Utc::now();
+    let expires = policy::parse_expires_field(req.expires.as_deref())?;
+    let expires_at = policy::resolve_expiry(&org.policy, expires, now)?;
+    let rate_limit = policy::resolve_rate_limit(&org.policy, req.rate_limit)?;
+    let allowed_cidrs = normalize_cidrs(&req.allowed_cidrs)?;
+    if req
+        .description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 1024)
+    {
+        return Err(ApiError::invalid(
+            "`description` is longer than 1024 characters",
+        ));
+    }
+    let fresh = secret::generate(kind);
+    let id = new_token_id();
+    let record = state
+        .store
+        .insert_token(
+            NewToken {
+                id: id.clone(),
+                org_id: p.org_id(),
+                user_id: owner.id,
+                name: req.name.clone(),
+                kind,
+                scopes: scopes.clone(),
+                secret_hash: state.hash_secret(fresh.expose()),
+                created_at: now,
+                expires_at,
+                rate_limit,
+                allowed_cidrs,
+                description: req.description.clone(),
+                created_by: Some(p.user.id),
+                unique_name: true,
+            },
+            p.event(
+                "token.mint",
+                Some(id),
+                serde_json::json!({"name": req.name, "owner": owner.label(), "scopes": scopes, "type": kind}),
+            ),
+        )
+        .await?;
+    Ok(TokenWithSecret {
+        token: record.info(now),
+        secret: fresh,
+    })
+}
+
+fn normalize_cidrs(cidrs: &[String]) -> ApiResult<Vec<String>> {
+    cidrs
+        .iter()
+        .map(|c| {
+            let c = c.trim();
+            c.parse::<ipnet::IpNet>()
+                .or_else(|_| c.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|n| n.trunc().to_string())
+                .map_err(|_| {
+                    ApiError::invalid(format!(
+                        "`allowed_cidrs` entry `{c}` is not a CIDR (10.0.0.0/8) or IP address"
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// What a caller may do to a token it found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Revoke,
+    Rotate,
+}
+
+fn authorize(p: &Principal, t: &TokenRecord, owner_service: bool, access: Access) -> ApiResult<()> {
+    let own = t.user_id == p.user.id;
+    let self_revoke = access == Access::Revoke && t.id == p.token.id;
+    if self_revoke {
+        return Ok(());
+    }
+    if own {
+        return match access {
+            Access::Read if p.has(Permission::TokensRead) || p.has(Permission::TokensWrite) => {
+                Ok(())
+            }
+            Access::Read => p.require(Permission::TokensRead),
+            Access::Revoke | Access::Rotate => p.require(Permission::TokensWrite),
+        };
+    }
+    p.require(Permission::TokensAdmin)?;
+    if access == Access::Rotate && !owner_service {
+        return Err(ApiError::forbidden(format!(
+            "token `{}` belongs to {}; admins rotate only service accounts' tokens (revoke it instead)",
+            t.name, t.owner
+        )));
+    }
+    Ok(())
+}
+
+/// Finds a token by id (`tk_…`) or by name (the caller's, or `owner`'s), checking access.
+/// Tokens the caller may not see are "not found", so their existence does not leak.
+pub async fn find(
+    state: &AppState,
+    p: &Principal,
+    reference: &str,
+    owner: Option<&str>,
+    access: Access,
+) -> ApiResult<TokenRecord> {
+    let now = Utc::now();
+    let not_found = || {
+        ApiError::not_found(format!(
+            "token `{reference}` not found (tokctl list --all shows revoked and expired tokens)"
+        ))
+    };
+    let token = if reference.starts_with("tk_") {
+        state.store.token_by_id(p.org_id(), reference).await?
+    } else {
+        let owner = owner_for(state, p, owner).await?;
+        if owner.id != p.user.id && !p.has(Permission::TokensAdmin) {
+            return Err(not_found());
+        }
+        state.store.token_by_name(owner.id, reference, now).await?
+    };
+    let token = token.ok_or_else(not_found)?;
+    if token.user_id != p.user.id && !p.has(Permission::TokensAdmin) && token.id != p.token.id {
+        return Err(not_found());
+    }
+    let owner_service = if token.user_id == p.user.id {
+        p.user.service
+    } else {
+        state
+            .store
+            .member(p.org_id(), &token.owner)
+            .await?
+            .is_some_and(|u| u.service)
+    };
+    authorize(p, &token, owner_service, access)?;
+    Ok(token)
+}
+
+pub async fn revoke(
+    state: &AppState,
+    p: &Principal,
+    reference: &str,
+    owner: Option<&str>,
+    reason: Option<String>,
+) -> ApiResult<RevokeResult> {
+    let token = find(state, p, reference, owner, Access::Revoke).await?;
+    let now = Utc::now();
+    let (record, newly) = state
+        .store
+        .revoke_token(
+            &token.id,
+            now,
+            reason.as_deref(),
+            p.event(
+                "token.revoke",
+                Some(token.id.clone()),
+                serde_json::json!({"reason": reason}),
+            ),
+        )
+        .await?;
+    Ok(RevokeResult {
+        count: 1,
+        revoked: vec![record.info(now)],
+        already_revoked: !newly,
+        dry_run: false,
+    })
+}
+
+pub async fn rotate(
+    state: &AppState,
+    p: &Principal,
+    reference: &str,
+    owner: Option<&str>,
+    req: RotateRequest,
+) -> ApiResult<TokenWithSecret> {
+    let token = find(state, p, reference, owner, Access::Rotate).await?;
+    let now = Utc::now();
+    match token.status(now) {
+        TokenStatus::Active => {}
+        TokenStatus::Revoked => {
+            return Err(ApiError::conflict(format!(
+                "token `{}` is revoked; mint a new one",
+                token.name
+            )));
+        }
+        TokenStatus::Expired => {
+            return Err(ApiError::conflict(format!(
+                "token `{}` has expired; mint a new one",
+                token.name
+            )));
+        }
+    }
+    if token.kind == TokenType::Ses {
+        return Err(ApiError::invalid("sessions are not rotated; log in again"));
+    }
+    let owner_record = if token.user_id == p.user.id {
+        p.user.clone()
+    } else {
+        state
+            .store
+            .member(p.org_id(), &token.owner)
+            .await?
+            .ok_or_else(|| ApiError::not_found("the token's owner is no longer a member"))?
+    };
+    check_no_escalation(p, &owner_record, &token.scopes)?;
+    let org = state.store.org(p.org_id()).await?;
+    let asked = match policy::parse_expires_field(req.expires.as_deref())? {
+        Some(e) => Some(e),
+        // The same lifetime the token had: a 7-day token stays a 7-day token.
+        None => Some(match token.expires_at {
+            Some(at) => crate::api::duration::Expiry::In(at - token.issued_at),
+            None => crate::api::duration::Expiry::Never,
+        }),
+    };
+    let expires_at = policy::resolve_expiry(&org.policy, asked, now)?;
+    let grace = req
+        .grace
+        .as_deref()
+        .map(|g| {
+            if g == "0" || g == "0m" {
+                return Ok(None);
+            }
+            let d = parse_duration(g).map_err(|_| {
+                ApiError::invalid(format!("`grace` `{g}` is not a duration such as 10m"))
+            })?;
+            if d > MAX_GRACE {
+                return Err(ApiError::invalid("`grace` is at most 1h"));
+            }
+            Ok(Some(now + d))
+        })
+        .transpose()?
+        .flatten();
+    let fresh = secret::generate(token.kind);
+    let record = state
+        .store
+        .rotate_token(
+            Rotation {
+                token_id: token.id.clone(),
+                new_hash: state.hash_secret(fresh.expose()),
+                issued_at: now,
+                expires_at,
+                grace_until: grace,
+            },
+            p.event(
+                "token.rotate",
+                Some(token.id.clone()),
+                serde_json::json!({"grace_until": grace, "expires_at": expires_at}),
+            ),
+        )
+        .await
+        .map_err(|e| match e {
+            super::store::StoreError::NotFound => {
+                ApiError::conflict("the token was revoked while rotating")
+            }
+            other => other.into(),
+        })?;
+    Ok(TokenWithSecret {
+        token: record.info(now),
+        secret: fresh,
+    })
+}
+
+pub async fn list(
+    state: &AppState,
+    p: &Principal,
+    q: ListTokensQuery,
+) -> ApiResult<Page<TokenInfo>> {
+    let now = Utc::now();
+    let user_id = match q.owner.as_deref() {
+        Some("*") => {
+            p.require(Permission::TokensAdmin)?;
+            None
+        }
+        other => {
+            let owner = owner_for(state, p, other).await?;
+            if owner.id == p.user.id {
+                p.require(Permission::TokensRead)?;
+            } else {
+                p.require(Permission::TokensAdmin)?;
+            }
+            Some(owner.id)
+        }
+    };
+    let status = match q.status.as_deref() {
+        None => Some(TokenStatus::Active),
+        Some("all") => None,
+        Some(s) => Some(TokenStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "`status` `{s}` is not one of active, expired, revoked, all"
+            ))
+        })?),
+    };
+    let (kind, include_sessions) = match q.kind.as_deref() {
+        None => (None, false),
+        Some("all") => (None, true),
+        Some(k) => (
+            Some(TokenType::parse(k).ok_or_else(|| {
+                ApiError::invalid(format!("`type` `{k}` is not one of pat, mcp, ses, all"))
+            })?),
+            true,
+        ),
+    };
+    let within = |field: &str, v: Option<&str>| -> ApiResult<Option<Duration>> {
+        v.map(|s| {
+            parse_duration(s).map_err(|_| {
+                ApiError::invalid(format!("`{field}` `{s}` is not a duration such as 7d"))
+            })
+        })
+        .transpose()
+    };
+    let expiring_before = within("expiring_within", q.expiring_within.as_deref())?.map(|d| now + d);
+    let unused_since: Option<DateTime<Utc>> =
+        within("unused_for", q.unused_for.as_deref())?.map(|d| now - d);
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::invalid(format!("`limit` must be 1–{MAX_PAGE}")));
+    }
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(|c| {
+            Cursor::decode(c).ok_or_else(|| {
+                ApiError::bad_request("`cursor` is not a cursor this server gave out")
+            })
+        })
+        .transpose()?;
+    let filter = TokenFilter {
+        org_id: p.org_id(),
+        user_id,
+        status,
+        kind,
+        include_sessions,
+        expiring_before,
+        unused_since,
+        now,
+    };
+    let mut rows = state
+        .store
+        .list_tokens(&filter, cursor.as_ref(), limit + 1)
+        .await?;
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|t| {
+            Cursor {
+                created_at: t.created_at,
+                id: t.id.clone(),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok(Page {
+        items: rows.iter().map(|t| t.info(now)).collect(),
+        next_cursor,
+    })
+}
+
+/// Offboarding: every active token and session of a member (dry run lists them only).
+pub async fn revoke_owner(
+    state: &AppState,
+    p: &Principal,
+    owner: &str,
+    dry_run: bool,
+    reason: Option<String>,
+) -> ApiResult<RevokeResult> {
+    let member = owner_for(state, p, Some(owner)).await?;
+    if member.id == p.user.id {
+        p.require(Permission::TokensWrite)?;
+    } else {
+        p.require(Permission::TokensAdmin)?;
+    }
+    let now = Utc::now();
+    let tokens = state
+        .store
+        .revoke_owner_tokens(
+            member.id,
+            now,
+            reason.as_deref(),
+            dry_run,
+            p.event(
+                "token.revoke",
+                None,
+                serde_json::json!({"bulk": true, "owner": member.label(), "reason": reason}),
+            ),
+        )
+        .await?;
+    Ok(RevokeResult {
+        count: tokens.len(),
+        revoked: tokens.iter().map(|t| t.info(now)).collect(),
+        already_revoked: false,
+        dry_run,
+    })
+}

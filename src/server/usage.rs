@@ -1,0 +1,94 @@
+//! Buffered hot-path writes: last-used times and access-log rows.
+//!
+//! Requests only append to memory; a background task writes everything in one transaction
+//! every flush interval and once more at shutdown. A failed flush puts the rows back to be
+//! retried, so a database blip delays them instead of losing them (up to [`MAX_PENDING`]).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+use super::store::{AccessRecord, Database, Store, StoreResult};
+
+/// Rows kept while the database is unreachable; beyond it the oldest are dropped (and counted).
+pub const MAX_PENDING: usize = 200_000;
+
+#[derive(Default)]
+struct Pending {
+    last_used: HashMap<String, DateTime<Utc>>,
+    access: Vec<AccessRecord>,
+    dropped: u64,
+}
+
+#[derive(Default)]
+pub struct UsageBuffer {
+    pending: Mutex<Pending>,
+}
+
+impl UsageBuffer {
+    /// Records one use of a credential. Never blocks on I/O.
+    pub fn record(&self, rec: AccessRecord) {
+        let mut p = self.lock();
+        let at = rec.at;
+        p.last_used
+            .entry(rec.credential_id.clone())
+            .and_modify(|t| *t = (*t).max(at))
+            .or_insert(at);
+        if p.access.len() >= MAX_PENDING {
+            p.access.remove(0);
+            p.dropped += 1;
+        }
+        p.access.push(rec);
+    }
+
+    /// Writes what is pending; on failure everything is put back for the next try.
+    pub async fn flush(&self, store: &Database) -> StoreResult<usize> {
+        let (last_used, access) = {
+            let mut p = self.lock();
+            (
+                std::mem::take(&mut p.last_used),
+                std::mem::take(&mut p.access),
+            )
+        };
+        if last_used.is_empty() && access.is_empty() {
+            return Ok(0);
+        }
+        let pairs: Vec<(String, DateTime<Utc>)> = last_used.clone().into_iter().collect();
+        match store.flush_usage(&pairs, &access).await {
+            Ok(()) => Ok(access.len()),
+            Err(e) => {
+                let mut p = self.lock();
+                for (id, at) in last_used {
+                    p.last_used
+                        .entry(id)
+                        .and_modify(|t| *t = (*t).max(at))
+                        .or_insert(at);
+                }
+                let newer = std::mem::replace(&mut p.access, access);
+                p.access.extend(newer);
+                let excess = p.access.len().saturating_sub(MAX_PENDING);
+                if excess > 0 {
+                    p.access.drain(..excess);
+                    p.dropped += excess as u64;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Rows waiting to be written (for metrics).
+    pub fn pending(&self) -> usize {
+        self.lock().access.len()
+    }
+
+    /// Rows dropped because the database stayed unreachable past [`MAX_PENDING`].
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // A panic while holding this lock leaves plain data behind; keep using it.
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
