@@ -20,6 +20,10 @@ fn main() -> ExitCode {
     let json = cli.global.json;
     match tokctl::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
+        // A reader that went away (`tokctl list | head -1`) is not an error worth a message.
+        Err(CliError::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             report(&e, json);
             ExitCode::from(e.exit_code())

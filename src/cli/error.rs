@@ -147,7 +147,6 @@ impl CliError {
                         .into(),
                 ),
                 (403, _) => Some("`tokctl whoami` shows your role and permissions".into()),
-                (404, _) => Some("`tokctl list --all` shows revoked and expired tokens too".into()),
                 (429, _) => Some(match retry_after {
                     Some(s) => format!("retry in {s} seconds"),
                     None => "retry in a moment".into(),

@@ -27,8 +27,6 @@ pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
     };
     let anonymous = Client::new(&server, None)?;
     let server = anonymous.server();
-    // The keyring is checked first: a session that could not be kept is never created.
-    let keyring = Keyring::open()?;
 
     let (session, me, created) = if a.with_token {
         let token = if !ctx.stdin_tty || !ctx.can_prompt() {
@@ -40,6 +38,7 @@ pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
             source_name: "the token given with --with-token",
             reason,
         })?;
+        Keyring::open()?;
         let me = Client::new(&server, Some(token.clone()))?.me().await?;
         (token, me, false)
     } else {
@@ -68,6 +67,9 @@ pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
                 Some("pipe the password in: tokctl login --email E --password-stdin < file".into()),
             ));
         };
+        // The keyring is checked before the server: a session that could not be kept is
+        // never created.
+        Keyring::open()?;
         let issued = anonymous.login(&email, password).await?;
         let me = Client::new(&server, Some(issued.secret.clone()))?
             .me()
@@ -75,7 +77,8 @@ pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
         (issued.secret, me, true)
     };
 
-    if let Err(e) = keyring.set(&profile_name, &session) {
+    let stored = Keyring::open().and_then(|k| k.set(&profile_name, &session));
+    if let Err(e) = stored {
         if created {
             // Do not leave a live session behind that nobody holds.
             if let Ok(c) = Client::new(&server, Some(session)) {

@@ -51,22 +51,24 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let delta = t - now;
     let future = delta > chrono::Duration::zero();
     let secs = delta.num_seconds().unsigned_abs();
+    // Rounded to the nearest unit: a token minted for 2 days shows "in 2 days", not "in 1 day".
+    let round = |unit: u64| (secs + unit / 2) / unit;
     let (n, unit) = if secs < 60 {
         return if future {
             "in a moment".into()
         } else {
             "just now".into()
         };
-    } else if secs < 3600 {
-        (secs / 60, "minute")
-    } else if secs < 86400 {
-        (secs / 3600, "hour")
+    } else if secs < 3600 - 30 {
+        (round(60), "minute")
+    } else if secs < 86400 - 1800 {
+        (round(3600), "hour")
     } else if secs < 86400 * 60 {
-        (secs / 86400, "day")
+        (round(86400), "day")
     } else if secs < 86400 * 730 {
-        (secs / (86400 * 30), "month")
+        (round(86400 * 30), "month")
     } else {
-        (secs / (86400 * 365), "year")
+        (round(86400 * 365), "year")
     };
     let plural = if n == 1 { "" } else { "s" };
     if future {
@@ -342,7 +344,7 @@ mod tests {
             relative(now - chrono::Duration::hours(1), now),
             "1 hour ago"
         );
-        assert_eq!(relative(now, now), "in a moment");
+        assert_eq!(relative(now, now), "just now");
         assert_eq!(
             relative(now - chrono::Duration::seconds(5), now),
             "just now"
