@@ -2,6 +2,8 @@
 //! database in a temp dir and an initialized org, and speaks real HTTP to it.
 #![allow(dead_code)]
 
+pub mod tcp_proxy;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -29,10 +31,109 @@ pub struct ServerOptions {
     pub database: Option<String>,
 }
 
+/// Which database the suite runs on: `TOKCTL_TEST_BACKEND=postgres` (with
+/// `TOKCTL_TEST_DATABASE_URL`) runs the same tests on PostgreSQL; SQLite otherwise.
+pub fn backend_is_postgres() -> bool {
+    std::env::var("TOKCTL_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// The PostgreSQL admin URL for tests, or None (and a line saying the test is skipped).
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("TOKCTL_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            say_skipped(test, "TOKCTL_TEST_DATABASE_URL is not set (no PostgreSQL)");
+            None
+        }
+    }
+}
+
+/// Prints a skip notice that `cargo test`'s output capture does not swallow (it captures
+/// only the print macros, not direct writes to the stderr handle).
+pub fn say_skipped(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// Runs `f` on a fresh single-threaded runtime in its own thread (usable from sync tests
+/// and from inside another runtime alike).
+pub fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    })
+    .join()
+    .unwrap()
+}
+
+/// A fresh PostgreSQL database named after a random suffix; returns its URL.
+pub fn create_pg_database(admin_url: &str) -> String {
+    let name = format!(
+        "tokctl_t_{}",
+        tokctl::api::secret::random_base62(12).to_lowercase()
+    );
+    let admin = admin_url.to_string();
+    let db = name.clone();
+    block_on(async move {
+        use sqlx::Executor;
+        let pool = sqlx::PgPool::connect(&admin)
+            .await
+            .expect("connect to PostgreSQL");
+        pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+            .await
+            .expect("create test database");
+        pool.close().await;
+    });
+    replace_db_name(admin_url, &name)
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let cut = base
+        .rfind('/')
+        .filter(|i| *i > "postgres://".len())
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+pub fn drop_pg_database(admin_url: &str, db_url: &str) {
+    let Some(name) = db_url
+        .rsplit('/')
+        .next()
+        .map(|n| n.split('?').next().unwrap_or(n).to_string())
+    else {
+        return;
+    };
+    let admin = admin_url.to_string();
+    block_on(async move {
+        use sqlx::Executor;
+        if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+            let _ = pool
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await;
+            pool.close().await;
+        }
+    });
+}
+
 pub struct TestServer {
     pub url: String,
     pub dir: tempfile::TempDir,
     pub database: String,
+    /// The admin URL, when this server got a database of its own on PostgreSQL (dropped at the end).
+    created_pg: Option<String>,
     pub options: ServerOptions,
     child: Option<Child>,
     /// Everything the server wrote to stderr (its log), across restarts.
@@ -62,10 +163,18 @@ impl TestServer {
 
     pub fn start_with(options: ServerOptions) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = options
-            .database
-            .clone()
-            .unwrap_or_else(|| dir.path().join("tokctl.db").display().to_string());
+        let mut created_pg = None;
+        let database = match options.database.clone() {
+            Some(db) => db,
+            None if backend_is_postgres() => {
+                let admin = std::env::var("TOKCTL_TEST_DATABASE_URL")
+                    .expect("TOKCTL_TEST_BACKEND=postgres needs TOKCTL_TEST_DATABASE_URL");
+                let url = create_pg_database(&admin);
+                created_pg = Some(admin);
+                url
+            }
+            None => dir.path().join("tokctl.db").display().to_string(),
+        };
         let mut init = Command::new(tokctl_bin())
             .args([
                 "server",
@@ -98,6 +207,25 @@ impl TestServer {
             url: String::new(),
             dir,
             database,
+            created_pg,
+            options,
+            child: None,
+            log: Arc::new(Mutex::new(String::new())),
+        };
+        server.spawn();
+        server
+    }
+
+    /// Another replica on the same database as `first` (no init).
+    pub fn replica_of(first: &TestServer, options: ServerOptions) -> TestServer {
+        let mut server = TestServer {
+            url: String::new(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            database: options
+                .database
+                .clone()
+                .unwrap_or_else(|| first.database.clone()),
+            created_pg: None,
             options,
             child: None,
             log: Arc::new(Mutex::new(String::new())),
@@ -277,6 +405,74 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.kill();
+        if let Some(admin) = &self.created_pg {
+            drop_pg_database(admin, &self.database);
+        }
+    }
+}
+
+impl TestServer {
+    pub fn is_postgres(&self) -> bool {
+        self.database.starts_with("postgres")
+    }
+
+    /// Runs one SQL statement on the server's database behind its back; returns rows affected.
+    pub fn exec_sql(&self, sql: &str) -> u64 {
+        let db = self.database.clone();
+        let sql = sql.to_string();
+        let pg = self.is_postgres();
+        block_on(async move {
+            if pg {
+                let pool = sqlx::PgPool::connect(&db).await.unwrap();
+                let n = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .unwrap()
+                    .rows_affected();
+                pool.close().await;
+                n
+            } else {
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}"))
+                    .await
+                    .unwrap();
+                let n = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&pool)
+                    .await
+                    .unwrap()
+                    .rows_affected();
+                pool.close().await;
+                n
+            }
+        })
+    }
+
+    /// Every row of every table as text (for "no secret in the database" checks).
+    pub fn dump_db(&self) -> String {
+        if !self.is_postgres() {
+            let mut out = Vec::new();
+            for suffix in ["", "-wal", "-shm"] {
+                if let Ok(bytes) = std::fs::read(format!("{}{suffix}", self.database)) {
+                    out.extend(bytes);
+                }
+            }
+            return String::from_utf8_lossy(&out).into_owned();
+        }
+        let db = self.database.clone();
+        block_on(async move {
+            let pool = sqlx::PgPool::connect(&db).await.unwrap();
+            let mut out = String::new();
+            for table in ["orgs", "users", "tokens", "audit_events", "access_log"] {
+                let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT row_to_json(x)::text FROM {table} x"
+                )))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                out.push_str(&rows.join("\n"));
+            }
+            pool.close().await;
+            out
+        })
     }
 }
 
