@@ -215,6 +215,7 @@ async fn rotate_gives_a_new_secret_and_grace_keeps_the_old_one_alive() {
 async fn grace_period_ends_and_the_old_secret_dies() {
     let (s, u) = setup().await;
     let old = assert_only_secret(&u.run(&["mint", "roll"]));
+    let short = assert_only_secret(&u.run(&["mint", "short", "--expires", "1m"]));
     // The shortest grace the syntax allows is a minute: rotate with it and check the old secret
     // works now; then prove it dies once the deadline passes (the server checks the deadline).
     let _new = assert_only_secret(&u.run(&["rotate", "roll", "--grace", "1m"]));
@@ -228,6 +229,39 @@ async fn grace_period_ends_and_the_old_secret_dies() {
     tokio::time::sleep(wait.to_std().unwrap_or_default() + std::time::Duration::from_secs(2)).await;
     let dead = User::with_token(&s.url, &old).run(&["whoami"]);
     assert_eq!(dead.code, 3, "{dead:?}");
+    // A token past its expiry: exit 3, and the JSON error names the reason.
+    let expired = User::with_token(&s.url, &short).run(&["whoami", "--json"]);
+    assert_eq!(expired.code, 3, "{expired:?}");
+    assert!(expired.stderr.contains("token_expired"), "{expired:?}");
+}
+
+#[test]
+fn a_server_that_is_not_tokctl_is_named_as_such() {
+    // A plain HTTP server answering HTML to everything.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let body = "<html>hello</html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let token = tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat);
+    let out = User::with_token(&url, token.expose()).run(&["whoami"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("did not answer like a tokctl server"),
+        "{out:?}"
+    );
+    assert!(!out.stderr.contains(token.expose()));
 }
 
 #[tokio::test]
