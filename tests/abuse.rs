@@ -119,7 +119,7 @@ async fn slowloris_connections_are_cut_and_the_server_keeps_answering() {
         args: vec!["--max-connections".into(), (connections + 1000).to_string()],
         ..Default::default()
     });
-    let pid = s.pid().unwrap();
+    let pid = s.pid();
     let owner = s.owner_session().await;
     for _ in 0..20 {
         assert_eq!(healthz(&s.url).await, 200);
@@ -243,7 +243,7 @@ async fn oversized_heads_and_bodies_are_refused_with_bounded_memory() {
     let rounds = env_or("TOKCTL_ABUSE_OVERSIZED", 300);
     raise_own_fd_limit();
     let s = TestServer::start();
-    let pid = s.pid().unwrap();
+    let pid = s.pid();
     let owner = s.owner_session().await;
     for _ in 0..20 {
         assert_eq!(healthz(&s.url).await, 200);
@@ -353,7 +353,7 @@ async fn connections_beyond_the_cap_wait_instead_of_exhausting_the_server() {
         args: vec!["--max-connections".into(), cap.to_string()],
         ..Default::default()
     });
-    let pid = s.pid().unwrap();
+    let pid = s.pid();
     assert_eq!(healthz(&s.url).await, 200);
     let fds_before = open_fds(pid);
     let addr = host_port(&s.url);

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod password;
 pub mod policy;
 pub mod routes;

@@ -15,6 +15,7 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpNet>,
     /// Failed logins per email and per client address.
     pub login_throttle: super::throttle::Throttle,
+    pub metrics: super::metrics::Metrics,
 }
 
 pub type SharedState = Arc<AppState>;

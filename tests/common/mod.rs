@@ -306,9 +306,8 @@ impl TestServer {
         self.spawn();
     }
 
-    /// The server process id, while it runs (for /proc checks: RSS, open descriptors).
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
     }
 
     pub fn log_text(&self) -> String {
@@ -508,3 +507,4 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     }
     hits
 }
+pub mod cli;

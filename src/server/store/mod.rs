@@ -6,6 +6,7 @@
 //! Every change method takes the audit event that describes it and writes both in one
 //! transaction.
 
+mod auth_cache;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
@@ -136,6 +137,8 @@ pub struct Credential {
     pub token: TokenRecord,
     pub user: UserRecord,
     pub org_name: String,
+    /// Matched the previous secret of a rotation: valid only while `prev_expires_at` is ahead.
+    pub via_previous: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -409,6 +412,14 @@ impl Database {
         }
         let path = url.strip_prefix("sqlite://").unwrap_or(url);
         Ok(Database::Sqlite(sqlite::SqliteStore::open(path).await?))
+    }
+
+    /// Claims the database for this serving process where the backend needs it (SQLite).
+    pub fn claim_for_serving(&self) -> Result<(), OpenError> {
+        match self {
+            Database::Sqlite(s) => s.claim_for_serving(),
+            Database::Postgres(_) => Ok(()),
+        }
     }
 
     /// Closes the connection pool, letting SQLite checkpoint its WAL.
