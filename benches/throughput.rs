@@ -118,6 +118,11 @@ fn row(name: &str, l: &Load, base: Option<&Load>) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // `cargo test --all-targets` runs bench binaries without `--bench`: build-check only.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("throughput: not run under `cargo test`; use `cargo bench --bench throughput`");
+        return;
+    }
     let seconds = env_num("TOKCTL_BENCH_SECONDS", 5);
     let concurrency = env_num("TOKCTL_BENCH_CONCURRENCY", 16);
     let big = env_num("TOKCTL_BENCH_TOKENS", 100_000);
