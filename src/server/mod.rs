@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod password;
 pub mod policy;
+pub mod ratelimit;
 pub mod routes;
 mod run;
 pub mod state;
