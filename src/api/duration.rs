@@ -73,10 +73,10 @@ pub fn parse_expiry(s: &str) -> Result<Expiry, BadExpiry> {
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
         return Ok(Expiry::At(at.with_timezone(&Utc)));
     }
-    if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        if let Some(at) = date.and_hms_opt(0, 0, 0) {
-            return Ok(Expiry::At(at.and_utc()));
-        }
+    if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        && let Some(at) = date.and_hms_opt(0, 0, 0)
+    {
+        return Ok(Expiry::At(at.and_utc()));
     }
     Err(BadExpiry(s.to_string()))
 }

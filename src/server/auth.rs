@@ -133,7 +133,7 @@ impl AuthFailure {
 /// not confirm anything (answered 503, never "allowed").
 #[derive(Debug)]
 pub enum ResolveError {
-    Denied(AuthFailure, Option<Credential>),
+    Denied(AuthFailure, Option<Box<Credential>>),
     Store(StoreError),
 }
 
@@ -171,10 +171,16 @@ pub async fn resolve(
         return Err(ResolveError::Denied(AuthFailure::Unknown, None));
     };
     if cred.token.revoked_at.is_some() || cred.user.removed_at.is_some() {
-        return Err(ResolveError::Denied(AuthFailure::Revoked, Some(cred)));
+        return Err(ResolveError::Denied(
+            AuthFailure::Revoked,
+            Some(Box::new(cred)),
+        ));
     }
     if cred.token.expires_at.is_some_and(|e| e <= now) {
-        return Err(ResolveError::Denied(AuthFailure::Expired, Some(cred)));
+        return Err(ResolveError::Denied(
+            AuthFailure::Expired,
+            Some(Box::new(cred)),
+        ));
     }
     Ok(cred)
 }
@@ -225,7 +231,7 @@ pub async fn authenticate(
     let cred = match resolve(&state, &secret, now).await {
         Ok(c) => c,
         Err(ResolveError::Denied(f, cred)) => {
-            record_failure(&state, f, cred.as_ref(), ip, &path).await;
+            record_failure(&state, f, cred.as_deref(), ip, &path).await;
             return f.into_error().into_response();
         }
         Err(ResolveError::Store(e)) => return ApiError::from(e).into_response(),
@@ -253,10 +259,10 @@ pub async fn authenticate(
     };
     req.extensions_mut().insert(principal);
     let mut resp = next.run(req).await;
-    if let Some(at) = expires {
-        if let Ok(v) = HeaderValue::from_str(&crate::api::duration::rfc3339(at)) {
-            resp.headers_mut().insert(CREDENTIAL_EXPIRES, v);
-        }
+    if let Some(at) = expires
+        && let Ok(v) = HeaderValue::from_str(&crate::api::duration::rfc3339(at))
+    {
+        resp.headers_mut().insert(CREDENTIAL_EXPIRES, v);
     }
     state.usage.record(AccessRecord {
         status: resp.status().as_u16(),

@@ -67,13 +67,13 @@ pub fn resolve_rate_limit(
             "`rate_limit` values must be at least 1 request",
         ));
     }
-    if let Some(max) = policy.max_rate_limit {
-        if limit.per_minute > max.per_minute || limit.per_hour > max.per_hour {
-            return Err(ApiError::invalid(format!(
-                "`rate_limit` {}/min, {}/hour is beyond the org policy's max_rate_limit of {}/min, {}/hour",
-                limit.per_minute, limit.per_hour, max.per_minute, max.per_hour
-            )));
-        }
+    if let Some(max) = policy.max_rate_limit
+        && (limit.per_minute > max.per_minute || limit.per_hour > max.per_hour)
+    {
+        return Err(ApiError::invalid(format!(
+            "`rate_limit` {}/min, {}/hour is beyond the org policy's max_rate_limit of {}/min, {}/hour",
+            limit.per_minute, limit.per_hour, max.per_minute, max.per_hour
+        )));
     }
     Ok(limit)
 }

@@ -23,8 +23,17 @@ use crate::api::perms::Role;
 use crate::api::secret::{self, Secret, TokenType};
 use crate::api::types::OrgPolicy;
 
-/// How often buffered last-used times and access-log rows are written.
+/// How often buffered last-used times and access-log rows are written (DESIGN: at least
+/// every 5 s). `TOKCTL_FLUSH_INTERVAL_MS` overrides it, for tests of the retry path.
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+
+fn flush_interval() -> Duration {
+    std::env::var("TOKCTL_FLUSH_INTERVAL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|ms| Duration::from_millis(ms.clamp(10, 5000)))
+        .unwrap_or(FLUSH_INTERVAL)
+}
 
 /// Runs `tokctl server …`; the returned code is the process exit code.
 pub fn main(args: ServerArgs) -> anyhow::Result<u8> {
@@ -335,7 +344,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
 }
 
 async fn flush_loop(state: SharedState) {
-    let mut tick = tokio::time::interval(FLUSH_INTERVAL);
+    let mut tick = tokio::time::interval(flush_interval());
     loop {
         tick.tick().await;
         if let Err(e) = state.usage.flush(&state.store).await {

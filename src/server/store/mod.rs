@@ -6,6 +6,8 @@
 //! Every change method takes the audit event that describes it and writes both in one
 //! transaction.
 
+pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 use std::future::Future;
@@ -387,12 +389,14 @@ pub trait Store: Send + Sync {
 /// The backend chosen at start.
 pub enum Database {
     Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
 }
 
 macro_rules! dispatch {
     ($self:ident, $s:ident => $call:expr) => {
         match $self {
             Database::Sqlite($s) => $call.await,
+            Database::Postgres($s) => $call.await,
         }
     };
 }
@@ -401,9 +405,7 @@ impl Database {
     /// Opens (creating if needed) the database named by `--database` and applies migrations.
     pub async fn open(url: &str) -> Result<Database, OpenError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(OpenError::Unsupported(
-                "PostgreSQL is not built yet; use a SQLite path".into(),
-            ));
+            return Ok(Database::Postgres(postgres::PgStore::open(url).await?));
         }
         let path = url.strip_prefix("sqlite://").unwrap_or(url);
         Ok(Database::Sqlite(sqlite::SqliteStore::open(path).await?))
@@ -413,14 +415,13 @@ impl Database {
     pub async fn close(&self) {
         match self {
             Database::Sqlite(s) => s.close().await,
+            Database::Postgres(s) => s.close().await,
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("{0}")]
-    Unsupported(String),
     #[error("cannot open the database: {0}")]
     Open(String),
     #[error("cannot apply the database migrations: {0}")]

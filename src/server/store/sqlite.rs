@@ -9,106 +9,24 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteRow, SqliteSynchronous,
+    SqliteSynchronous,
 };
-// Dynamic SQL here is only ever built from the constant column lists below and static text;
+// Dynamic SQL here is only ever built from the constant column lists of `rows` and static text;
 // every value goes through a bind parameter.
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
 
+use super::rows::{
+    TOKEN_COLUMNS, USER_COLUMNS, db_err, json_list, micros, token_from_row, user_from_row,
+};
 use super::{
     AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError, OrgRecord, Rotation,
     Store, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord,
 };
 use crate::api::perms::Role;
-use crate::api::secret::TokenType;
-use crate::api::types::{OrgPolicy, RateLimit, TokenStatus};
+use crate::api::types::{OrgPolicy, TokenStatus};
 
 pub struct SqliteStore {
     pool: SqlitePool,
-}
-
-const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
-     t.name, t.kind, t.scopes, t.created_at, t.issued_at, t.expires_at, t.last_used_at, \
-     t.revoked_at, t.revoke_reason, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
-     t.prev_expires_at";
-const USER_COLUMNS: &str = "u.id AS u_id, u.org_id AS u_org_id, u.email, u.name AS u_name, u.role, u.service, \
-     u.password_hash, u.created_at AS u_created_at, u.removed_at";
-
-fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-fn time(v: i64) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(v).ok_or_else(|| StoreError::Corrupt(format!("time {v}")))
-}
-
-fn opt_time(v: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
-    v.map(time).transpose()
-}
-
-fn db_err(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict("already exists".into())
-        }
-        sqlx::Error::RowNotFound => StoreError::NotFound,
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
-            StoreError::Corrupt(e.to_string())
-        }
-        _ => StoreError::Unavailable(e.to_string()),
-    }
-}
-
-fn json_list(v: &[String]) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
-}
-
-fn parse_list(s: &str) -> StoreResult<Vec<String>> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("list column: {e}")))
-}
-
-fn token_from_row(r: &SqliteRow) -> StoreResult<TokenRecord> {
-    let kind: String = r.try_get("kind").map_err(db_err)?;
-    let scopes: String = r.try_get("scopes").map_err(db_err)?;
-    let cidrs: String = r.try_get("allowed_cidrs").map_err(db_err)?;
-    Ok(TokenRecord {
-        id: r.try_get("id").map_err(db_err)?,
-        org_id: r.try_get("org_id").map_err(db_err)?,
-        user_id: r.try_get("user_id").map_err(db_err)?,
-        owner: r.try_get("owner").map_err(db_err)?,
-        name: r.try_get("name").map_err(db_err)?,
-        kind: TokenType::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("token type {kind}")))?,
-        scopes: parse_list(&scopes)?,
-        created_at: time(r.try_get("created_at").map_err(db_err)?)?,
-        issued_at: time(r.try_get("issued_at").map_err(db_err)?)?,
-        expires_at: opt_time(r.try_get("expires_at").map_err(db_err)?)?,
-        last_used_at: opt_time(r.try_get("last_used_at").map_err(db_err)?)?,
-        revoked_at: opt_time(r.try_get("revoked_at").map_err(db_err)?)?,
-        revoke_reason: r.try_get("revoke_reason").map_err(db_err)?,
-        rate_limit: RateLimit {
-            per_minute: r.try_get::<i64, _>("per_minute").map_err(db_err)? as u32,
-            per_hour: r.try_get::<i64, _>("per_hour").map_err(db_err)? as u32,
-        },
-        allowed_cidrs: parse_list(&cidrs)?,
-        description: r.try_get("description").map_err(db_err)?,
-        prev_expires_at: opt_time(r.try_get("prev_expires_at").map_err(db_err)?)?,
-    })
-}
-
-fn user_from_row(r: &SqliteRow) -> StoreResult<UserRecord> {
-    let role: String = r.try_get("role").map_err(db_err)?;
-    Ok(UserRecord {
-        id: r.try_get("u_id").map_err(db_err)?,
-        org_id: r.try_get("u_org_id").map_err(db_err)?,
-        email: r.try_get("email").map_err(db_err)?,
-        name: r.try_get("u_name").map_err(db_err)?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
-        service: r.try_get("service").map_err(db_err)?,
-        password_hash: r.try_get("password_hash").map_err(db_err)?,
-        created_at: time(r.try_get("u_created_at").map_err(db_err)?)?,
-        removed_at: opt_time(r.try_get("removed_at").map_err(db_err)?)?,
-    })
 }
 
 async fn insert_event(conn: &mut SqliteConnection, e: &NewEvent) -> StoreResult<()> {

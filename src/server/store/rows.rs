@@ -1,0 +1,132 @@
+//! Row decoding shared by both backends: the same columns, read through [`Columns`], become
+//! the same records. Times are microseconds since the epoch in both schemas.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{StoreError, StoreResult, TokenRecord, UserRecord};
+use crate::api::perms::Role;
+use crate::api::secret::TokenType;
+use crate::api::types::RateLimit;
+
+/// Token columns, with the owner's label joined in; aliases shared by both dialects.
+pub const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
+     t.name, t.kind, t.scopes, t.created_at, t.issued_at, t.expires_at, t.last_used_at, \
+     t.revoked_at, t.revoke_reason, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
+     t.prev_expires_at";
+
+/// User columns, aliased so they can sit beside [`TOKEN_COLUMNS`] in one row.
+pub const USER_COLUMNS: &str = "u.id AS u_id, u.org_id AS u_org_id, u.email, u.name AS u_name, \
+     u.role, u.service, u.password_hash, u.created_at AS u_created_at, u.removed_at";
+
+pub fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict("already exists".into())
+        }
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
+            StoreError::Corrupt(e.to_string())
+        }
+        _ => StoreError::Unavailable(e.to_string()),
+    }
+}
+
+pub fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn time(v: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(v).ok_or_else(|| StoreError::Corrupt(format!("time {v}")))
+}
+
+pub fn json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn parse_list(s: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("list column: {e}")))
+}
+
+/// Typed column access over either backend's row type.
+pub trait Columns {
+    fn i64(&self, col: &str) -> StoreResult<i64>;
+    fn opt_i64(&self, col: &str) -> StoreResult<Option<i64>>;
+    fn text(&self, col: &str) -> StoreResult<String>;
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
+    fn flag(&self, col: &str) -> StoreResult<bool>;
+
+    fn time(&self, col: &str) -> StoreResult<DateTime<Utc>> {
+        time(self.i64(col)?)
+    }
+    fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        self.opt_i64(col)?.map(time).transpose()
+    }
+}
+
+macro_rules! columns_for {
+    ($row:ty) => {
+        impl Columns for $row {
+            fn i64(&self, col: &str) -> StoreResult<i64> {
+                self.try_get(col).map_err(db_err)
+            }
+            fn opt_i64(&self, col: &str) -> StoreResult<Option<i64>> {
+                self.try_get(col).map_err(db_err)
+            }
+            fn text(&self, col: &str) -> StoreResult<String> {
+                self.try_get(col).map_err(db_err)
+            }
+            fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+                self.try_get(col).map_err(db_err)
+            }
+            fn flag(&self, col: &str) -> StoreResult<bool> {
+                self.try_get(col).map_err(db_err)
+            }
+        }
+    };
+}
+
+columns_for!(sqlx::sqlite::SqliteRow);
+columns_for!(sqlx::postgres::PgRow);
+
+pub fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
+    let kind = r.text("kind")?;
+    Ok(TokenRecord {
+        id: r.text("id")?,
+        org_id: r.i64("org_id")?,
+        user_id: r.i64("user_id")?,
+        owner: r.text("owner")?,
+        name: r.text("name")?,
+        kind: TokenType::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("token type {kind}")))?,
+        scopes: parse_list(&r.text("scopes")?)?,
+        created_at: r.time("created_at")?,
+        issued_at: r.time("issued_at")?,
+        expires_at: r.opt_time("expires_at")?,
+        last_used_at: r.opt_time("last_used_at")?,
+        revoked_at: r.opt_time("revoked_at")?,
+        revoke_reason: r.opt_text("revoke_reason")?,
+        rate_limit: RateLimit {
+            per_minute: u32::try_from(r.i64("per_minute")?).unwrap_or(u32::MAX),
+            per_hour: u32::try_from(r.i64("per_hour")?).unwrap_or(u32::MAX),
+        },
+        allowed_cidrs: parse_list(&r.text("allowed_cidrs")?)?,
+        description: r.opt_text("description")?,
+        prev_expires_at: r.opt_time("prev_expires_at")?,
+    })
+}
+
+pub fn user_from_row(r: &impl Columns) -> StoreResult<UserRecord> {
+    let role = r.text("role")?;
+    Ok(UserRecord {
+        id: r.i64("u_id")?,
+        org_id: r.i64("u_org_id")?,
+        email: r.opt_text("email")?,
+        name: r.text("u_name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+        service: r.flag("service")?,
+        password_hash: r.opt_text("password_hash")?,
+        created_at: r.time("u_created_at")?,
+        removed_at: r.opt_time("removed_at")?,
+    })
+}

@@ -1,0 +1,208 @@
+//! Several replicas on one PostgreSQL database, and the database going away and coming back.
+//! Skipped (and saying so) without `TOKCTL_TEST_DATABASE_URL`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::tcp_proxy::TcpProxy;
+use common::{ServerOptions, TestServer};
+use serde_json::json;
+
+/// A fresh database dropped at the end of the test, even when it fails.
+struct PgDb {
+    admin: String,
+    url: String,
+}
+
+impl PgDb {
+    fn new(admin: &str) -> PgDb {
+        PgDb {
+            admin: admin.to_string(),
+            url: common::create_pg_database(admin),
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        common::drop_pg_database(&self.admin, &self.url);
+    }
+}
+
+fn on(db: &str) -> ServerOptions {
+    ServerOptions {
+        database: Some(db.to_string()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn replicas_agree_on_revocation_rotation_and_policy_at_once() {
+    let Some(admin) = common::postgres_url("replicas_agree") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let a = TestServer::start_with(on(&db.url));
+    let b = TestServer::replica_of(&a, on(&db.url));
+
+    let owner = a.owner_session().await;
+    let (id, secret) = a.mint(&owner, json!({"name": "agent"})).await;
+    assert_eq!(b.get("/v1/me", &secret).await.status, 200);
+
+    // Revoked through B: A refuses the very next request.
+    assert_eq!(
+        b.post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
+            .await
+            .status,
+        200
+    );
+    let r = a.get("/v1/me", &secret).await;
+    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+
+    // Rotated through A: B refuses the old secret and takes the new one.
+    let (_, old) = a.mint(&owner, json!({"name": "rotating"})).await;
+    let rot = a
+        .post("/v1/tokens/rotating/rotate", &owner, json!({}))
+        .await;
+    let new = rot.body["secret"].as_str().unwrap().to_string();
+    assert_eq!(b.get("/v1/me", &old).await.status, 401);
+    assert_eq!(b.get("/v1/me", &new).await.status, 200);
+
+    // A policy change through A applies to B's next mint, with no restart.
+    let r = a
+        .call(
+            "PATCH",
+            "/v1/org/policy",
+            Some(&owner),
+            Some(json!({"max_expiry": "10d", "default_expiry": "7d"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = b
+        .post(
+            "/v1/tokens",
+            &owner,
+            json!({"name": "long", "expires": "20d"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+
+    // Removing a member through B kills their sessions on A.
+    let bob = a.add_person(&owner, "bob@example.com", "member").await;
+    assert_eq!(
+        b.call("DELETE", "/v1/users/bob@example.com", Some(&owner), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(a.get("/v1/me", &bob).await.code(), "token_revoked");
+}
+
+#[tokio::test]
+async fn database_outage_answers_503_then_recovers_with_nothing_lost() {
+    let Some(admin) = common::postgres_url("database_outage") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    // The server reaches PostgreSQL only through a proxy the test can cut.
+    let upstream = std::net::TcpStream::connect(pg_host_port(&db.url))
+        .and_then(|s| s.peer_addr())
+        .expect("PostgreSQL reachable");
+    let proxy = TcpProxy::start(upstream);
+    let via_proxy = db
+        .url
+        .replacen(&pg_host_port(&db.url), &proxy.addr.to_string(), 1);
+    let s = TestServer::start_with(ServerOptions {
+        database: Some(via_proxy),
+        env: vec![("TOKCTL_FLUSH_INTERVAL_MS".into(), "2000".into())],
+        ..Default::default()
+    });
+    let owner = s.owner_session().await;
+    let (id, secret) = s.mint(&owner, json!({"name": "blip"})).await;
+
+    // A use the server has only buffered when the database goes away.
+    assert_eq!(s.get("/v1/me", &secret).await.status, 200);
+    let cut_at = chrono::Utc::now();
+    proxy.cut();
+
+    // While it is down: 503 with a clear error, never a yes and never a wrong 401.
+    for _ in 0..3 {
+        let r = s.get("/v1/me", &secret).await;
+        assert_eq!((r.status, r.code()), (503, "unavailable"), "{}", r.text);
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("database")
+        );
+    }
+    let r = s
+        .call(
+            "POST",
+            "/v1/sessions",
+            None,
+            Some(json!({"email": common::OWNER_EMAIL, "password": common::OWNER_PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, 503, "{}", r.text);
+    // Let at least one flush fail.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    // Back: the server recovers by itself.
+    proxy.restore();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = s.get("/v1/me", &secret).await;
+        if r.status == 200 {
+            break;
+        }
+        assert_eq!(r.status, 503, "{}", r.text);
+        assert!(Instant::now() < deadline, "server did not recover");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The use from before the outage was retried, not lost.
+    let cut_micros = cut_at.timestamp_micros();
+    let url = db.url.clone();
+    let id2 = id.clone();
+    let mut found = 0i64;
+    for _ in 0..50 {
+        let (u, i) = (url.clone(), id2.clone());
+        found = common::block_on(async move {
+            let pool = sqlx::PgPool::connect(&u).await.unwrap();
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM access_log WHERE credential_id = $1 AND at < $2 AND status = 200",
+            )
+            .bind(i)
+            .bind(cut_micros)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+            n
+        });
+        if found > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        found, 1,
+        "the access-log row buffered before the outage was written after it"
+    );
+    let t = s.get(&format!("/v1/tokens/{id}"), &owner).await;
+    assert!(t.body["last_used_at"].is_string(), "{}", t.text);
+}
+
+fn pg_host_port(url: &str) -> String {
+    let after = url.split_once('@').map(|(_, r)| r).unwrap_or(url);
+    let after = after
+        .trim_start_matches("postgres://")
+        .trim_start_matches("postgresql://");
+    after
+        .split('/')
+        .next()
+        .unwrap_or("127.0.0.1:5432")
+        .to_string()
+}
