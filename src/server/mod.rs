@@ -3,10 +3,12 @@
 
 pub mod app;
 mod args;
+pub mod audit;
 pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod extract;
+pub mod mcp;
 pub mod password;
 pub mod policy;
 pub mod ratelimit;
@@ -17,6 +19,7 @@ pub mod store;
 pub mod throttle;
 pub mod tokens;
 pub mod usage;
+pub mod verify;
 
 pub use args::{InitArgs, ServerArgs, ServerCommand};
 pub use run::main;
