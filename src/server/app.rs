@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 use super::auth::{authenticate, authenticate_uncharged};
 use super::error::ApiError;
 use super::mcp;
-use super::routes::{audit, health, me, org, sessions, tokens, users, verify};
+use super::routes::{audit, forward_auth, health, me, org, sessions, tokens, users, verify};
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
 use crate::api::secret::looks_like_secret;
@@ -33,7 +33,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         tokens::mint, tokens::list, tokens::show, tokens::revoke, tokens::rotate, tokens::bulk_revoke,
         users::list, users::add, users::set_role, users::remove,
         org::get_policy, org::patch_policy,
-        verify::verify,
+        verify::verify, forward_auth::forward_auth,
         audit::audit, audit::usage,
         mcp_endpoint,
     ),
@@ -161,6 +161,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/openapi.json", get(openapi))
         .route("/v1/sessions", post(sessions::login))
+        .route("/v1/forward-auth", get(forward_auth::forward_auth))
         .merge(authenticated)
         .merge(verify)
         .merge(mcp)

@@ -17,6 +17,7 @@ use super::error::{ApiError, ApiResult};
 use super::ratelimit::Decision;
 use super::state::AppState;
 use super::store::{AccessRecord, Credential, TokenRecord};
+use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
 
 /// Why a token is refused; the names are verify's `reason` values.
@@ -50,6 +51,31 @@ impl Reason {
             Reason::Unknown | Reason::Malformed | Reason::Revoked | Reason::Expired => 401,
             Reason::IpNotAllowed | Reason::Forbidden => 403,
             Reason::RateLimited => 429,
+        }
+    }
+
+    /// The refusal as an API error, for surfaces that answer with a status (forward-auth).
+    pub fn into_error(self, token: Option<&TokenRecord>, decision: Option<&Decision>) -> ApiError {
+        let name = token.map_or("", |t| t.name.as_str());
+        match self {
+            Reason::Unknown => AuthFailure::Unknown.into_error(),
+            Reason::Malformed => AuthFailure::Malformed.into_error(),
+            Reason::Revoked => AuthFailure::Revoked.into_error(),
+            Reason::Expired => AuthFailure::Expired.into_error(),
+            Reason::IpNotAllowed => ApiError::new(
+                ErrorCode::IpNotAllowed,
+                format!("token `{name}` may not be used from this address"),
+            ),
+            Reason::Forbidden => ApiError::forbidden(format!(
+                "token `{name}` lacks the permission this route needs"
+            )),
+            Reason::RateLimited => {
+                let secs = decision.map_or(1, Decision::retry_after_secs);
+                ApiError::rate_limited(
+                    format!("token `{name}` is over its rate limit; retry in {secs} s"),
+                    secs,
+                )
+            }
         }
     }
 
@@ -113,12 +139,13 @@ pub fn network_allows(token: &TokenRecord, ip: Option<IpAddr>) -> bool {
         .any(|net| net.contains(&ip))
 }
 
-/// Judges `secret` for a caller in `org_id`: validity, then network (`client_ip`), then the
-/// token's rate limit (consumed only when the rest allows), then `permission`.
+/// Judges `secret` for a caller in `org_id` (None: any org, for forward-auth, which has no
+/// caller): validity, then network (`client_ip`), then the token's rate limit (consumed unless
+/// the network refused), then `permission`.
 /// An `Err` means nothing could be decided (database or limiter unavailable): answered 503.
 pub async fn judge(
     state: &AppState,
-    org_id: i64,
+    org_id: Option<i64>,
     secret: &str,
     permission: Option<Permission>,
     client_ip: Option<IpAddr>,
@@ -128,7 +155,9 @@ pub async fn judge(
         Ok(c) => c,
         Err(ResolveError::Store(e)) => return Err(ApiError::from(e)),
         Err(ResolveError::Denied(f, cred)) => {
-            let cred = cred.map(|c| *c).filter(|c| c.token.org_id == org_id);
+            let cred = cred
+                .map(|c| *c)
+                .filter(|c| org_id.is_none_or(|o| c.token.org_id == o));
             let reason = match (&cred, f) {
                 // A token of another org is nobody's business here.
                 (None, AuthFailure::Revoked | AuthFailure::Expired) => Reason::Unknown,
@@ -137,7 +166,7 @@ pub async fn judge(
             return Ok(Verdict::refused(reason, cred));
         }
     };
-    if cred.token.org_id != org_id {
+    if org_id.is_some_and(|o| cred.token.org_id != o) {
         return Ok(Verdict::refused(Reason::Unknown, None));
     }
     let permissions = effective_permissions(cred.user.role, &cred.token.scopes);

@@ -2,6 +2,7 @@
 //! service modules and never hold the rules themselves.
 
 pub mod audit;
+pub mod forward_auth;
 pub mod health;
 pub mod me;
 pub mod org;

@@ -67,7 +67,7 @@ pub async fn verify(
     let now = Utc::now();
     let verdict = verify::judge(
         &state,
-        p.org_id(),
+        Some(p.org_id()),
         req.token.expose(),
         permission,
         client_ip,
