@@ -286,3 +286,33 @@ async fn every_failing_credential_gets_401_and_32001_naming_the_reason() {
         "{reasons:?}"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_agent_surface() {
+    let s = TestServer::start();
+    let r = s.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(r.status, 200);
+    for path in [
+        "/mcp",
+        "/v1/verify",
+        "/v1/forward-auth",
+        "/v1/audit",
+        "/v1/tokens/{token}/usage",
+    ] {
+        assert!(
+            r.body["paths"][path].is_object(),
+            "{path} is not documented"
+        );
+    }
+    for schema in [
+        "VerifyResponse",
+        "AuditPage",
+        "TokenUsage",
+        "RateLimitState",
+    ] {
+        assert!(
+            r.body["components"]["schemas"][schema].is_object(),
+            "{schema} is not documented"
+        );
+    }
+}
