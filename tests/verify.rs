@@ -206,7 +206,7 @@ async fn fishing_for_tokens_is_throttled_per_caller() {
         .mint(&owner, json!({"name": "gw2", "scopes": ["tokens:verify"]}))
         .await;
     let mut refused = None;
-    for i in 0..400 {
+    for i in 0..2000 {
         let guess = tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat);
         let r = s
             .post("/v1/verify", &gw, json!({"token": guess.expose()}))
