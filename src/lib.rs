@@ -4,5 +4,8 @@
 //! to it through [`client`]. [`api`] is the contract both compile against.
 
 pub mod api;
+pub mod cli;
 pub mod cli_parsers;
+pub mod client;
 pub mod server;
+pub mod session;

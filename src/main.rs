@@ -1,23 +1,49 @@
-//! Interim entry point: only `tokctl server` (the command line lands separately).
+//! The `tokctl` binary: parse the arguments, run the command, turn an error into one message
+//! and an exit code. `tokctl server` goes to the server; everything else to the CLI.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-
-#[derive(Parser)]
-#[command(name = "tokctl", version)]
-enum Cli {
-    Server(tokctl::server::ServerArgs),
-}
+use tokctl::cli::{Cli, CliError, args::Command};
 
 fn main() -> ExitCode {
-    match Cli::parse() {
-        Cli::Server(args) => match tokctl::server::main(args) {
+    let cli = Cli::parse();
+    if let Command::Server(args) = cli.command {
+        return match tokctl::server::main(args) {
             Ok(code) => ExitCode::from(code),
             Err(e) => {
                 eprintln!("error: {e:#}");
-                ExitCode::from(1)
+                ExitCode::from(tokctl::api::error::exit::OTHER)
             }
-        },
+        };
+    }
+    let json = cli.global.json;
+    match tokctl::cli::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        // A reader that went away (`tokctl list | head -1`) is not an error worth a message.
+        Err(CliError::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            report(&e, json);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// `error: …` / `help: …` on stderr, or one JSON object with `--json`.
+fn report(e: &CliError, json: bool) {
+    let help = e.help();
+    if json {
+        let doc = serde_json::json!({
+            "error": {"code": e.code(), "message": e.to_string(), "help": help},
+            "exit_code": e.exit_code(),
+        });
+        eprintln!("{doc}");
+    } else {
+        eprintln!("error: {e}");
+        if let Some(h) = help {
+            eprintln!("help: {h}");
+        }
     }
 }

@@ -894,4 +894,50 @@ async fn openapi_describes_the_endpoints() {
         assert!(doc.body["paths"][path].is_object(), "{path} missing");
     }
     assert_eq!(s.call("GET", "/healthz", None, None).await.status, 200);
+    assert!(doc.body["paths"]["/metrics"].is_object());
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_auth_failures() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    s.get("/v1/me", &owner).await;
+    s.get("/v1/me", "tokctl_pat_bad").await;
+    let m = s.call("GET", "/metrics", None, None).await;
+    assert_eq!(m.status, 200);
+    assert!(
+        m.text.contains("tokctl_auth_failures_total 1"),
+        "{}",
+        m.text
+    );
+    assert!(
+        m.text.contains("tokctl_http_requests_total{class=\"2xx\"}"),
+        "{}",
+        m.text
+    );
+    assert!(!m.text.contains(&owner));
+}
+
+#[test]
+fn a_second_server_on_the_same_sqlite_file_is_refused() {
+    if common::backend_is_postgres() {
+        return common::say_skipped("second_server_on_sqlite", "SQLite-only rule");
+    }
+    let s = TestServer::start();
+    let out = std::process::Command::new(common::tokctl_bin())
+        .args([
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &s.database,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another tokctl server") && err.contains("PostgreSQL"),
+        "{err}"
+    );
 }

@@ -27,7 +27,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[openapi(
     info(title = "tokctl", description = "Scoped, revocable, rate-limited, audited access tokens."),
     paths(
-        health::healthz,
+        health::healthz, super::metrics::endpoint,
         sessions::login, sessions::logout,
         me::me,
         tokens::mint, tokens::list, tokens::show, tokens::revoke, tokens::rotate, tokens::bulk_revoke,
@@ -160,6 +160,7 @@ pub fn router(state: SharedState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/openapi.json", get(openapi))
+        .route("/metrics", get(super::metrics::endpoint))
         .route("/v1/sessions", post(sessions::login))
         .route("/v1/forward-auth", get(forward_auth::forward_auth))
         .merge(authenticated)
@@ -168,6 +169,10 @@ pub fn router(state: SharedState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(refuse_secret_in_url))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::metrics::observe,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -172,7 +172,10 @@ pub async fn resolve(
         .credential_by_hash(&hash, now)
         .await
         .map_err(ResolveError::Store)?;
-    let Some(cred) = cred else {
+    // A previous secret counts only inside its grace period.
+    let Some(cred) =
+        cred.filter(|c| !c.via_previous || c.token.prev_expires_at.is_some_and(|t| t > now))
+    else {
         return Err(ResolveError::Denied(AuthFailure::Unknown, None));
     };
     if cred.token.revoked_at.is_some() || cred.user.removed_at.is_some() {
@@ -294,6 +297,10 @@ pub async fn guard(
     let secret = match bearer(req.headers()) {
         Ok(s) => s.to_string(),
         Err(f) => {
+            state
+                .metrics
+                .auth_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             record_failure(state, f, None, ip, &path).await;
             return surface.reject(f.into_error());
         }
@@ -301,6 +308,10 @@ pub async fn guard(
     let cred = match resolve(state, &secret, now).await {
         Ok(c) => c,
         Err(ResolveError::Denied(f, cred)) => {
+            state
+                .metrics
+                .auth_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             record_failure(state, f, cred.as_deref(), ip, &path).await;
             return surface.reject(f.into_error());
         }
@@ -362,6 +373,8 @@ pub async fn guard(
     if let Some(d) = decision {
         d.apply_headers(resp.headers_mut());
     }
+    resp.extensions_mut()
+        .insert(super::metrics::CredentialId(access.credential_id.clone()));
     if let Some(at) = expires
         && let Ok(v) = HeaderValue::from_str(&crate::api::duration::rfc3339(at))
     {

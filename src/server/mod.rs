@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod mcp;
+pub mod metrics;
 pub mod password;
 pub mod policy;
 pub mod ratelimit;

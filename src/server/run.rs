@@ -290,6 +290,9 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
         Ok(db) => db,
         Err(e) => return fail(exit::OTHER, &e.to_string(), None),
     };
+    if let Err(e) = db.claim_for_serving() {
+        return fail(exit::OTHER, &e.to_string(), None);
+    }
     let dev = match &dev_dir {
         Some(_) => Some(bootstrap_dev(&db).await?),
         None => None,
@@ -312,6 +315,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
         login_throttle: Throttle::new(10, Duration::from_secs(30)),
         limiter: RateLimiter::default(),
         verify_throttle: Throttle::new(VERIFY_FAILURE_BURST, VERIFY_FAILURE_INTERVAL),
+        metrics: Default::default(),
     });
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,

@@ -20,6 +20,7 @@ pub struct AppState {
     /// Verify calls of unknown or malformed secrets, per calling credential: nobody fishes
     /// for valid tokens through `/v1/verify`.
     pub verify_throttle: super::throttle::Throttle,
+    pub metrics: super::metrics::Metrics,
 }
 
 pub type SharedState = Arc<AppState>;

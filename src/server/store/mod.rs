@@ -7,6 +7,7 @@
 //! transaction.
 
 pub mod audit;
+mod auth_cache;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
@@ -137,6 +138,8 @@ pub struct Credential {
     pub token: TokenRecord,
     pub user: UserRecord,
     pub org_name: String,
+    /// Matched the previous secret of a rotation: valid only while `prev_expires_at` is ahead.
+    pub via_previous: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -410,6 +413,14 @@ impl Database {
         }
         let path = url.strip_prefix("sqlite://").unwrap_or(url);
         Ok(Database::Sqlite(sqlite::SqliteStore::open(path).await?))
+    }
+
+    /// Claims the database for this serving process where the backend needs it (SQLite).
+    pub fn claim_for_serving(&self) -> Result<(), OpenError> {
+        match self {
+            Database::Sqlite(s) => s.claim_for_serving(),
+            Database::Postgres(_) => Ok(()),
+        }
     }
 
     /// Closes the connection pool, letting SQLite checkpoint its WAL.

@@ -267,11 +267,11 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Credential>> {
         let sql = format!(
-            "(SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name FROM tokens t \
+            "(SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 0 AS via_prev FROM tokens t \
              JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
              WHERE t.secret_hash = $1) \
              UNION ALL \
-             (SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name FROM tokens t \
+             (SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 1 AS via_prev FROM tokens t \
              JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
              WHERE t.prev_secret_hash = $1 AND t.prev_expires_at > $2) \
              LIMIT 1"
@@ -288,6 +288,7 @@ impl Store for PgStore {
                 token: token_from_row(&r)?,
                 user: user_from_row(&r)?,
                 org_name: r.try_get("org_name").map_err(db_err)?,
+                via_previous: r.try_get::<i32, _>("via_prev").map_err(db_err)? == 1,
             })),
         }
     }

@@ -15,6 +15,7 @@ use sqlx::sqlite::{
 // every value goes through a bind parameter.
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
 
+use super::auth_cache::AuthCache;
 use super::rows::{
     TOKEN_COLUMNS, USER_COLUMNS, db_err, json_list, micros, token_from_row, user_from_row,
 };
@@ -27,6 +28,10 @@ use crate::api::types::{OrgPolicy, TokenStatus};
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    path: String,
+    /// Set once this process owns the file for serving; only then is the cache used.
+    owner_lock: std::sync::OnceLock<std::fs::File>,
+    cache: AuthCache,
 }
 
 async fn insert_event(conn: &mut SqliteConnection, e: &NewEvent) -> StoreResult<()> {
@@ -139,7 +144,76 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| OpenError::Migrate(e.to_string()))?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            path: path.to_string(),
+            owner_lock: std::sync::OnceLock::new(),
+            cache: AuthCache::default(),
+        })
+    }
+
+    /// Claims the file for this server process (a lock file beside it) and turns on the
+    /// credential cache, which is exact only while no other process writes the database.
+    /// A second `tokctl server` on the same file is refused: SQLite serves one process;
+    /// replicas run on PostgreSQL.
+    pub fn claim_for_serving(&self) -> Result<(), OpenError> {
+        let lock_path = format!("{}.lock", self.path);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| OpenError::Open(format!("{lock_path}: {e}")))?;
+        file.try_lock().map_err(|_| {
+            OpenError::Open(format!(
+                "another tokctl server is serving {}; SQLite serves one server process (run replicas on PostgreSQL)",
+                self.path
+            ))
+        })?;
+        let _ = self.owner_lock.set(file);
+        Ok(())
+    }
+
+    async fn credential_from_db(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Credential>> {
+        // Two indexed lookups: the current secret, or the previous one inside its grace period.
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 0 AS via_prev FROM tokens t \
+             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
+             WHERE t.secret_hash = ?1 \
+             UNION ALL \
+             SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 1 AS via_prev FROM tokens t \
+             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
+             WHERE t.prev_secret_hash = ?1 AND t.prev_expires_at > ?2 \
+             LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(hash)
+            .bind(micros(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(Credential {
+                token: token_from_row(&r)?,
+                user: user_from_row(&r)?,
+                org_name: r.try_get("org_name").map_err(db_err)?,
+                via_previous: r.try_get::<i32, _>("via_prev").map_err(db_err)? == 1,
+            })),
+        }
+    }
+
+    fn cached(&self) -> bool {
+        self.owner_lock.get().is_some()
+    }
+
+    /// After a committed write that can change who is authenticated as what.
+    fn changed(&self) {
+        self.cache.invalidate();
     }
 
     pub async fn close(&self) {
@@ -258,7 +332,11 @@ impl Store for SqliteStore {
             .await
             .map_err(db_err)?;
         insert_event(&mut tx, &event).await?;
-        tx.commit().await.map_err(db_err)
+        // Invalidate even when commit reports an error: it may have committed anyway.
+        let committed = tx.commit().await;
+        self.changed();
+        committed.map_err(db_err)?;
+        Ok(())
     }
 
     async fn credential_by_hash(
@@ -266,31 +344,18 @@ impl Store for SqliteStore {
         hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Credential>> {
-        // Two indexed lookups: the current secret, or the previous one inside its grace period.
-        let sql = format!(
-            "SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name FROM tokens t \
-             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
-             WHERE t.secret_hash = ?1 \
-             UNION ALL \
-             SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name FROM tokens t \
-             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
-             WHERE t.prev_secret_hash = ?1 AND t.prev_expires_at > ?2 \
-             LIMIT 1"
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(hash)
-            .bind(micros(now))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        match row {
-            None => Ok(None),
-            Some(r) => Ok(Some(Credential {
-                token: token_from_row(&r)?,
-                user: user_from_row(&r)?,
-                org_name: r.try_get("org_name").map_err(db_err)?,
-            })),
+        if !self.cached() {
+            return self.credential_from_db(hash, now).await;
         }
+        if let Some(hit) = self.cache.get(hash) {
+            return Ok(Some(hit));
+        }
+        let generation = self.cache.generation();
+        let found = self.credential_from_db(hash, now).await?;
+        if let Some(c) = &found {
+            self.cache.insert(hash, c.clone(), generation);
+        }
+        Ok(found)
     }
 
     async fn person_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
@@ -373,7 +438,10 @@ impl Store for SqliteStore {
         }
         insert_event(&mut tx, &event).await?;
         let record = user_in(&mut tx, user_id).await?;
-        tx.commit().await.map_err(db_err)?;
+        // Invalidate even when commit reports an error: it may have committed anyway.
+        let committed = tx.commit().await;
+        self.changed();
+        committed.map_err(db_err)?;
         Ok(record)
     }
 
@@ -401,7 +469,10 @@ impl Store for SqliteStore {
         for t in &tokens {
             revoked.push(token_in(&mut tx, &t.id).await?);
         }
-        tx.commit().await.map_err(db_err)?;
+        // Invalidate even when commit reports an error: it may have committed anyway.
+        let committed = tx.commit().await;
+        self.changed();
+        committed.map_err(db_err)?;
         Ok(revoked)
     }
 
@@ -568,7 +639,10 @@ impl Store for SqliteStore {
         }
         revoke_all_in(&mut tx, std::slice::from_ref(&current), now, reason, &event).await?;
         let record = token_in(&mut tx, token_id).await?;
-        tx.commit().await.map_err(db_err)?;
+        // Invalidate even when commit reports an error: it may have committed anyway.
+        let committed = tx.commit().await;
+        self.changed();
+        committed.map_err(db_err)?;
         Ok((record, true))
     }
 
@@ -590,7 +664,10 @@ impl Store for SqliteStore {
         for t in &tokens {
             revoked.push(token_in(&mut tx, &t.id).await?);
         }
-        tx.commit().await.map_err(db_err)?;
+        // Invalidate even when commit reports an error: it may have committed anyway.
+        let committed = tx.commit().await;
+        self.changed();
+        committed.map_err(db_err)?;
         Ok(revoked)
     }
 
@@ -615,7 +692,10 @@ impl Store for SqliteStore {
         }
         insert_event(&mut tx, &event).await?;
         let record = token_in(&mut tx, &r.token_id).await?;
-        tx.commit().await.map_err(db_err)?;
+        // Invalidate even when commit reports an error: it may have committed anyway.
+        let committed = tx.commit().await;
+        self.changed();
+        committed.map_err(db_err)?;
         Ok(record)
     }
 

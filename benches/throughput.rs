@@ -1,0 +1,282 @@
+//! `cargo bench --bench throughput`: the whole system measured side by side in one run.
+//!
+//! Starts the real release server (SQLite, or PostgreSQL with `TOKCTL_BENCH_DATABASE_URL`),
+//! drives it over loopback HTTP at a fixed concurrency, and reports ratios against the same
+//! server's `/healthz`, so the numbers compare across machines. Environment knobs:
+//! `TOKCTL_BENCH_SECONDS` (per measurement, default 5), `TOKCTL_BENCH_CONCURRENCY` (default 16),
+//! `TOKCTL_BENCH_TOKENS` (the large org, default 100000).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{ServerOptions, TestServer};
+use serde_json::json;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Load {
+    requests: u64,
+    errors: u64,
+    seconds: f64,
+    latencies_us: Vec<u64>,
+}
+
+impl Load {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies_us[i] as f64 / 1000.0
+    }
+}
+
+/// `concurrency` workers sending `make(i)` requests back to back for `seconds`.
+async fn load<F>(concurrency: u64, seconds: u64, make: F) -> Load
+where
+    F: Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency as usize)
+        .build()
+        .unwrap();
+    let make = Arc::new(make);
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let (client, make) = (client.clone(), make.clone());
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0u64;
+            let mut i = w;
+            while Instant::now() < until {
+                let t = Instant::now();
+                match make(&client, i).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                    }
+                    _ => errors += 1,
+                }
+                lat.push(t.elapsed().as_micros() as u64);
+                i += concurrency;
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (lat, e) = w.await.unwrap();
+        all.extend(lat);
+        errors += e;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    Load {
+        requests: all.len() as u64,
+        errors,
+        seconds,
+        latencies_us: all,
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|v| v.parse().unwrap_or(0)))
+        })
+        .unwrap_or(0)
+}
+
+fn row(name: &str, l: &Load, base: Option<&Load>) {
+    let ratio = base
+        .map(|b| format!("{:.2}", l.rps() / b.rps()))
+        .unwrap_or_else(|| "1.00".into());
+    println!(
+        "| {name:<34} | {:>9.0} | {ratio:>6} | {:>7.2} | {:>7.2} | {:>6} |",
+        l.rps(),
+        l.percentile(0.50),
+        l.percentile(0.99),
+        l.errors
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let seconds = env_num("TOKCTL_BENCH_SECONDS", 5);
+    let concurrency = env_num("TOKCTL_BENCH_CONCURRENCY", 16);
+    let big = env_num("TOKCTL_BENCH_TOKENS", 100_000);
+    let database = std::env::var("TOKCTL_BENCH_DATABASE_URL")
+        .ok()
+        .map(|admin| common::create_pg_database(&admin));
+    let backend = if database.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    // Request logs off (warn): the harness keeps the server's stderr in memory.
+    let s = TestServer::start_with(ServerOptions {
+        database: database.clone(),
+        env: vec![(
+            "TOKCTL_LOG".into(),
+            std::env::var("TOKCTL_LOG").unwrap_or_else(|_| "warn".into()),
+        )],
+        ..Default::default()
+    });
+    let owner = s.owner_session().await;
+    // Raise the policy cap out of the way: the benchmark measures the server, not the limiter.
+    let r = s
+        .call(
+            "PATCH",
+            "/v1/org/policy",
+            Some(&owner),
+            Some(json!({"default_rate_limit": "100000000/min,100000000/hour"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (_, pat) = s.mint(&owner, json!({"name": "bench"})).await;
+
+    println!(
+        "\ntokctl benchmark — {backend}, concurrency {concurrency}, {seconds}s per row, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    println!(
+        "| measurement                        |     req/s | ×healthz | p50 ms | p99 ms | errors |"
+    );
+    println!(
+        "|------------------------------------|-----------|--------|---------|---------|--------|"
+    );
+    let url = s.url.clone();
+    let u = url.clone();
+    let health = load(concurrency, seconds, move |c, _| {
+        c.get(format!("{u}/healthz"))
+    })
+    .await;
+    row("GET /healthz (baseline)", &health, None);
+    let (u, t) = (url.clone(), pat.clone());
+    let me = load(concurrency, seconds, move |c, _| {
+        c.get(format!("{u}/v1/me")).bearer_auth(&t)
+    })
+    .await;
+    row("GET /v1/me (authenticated)", &me, Some(&health));
+
+    let (u, t) = (url.clone(), pat.clone());
+    let mint = load(concurrency, seconds, move |c, i| {
+        c.post(format!("{u}/v1/tokens"))
+            .bearer_auth(&t)
+            .json(&json!({"name": format!("m{i}")}))
+    })
+    .await;
+    row("POST /v1/tokens (mint)", &mint, Some(&health));
+    let (u, t) = (url.clone(), pat.clone());
+    let list = load(concurrency, seconds, move |c, _| {
+        c.get(format!("{u}/v1/tokens?limit=100")).bearer_auth(&t)
+    })
+    .await;
+    row("GET /v1/tokens (list 100)", &list, Some(&health));
+    let (u, t) = (url.clone(), pat.clone());
+    let revoke = load(concurrency, seconds, move |c, i| {
+        c.post(format!("{u}/v1/tokens/m{i}/revoke")).bearer_auth(&t)
+    })
+    .await;
+    row("POST /v1/tokens/NAME/revoke", &revoke, Some(&health));
+
+    // Keyset pagination: a page deep in a large org costs what it costs in a small one.
+    let page = |u: String, t: String| {
+        move |c: &reqwest::Client, _| {
+            c.get(format!("{u}/v1/tokens?owner=*&status=all&limit=100"))
+                .bearer_auth(&t)
+        }
+    };
+    let small = load(concurrency, seconds, page(url.clone(), pat.clone())).await;
+    let seeded = seed_tokens(&s, big);
+    let large = load(concurrency, seconds, page(url.clone(), pat.clone())).await;
+    let last_cursor = last_page_cursor(&s, &pat).await;
+    let (u, t, c2) = (url.clone(), pat.clone(), last_cursor.clone());
+    let deep = load(concurrency, seconds, move |c, _| {
+        c.get(format!(
+            "{u}/v1/tokens?owner=*&status=all&limit=100&cursor={c2}"
+        ))
+        .bearer_auth(&t)
+    })
+    .await;
+    println!();
+    println!(
+        "| list page (100 rows)               |     req/s | ×small | p50 ms | p99 ms | errors |"
+    );
+    println!(
+        "|------------------------------------|-----------|--------|---------|---------|--------|"
+    );
+    row("first page, ~1,000-token org", &small, None);
+    row(
+        &format!("first page, {seeded}-token org"),
+        &large,
+        Some(&small),
+    );
+    row(
+        &format!("deep page, {seeded}-token org"),
+        &deep,
+        Some(&small),
+    );
+
+    let pid = s.pid();
+    println!(
+        "\nserver RSS with {seeded} tokens in the org, after the runs above: {} MiB",
+        rss_kib(pid) / 1024
+    );
+}
+
+/// Inserts `n` tokens straight into the database (fast, unusable secrets) for list benchmarks.
+fn seed_tokens(s: &TestServer, n: u64) -> u64 {
+    let now = chrono::Utc::now().timestamp_micros() - 3_600_000_000;
+    let columns = "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, secret_hash, \
+         created_at, issued_at, expires_at, per_minute, per_hour, allowed_cidrs)";
+    let values = format!(
+        "SELECT 'tk_seed' || x, 1, 1, 'seed' || x, 'seed' || x, 'pat', '[]', 'seedhash' || x, \
+         {now} + x, {now} + x, {now} + 2592000000000, 60, 1000, '[]'"
+    );
+    let sql = if s.is_postgres() {
+        format!("{columns} {values} FROM generate_series(1, {n}) AS s(x)")
+    } else {
+        format!(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n}) {columns} {values} FROM c"
+        )
+    };
+    s.exec_sql(&sql)
+}
+
+async fn last_page_cursor(s: &TestServer, pat: &str) -> String {
+    // The cursor of the oldest page: created_at of the 101st-oldest token.
+    let mut cursor = String::new();
+    let mut path = "/v1/tokens?owner=*&status=all&limit=500".to_string();
+    let mut pages = 0;
+    while let Some(next) = s.get(&path, pat).await.body["next_cursor"]
+        .as_str()
+        .map(str::to_string)
+    {
+        cursor = next.clone();
+        path = format!("/v1/tokens?owner=*&status=all&limit=500&cursor={next}");
+        pages += 1;
+        if pages > 100_000 {
+            break;
+        }
+    }
+    cursor
+}

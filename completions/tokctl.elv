@@ -1,0 +1,491 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[tokctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'tokctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'tokctl'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
+            cand logout 'Revoke this profile''s session on the server and delete it from the keyring'
+            cand whoami 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
+            cand mint 'Mint a new token; its secret is printed once (alone on stdout when piped)'
+            cand list 'List tokens (yours by default); `--all` includes revoked and expired ones'
+            cand show 'Show one token by id or name'
+            cand revoke 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
+            cand rotate 'New secret for the same token (same id, name, scopes and limits)'
+            cand users 'Members of the org: people and service accounts'
+            cand audit 'The org''s audit events, or its access log with `--access`'
+            cand usage 'Usage statistics of one token: requests, error rate, most used resources, latency'
+            cand org 'The org''s settings'
+            cand completions 'Print a shell completion script'
+            cand server 'Run the token service'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;login'= {
+            cand --email 'Your email (default: the profile''s; prompted on a terminal)'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --password-stdin 'Read the password from stdin (one line; its LF or CRLF is stripped)'
+            cand --with-token 'Read an existing session or token secret from stdin instead of logging in with a password'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;logout'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;whoami'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;mint'= {
+            cand --scope 'A permission the token may use (repeatable); blank or `*` = your full role, `work:*` = every `work:` permission'
+            cand --type 'Token type'
+            cand --expires 'Lifetime (`90m`, `12h`, `30d`, `52w`), a date (`2027-01-31` or RFC 3339) or `never` (default: the org''s, 30d)'
+            cand --rate-limit '`N/min` or `N/hour` (repeatable, one of each; default: the org''s, 60/min and 1000/hour)'
+            cand --allow-cidr 'Only requests from this network may use the token (repeatable)'
+            cand --description 'What the token is for'
+            cand --owner 'Mint for this service account (admins)'
+            cand --exec 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment, instead of printing the secret; tokctl exits with CMD''s status'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --revoke-on-failure 'When CMD fails, revoke the new token instead of leaving it in place'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;list'= {
+            cand --user 'List the tokens of this member (email or service account name; tokens:admin)'
+            cand --expiring-within 'Only active tokens expiring within this duration'
+            cand --unused-for 'Only tokens not used for this duration (never-used ones included)'
+            cand --type 'Only tokens of this type'
+            cand --status 'Only tokens in this state (default: active)'
+            cand -o 'Output format (default: table; `--json` means json)'
+            cand --output 'Output format (default: table; `--json` means json)'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --all 'Include revoked and expired tokens (same as `--status all`)'
+            cand --everyone 'List everyone''s tokens (tokens:admin)'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;show'= {
+            cand --owner 'The token''s owner, to find a service account''s token by name (admins)'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;revoke'= {
+            cand --user 'Revoke every token and session of this member (offboarding; needs `--all`)'
+            cand --reason 'Why, for the audit log'
+            cand --owner 'The tokens'' owner, to find a service account''s token by name (admins)'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --all 'With `--user`: every token and session of the member'
+            cand --dry-run 'With `--user`: list what would be revoked, change nothing'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;rotate'= {
+            cand --expires 'New lifetime or date (default: the lifetime the token had)'
+            cand --grace 'How long the old secret keeps working (at most 1h; default 0)'
+            cand --owner 'The token''s owner, to find a service account''s token by name (admins)'
+            cand --exec 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment, instead of printing the secret; tokctl exits with CMD''s status'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --revoke-on-failure 'When CMD fails, revoke the new token instead of leaving it in place'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;users'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List the org''s members'
+            cand add 'Add a person (EMAIL, with a password) or a service account (NAME with `--service`)'
+            cand set-role 'Change a member''s role; their tokens narrow or widen at once'
+            cand remove 'Remove a member: deactivate them and revoke every token and session they have'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;users;list'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;users;add'= {
+            cand --role 'role'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --service 'A service account: no password, no session; admins mint its tokens with `--owner NAME`'
+            cand --password-stdin 'Read the new person''s password from stdin (one line)'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;users;set-role'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;users;remove'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;users;help'= {
+            cand list 'List the org''s members'
+            cand add 'Add a person (EMAIL, with a password) or a service account (NAME with `--service`)'
+            cand set-role 'Change a member''s role; their tokens narrow or widen at once'
+            cand remove 'Remove a member: deactivate them and revoke every token and session they have'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;users;help;list'= {
+        }
+        &'tokctl;users;help;add'= {
+        }
+        &'tokctl;users;help;set-role'= {
+        }
+        &'tokctl;users;help;remove'= {
+        }
+        &'tokctl;users;help;help'= {
+        }
+        &'tokctl;audit'= {
+            cand --token 'Only rows about this token (id or name)'
+            cand --user 'Only rows of this member (email or service account name)'
+            cand --action 'Only events of this action (`token.mint`, `token.revoke`, `session.login`, …)'
+            cand --since 'Only rows newer than this: a duration back from now (`7d`) or a date'
+            cand --limit 'At most this many rows (default: all, following pagination)'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --access 'The access log (one row per authenticated request) instead of lifecycle events'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;usage'= {
+            cand --since 'Only requests newer than this: a duration back from now (`7d`) or a date'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;org'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand policy 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;org;policy'= {
+            cand --set '`default_expiry=30d`, `max_expiry=90d`, `allow_never=true`, `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`, `session_ttl=30d` (repeatable)'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;org;help'= {
+            cand policy 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;org;help;policy'= {
+        }
+        &'tokctl;org;help;help'= {
+        }
+        &'tokctl;completions'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;server'= {
+            cand --listen 'Address to listen on'
+            cand --database 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user''s data dir)'
+            cand --trusted-proxy 'Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR)'
+            cand --pepper-file 'A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it'
+            cand --retention 'How long audit events and access-log rows are kept'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --dev 'Bootstrap a throwaway org and owner in a temporary database and print the `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create the org and its owner in a new database'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;server;init'= {
+            cand --org 'The organization''s name'
+            cand --owner 'The owner''s email'
+            cand --database 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user''s data dir)'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --password-stdin 'Read the owner''s password from stdin (one line)'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;server;help'= {
+            cand init 'Create the org and its owner in a new database'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;server;help;init'= {
+        }
+        &'tokctl;server;help;help'= {
+        }
+        &'tokctl;help'= {
+            cand login 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
+            cand logout 'Revoke this profile''s session on the server and delete it from the keyring'
+            cand whoami 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
+            cand mint 'Mint a new token; its secret is printed once (alone on stdout when piped)'
+            cand list 'List tokens (yours by default); `--all` includes revoked and expired ones'
+            cand show 'Show one token by id or name'
+            cand revoke 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
+            cand rotate 'New secret for the same token (same id, name, scopes and limits)'
+            cand users 'Members of the org: people and service accounts'
+            cand audit 'The org''s audit events, or its access log with `--access`'
+            cand usage 'Usage statistics of one token: requests, error rate, most used resources, latency'
+            cand org 'The org''s settings'
+            cand completions 'Print a shell completion script'
+            cand server 'Run the token service'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;help;login'= {
+        }
+        &'tokctl;help;logout'= {
+        }
+        &'tokctl;help;whoami'= {
+        }
+        &'tokctl;help;mint'= {
+        }
+        &'tokctl;help;list'= {
+        }
+        &'tokctl;help;show'= {
+        }
+        &'tokctl;help;revoke'= {
+        }
+        &'tokctl;help;rotate'= {
+        }
+        &'tokctl;help;users'= {
+            cand list 'List the org''s members'
+            cand add 'Add a person (EMAIL, with a password) or a service account (NAME with `--service`)'
+            cand set-role 'Change a member''s role; their tokens narrow or widen at once'
+            cand remove 'Remove a member: deactivate them and revoke every token and session they have'
+        }
+        &'tokctl;help;users;list'= {
+        }
+        &'tokctl;help;users;add'= {
+        }
+        &'tokctl;help;users;set-role'= {
+        }
+        &'tokctl;help;users;remove'= {
+        }
+        &'tokctl;help;audit'= {
+        }
+        &'tokctl;help;usage'= {
+        }
+        &'tokctl;help;org'= {
+            cand policy 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
+        }
+        &'tokctl;help;org;policy'= {
+        }
+        &'tokctl;help;completions'= {
+        }
+        &'tokctl;help;server'= {
+            cand init 'Create the org and its owner in a new database'
+        }
+        &'tokctl;help;server;init'= {
+        }
+        &'tokctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,311 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tokctl_global_optspecs
+    string join \n server= profile= json q/quiet y/yes no-input h/help V/version
+end
+
+function __fish_tokctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tokctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tokctl_using_subcommand
+    set -l cmd (__fish_tokctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tokctl -n "__fish_tokctl_needs_command" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_needs_command" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_needs_command" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokctl -n "__fish_tokctl_needs_command" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "login" -d 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "logout" -d 'Revoke this profile\'s session on the server and delete it from the keyring'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "whoami" -d 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "mint" -d 'Mint a new token; its secret is printed once (alone on stdout when piped)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "list" -d 'List tokens (yours by default); `--all` includes revoked and expired ones'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "show" -d 'Show one token by id or name'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "revoke" -d 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "rotate" -d 'New secret for the same token (same id, name, scopes and limits)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "users" -d 'Members of the org: people and service accounts'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "org" -d 'The org\'s settings'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "server" -d 'Run the token service'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l email -d 'Your email (default: the profile\'s; prompted on a terminal)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l password-stdin -d 'Read the password from stdin (one line; its LF or CRLF is stripped)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l with-token -d 'Read an existing session or token secret from stdin instead of logging in with a password'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l scope -d 'A permission the token may use (repeatable); blank or `*` = your full role, `work:*` = every `work:` permission' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l type -d 'Token type' -r -f -a "pat\t'A personal access token for scripts and the REST API'
+mcp\t'A token for an AI agent using the MCP endpoint'"
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l expires -d 'Lifetime (`90m`, `12h`, `30d`, `52w`), a date (`2027-01-31` or RFC 3339) or `never` (default: the org\'s, 30d)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l rate-limit -d '`N/min` or `N/hour` (repeatable, one of each; default: the org\'s, 60/min and 1000/hour)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l allow-cidr -d 'Only requests from this network may use the token (repeatable)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l description -d 'What the token is for' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l owner -d 'Mint for this service account (admins)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment, instead of printing the secret; tokctl exits with CMD\'s status' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l user -d 'List the tokens of this member (email or service account name; tokens:admin)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l expiring-within -d 'Only active tokens expiring within this duration' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l unused-for -d 'Only tokens not used for this duration (never-used ones included)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l type -d 'Only tokens of this type' -r -f -a "pat\t''
+mcp\t''
+ses\t''"
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l status -d 'Only tokens in this state (default: active)' -r -f -a "active\t''
+expired\t''
+revoked\t''
+all\t''"
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s o -l output -d 'Output format (default: table; `--json` means json)' -r -f -a "table\t'A table fitted to the terminal'
+json\t'A JSON array of tokens (same as `--json`)'
+tsv\t'Tab-separated, no header: id, name, type, owner, scopes, expires_at, last_used_at, status, created_at'"
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l all -d 'Include revoked and expired tokens (same as `--status all`)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l everyone -d 'List everyone\'s tokens (tokens:admin)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l owner -d 'The token\'s owner, to find a service account\'s token by name (admins)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l user -d 'Revoke every token and session of this member (offboarding; needs `--all`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l reason -d 'Why, for the audit log' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l owner -d 'The tokens\' owner, to find a service account\'s token by name (admins)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l all -d 'With `--user`: every token and session of the member'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l dry-run -d 'With `--user`: list what would be revoked, change nothing'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l expires -d 'New lifetime or date (default: the lifetime the token had)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l grace -d 'How long the old secret keeps working (at most 1h; default 0)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l owner -d 'The token\'s owner, to find a service account\'s token by name (admins)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment, instead of printing the secret; tokctl exits with CMD\'s status' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -f -a "list" -d 'List the org\'s members'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -f -a "add" -d 'Add a person (EMAIL, with a password) or a service account (NAME with `--service`)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -f -a "set-role" -d 'Change a member\'s role; their tokens narrow or widen at once'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -f -a "remove" -d 'Remove a member: deactivate them and revoke every token and session they have'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l role -r -f -a "viewer\t''
+member\t''
+admin\t''
+owner\t''"
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l service -d 'A service account: no password, no session; admins mint its tokens with `--owner NAME`'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the new person\'s password from stdin (one line)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the org\'s members'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a person (EMAIL, with a password) or a service account (NAME with `--service`)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "set-role" -d 'Change a member\'s role; their tokens narrow or widen at once'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a member: deactivate them and revoke every token and session they have'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l token -d 'Only rows about this token (id or name)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l user -d 'Only rows of this member (email or service account name)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l action -d 'Only events of this action (`token.mint`, `token.revoke`, `session.login`, …)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l since -d 'Only rows newer than this: a duration back from now (`7d`) or a date' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l limit -d 'At most this many rows (default: all, following pagination)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l access -d 'The access log (one row per authenticated request) instead of lifecycle events'
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l since -d 'Only requests newer than this: a duration back from now (`7d`) or a date' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -f -a "policy" -d 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l set -d '`default_expiry=30d`, `max_expiry=90d`, `allow_never=true`, `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`, `session_ttl=30d` (repeatable)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "policy" -d 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l listen -d 'Address to listen on' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l database -d 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user\'s data dir)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l trusted-proxy -d 'Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l pepper-file -d 'A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l retention -d 'How long audit events and access-log rows are kept' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l dev -d 'Bootstrap a throwaway org and owner in a temporary database and print the `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -f -a "init" -d 'Create the org and its owner in a new database'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l org -d 'The organization\'s name' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l owner -d 'The owner\'s email' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l database -d 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user\'s data dir)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l password-stdin -d 'Read the owner\'s password from stdin (one line)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create the org and its owner in a new database'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "login" -d 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "logout" -d 'Revoke this profile\'s session on the server and delete it from the keyring'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "whoami" -d 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "mint" -d 'Mint a new token; its secret is printed once (alone on stdout when piped)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "list" -d 'List tokens (yours by default); `--all` includes revoked and expired ones'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "show" -d 'Show one token by id or name'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "revoke" -d 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "rotate" -d 'New secret for the same token (same id, name, scopes and limits)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "users" -d 'Members of the org: people and service accounts'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "org" -d 'The org\'s settings'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "server" -d 'Run the token service'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List the org\'s members'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Add a person (EMAIL, with a password) or a service account (NAME with `--service`)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "set-role" -d 'Change a member\'s role; their tokens narrow or widen at once'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "remove" -d 'Remove a member: deactivate them and revoke every token and session they have'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "policy" -d 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "init" -d 'Create the org and its owner in a new database'

@@ -1,0 +1,482 @@
+//! The command-line grammar of DESIGN.md ("Command line"), as clap derive types.
+//!
+//! Only parsing lives here: every value that can be checked offline (durations, scopes, CIDRs,
+//! rate limits) is checked by a `value_parser`, so bad input is a usage error (exit 2) before
+//! any request. What the commands do lives in the sibling modules.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
+
+use crate::api::duration::Expiry;
+
+/// Scoped, revocable, rate-limited, audited access tokens for AI agents, CI jobs and scripts.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokctl",
+    version,
+    propagate_version = true,
+    after_long_help = crate::cli::docs::AFTER_LONG_HELP,
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// URL of the token service (default: the profile's, saved by `tokctl login`).
+    #[arg(long, global = true, env = "TOKCTL_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Which saved login to use; one profile per server and user.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKCTL_PROFILE",
+        value_name = "NAME",
+        default_value = "default"
+    )]
+    pub profile: String,
+
+    /// Print one JSON document on stdout (errors as JSON on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print nothing on stderr but errors (no notices, no expiry warning).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Answer yes to every confirmation (revoke, remove).
+    #[arg(long, short, global = true)]
+    pub yes: bool,
+
+    /// Never prompt: a missing value is a usage error naming its flag (also when CI is set).
+    #[arg(long, global = true)]
+    pub no_input: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in: the session goes into the OS keyring, the server URL and email into the config dir.
+    Login(LoginArgs),
+    /// Revoke this profile's session on the server and delete it from the keyring.
+    Logout,
+    /// Who the credential is: user, org, role, the credential and its expiry, permissions, server.
+    Whoami,
+    /// Mint a new token; its secret is printed once (alone on stdout when piped).
+    Mint(MintArgs),
+    /// List tokens (yours by default); `--all` includes revoked and expired ones.
+    List(ListArgs),
+    /// Show one token by id or name.
+    Show(ShowArgs),
+    /// Revoke tokens by id or name, or every token and session of a member (offboarding).
+    Revoke(RevokeArgs),
+    /// New secret for the same token (same id, name, scopes and limits).
+    Rotate(RotateArgs),
+    /// Members of the org: people and service accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// The org's audit events, or its access log with `--access`.
+    Audit(AuditArgs),
+    /// Usage statistics of one token: requests, error rate, most used resources, latency.
+    Usage(UsageArgs),
+    /// The org's settings.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Run the token service.
+    Server(crate::server::ServerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Your email (default: the profile's; prompted on a terminal).
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+
+    /// Read the password from stdin (one line; its LF or CRLF is stripped).
+    #[arg(long, conflicts_with = "with_token")]
+    pub password_stdin: bool,
+
+    /// Read an existing session or token secret from stdin instead of logging in with a password.
+    #[arg(long)]
+    pub with_token: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MintType {
+    /// A personal access token for scripts and the REST API.
+    Pat,
+    /// A token for an AI agent using the MCP endpoint.
+    Mcp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListType {
+    Pat,
+    Mcp,
+    Ses,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFilter {
+    Active,
+    Expired,
+    Revoked,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A table fitted to the terminal.
+    Table,
+    /// A JSON array of tokens (same as `--json`).
+    Json,
+    /// Tab-separated, no header: id, name, type, owner, scopes, expires_at, last_used_at,
+    /// status, created_at.
+    Tsv,
+}
+
+/// One `--rate-limit` value: `N/min` or `N/hour`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimitArg {
+    PerMinute(u32),
+    PerHour(u32),
+}
+
+pub fn rate_limit(s: &str) -> Result<RateLimitArg, String> {
+    let bad = || format!("invalid rate limit `{s}`: write N/min or N/hour, e.g. 60/min");
+    let (n, unit) = s.trim().split_once('/').ok_or_else(bad)?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 {
+        return Err(format!("invalid rate limit `{s}`: it must be at least 1"));
+    }
+    match unit.trim() {
+        "min" | "m" | "minute" => Ok(RateLimitArg::PerMinute(n)),
+        "hour" | "h" | "hr" => Ok(RateLimitArg::PerHour(n)),
+        _ => Err(bad()),
+    }
+}
+
+/// A rotation grace period: a duration of at most one hour.
+pub fn grace(s: &str) -> Result<chrono::Duration, String> {
+    let d = crate::cli_parsers::duration(s)?;
+    if d > chrono::Duration::hours(1) {
+        return Err(format!("grace `{s}` is too long: at most 1h"));
+    }
+    Ok(d)
+}
+
+#[derive(Debug, Args)]
+pub struct MintArgs {
+    /// The token's name, unique among your active tokens (prompted on a terminal when no flag is given).
+    pub name: Option<String>,
+
+    /// A permission the token may use (repeatable); blank or `*` = your full role, `work:*` =
+    /// every `work:` permission.
+    #[arg(long = "scope", value_name = "SCOPE", value_parser = crate::cli_parsers::scope)]
+    pub scopes: Vec<String>,
+
+    /// Token type.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub kind: Option<MintType>,
+
+    /// Lifetime (`90m`, `12h`, `30d`, `52w`), a date (`2027-01-31` or RFC 3339) or `never`
+    /// (default: the org's, 30d).
+    #[arg(long, value_name = "D", value_parser = crate::cli_parsers::expiry)]
+    pub expires: Option<Expiry>,
+
+    /// `N/min` or `N/hour` (repeatable, one of each; default: the org's, 60/min and 1000/hour).
+    #[arg(long = "rate-limit", value_name = "N/UNIT", value_parser = rate_limit)]
+    pub rate_limits: Vec<RateLimitArg>,
+
+    /// Only requests from this network may use the token (repeatable).
+    #[arg(long = "allow-cidr", value_name = "CIDR")]
+    pub allow_cidrs: Vec<IpNet>,
+
+    /// What the token is for.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    /// Mint for this service account (admins).
+    #[arg(long, value_name = "SERVICE")]
+    pub owner: Option<String>,
+
+    #[command(flatten)]
+    pub exec: ExecArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its
+    /// environment, instead of printing the secret; tokctl exits with CMD's status.
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+
+    /// When CMD fails, revoke the new token instead of leaving it in place.
+    #[arg(long, requires = "exec")]
+    pub revoke_on_failure: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Include revoked and expired tokens (same as `--status all`).
+    #[arg(long, conflicts_with = "status")]
+    pub all: bool,
+
+    /// List the tokens of this member (email or service account name; tokens:admin).
+    #[arg(long, value_name = "MEMBER", conflicts_with = "everyone")]
+    pub user: Option<String>,
+
+    /// List everyone's tokens (tokens:admin).
+    #[arg(long)]
+    pub everyone: bool,
+
+    /// Only active tokens expiring within this duration.
+    #[arg(long, value_name = "D", value_parser = crate::cli_parsers::duration)]
+    pub expiring_within: Option<chrono::Duration>,
+
+    /// Only tokens not used for this duration (never-used ones included).
+    #[arg(long, value_name = "D", value_parser = crate::cli_parsers::duration)]
+    pub unused_for: Option<chrono::Duration>,
+
+    /// Only tokens of this type.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub kind: Option<ListType>,
+
+    /// Only tokens in this state (default: active).
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub status: Option<StatusFilter>,
+
+    /// Output format (default: table; `--json` means json).
+    #[arg(long, short, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// An id (`tk_…`) or a name.
+    pub token: String,
+
+    /// The token's owner, to find a service account's token by name (admins).
+    #[arg(long, value_name = "MEMBER")]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["tokens", "user"])))]
+pub struct RevokeArgs {
+    /// Ids (`tk_…`) or names of the tokens to revoke.
+    #[arg(value_name = "TOKEN")]
+    pub tokens: Vec<String>,
+
+    /// Revoke every token and session of this member (offboarding; needs `--all`).
+    #[arg(
+        long,
+        value_name = "MEMBER",
+        requires = "all",
+        conflicts_with = "tokens"
+    )]
+    pub user: Option<String>,
+
+    /// With `--user`: every token and session of the member.
+    #[arg(long, requires = "user")]
+    pub all: bool,
+
+    /// With `--user`: list what would be revoked, change nothing.
+    #[arg(long, requires = "user")]
+    pub dry_run: bool,
+
+    /// Why, for the audit log.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// The tokens' owner, to find a service account's token by name (admins).
+    #[arg(long, value_name = "MEMBER", conflicts_with = "user")]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// An id (`tk_…`) or a name.
+    pub token: String,
+
+    /// New lifetime or date (default: the lifetime the token had).
+    #[arg(long, value_name = "D", value_parser = crate::cli_parsers::expiry)]
+    pub expires: Option<Expiry>,
+
+    /// How long the old secret keeps working (at most 1h; default 0).
+    #[arg(long, value_name = "D", value_parser = grace)]
+    pub grace: Option<chrono::Duration>,
+
+    /// The token's owner, to find a service account's token by name (admins).
+    #[arg(long, value_name = "SERVICE")]
+    pub owner: Option<String>,
+
+    #[command(flatten)]
+    pub exec: ExecArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Viewer,
+    Member,
+    Admin,
+    Owner,
+}
+
+impl From<RoleArg> for crate::api::perms::Role {
+    fn from(r: RoleArg) -> Self {
+        use crate::api::perms::Role;
+        match r {
+            RoleArg::Viewer => Role::Viewer,
+            RoleArg::Member => Role::Member,
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Owner => Role::Owner,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List the org's members.
+    List,
+    /// Add a person (EMAIL, with a password) or a service account (NAME with `--service`).
+    Add(UsersAddArgs),
+    /// Change a member's role; their tokens narrow or widen at once.
+    SetRole(UsersSetRoleArgs),
+    /// Remove a member: deactivate them and revoke every token and session they have.
+    Remove(UsersRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UsersAddArgs {
+    /// A person's email, or a service account's name with `--service`.
+    #[arg(value_name = "EMAIL|NAME")]
+    pub who: String,
+
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+
+    /// A service account: no password, no session; admins mint its tokens with `--owner NAME`.
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub service: bool,
+
+    /// Read the new person's password from stdin (one line).
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UsersSetRoleArgs {
+    /// Email or service account name.
+    pub member: String,
+    #[arg(value_enum)]
+    pub role: RoleArg,
+}
+
+#[derive(Debug, Args)]
+pub struct UsersRemoveArgs {
+    /// Email or service account name.
+    pub member: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The access log (one row per authenticated request) instead of lifecycle events.
+    #[arg(long)]
+    pub access: bool,
+
+    /// Only rows about this token (id or name).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// Only rows of this member (email or service account name).
+    #[arg(long, value_name = "MEMBER")]
+    pub user: Option<String>,
+
+    /// Only events of this action (`token.mint`, `token.revoke`, `session.login`, …).
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+
+    /// Only rows newer than this: a duration back from now (`7d`) or a date.
+    #[arg(long, value_name = "D", value_parser = since)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+
+    /// At most this many rows (default: all, following pagination).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// An id (`tk_…`) or a name.
+    pub token: String,
+
+    /// Only requests newer than this: a duration back from now (`7d`) or a date.
+    #[arg(long, value_name = "D", value_parser = since)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `--since`: a duration back from now or an absolute date.
+pub fn since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    match crate::cli_parsers::expiry(s)? {
+        Expiry::In(d) => Ok(chrono::Utc::now() - d),
+        Expiry::At(at) => Ok(at),
+        Expiry::Never => Err("`never` is not a point in time; write 7d or a date".into()),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Show the token policy, or change it with `--set KEY=VALUE` (owner).
+    Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// `default_expiry=30d`, `max_expiry=90d`, `allow_never=true`,
+    /// `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`,
+    /// `session_ttl=30d` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn rate_limits_parse_both_units() {
+        assert_eq!(rate_limit("60/min"), Ok(RateLimitArg::PerMinute(60)));
+        assert_eq!(rate_limit("1000/hour"), Ok(RateLimitArg::PerHour(1000)));
+        assert!(rate_limit("0/min").is_err());
+        assert!(rate_limit("60").is_err());
+        assert!(rate_limit("60/day").is_err());
+    }
+
+    #[test]
+    fn grace_is_at_most_an_hour() {
+        assert!(grace("1h").is_ok());
+        assert!(grace("30m").is_ok());
+        assert!(grace("61m").is_err());
+        assert!(grace("2h").is_err());
+    }
+}

@@ -1,0 +1,214 @@
+//! The command line's errors and the one place that turns each into an exit code and a
+//! `help:` line (DESIGN.md "Exit codes").
+
+use crate::api::error::exit;
+use crate::api::secret::SecretFormatError;
+use crate::client::ClientError;
+use crate::session::SessionError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A missing or contradictory value, found before any request (exit 2).
+    #[error("{message}")]
+    Usage {
+        message: String,
+        help: Option<String>,
+    },
+    /// No credential: no `TOKCTL_TOKEN` and no session for the profile (exit 3).
+    #[error("not logged in (profile `{profile}`{})", server.as_deref().map(|s| format!(", server {s}")).unwrap_or_default())]
+    NotLoggedIn {
+        profile: String,
+        server: Option<String>,
+    },
+    /// `TOKCTL_TOKEN` (or a secret read from stdin) is not a well-formed tokctl secret (exit 3).
+    #[error("{source_name} is not a valid tokctl secret: {reason}")]
+    MalformedSecret {
+        source_name: &'static str,
+        reason: SecretFormatError,
+    },
+    #[error("{0}")]
+    Session(#[from] SessionError),
+    #[error("{0}")]
+    Api(#[from] ClientError),
+    /// Refused by the CLI itself for the reason a server would refuse it (exit 6).
+    #[error("{message}")]
+    Rejected {
+        message: String,
+        help: Option<String>,
+    },
+    /// Something named does not exist (exit 5).
+    #[error("{message}")]
+    NotFound {
+        message: String,
+        help: Option<String>,
+    },
+    /// `--exec CMD` failed; tokctl exits with CMD's status.
+    #[error("{message}")]
+    ExecFailed {
+        message: String,
+        help: Option<String>,
+        status: u8,
+    },
+    /// A prompt or stdin/stdout failed.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>, help: impl Into<Option<String>>) -> CliError {
+        CliError::Usage {
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
+        let context = context.into();
+        move |source| CliError::Io { context, source }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage { .. } => exit::USAGE,
+            CliError::NotLoggedIn { .. } | CliError::MalformedSecret { .. } => exit::NOT_LOGGED_IN,
+            CliError::Session(SessionError::NoKeyring(_)) => exit::NOT_LOGGED_IN,
+            CliError::Session(_) => exit::OTHER,
+            CliError::Api(ClientError::Api { status, .. }) => exit::for_status(*status),
+            CliError::Api(ClientError::Unreachable { .. }) => exit::UNREACHABLE,
+            CliError::Api(ClientError::BadUrl(_)) => exit::USAGE,
+            CliError::Api(ClientError::Protocol { .. }) => exit::OTHER,
+            CliError::Rejected { .. } => exit::REJECTED,
+            CliError::NotFound { .. } => exit::NOT_FOUND,
+            CliError::ExecFailed { status, .. } => *status,
+            CliError::Io { .. } => exit::OTHER,
+        }
+    }
+
+    /// A short machine-readable name for `--json` errors: the API's code where there is one.
+    pub fn code(&self) -> String {
+        match self {
+            CliError::Usage { .. } => "usage".into(),
+            CliError::NotLoggedIn { .. } => "not_logged_in".into(),
+            CliError::MalformedSecret { .. } => "token_malformed".into(),
+            CliError::Session(SessionError::NoKeyring(_)) => "no_keyring".into(),
+            CliError::Session(_) => "config".into(),
+            CliError::Api(ClientError::Api { code, .. }) => code.clone(),
+            CliError::Api(ClientError::Unreachable { .. }) => "unreachable".into(),
+            CliError::Api(ClientError::BadUrl(_)) => "usage".into(),
+            CliError::Api(ClientError::Protocol { .. }) => "protocol".into(),
+            CliError::Rejected { .. } => "invalid".into(),
+            CliError::NotFound { .. } => "not_found".into(),
+            CliError::ExecFailed { .. } => "exec_failed".into(),
+            CliError::Io { .. } => "io".into(),
+        }
+    }
+
+    /// What to do about it, cargo's `help:` line.
+    pub fn help(&self) -> Option<String> {
+        let env_token = std::env::var_os("TOKCTL_TOKEN").is_some_and(|v| !v.is_empty());
+        match self {
+            CliError::Usage { help, .. }
+            | CliError::Rejected { help, .. }
+            | CliError::NotFound { help, .. }
+            | CliError::ExecFailed { help, .. } => help.clone(),
+            CliError::NotLoggedIn { .. } => Some(
+                "run `tokctl login`, or set TOKCTL_TOKEN to a token's secret for scripts and CI"
+                    .into(),
+            ),
+            CliError::MalformedSecret { .. } => Some(
+                "a tokctl secret looks like tokctl_pat_… (46 characters); copy it again whole"
+                    .into(),
+            ),
+            CliError::Session(SessionError::NoKeyring(_)) => Some(
+                "tokctl keeps sessions only in the OS keyring (Secret Service, Keychain, Credential \
+                 Manager) and never in a file; without one, set TOKCTL_TOKEN to a token's secret"
+                    .into(),
+            ),
+            CliError::Session(_) | CliError::Io { .. } => None,
+            CliError::Api(ClientError::Api {
+                status,
+                code,
+                retry_after,
+                ..
+            }) => match (*status, code.as_str()) {
+                (401, "login_failed") => None,
+                (401, _) if env_token => Some(
+                    "TOKCTL_TOKEN was refused: mint or rotate a new token, or unset it to use \
+                     your login session"
+                        .into(),
+                ),
+                (401, _) => Some("run `tokctl login` to start a new session".into()),
+                (403, "scope_exceeds_credential") => Some(
+                    "a token can only mint or rotate within its own scopes; use a session \
+                     (`tokctl login`) or a broader token"
+                        .into(),
+                ),
+                (403, _) => Some("`tokctl whoami` shows your role and permissions".into()),
+                (429, _) => Some(match retry_after {
+                    Some(s) => format!("retry in {s} seconds"),
+                    None => "retry in a moment".into(),
+                }),
+                (503, _) => Some("the server cannot reach its database; retry later".into()),
+                _ => None,
+            },
+            CliError::Api(ClientError::Unreachable { .. }) => Some(
+                "is `tokctl server` running there? check --server or TOKCTL_SERVER".into(),
+            ),
+            CliError::Api(ClientError::BadUrl(_)) => None,
+            CliError::Api(ClientError::Protocol { .. }) => {
+                Some("check that --server or TOKCTL_SERVER points at a tokctl server".into())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16) -> CliError {
+        CliError::Api(ClientError::Api {
+            status,
+            code: "x".into(),
+            message: "m".into(),
+            retry_after: Some(3),
+        })
+    }
+
+    #[test]
+    fn every_exit_code_of_design_md() {
+        assert_eq!(CliError::usage("x", None).exit_code(), 2);
+        assert_eq!(
+            CliError::NotLoggedIn {
+                profile: "default".into(),
+                server: None
+            }
+            .exit_code(),
+            3
+        );
+        assert_eq!(
+            CliError::Session(SessionError::NoKeyring("x".into())).exit_code(),
+            3
+        );
+        assert_eq!(api(401).exit_code(), 3);
+        assert_eq!(api(403).exit_code(), 4);
+        assert_eq!(api(404).exit_code(), 5);
+        for s in [400, 409, 413, 422] {
+            assert_eq!(api(s).exit_code(), 6);
+        }
+        assert_eq!(api(429).exit_code(), 7);
+        assert_eq!(api(500).exit_code(), 1);
+        assert_eq!(
+            CliError::Api(ClientError::Unreachable {
+                url: "u".into(),
+                reason: "r".into()
+            })
+            .exit_code(),
+            8
+        );
+        assert!(api(429).help().unwrap().contains("3 seconds"));
+    }
+}

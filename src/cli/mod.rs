@@ -1,0 +1,311 @@
+//! The command line: `tokctl login | whoami | mint | list | show | revoke | rotate | users | …`.
+//!
+//! [`run`] takes parsed arguments, builds the context every command shares (terminal state,
+//! global flags, the credential and the HTTP client) and dispatches to one module per
+//! subcommand. `tokctl server` is not here: `main.rs` hands it to [`crate::server`].
+
+pub mod args;
+mod audit;
+pub mod docs;
+mod error;
+mod exec;
+mod login;
+mod mint;
+mod org;
+pub mod output;
+mod prompt;
+mod revoke;
+mod rotate;
+mod tokens;
+mod users;
+
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+
+use chrono::Utc;
+
+pub use args::Cli;
+pub use error::CliError;
+
+use crate::api::secret::{self, Secret};
+use crate::client::Client;
+use crate::session::{Config, Keyring, Profile, config_path};
+use args::{Command, GlobalArgs};
+
+/// Where the credential of this command came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// `TOKCTL_TOKEN`.
+    Env,
+    /// The profile's session in the OS keyring.
+    Keyring,
+}
+
+/// What every command shares: global flags, terminal state, and the client once made.
+pub struct Ctx {
+    pub global: GlobalArgs,
+    pub stdin_tty: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+    /// `CI` is set: never prompt.
+    pub ci: bool,
+    client: OnceLock<(Client, CredentialSource)>,
+}
+
+impl Ctx {
+    pub fn new(global: GlobalArgs) -> Ctx {
+        Ctx {
+            global,
+            stdin_tty: std::io::stdin().is_terminal(),
+            stdout_tty: std::io::stdout().is_terminal(),
+            stderr_tty: std::io::stderr().is_terminal(),
+            ci: std::env::var_os("CI").is_some_and(|v| !v.is_empty()),
+            client: OnceLock::new(),
+        }
+    }
+
+    /// Prompts only when stdin and stderr are terminals and neither `--no-input` nor `CI`.
+    pub fn can_prompt(&self) -> bool {
+        self.stdin_tty && self.stderr_tty && !self.global.no_input && !self.ci
+    }
+
+    /// Colors only on a terminal and never with `NO_COLOR`.
+    pub fn color(&self) -> bool {
+        self.stderr_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    }
+
+    /// A human notice on stderr (silenced by `--quiet`).
+    pub fn notice(&self, msg: impl AsRef<str>) {
+        if !self.global.quiet {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    /// A warning on stderr (silenced by `--quiet`).
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        if !self.global.quiet {
+            eprintln!("warning: {}", msg.as_ref());
+        }
+    }
+
+    pub fn profile_name(&self) -> &str {
+        &self.global.profile
+    }
+
+    pub fn load_config(&self) -> Result<(Config, std::path::PathBuf), CliError> {
+        let path = config_path()?;
+        Ok((Config::load(&path)?, path))
+    }
+
+    /// The authenticated client: `TOKCTL_TOKEN` first (format and checksum checked before any
+    /// request), then the profile's session from the keyring.
+    pub fn client(&self) -> Result<&Client, CliError> {
+        if let Some((c, _)) = self.client.get() {
+            return Ok(c);
+        }
+        let made = self.make_client()?;
+        Ok(&self.client.get_or_init(|| made).0)
+    }
+
+    pub fn credential_source(&self) -> Option<CredentialSource> {
+        self.client.get().map(|(_, s)| *s)
+    }
+
+    fn make_client(&self) -> Result<(Client, CredentialSource), CliError> {
+        if let Some(token) = std::env::var_os("TOKCTL_TOKEN").filter(|v| !v.is_empty()) {
+            let token = Secret::new(token.to_string_lossy().into_owned());
+            secret::parse(token.expose()).map_err(|reason| CliError::MalformedSecret {
+                source_name: "TOKCTL_TOKEN",
+                reason,
+            })?;
+            let server = match &self.global.server {
+                Some(s) => s.clone(),
+                None => self
+                    .load_config()
+                    .ok()
+                    .and_then(|(c, _)| c.profiles.get(self.profile_name()).cloned())
+                    .map(|p| p.server)
+                    .ok_or_else(|| {
+                        CliError::usage(
+                            "TOKCTL_TOKEN is set but no server is: pass --server URL or set TOKCTL_SERVER",
+                            None,
+                        )
+                    })?,
+            };
+            return Ok((Client::new(&server, Some(token))?, CredentialSource::Env));
+        }
+        let (config, _) = self.load_config()?;
+        let not_logged_in = |server: Option<String>| CliError::NotLoggedIn {
+            profile: self.profile_name().to_string(),
+            server,
+        };
+        let profile: Profile = config
+            .profiles
+            .get(self.profile_name())
+            .cloned()
+            .ok_or_else(|| not_logged_in(self.global.server.clone()))?;
+        // A session belongs to the server it was made on: never send it anywhere else.
+        if let Some(s) = &self.global.server
+            && !same_server(s, &profile.server)
+        {
+            return Err(not_logged_in(Some(s.clone())));
+        }
+        let keyring = Keyring::open()?;
+        let session = keyring
+            .get(self.profile_name())?
+            .ok_or_else(|| not_logged_in(Some(profile.server.clone())))?;
+        secret::parse(session.expose()).map_err(|reason| CliError::MalformedSecret {
+            source_name: "the session in the keyring",
+            reason,
+        })?;
+        Ok((
+            Client::new(&profile.server, Some(session))?,
+            CredentialSource::Keyring,
+        ))
+    }
+
+    /// After the command: the once-per-command warning when the credential expires within
+    /// 7 days, with the command that fixes it.
+    fn warn_if_credential_expiring(&self) {
+        let Some((client, source)) = self.client.get() else {
+            return;
+        };
+        let Some(expires) = client.credential_expires() else {
+            return;
+        };
+        let now = Utc::now();
+        if expires - now > chrono::Duration::days(7) {
+            return;
+        }
+        let verb = if expires > now { "expires" } else { "expired" };
+        let fix = match source {
+            CredentialSource::Keyring => "run `tokctl login` to start a new session".to_string(),
+            CredentialSource::Env => {
+                "rotate it with `tokctl rotate NAME` (`tokctl whoami` shows its name)".to_string()
+            }
+        };
+        let what = match source {
+            CredentialSource::Keyring => "your session",
+            CredentialSource::Env => "TOKCTL_TOKEN",
+        };
+        self.warn(format!(
+            "{what} {verb} {}; {fix}",
+            output::when(expires, now)
+        ));
+    }
+}
+
+/// Server URLs compared loosely (trailing slash, case of scheme and host).
+fn same_server(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
+    norm(a) == norm(b)
+}
+
+/// Runs one parsed command line (anything but `tokctl server`); the Ok value is the exit code.
+pub fn run(cli: Cli) -> Result<u8, CliError> {
+    let Cli { global, command } = cli;
+    let ctx = Ctx::new(global);
+    if !ctx.color() {
+        console_colors_off();
+    }
+    if let Command::Completions(a) = &command {
+        return docs::print_completions(a.shell);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::io("starting the async runtime"))?;
+    let result = rt.block_on(dispatch(&ctx, command));
+    ctx.warn_if_credential_expiring();
+    result
+}
+
+fn console_colors_off() {
+    console::set_colors_enabled(false);
+    console::set_colors_enabled_stderr(false);
+}
+
+async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
+    match command {
+        Command::Login(a) => login::login(ctx, a).await,
+        Command::Logout => login::logout(ctx).await,
+        Command::Whoami => login::whoami(ctx).await,
+        Command::Mint(a) => mint::run(ctx, a).await,
+        Command::List(a) => tokens::list(ctx, a).await,
+        Command::Show(a) => tokens::show(ctx, a).await,
+        Command::Revoke(a) => revoke::run(ctx, a).await,
+        Command::Rotate(a) => rotate::run(ctx, a).await,
+        Command::Users(c) => users::run(ctx, c).await,
+        Command::Audit(a) => audit::audit(ctx, a).await,
+        Command::Usage(a) => audit::usage(ctx, a).await,
+        Command::Org(c) => org::run(ctx, c).await,
+        Command::Completions(a) => docs::print_completions(a.shell),
+        Command::Server(_) => Err(CliError::usage(
+            "`tokctl server` is not a client command",
+            None,
+        )),
+    }
+}
+
+/// Reads one line from stdin and strips its line ending (LF or CRLF), for `--password-stdin`
+/// and `--with-token`. The value goes straight into a [`Secret`].
+pub fn read_secret_line(flag: &str) -> Result<Secret, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(CliError::io(format!("reading {flag} from stdin")))?;
+    if line.ends_with('\n') {
+        line.pop();
+        if line.ends_with('\r') {
+            line.pop();
+        }
+    }
+    let secret = Secret::new(line);
+    if secret.expose().is_empty() {
+        return Err(CliError::usage(
+            format!("{flag}: stdin gave an empty line"),
+            Some(format!(
+                "pipe the value in: printf '%s\\n' \"$VALUE\" | tokctl … {flag}"
+            )),
+        ));
+    }
+    Ok(secret)
+}
+
+/// Resolves a token reference for a call: ids pass through; a name with `--owner` is looked up
+/// among that member's tokens (an admin acting on a service account's token).
+pub async fn resolve_token(
+    client: &Client,
+    token: &str,
+    owner: Option<&str>,
+) -> Result<String, CliError> {
+    let Some(owner) = owner else {
+        return Ok(token.to_string());
+    };
+    if token.starts_with("tk_") {
+        return Ok(token.to_string());
+    }
+    let q = crate::api::types::ListTokensQuery {
+        owner: Some(owner.to_string()),
+        status: Some("all".into()),
+        ..Default::default()
+    };
+    let tokens = client.list_tokens(&q).await?;
+    let mut matching: Vec<_> = tokens.into_iter().filter(|t| t.name == token).collect();
+    // The active one, else the most recently revoked or expired one (DESIGN.md `show`).
+    matching.sort_by_key(|t| {
+        (
+            t.status == crate::api::types::TokenStatus::Active,
+            t.revoked_at.or(t.expires_at).unwrap_or(t.created_at),
+        )
+    });
+    matching
+        .pop()
+        .map(|t| t.id)
+        .ok_or_else(|| CliError::NotFound {
+            message: format!("{owner} has no token named `{token}`"),
+            help: Some(format!(
+                "`tokctl list --user {owner} --all` lists its tokens"
+            )),
+        })
+}

@@ -1,0 +1,363 @@
+//! Everything the command line prints goes through here: JSON documents, tables, TSV, the
+//! one-time secret, notices. Commands hand over data; this module decides its shape.
+//!
+//! The rules (DESIGN.md "Output"): machine output and requested data on stdout, notices,
+//! warnings and errors on stderr; with `--json` exactly one JSON document on stdout.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use super::CliError;
+use crate::api::secret::Secret;
+use crate::api::types::{TokenInfo, UserInfo};
+
+/// Prints one JSON document on stdout.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| CliError::Io {
+        context: "writing JSON to stdout".into(),
+        source: std::io::Error::other(e),
+    })?;
+    writeln!(out).map_err(CliError::io("writing to stdout"))
+}
+
+/// Prints text on stdout.
+pub fn stdout(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| {
+            if text.ends_with('\n') {
+                Ok(())
+            } else {
+                writeln!(out)
+            }
+        })
+        .map_err(CliError::io("writing to stdout"))
+}
+
+/// The secret, alone on one line of stdout: for `$(tokctl mint …)` and pipes.
+pub fn secret_line(secret: &Secret) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", secret.expose())
+        .and_then(|_| out.flush())
+        .map_err(CliError::io("writing to stdout"))
+}
+
+/// How long ago or how far ahead `t` is: `in 29 days`, `3 hours ago`, `just now`.
+pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let delta = t - now;
+    let future = delta > chrono::Duration::zero();
+    let secs = delta.num_seconds().unsigned_abs();
+    // Rounded to the nearest unit: a token minted for 2 days shows "in 2 days", not "in 1 day".
+    let round = |unit: u64| (secs + unit / 2) / unit;
+    let (n, unit) = if secs < 60 {
+        return if future {
+            "in a moment".into()
+        } else {
+            "just now".into()
+        };
+    } else if secs < 3600 - 30 {
+        (round(60), "minute")
+    } else if secs < 86400 - 1800 {
+        (round(3600), "hour")
+    } else if secs < 86400 * 60 {
+        (round(86400), "day")
+    } else if secs < 86400 * 730 {
+        (round(86400 * 30), "month")
+    } else {
+        (round(86400 * 365), "year")
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    if future {
+        format!("in {n} {unit}{plural}")
+    } else {
+        format!("{n} {unit}{plural} ago")
+    }
+}
+
+/// A time as a date and its distance from now: `2025-07-01 12:00 UTC (in 29 days)`.
+pub fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!("{} ({})", t.format("%Y-%m-%d %H:%M UTC"), relative(t, now))
+}
+
+/// Service accounts have names, people have emails: the owner column says which.
+pub fn owner_label(owner: &str) -> String {
+    if owner.contains('@') {
+        owner.to_string()
+    } else {
+        format!("{owner} (service)")
+    }
+}
+
+pub fn scopes_label(scopes: &[String]) -> String {
+    if scopes.is_empty() {
+        "* (full role)".into()
+    } else {
+        scopes.join(", ")
+    }
+}
+
+fn table(headers: Vec<&str>, fit: Option<u16>) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING);
+    match fit {
+        Some(width) => {
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_width(width);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    t.set_header(headers);
+    t
+}
+
+/// The terminal's width when stdout is a terminal (tables fit it), else None.
+pub fn terminal_width() -> Option<u16> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| comfy_table::Table::new().width())
+        .or(Some(100))
+}
+
+/// The token table of `list`: ID, NAME, TYPE, [OWNER,] SCOPES, EXPIRES, LAST USED, STATUS.
+pub fn tokens_table(tokens: &[TokenInfo], with_owner: bool, now: DateTime<Utc>) -> String {
+    let mut headers = vec!["ID", "NAME", "TYPE"];
+    if with_owner {
+        headers.push("OWNER");
+    }
+    headers.extend(["SCOPES", "EXPIRES", "LAST USED", "STATUS"]);
+    let mut t = table(headers, terminal_width());
+    for tok in tokens {
+        let mut row = vec![tok.id.clone(), tok.name.clone(), tok.kind.to_string()];
+        if with_owner {
+            row.push(owner_label(&tok.owner));
+        }
+        row.push(scopes_label(&tok.scopes));
+        row.push(match tok.expires_at {
+            Some(t) => relative(t, now),
+            None => "never".into(),
+        });
+        row.push(match tok.last_used_at {
+            Some(t) => relative(t, now),
+            None => "never".into(),
+        });
+        row.push(tok.status.as_str().to_string());
+        t.add_row(row);
+    }
+    t.to_string()
+}
+
+/// Tab-separated, no header, one token a line, in a column order that never changes: id, name,
+/// type, owner, scopes (comma-separated, empty = full role), expires_at (RFC 3339 or `never`),
+/// last_used_at (RFC 3339 or `-`), status, created_at.
+pub fn tokens_tsv(tokens: &[TokenInfo]) -> String {
+    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+    let t = crate::api::duration::rfc3339;
+    let mut out = String::new();
+    for tok in tokens {
+        let fields = [
+            clean(&tok.id),
+            clean(&tok.name),
+            tok.kind.to_string(),
+            clean(&tok.owner),
+            tok.scopes.join(","),
+            tok.expires_at.map(t).unwrap_or_else(|| "never".into()),
+            tok.last_used_at.map(t).unwrap_or_else(|| "-".into()),
+            tok.status.as_str().to_string(),
+            t(tok.created_at),
+        ];
+        out.push_str(&fields.join("\t"));
+        out.push('\n');
+    }
+    out
+}
+
+/// Label/value lines, labels aligned.
+pub fn details(rows: &[(&str, String)]) -> String {
+    let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (label, value) in rows {
+        out.push_str(&format!("{label:<width$}  {value}\n"));
+    }
+    out
+}
+
+/// `show`'s view of one token.
+pub fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
+    let mut rows: Vec<(&str, String)> = vec![
+        ("id", tok.id.clone()),
+        ("name", tok.name.clone()),
+        ("type", tok.kind.to_string()),
+        ("owner", owner_label(&tok.owner)),
+        ("status", tok.status.as_str().to_string()),
+        ("scopes", scopes_label(&tok.scopes)),
+        ("created", when(tok.created_at, now)),
+        (
+            "expires",
+            tok.expires_at
+                .map(|t| when(t, now))
+                .unwrap_or_else(|| "never".into()),
+        ),
+        (
+            "last used",
+            tok.last_used_at
+                .map(|t| when(t, now))
+                .unwrap_or_else(|| "never".into()),
+        ),
+    ];
+    if let Some(t) = tok.revoked_at {
+        rows.push(("revoked", when(t, now)));
+    }
+    if let Some(t) = tok.previous_secret_expires_at {
+        let verb = if t > now {
+            "stops working"
+        } else {
+            "stopped working"
+        };
+        rows.push(("old secret", format!("{verb} {}", when(t, now))));
+    }
+    rows.push((
+        "rate limit",
+        format!(
+            "{}/min, {}/hour",
+            tok.rate_limit.per_minute, tok.rate_limit.per_hour
+        ),
+    ));
+    if !tok.allowed_cidrs.is_empty() {
+        rows.push(("networks", tok.allowed_cidrs.join(", ")));
+    }
+    if let Some(d) = &tok.description {
+        rows.push(("description", d.clone()));
+    }
+    details(&rows)
+}
+
+pub fn users_table(users: &[UserInfo]) -> String {
+    let mut t = table(vec!["NAME", "EMAIL", "ROLE", "KIND"], terminal_width());
+    for u in users {
+        t.add_row(vec![
+            u.name.clone(),
+            u.email.clone().unwrap_or_else(|| "-".into()),
+            u.role.to_string(),
+            if u.service { "service" } else { "person" }.to_string(),
+        ]);
+    }
+    t.to_string()
+}
+
+/// A generic table of JSON objects (audit rows), columns in the given order.
+pub fn json_table(rows: &[serde_json::Value], columns: &[&str]) -> String {
+    let headers: Vec<String> = columns.iter().map(|c| c.to_uppercase()).collect();
+    let mut t = table(
+        headers.iter().map(|s| s.as_str()).collect(),
+        terminal_width(),
+    );
+    for row in rows {
+        t.add_row(
+            columns
+                .iter()
+                .map(|c| match row.get(*c) {
+                    None | Some(serde_json::Value::Null) => "-".to_string(),
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    t.to_string()
+}
+
+/// A JSON value as indented `key: value` lines, for `usage` without `--json`.
+pub fn json_details(v: &serde_json::Value, indent: usize, out: &mut String) {
+    let pad = "  ".repeat(indent);
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                match v {
+                    serde_json::Value::Object(_) => {
+                        out.push_str(&format!("{pad}{k}:\n"));
+                        json_details(v, indent + 1, out);
+                    }
+                    serde_json::Value::Array(items)
+                        if items.iter().any(|i| i.is_object() || i.is_array()) =>
+                    {
+                        out.push_str(&format!("{pad}{k}:\n"));
+                        json_details(v, indent + 1, out);
+                    }
+                    _ => out.push_str(&format!("{pad}{k}: {}\n", scalar(v))),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                match item {
+                    serde_json::Value::Object(map) => {
+                        let line: Vec<String> = map
+                            .iter()
+                            .map(|(k, v)| format!("{k}={}", scalar(v)))
+                            .collect();
+                        out.push_str(&format!("{pad}- {}\n", line.join("  ")));
+                    }
+                    _ => out.push_str(&format!("{pad}- {}\n", scalar(item))),
+                }
+            }
+        }
+        _ => out.push_str(&format!("{pad}{}\n", scalar(v))),
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "-".into(),
+        serde_json::Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = Utc::now();
+        assert_eq!(relative(now - chrono::Duration::days(3), now), "3 days ago");
+        assert_eq!(
+            relative(
+                now + chrono::Duration::days(29) + chrono::Duration::minutes(5),
+                now
+            ),
+            "in 29 days"
+        );
+        assert_eq!(
+            relative(now - chrono::Duration::hours(1), now),
+            "1 hour ago"
+        );
+        assert_eq!(relative(now, now), "just now");
+        assert_eq!(
+            relative(now - chrono::Duration::seconds(5), now),
+            "just now"
+        );
+        assert_eq!(
+            relative(now + chrono::Duration::days(365), now),
+            "in 12 months"
+        );
+    }
+
+    #[test]
+    fn owners_tell_people_from_service_accounts() {
+        assert_eq!(owner_label("alice@example.com"), "alice@example.com");
+        assert_eq!(owner_label("ci-bot"), "ci-bot (service)");
+    }
+}

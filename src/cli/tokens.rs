@@ -1,0 +1,87 @@
+//! `tokctl list` and `tokctl show`: reading tokens.
+
+use chrono::Utc;
+
+use super::args::{ListArgs, ListType, OutputFormat, ShowArgs, StatusFilter};
+use super::{CliError, Ctx, output, resolve_token};
+use crate::api::duration::format_duration;
+use crate::api::types::ListTokensQuery;
+
+pub fn list_query(a: &ListArgs) -> ListTokensQuery {
+    ListTokensQuery {
+        cursor: None,
+        limit: None,
+        owner: if a.everyone {
+            Some("*".into())
+        } else {
+            a.user.clone()
+        },
+        status: if a.all {
+            Some("all".into())
+        } else {
+            a.status.map(|s| {
+                match s {
+                    StatusFilter::Active => "active",
+                    StatusFilter::Expired => "expired",
+                    StatusFilter::Revoked => "revoked",
+                    StatusFilter::All => "all",
+                }
+                .to_string()
+            })
+        },
+        kind: a.kind.map(|k| {
+            match k {
+                ListType::Pat => "pat",
+                ListType::Mcp => "mcp",
+                ListType::Ses => "ses",
+            }
+            .to_string()
+        }),
+        expiring_within: a.expiring_within.map(format_duration),
+        unused_for: a.unused_for.map(format_duration),
+    }
+}
+
+pub async fn list(ctx: &Ctx, a: ListArgs) -> Result<u8, CliError> {
+    let format = if ctx.global.json {
+        OutputFormat::Json
+    } else {
+        a.output.unwrap_or(OutputFormat::Table)
+    };
+    let client = ctx.client()?;
+    let tokens = client.list_tokens(&list_query(&a)).await?;
+    match format {
+        OutputFormat::Json => output::json(&tokens)?,
+        OutputFormat::Tsv => {
+            let text = output::tokens_tsv(&tokens);
+            if !text.is_empty() {
+                output::stdout(&text)?;
+            }
+        }
+        OutputFormat::Table if tokens.is_empty() => {
+            let hint = if a.all || a.status.is_some() {
+                ""
+            } else {
+                " (`--all` includes revoked and expired ones)"
+            };
+            ctx.notice(format!("No tokens{hint}."));
+        }
+        OutputFormat::Table => {
+            let with_owner = a.everyone || a.user.is_some();
+            output::stdout(&output::tokens_table(&tokens, with_owner, Utc::now()))?;
+        }
+    }
+    Ok(0)
+}
+
+pub async fn show(ctx: &Ctx, a: ShowArgs) -> Result<u8, CliError> {
+    let client = ctx.client()?;
+    let id = resolve_token(client, &a.token, a.owner.as_deref()).await?;
+    let tok = client.get_token(&id).await?;
+    if ctx.global.json {
+        output::json(&tok)?;
+    } else {
+        output::stdout(&output::token_details(&tok, Utc::now()))?;
+    }
+    Ok(0)
+}

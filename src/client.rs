@@ -1,0 +1,453 @@
+//! The typed HTTP client the command line uses to talk to `tokctl server` (`/v1`, reqwest with
+//! rustls). One method per API call; errors are typed so the CLI's edge can turn them into a
+//! message and an exit code.
+//!
+//! Not for: deciding what to print. The credential is sent only in the `Authorization` header,
+//! never in a URL, and never appears in an error.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::error::ErrorBody;
+use crate::api::secret::Secret;
+use crate::api::types::*;
+
+/// The header every authenticated response carries (absent for a credential that never
+/// expires).
+pub const CREDENTIAL_EXPIRES_HEADER: &str = "tokctl-credential-expires";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("invalid server URL `{0}`: write it as http://HOST:PORT or https://HOST")]
+    BadUrl(String),
+    #[error("cannot reach the tokctl server at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    /// An error answer of the API: `{"error": {"code", "message"}}`.
+    #[error("{message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+        /// Seconds, from `Retry-After` on a 429.
+        retry_after: Option<u64>,
+    },
+    #[error("the server at {url} did not answer like a tokctl server ({detail})")]
+    Protocol { url: String, detail: String },
+}
+
+impl ClientError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    credential: Option<Secret>,
+    /// The latest `Tokctl-Credential-Expires` seen, for the once-per-command expiry warning.
+    credential_expires: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base.as_str())
+            .field(
+                "credential",
+                &self.credential.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+/// Percent-encodes one path segment (an id or a name, an email).
+fn segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'@') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Client {
+    /// A client for `server` (`http://HOST:PORT`), authenticating with `credential` when given.
+    pub fn new(server: &str, credential: Option<Secret>) -> Result<Client, ClientError> {
+        let bad = || ClientError::BadUrl(server.to_string());
+        let mut base = reqwest::Url::parse(server.trim()).map_err(|_| bad())?;
+        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+            return Err(bad());
+        }
+        if base.query().is_some() {
+            return Err(bad());
+        }
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("tokctl/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unreachable {
+                url: server.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Client {
+            http,
+            base,
+            credential,
+            credential_expires: Mutex::new(None),
+        })
+    }
+
+    /// The server URL as given, without a trailing slash.
+    pub fn server(&self) -> String {
+        self.base.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// When the credential expires, as the server last said (None: never, or not seen).
+    pub fn credential_expires(&self) -> Option<DateTime<Utc>> {
+        self.credential_expires.lock().map(|g| *g).unwrap_or(None)
+    }
+
+    fn request(&self, method: Method, path: &str) -> Result<RequestBuilder, ClientError> {
+        let url = self
+            .base
+            .join(path.trim_start_matches('/'))
+            .map_err(|_| ClientError::BadUrl(self.server()))?;
+        let mut req = self.http.request(method, url);
+        if let Some(c) = &self.credential {
+            req = req.bearer_auth(c.expose());
+        }
+        Ok(req)
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
+        let resp = req.send().await.map_err(|e| ClientError::Unreachable {
+            url: self.server(),
+            reason: describe(&e),
+        })?;
+        if let Some(v) = resp
+            .headers()
+            .get(CREDENTIAL_EXPIRES_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+            && let Ok(mut g) = self.credential_expires.lock()
+        {
+            *g = Some(v.with_timezone(&Utc));
+        }
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+        let is_json = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
+        let bytes = resp.bytes().await.map_err(|e| ClientError::Unreachable {
+            url: self.server(),
+            reason: describe(&e),
+        })?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
+                url: self.server(),
+                detail: format!("HTTP {}, unexpected body: {e}", status.as_u16()),
+            });
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(ClientError::Api {
+                status: status.as_u16(),
+                code: body.error.code,
+                message: body.error.message,
+                retry_after,
+            }),
+            Err(_) if is_json || status == StatusCode::TOO_MANY_REQUESTS => Err(ClientError::Api {
+                status: status.as_u16(),
+                code: status_code_name(status).to_string(),
+                message: format!(
+                    "HTTP {} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("")
+                ),
+                retry_after,
+            }),
+            Err(_) if status.is_server_error() => Err(ClientError::Api {
+                status: status.as_u16(),
+                code: status_code_name(status).to_string(),
+                message: format!(
+                    "the server answered HTTP {} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("")
+                ),
+                retry_after,
+            }),
+            Err(_) => Err(ClientError::Protocol {
+                url: self.server(),
+                detail: format!("HTTP {} without a tokctl error body", status.as_u16()),
+            }),
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.send(self.request(Method::GET, path)?).await
+    }
+
+    async fn with_body<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.request(method, path)?.json(body)).await
+    }
+
+    /// Follows `next_cursor` until the last page, or until `max` items.
+    async fn all_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        max: Option<usize>,
+    ) -> Result<Vec<T>, ClientError> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q: Vec<(&str, String)> = query.to_vec();
+            if let Some(c) = &cursor {
+                q.push(("cursor", c.clone()));
+            }
+            let page: Page<T> = self
+                .send(self.request(Method::GET, path)?.query(&q))
+                .await?;
+            items.extend(page.items);
+            if let Some(max) = max
+                && items.len() >= max
+            {
+                items.truncate(max);
+                return Ok(items);
+            }
+            match page.next_cursor {
+                Some(c) if Some(&c) != cursor.as_ref() => cursor = Some(c),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    // --- sessions --------------------------------------------------------------------------
+
+    pub async fn login(
+        &self,
+        email: &str,
+        password: Secret,
+    ) -> Result<TokenWithSecret, ClientError> {
+        let body = LoginRequest {
+            email: email.to_string(),
+            password,
+        };
+        self.with_body(Method::POST, "v1/sessions", &body).await
+    }
+
+    pub async fn logout(&self) -> Result<RevokeResult, ClientError> {
+        self.send(self.request(Method::DELETE, "v1/sessions/current")?)
+            .await
+    }
+
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.get("v1/me").await
+    }
+
+    // --- tokens ----------------------------------------------------------------------------
+
+    pub async fn list_tokens(&self, q: &ListTokensQuery) -> Result<Vec<TokenInfo>, ClientError> {
+        let mut query: Vec<(&str, String)> = vec![("limit", q.limit.unwrap_or(500).to_string())];
+        let fields = [
+            ("owner", &q.owner),
+            ("status", &q.status),
+            ("type", &q.kind),
+            ("expiring_within", &q.expiring_within),
+            ("unused_for", &q.unused_for),
+        ];
+        for (k, v) in fields {
+            if let Some(v) = v {
+                query.push((k, v.clone()));
+            }
+        }
+        self.all_pages("v1/tokens", &query, None).await
+    }
+
+    pub async fn get_token(&self, id_or_name: &str) -> Result<TokenInfo, ClientError> {
+        self.get(&format!("v1/tokens/{}", segment(id_or_name)))
+            .await
+    }
+
+    pub async fn mint(&self, req: &MintRequest) -> Result<TokenWithSecret, ClientError> {
+        self.with_body(Method::POST, "v1/tokens", req).await
+    }
+
+    pub async fn rotate(
+        &self,
+        id_or_name: &str,
+        req: &RotateRequest,
+    ) -> Result<TokenWithSecret, ClientError> {
+        let path = format!("v1/tokens/{}/rotate", segment(id_or_name));
+        self.with_body(Method::POST, &path, req).await
+    }
+
+    pub async fn revoke(
+        &self,
+        id_or_name: &str,
+        req: &RevokeRequest,
+    ) -> Result<RevokeResult, ClientError> {
+        let path = format!("v1/tokens/{}/revoke", segment(id_or_name));
+        self.with_body(Method::POST, &path, req).await
+    }
+
+    pub async fn bulk_revoke(&self, req: &BulkRevokeRequest) -> Result<RevokeResult, ClientError> {
+        self.with_body(Method::POST, "v1/tokens/revoke", req).await
+    }
+
+    pub async fn usage(
+        &self,
+        id: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<serde_json::Value, ClientError> {
+        let mut req = self.request(Method::GET, &format!("v1/tokens/{}/usage", segment(id)))?;
+        if let Some(s) = since {
+            req = req.query(&[("since", crate::api::duration::rfc3339(s))]);
+        }
+        self.send(req).await
+    }
+
+    // --- users -----------------------------------------------------------------------------
+
+    pub async fn list_users(&self) -> Result<Vec<UserInfo>, ClientError> {
+        self.all_pages("v1/users", &[], None).await
+    }
+
+    pub async fn add_user(&self, req: &AddUserRequest) -> Result<UserInfo, ClientError> {
+        self.with_body(Method::POST, "v1/users", req).await
+    }
+
+    pub async fn set_role(
+        &self,
+        member: &str,
+        req: &PatchUserRequest,
+    ) -> Result<UserInfo, ClientError> {
+        let path = format!("v1/users/{}", segment(member));
+        self.with_body(Method::PATCH, &path, req).await
+    }
+
+    pub async fn remove_user(&self, member: &str) -> Result<RevokeResult, ClientError> {
+        self.send(self.request(Method::DELETE, &format!("v1/users/{}", segment(member)))?)
+            .await
+    }
+
+    // --- org, audit ------------------------------------------------------------------------
+
+    pub async fn policy(&self) -> Result<OrgPolicy, ClientError> {
+        self.get("v1/org/policy").await
+    }
+
+    pub async fn patch_policy(&self, patch: &serde_json::Value) -> Result<OrgPolicy, ClientError> {
+        self.with_body(Method::PATCH, "v1/org/policy", patch).await
+    }
+
+    /// `GET /v1/audit`: events or access rows as the server wrote them, newest first.
+    pub async fn audit(
+        &self,
+        query: &[(&str, String)],
+        max: Option<usize>,
+    ) -> Result<Vec<serde_json::Value>, ClientError> {
+        self.all_pages("v1/audit", query, max).await
+    }
+}
+
+/// A reqwest error as one line, without the chain's noise.
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    if e.is_timeout() {
+        return "the request timed out".into();
+    }
+    let mut msg = String::new();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg = s.to_string();
+        src = s.source();
+    }
+    if msg.is_empty() {
+        if e.is_connect() {
+            "connection failed".into()
+        } else {
+            e.to_string()
+        }
+    } else {
+        msg
+    }
+}
+
+fn status_code_name(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        422 => "invalid",
+        429 => "rate_limited",
+        503 => "unavailable",
+        400 => "bad_request",
+        _ => "internal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(segment("ci-bot"), "ci-bot");
+        assert_eq!(segment("a b/c?d"), "a%20b%2Fc%3Fd");
+        assert_eq!(segment("alice@example.com"), "alice@example.com");
+    }
+
+    #[test]
+    fn server_urls_are_checked() {
+        assert!(Client::new("http://127.0.0.1:8700", None).is_ok());
+        assert_eq!(
+            Client::new("https://tok.example.com/", None)
+                .unwrap()
+                .server(),
+            "https://tok.example.com"
+        );
+        assert!(Client::new("127.0.0.1:8700", None).is_err());
+        assert!(Client::new("ftp://x", None).is_err());
+        assert!(Client::new("http://x/?a=b", None).is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_credential() {
+        let s = crate::api::secret::generate(crate::api::secret::TokenType::Pat);
+        let c = Client::new("http://127.0.0.1:1", Some(s.clone())).unwrap();
+        assert!(!format!("{c:?}").contains(s.expose()));
+    }
+}
