@@ -270,6 +270,9 @@ pub struct AccessRow {
     pub status: u16,
     pub ip: Option<String>,
     pub latency_ms: f64,
+    /// The permission a verify or forward-auth call asked about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
 }
 
 /// The org's token policy (`GET/PATCH /v1/org/policy`).
@@ -303,4 +306,82 @@ impl Default for OrgPolicy {
             session_ttl: "30d".into(),
         }
     }
+}
+
+/// `GET /v1/audit` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// `events` (default) or `access`.
+    pub kind: Option<String>,
+    /// A token id (`tk_…`), or the name of one of the caller's tokens.
+    pub token: Option<String>,
+    /// A member's email or service account name.
+    pub user: Option<String>,
+    /// Events only: `token.mint`, `token.rotate`, `token.revoke`, `session.login`,
+    /// `session.logout`, `auth.failed`, `user.add`, `user.role`, `user.remove`, `org.policy`.
+    pub action: Option<String>,
+    /// A duration back from now (`24h`, `7d`) or an RFC 3339 time.
+    pub since: Option<String>,
+    pub cursor: Option<String>,
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
+}
+
+/// `GET /v1/audit`: a page of events or of access-log rows, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum AuditPage {
+    Events(Page<AuditEvent>),
+    Access(Page<AccessRow>),
+}
+
+/// `GET /v1/tokens/{id}/usage` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsageQuery {
+    /// A duration back from now (`24h`, `7d`) or an RFC 3339 time; default: everything kept.
+    pub since: Option<String>,
+    /// For a token named rather than given by id: whose (tokens:admin).
+    pub owner: Option<String>,
+}
+
+/// `GET /v1/tokens/{id}/usage`: what a dashboard shows about one token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenUsage {
+    pub token: TokenInfo,
+    /// The start of the period summed up (null = everything the retention keeps).
+    pub since: Option<DateTime<Utc>>,
+    /// Access-log rows: requests made with the token, and verify / forward-auth checks of it.
+    pub requests: i64,
+    /// Rows answered with a status of 400 or more.
+    pub errors: i64,
+    /// errors / requests (0 without requests).
+    pub error_rate: f64,
+    /// Most used routes first (at most 10).
+    pub routes: Vec<RouteUsage>,
+    /// Permissions most asked about by verify and forward-auth (at most 10).
+    pub permissions: Vec<PermissionUsage>,
+    pub latency_ms: LatencyStats,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RouteUsage {
+    pub method: String,
+    pub path: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PermissionUsage {
+    pub permission: String,
+    pub count: i64,
+}
+
+/// Nearest-rank percentiles; null without requests.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct LatencyStats {
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
 }

@@ -10,9 +10,10 @@ use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 
-use super::auth::authenticate;
+use super::auth::{authenticate, authenticate_uncharged};
 use super::error::ApiError;
-use super::routes::{health, me, org, sessions, tokens, users};
+use super::mcp;
+use super::routes::{audit, forward_auth, health, me, org, sessions, tokens, users, verify};
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
 use crate::api::secret::looks_like_secret;
@@ -32,6 +33,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         tokens::mint, tokens::list, tokens::show, tokens::revoke, tokens::rotate, tokens::bulk_revoke,
         users::list, users::add, users::set_role, users::remove,
         org::get_policy, org::patch_policy,
+        verify::verify, forward_auth::forward_auth,
+        audit::audit, audit::usage,
+        mcp_endpoint,
     ),
     modifiers(&BearerAuth, &CommonResponses),
 )]
@@ -112,17 +116,34 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Refuses any request that carries a secret in its URL, before anything logs the URL.
+/// The MCP endpoint (streamable HTTP, JSON-RPC 2.0), documented here; it is served by rmcp.
+/// Methods: `initialize`, `tools/list`, `tools/call` with the tools `whoami`, `list_tokens`,
+/// `revoke_token`, `audit`. Send `Accept: application/json, text/event-stream`.
+#[utoipa::path(post, path = "/mcp", tag = "mcp", security(("bearer" = [])),
+    request_body(content = serde_json::Value, description = "a JSON-RPC 2.0 request", content_type = "application/json"),
+    responses(
+        (status = 200, body = serde_json::Value, description = "the JSON-RPC response; tool refusals are results with isError"),
+        (status = 400, body = serde_json::Value, description = "a secret in the URL: JSON-RPC error -32001"),
+        (status = 401, body = serde_json::Value, description = "missing, malformed, unknown, expired or revoked token: JSON-RPC error -32001, WWW-Authenticate: Bearer error=\"invalid_token\""),
+        (status = 403, body = serde_json::Value, description = "outside the token's allowed networks: JSON-RPC error -32003"),
+        (status = 429, body = serde_json::Value, description = "over the token's rate limit: JSON-RPC error -32029, Retry-After")))]
+pub async fn mcp_endpoint() {}
+
+/// Refuses any request that carries a secret in its URL, before anything logs the URL
+/// (on `/mcp` as a JSON-RPC error).
 async fn refuse_secret_in_url(req: Request, next: Next) -> Response {
     if let Some(q) = req.uri().query() {
         let decoded = percent_decode(q);
         if decoded.contains("access_token=") || looks_like_secret(&decoded) {
-            return ApiError::new(
+            let err = ApiError::new(
                 ErrorCode::TokenInUrl,
                 "a secret was sent in the URL; send it only in the `Authorization: Bearer` header \
                  (and treat this secret as leaked: rotate it)",
-            )
-            .into_response();
+            );
+            if req.uri().path() == "/mcp" {
+                return mcp::error_response(err, serde_json::Value::Null);
+            }
+            return err.into_response();
         }
     }
     next.run(req).await
@@ -174,6 +195,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/v1/tokens/{token}", get(tokens::show))
         .route("/v1/tokens/{token}/revoke", post(tokens::revoke))
         .route("/v1/tokens/{token}/rotate", post(tokens::rotate))
+        .route("/v1/tokens/{token}/usage", get(audit::usage))
+        .route("/v1/audit", get(audit::audit))
         .route("/v1/users", get(users::list).post(users::add))
         .route(
             "/v1/users/{member}",
@@ -184,12 +207,27 @@ pub fn router(state: SharedState) -> Router {
             get(org::get_policy).patch(org::patch_policy),
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    let verify = Router::new()
+        .route("/v1/verify", post(verify::verify))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            authenticate_uncharged,
+        ));
+    let mcp = Router::new()
+        .route_service("/mcp", mcp::service(state.clone()))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            mcp::authenticate_mcp,
+        ));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/openapi.json", get(openapi))
         .route("/metrics", get(super::metrics::endpoint))
         .route("/v1/sessions", post(sessions::login))
+        .route("/v1/forward-auth", get(forward_auth::forward_auth))
         .merge(authenticated)
+        .merge(verify)
+        .merge(mcp)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(refuse_secret_in_url))

@@ -2,9 +2,12 @@
 //! the database is seen by the very next request on every replica.
 //!
 //! [`authenticate`] is the middleware in front of every authenticated route: it resolves the
-//! credential, attaches the principal, and after the handler records the access-log row and
-//! the `Tokctl-Credential-Expires` header. [`resolve`] is the same check for verify and
-//! forward-auth, which judge a token other than the caller's.
+//! credential, refuses a request from outside the token's allowed networks (403
+//! `ip_not_allowed`) or over its rate limit (429 with `Retry-After` and `RateLimit-*`), attaches
+//! the principal, and after the handler records the access-log row (buffered) and the
+//! `Tokctl-Credential-Expires` header. [`guard`] is that middleware for every surface: REST,
+//! `/v1/verify` (caller not charged) and `/mcp` (JSON-RPC errors). [`resolve`] is the same
+//! credential check for verify and forward-auth, which judge a token other than the caller's.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -17,10 +20,12 @@ use chrono::{DateTime, Utc};
 
 use super::client_ip::client_ip;
 use super::error::{ApiError, ApiResult};
+use super::ratelimit::Decision;
 use super::state::{AppState, SharedState};
 use super::store::{
     AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord, UserRecord,
 };
+use super::verify::network_allows;
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
 use crate::api::secret::{self, TokenType};
@@ -213,12 +218,77 @@ pub async fn record_failure(
     }
 }
 
-/// The middleware in front of every authenticated route.
+/// How a guarded route answers and what it charges.
+#[derive(Debug, Clone)]
+pub enum Surface {
+    /// `/v1/*`: JSON errors, the request charged to the token's rate limit.
+    Rest,
+    /// `/v1/verify`: like `Rest`, but the caller's own token is not charged (the verified token
+    /// is; the caller is throttled on failed verifies instead).
+    RestUncharged,
+    /// `/mcp`: JSON-RPC errors answering the request `id`; charged.
+    Mcp { id: serde_json::Value },
+}
+
+impl Surface {
+    fn charges(&self) -> bool {
+        !matches!(self, Surface::RestUncharged)
+    }
+
+    fn reject(&self, err: ApiError) -> Response {
+        match self {
+            Surface::Rest | Surface::RestUncharged => err.into_response(),
+            Surface::Mcp { id } => super::mcp::error_response(err, id.clone()),
+        }
+    }
+}
+
+/// The middleware in front of every authenticated `/v1` route.
 pub async fn authenticate(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    guard(&state, peer, req, next, Surface::Rest).await
+}
+
+/// The middleware in front of `/v1/verify`: the caller's token is not charged for the call.
+pub async fn authenticate_uncharged(
+    State(state): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    guard(&state, peer, req, next, Surface::RestUncharged).await
+}
+
+/// Rate-limit message naming the limit that refused.
+fn rate_limited(token: &TokenRecord, d: &Decision) -> ApiError {
+    let (limit, per) = if d.hour.allowed {
+        (d.minute.limit, "minute")
+    } else {
+        (d.hour.limit, "hour")
+    };
+    let secs = d.retry_after_secs();
+    ApiError::rate_limited(
+        format!(
+            "token `{}` is over its rate limit of {limit} requests per {per}; retry in {secs} s",
+            token.name
+        ),
+        secs,
+    )
+}
+
+/// Authenticates the request, enforces the token's networks and rate limit, runs the handler
+/// with the [`Principal`] attached, and records the access-log row (buffered) and the
+/// `Tokctl-Credential-Expires` and `RateLimit-*` headers.
+pub async fn guard(
+    state: &AppState,
+    peer: SocketAddr,
     mut req: Request,
     next: Next,
+    surface: Surface,
 ) -> Response {
     let started = Instant::now();
     let now = Utc::now();
@@ -231,21 +301,21 @@ pub async fn authenticate(
                 .metrics
                 .auth_failures
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            record_failure(&state, f, None, ip, &path).await;
-            return f.into_error().into_response();
+            record_failure(state, f, None, ip, &path).await;
+            return surface.reject(f.into_error());
         }
     };
-    let cred = match resolve(&state, &secret, now).await {
+    let cred = match resolve(state, &secret, now).await {
         Ok(c) => c,
         Err(ResolveError::Denied(f, cred)) => {
             state
                 .metrics
                 .auth_failures
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            record_failure(&state, f, cred.as_deref(), ip, &path).await;
-            return f.into_error().into_response();
+            record_failure(state, f, cred.as_deref(), ip, &path).await;
+            return surface.reject(f.into_error());
         }
-        Err(ResolveError::Store(e)) => return ApiError::from(e).into_response(),
+        Err(ResolveError::Store(e)) => return surface.reject(ApiError::from(e)),
     };
     drop(secret);
     let permissions = effective_permissions(cred.user.role, &cred.token.scopes);
@@ -268,8 +338,41 @@ pub async fn authenticate(
         latency_us: 0,
         permission: None,
     };
-    req.extensions_mut().insert(principal);
-    let mut resp = next.run(req).await;
+    let mut decision = None;
+    let mut resp = if !network_allows(&principal.token, Some(ip)) {
+        surface.reject(ApiError::new(
+            ErrorCode::IpNotAllowed,
+            format!(
+                "token `{}` may be used only from {}; this request came from {ip}",
+                principal.token.name,
+                principal.token.allowed_cidrs.join(", ")
+            ),
+        ))
+    } else {
+        let checked = if surface.charges() {
+            match state
+                .limiter
+                .check(&principal.token.id, principal.token.rate_limit)
+                .await
+            {
+                Ok(d) => Some(d),
+                Err(e) => return surface.reject(ApiError::from(e)),
+            }
+        } else {
+            None
+        };
+        decision = checked;
+        match checked {
+            Some(d) if !d.allowed => surface.reject(rate_limited(&principal.token, &d)),
+            _ => {
+                req.extensions_mut().insert(principal);
+                next.run(req).await
+            }
+        }
+    };
+    if let Some(d) = decision {
+        d.apply_headers(resp.headers_mut());
+    }
     resp.extensions_mut()
         .insert(super::metrics::CredentialId(access.credential_id.clone()));
     if let Some(at) = expires
@@ -279,7 +382,7 @@ pub async fn authenticate(
     }
     state.usage.record(AccessRecord {
         status: resp.status().as_u16(),
-        latency_us: started.elapsed().as_micros() as i64,
+        latency_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
         ..access
     });
     resp

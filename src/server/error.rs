@@ -82,6 +82,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<super::ratelimit::LimiterError> for ApiError {
+    fn from(e: super::ratelimit::LimiterError) -> Self {
+        tracing::error!(error = %e, "rate limiter unavailable");
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "the token service cannot reach its rate-limit store; nothing was decided, try again",
+        )
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {

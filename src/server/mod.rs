@@ -3,13 +3,16 @@
 
 pub mod app;
 mod args;
+pub mod audit;
 pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod extract;
+pub mod mcp;
 pub mod metrics;
 pub mod password;
 pub mod policy;
+pub mod ratelimit;
 pub mod routes;
 mod run;
 pub mod serve;
@@ -18,6 +21,7 @@ pub mod store;
 pub mod throttle;
 pub mod tokens;
 pub mod usage;
+pub mod verify;
 
 pub use args::{InitArgs, ServerArgs, ServerCommand};
 pub use run::main;

@@ -12,11 +12,12 @@ use anyhow::Context;
 use chrono::Utc;
 
 use super::args::{InitArgs, ServerArgs, ServerCommand};
+use super::ratelimit::RateLimiter;
 use super::state::{AppState, SharedState};
 use super::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
 use super::throttle::Throttle;
 use super::usage::UsageBuffer;
-use super::{app, password, serve, tokens};
+use super::{app, audit, password, serve, tokens};
 use crate::api::error::exit;
 use crate::api::perms::Role;
 use crate::api::secret::{self, Secret, TokenType};
@@ -33,6 +34,11 @@ fn flush_interval() -> Duration {
         .map(|ms| Duration::from_millis(ms.clamp(10, 5000)))
         .unwrap_or(FLUSH_INTERVAL)
 }
+
+/// Verifies of unknown or malformed secrets one calling credential may make at once, and how
+/// fast that budget refills: 300 at once, then 5 a second.
+pub const VERIFY_FAILURE_BURST: u32 = 300;
+pub const VERIFY_FAILURE_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Runs `tokctl server …`; the returned code is the process exit code.
 pub fn main(args: ServerArgs) -> anyhow::Result<u8> {
@@ -306,6 +312,8 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
         usage: UsageBuffer::default(),
         trusted_proxies: args.trusted_proxy.clone(),
         login_throttle: Throttle::new(10, Duration::from_secs(30)),
+        limiter: RateLimiter::default(),
+        verify_throttle: Throttle::new(VERIFY_FAILURE_BURST, VERIFY_FAILURE_INTERVAL),
         metrics: Default::default(),
     });
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
@@ -329,6 +337,8 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
         let _ = std::io::stdout().flush();
     }
     let flusher = tokio::spawn(flush_loop(state.clone()));
+    let retention = tokio::spawn(audit::retention_loop(state.clone(), args.retention));
+    let sweeper = tokio::spawn(sweep_loop(state.clone()));
     // Connection limits (header-read timeout, head size, connection cap) live in serve.rs.
     let max_connections = serve::connection_cap(args.max_connections);
     tracing::debug!(max_connections, "connection cap");
@@ -340,6 +350,8 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     )
     .await;
     flusher.abort();
+    retention.abort();
+    sweeper.abort();
     final_flush(&state).await;
     state.store.close().await;
     if let Some(dir) = dev_dir {
@@ -347,6 +359,15 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     }
     eprintln!("tokctl server stopped");
     Ok(exit::OK)
+}
+
+/// Forgets rate-limit state of tokens idle past their hour window, so memory stays bounded.
+async fn sweep_loop(state: SharedState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        state.limiter.sweep();
+    }
 }
 
 async fn flush_loop(state: SharedState) {

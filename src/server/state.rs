@@ -15,6 +15,11 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpNet>,
     /// Failed logins per email and per client address.
     pub login_throttle: super::throttle::Throttle,
+    /// Per-token rate limits (minute and hour, from the token record).
+    pub limiter: super::ratelimit::RateLimiter,
+    /// Verify calls of unknown or malformed secrets, per calling credential: nobody fishes
+    /// for valid tokens through `/v1/verify`.
+    pub verify_throttle: super::throttle::Throttle,
     pub metrics: super::metrics::Metrics,
 }
 

@@ -6,6 +6,7 @@
 //! Every change method takes the audit event that describes it and writes both in one
 //! transaction.
 
+pub mod audit;
 mod auth_cache;
 pub mod postgres;
 mod rows;

@@ -220,6 +220,10 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'_, Sqlite>> {
         self.pool
             .begin_with("BEGIN IMMEDIATE")

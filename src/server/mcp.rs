@@ -1,0 +1,401 @@
+//! `POST /mcp`: the MCP endpoint (streamable HTTP, JSON-RPC 2.0) on the official `rmcp` SDK,
+//! authenticated with the same tokens as `/v1`, with tools that call the same service functions
+//! as their REST routes (`whoami` ↔ `GET /v1/me`, `list_tokens` ↔ `GET /v1/tokens`,
+//! `revoke_token` ↔ `POST /v1/tokens/{id}/revoke`, `audit` ↔ `GET /v1/audit`).
+//!
+//! How rmcp 3.11 is wired here (read from its source, `transport/streamable_http_server/tower.rs`):
+//!
+//! - `StreamableHttpService` is a tower `Service<http::Request<B>>` answering
+//!   `Response<BoxBody<Bytes, Infallible>>` with `Error = Infallible`, so axum mounts it with
+//!   `Router::route_service("/mcp", …)`, and `route_layer` puts our middleware in front of it.
+//! - Stateless mode is `legacy_session_mode: false` (sessions are gone from the 2026-07-28
+//!   protocol anyway): every POST is served by a fresh handler from the factory closure, with no
+//!   `Mcp-Session-Id` and no in-memory session that could outlive a revocation. With
+//!   `json_response: true` a plain request/response answers `application/json` instead of an
+//!   SSE stream. The session manager is then unused; [`NeverSessionManager`] says so.
+//! - A POST must send `Accept: application/json, text/event-stream` (else 406) and
+//!   `Content-Type: application/json` (else 415); that is rmcp's, per the MCP spec.
+//! - rmcp validates the `Host` header against loopback names by default (a DNS-rebinding defence
+//!   for unauthenticated local servers). Every request here needs a bearer token a browser page
+//!   cannot attach, so the check is disabled: deployments sit behind real host names.
+//! - The handler sees the HTTP request: rmcp inserts the request's `http::request::Parts` into
+//!   the JSON-RPC request's extensions, so `RequestContext::extensions.get::<Parts>()` gives the
+//!   headers and the axum extensions, where the auth middleware put the [`Principal`].
+//! - Unauthenticated requests never reach rmcp: [`authenticate_mcp`] reads the (small) body to
+//!   learn the JSON-RPC `id`, then runs the same guard as `/v1` ([`auth::guard`]) with
+//!   [`error_response`] as the renderer: HTTP 401, `WWW-Authenticate: Bearer
+//!   error="invalid_token"`, and `{"jsonrpc":"2.0","id":…,"error":{"code":-32001,…}}` whose
+//!   message names the reason (missing, malformed, unknown, expired, revoked). Over the rate
+//!   limit it is HTTP 429 with `Retry-After` and code [`RATE_LIMITED`]; a secret in the URL is
+//!   HTTP 400 with code -32001 (see `app::refuse_secret_in_url`).
+//!
+//! Tool-level refusals (a permission the token lacks, a token not found) are tool results with
+//! `isError: true` and `{"error": {"code", "message"}}` as structured content — the MCP
+//! convention, so the agent sees why — not JSON-RPC errors.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ErrorData, Implementation, JsonObject,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{RoleServer, ServerHandler};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use super::app::BODY_LIMIT;
+use super::auth::{self, Principal, Surface};
+use super::error::ApiError;
+use super::state::SharedState;
+use super::{audit, tokens};
+use crate::api::error::ErrorCode;
+use crate::api::types::{AuditQuery, ListTokensQuery};
+
+/// JSON-RPC error code for a request whose credential does not authenticate (DESIGN.md).
+pub const UNAUTHENTICATED: i32 = -32001;
+/// JSON-RPC error code for a credential outside its allowed networks.
+pub const FORBIDDEN: i32 = -32003;
+/// JSON-RPC error code for a token over its rate limit (`data.retry_after` in seconds).
+pub const RATE_LIMITED: i32 = -32029;
+const INVALID_REQUEST: i32 = -32600;
+const INTERNAL_ERROR: i32 = -32603;
+
+fn jsonrpc_code(code: ErrorCode) -> i32 {
+    match code.status() {
+        401 => UNAUTHENTICATED,
+        _ if code == ErrorCode::TokenInUrl => UNAUTHENTICATED,
+        403 => FORBIDDEN,
+        429 => RATE_LIMITED,
+        400 | 413 | 422 => INVALID_REQUEST,
+        _ => INTERNAL_ERROR,
+    }
+}
+
+/// An [`ApiError`] as an MCP answer: the error's HTTP status and headers, a JSON-RPC error body
+/// for request `id` (null when unknown), `data.code` the API error code.
+pub fn error_response(err: ApiError, id: Value) -> Response {
+    let status = err.status();
+    let mut data = json!({"code": err.code.as_str()});
+    if let Some(secs) = err.retry_after {
+        data["retry_after"] = json!(secs);
+    }
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": {"code": jsonrpc_code(err.code), "message": err.message, "data": data},
+    });
+    let mut resp = (status, Json(body)).into_response();
+    if let Some(secs) = err.retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    resp
+}
+
+/// The JSON-RPC `id` of a request body (null for a batch, a notification or junk).
+fn request_id(body: &[u8]) -> Value {
+    #[derive(Deserialize)]
+    struct Envelope {
+        #[serde(default)]
+        id: Value,
+    }
+    serde_json::from_slice::<Envelope>(body)
+        .map(|e| e.id)
+        .unwrap_or(Value::Null)
+}
+
+/// The middleware in front of `/mcp`: the `/v1` guard with JSON-RPC errors.
+pub async fn authenticate_mcp(
+    State(state): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return error_response(
+            ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the request body is larger than {BODY_LIMIT} bytes"),
+            ),
+            Value::Null,
+        );
+    };
+    let id = request_id(&bytes);
+    let req = Request::from_parts(parts, Body::from(bytes));
+    auth::guard(&state, peer, req, next, Surface::Mcp { id }).await
+}
+
+/// The rmcp service mounted at `/mcp`.
+pub fn service(state: SharedState) -> StreamableHttpService<TokctlMcp, NeverSessionManager> {
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None)
+        .with_max_request_body_bytes(BODY_LIMIT)
+        .disable_allowed_hosts();
+    StreamableHttpService::new(
+        move || Ok(TokctlMcp::new(state.clone())),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    )
+}
+
+/// The MCP server: one per request (stateless), holding only the shared state.
+#[derive(Clone)]
+pub struct TokctlMcp {
+    state: SharedState,
+}
+
+impl TokctlMcp {
+    pub fn new(state: SharedState) -> Self {
+        TokctlMcp { state }
+    }
+}
+
+fn schema(v: Value) -> JsonObject {
+    match v {
+        Value::Object(map) => map,
+        _ => JsonObject::new(),
+    }
+}
+
+fn string_prop(description: &str) -> Value {
+    json!({"type": "string", "description": description})
+}
+
+/// The tools, with their JSON Schemas.
+pub fn tools() -> Vec<Tool> {
+    let page = json!({"type": "integer", "minimum": 1, "maximum": 500, "description": "page size (default 100)"});
+    let cursor = string_prop("next_cursor of the previous page");
+    vec![
+        Tool::new(
+            "whoami",
+            "Who this token is: user, role, org, the token itself (expiry, rate limit) and its \
+             effective permissions (scopes ∩ the owner's current role).",
+            schema(json!({"type": "object", "properties": {}, "additionalProperties": false})),
+        )
+        .with_annotations(ToolAnnotations::new().read_only(true)),
+        Tool::new(
+            "list_tokens",
+            "List tokens (never their secrets): the caller's own by default (tokens:read), another \
+             member's or everyone's (`owner: \"*\"`) with tokens:admin.",
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "owner": string_prop("a member's email or name, or `*` for everyone"),
+                    "status": {"type": "string", "enum": ["active", "expired", "revoked", "all"]},
+                    "type": {"type": "string", "enum": ["pat", "mcp", "ses", "all"]},
+                    "expiring_within": string_prop("active tokens expiring within this duration, e.g. 7d"),
+                    "unused_for": string_prop("tokens not used for this duration, e.g. 30d"),
+                    "cursor": cursor,
+                    "limit": page,
+                },
+                "additionalProperties": false,
+            })),
+        )
+        .with_annotations(ToolAnnotations::new().read_only(true)),
+        Tool::new(
+            "revoke_token",
+            "Revoke a token at once, on every surface. Without `token` it revokes the calling \
+             token itself (an agent done with its work). One's own tokens with tokens:write, any \
+             in the org with tokens:admin. Revoking a revoked token succeeds and says so.",
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "token": string_prop("token id (tk_…) or name; default: this token"),
+                    "owner": string_prop("for a token named rather than given by id: whose"),
+                    "reason": string_prop("why, for the audit log"),
+                },
+                "additionalProperties": false,
+            })),
+        )
+        .with_annotations(
+            ToolAnnotations::new()
+                .read_only(false)
+                .destructive(true)
+                .idempotent(true),
+        ),
+        Tool::new(
+            "audit",
+            "Read the org's audit events (default) or access log, newest first (audit:read).",
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string", "enum": ["events", "access"]},
+                    "token": string_prop("token id (tk_…) or the name of one of the caller's tokens"),
+                    "user": string_prop("a member's email or name"),
+                    "action": {"type": "string", "enum": audit::ACTIONS},
+                    "since": string_prop("a duration back from now (24h, 7d) or an RFC 3339 time"),
+                    "cursor": cursor,
+                    "limit": page,
+                },
+                "additionalProperties": false,
+            })),
+        )
+        .with_annotations(ToolAnnotations::new().read_only(true)),
+    ]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeArgs {
+    token: Option<String>,
+    owner: Option<String>,
+    reason: Option<String>,
+}
+
+fn arguments<T: serde::de::DeserializeOwned>(args: Option<JsonObject>) -> Result<T, ErrorData> {
+    serde_json::from_value(Value::Object(args.unwrap_or_default()))
+        // serde names the field and expected type, never the argument's value.
+        .map_err(|e| ErrorData::invalid_params(format!("invalid arguments: {e}"), None))
+}
+
+fn to_value<T: serde::Serialize>(v: T) -> Result<Value, ApiError> {
+    serde_json::to_value(v)
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "could not encode the result"))
+}
+
+impl TokctlMcp {
+    async fn run_tool(
+        &self,
+        p: &Principal,
+        name: &str,
+        args: Option<JsonObject>,
+    ) -> Result<Result<Value, ApiError>, ErrorData> {
+        let state = &self.state;
+        Ok(match name {
+            "whoami" => {
+                arguments::<serde_json::Map<String, Value>>(args)?;
+                to_value(super::routes::me::describe(p))
+            }
+            "list_tokens" => {
+                let q: ListTokensQuery = arguments(args)?;
+                match tokens::list(state, p, q).await {
+                    Ok(page) => to_value(page),
+                    Err(e) => Err(e),
+                }
+            }
+            "revoke_token" => {
+                let a: RevokeArgs = arguments(args)?;
+                let reference = a.token.unwrap_or_else(|| p.token.id.clone());
+                match tokens::revoke(state, p, &reference, a.owner.as_deref(), a.reason).await {
+                    Ok(r) => to_value(r),
+                    Err(e) => Err(e),
+                }
+            }
+            "audit" => {
+                let q: AuditQuery = arguments(args)?;
+                match audit::query(state, p, q).await {
+                    Ok(page) => to_value(page),
+                    Err(e) => Err(e),
+                }
+            }
+            other => {
+                return Err(ErrorData::invalid_params(
+                    format!("unknown tool `{other}`; tools/list names them"),
+                    None,
+                ));
+            }
+        })
+    }
+}
+
+impl ServerHandler for TokctlMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("tokctl", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "tokctl: scoped, revocable, rate-limited access tokens. `whoami` shows what this \
+                 token may do; `revoke_token` with no arguments revokes this token when the work \
+                 is done.",
+            )
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        tools().into_iter().find(|t| t.name == name)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(tools()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        // Put there by `authenticate_mcp`, which runs before every request reaches rmcp.
+        let principal = context
+            .extensions
+            .get::<Parts>()
+            .and_then(|parts| parts.extensions.get::<Principal>())
+            .cloned()
+            .ok_or_else(|| ErrorData::internal_error("the request was not authenticated", None))?;
+        let result = self
+            .run_tool(&principal, &request.name, request.arguments)
+            .await?;
+        Ok(match result {
+            Ok(value) => CallToolResult::structured(value),
+            Err(e) => CallToolResult::structured_error(json!({
+                "error": {"code": e.code.as_str(), "message": e.message}
+            })),
+        }
+        .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_map_to_jsonrpc() {
+        assert_eq!(jsonrpc_code(ErrorCode::TokenRevoked), UNAUTHENTICATED);
+        assert_eq!(jsonrpc_code(ErrorCode::Unauthenticated), UNAUTHENTICATED);
+        assert_eq!(jsonrpc_code(ErrorCode::TokenInUrl), UNAUTHENTICATED);
+        assert_eq!(jsonrpc_code(ErrorCode::IpNotAllowed), FORBIDDEN);
+        assert_eq!(jsonrpc_code(ErrorCode::RateLimited), RATE_LIMITED);
+        assert_eq!(jsonrpc_code(ErrorCode::Unavailable), INTERNAL_ERROR);
+    }
+
+    #[test]
+    fn request_ids_are_read_from_bodies() {
+        assert_eq!(
+            request_id(br#"{"jsonrpc":"2.0","id":7,"method":"x"}"#),
+            json!(7)
+        );
+        assert_eq!(request_id(br#"{"id":"a"}"#), json!("a"));
+        assert_eq!(request_id(b"[1,2]"), Value::Null);
+        assert_eq!(request_id(b"junk"), Value::Null);
+    }
+
+    #[test]
+    fn every_tool_has_an_object_schema() {
+        let names: Vec<_> = tools().iter().map(|t| t.name.to_string()).collect();
+        assert_eq!(names, ["whoami", "list_tokens", "revoke_token", "audit"]);
+        for t in tools() {
+            assert_eq!(t.input_schema["type"], "object");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! `GET /v1/forward-auth?permission=P`: the forward-auth hook of reverse proxies (nginx
+//! `auth_request`, Caddy `forward_auth`, Traefik ForwardAuth). The proxy forwards the client's
+//! request headers; the token judged is the one in the client's own `Authorization` header, with
+//! the same rules as verify ([`crate::server::verify`]).
+//!
+//! Answers only what proxies understand: 204 with identity headers for the upstream, 401 with
+//! `WWW-Authenticate`, 403, 429 with `Retry-After`. The client's address comes from
+//! `X-Forwarded-For` / `X-Real-IP` only when the proxy is inside a `--trusted-proxy` CIDR. The
+//! access-log row carries the original method and path (`X-Original-Method` / `X-Forwarded-Method`,
+//! `X-Original-URI` / `X-Forwarded-Uri`), never the query string, which may hold anything.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::perms::Permission;
+use crate::server::auth::{CREDENTIAL_EXPIRES, bearer};
+use crate::server::client_ip::client_ip;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::extract::Query;
+use crate::server::state::SharedState;
+use crate::server::verify::{self, Reason, UseRecord};
+
+type ErrorBody = crate::api::error::ErrorBody;
+
+pub const TOKEN_ID: HeaderName = HeaderName::from_static("tokctl-token-id");
+pub const USER: HeaderName = HeaderName::from_static("tokctl-user");
+pub const ROLE: HeaderName = HeaderName::from_static("tokctl-role");
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForwardAuthQuery {
+    /// The permission the protected route needs (none: any valid token).
+    pub permission: Option<String>,
+}
+
+fn first_header<'a>(headers: &'a HeaderMap, names: &[&str]) -> Option<&'a str> {
+    names
+        .iter()
+        .find_map(|n| headers.get(*n).and_then(|v| v.to_str().ok()))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// The forwarded request's method and path, for the access log: the path only, cut at `?`.
+fn original_request(headers: &HeaderMap) -> (String, String) {
+    let method = first_header(headers, &["x-original-method", "x-forwarded-method"])
+        .filter(|m| m.len() <= 16 && m.bytes().all(|b| b.is_ascii_alphabetic()))
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
+    let uri = first_header(headers, &["x-original-uri", "x-forwarded-uri"]).unwrap_or("/");
+    let path: String = uri
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("/")
+        .chars()
+        .take(1024)
+        .collect();
+    (method, if path.is_empty() { "/".into() } else { path })
+}
+
+/// Checks the forwarded request's own bearer token.
+#[utoipa::path(get, path = "/v1/forward-auth", params(ForwardAuthQuery), tag = "verify",
+    responses(
+        (status = 204, description = "allowed; Tokctl-Token-Id, Tokctl-User and Tokctl-Role name the caller for the upstream"),
+        (status = 401, body = ErrorBody, description = "missing, malformed, unknown, revoked or expired token (WWW-Authenticate)"),
+        (status = 403, body = ErrorBody, description = "the token lacks the permission, or the client is outside its networks"),
+        (status = 422, body = ErrorBody, description = "`permission` is not in the catalog (a proxy configuration error)"),
+        (status = 429, body = ErrorBody, description = "over the token's rate limit (Retry-After)")))]
+pub async fn forward_auth(
+    State(state): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<ForwardAuthQuery>,
+) -> ApiResult<Response> {
+    let started = Instant::now();
+    let now = Utc::now();
+    let permission = q
+        .permission
+        .as_deref()
+        .map(|s| {
+            Permission::parse(s).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "`permission` `{s}` is not in the catalog ({})",
+                    crate::api::perms::catalog_list()
+                ))
+            })
+        })
+        .transpose()?;
+    let secret = bearer(&headers).map_err(|f| f.into_error())?;
+    let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
+    let verdict = verify::judge(&state, None, secret, permission, Some(ip), now).await?;
+    let (method, path) = original_request(&headers);
+    let status = verdict.reason.map_or(204, Reason::status);
+    verify::record_use(
+        &state,
+        &verdict,
+        UseRecord {
+            method: &method,
+            path: &path,
+            status,
+            ip: Some(ip),
+            started,
+            at: now,
+            permission,
+        },
+    );
+    let cred = verdict.credential.as_ref();
+    let mut resp = match verdict.reason {
+        Some(reason) => reason
+            .into_error(cred.map(|c| &c.token), verdict.rate.as_ref())
+            .into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    };
+    let h = resp.headers_mut();
+    if let Some(d) = verdict.rate {
+        d.apply_headers(h);
+    }
+    if let Some(c) = cred.filter(|_| verdict.allowed()) {
+        let value = |s: &str| HeaderValue::from_bytes(s.as_bytes()).ok();
+        if let Some(v) = value(&c.token.id) {
+            h.insert(TOKEN_ID, v);
+        }
+        if let Some(v) = value(c.user.label()) {
+            h.insert(USER, v);
+        }
+        if let Some(v) = value(c.user.role.as_str()) {
+            h.insert(ROLE, v);
+        }
+        if let Some(at) = c.token.expires_at
+            && let Ok(v) = HeaderValue::from_str(&crate::api::duration::rfc3339(at))
+        {
+            h.insert(CREDENTIAL_EXPIRES, v);
+        }
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_original_request_is_logged_without_its_query() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-method", "post".parse().unwrap());
+        h.insert(
+            "x-forwarded-uri",
+            "/api/items?access_token=tokctl_pat_x".parse().unwrap(),
+        );
+        assert_eq!(
+            original_request(&h),
+            ("POST".to_string(), "/api/items".to_string())
+        );
+        h.insert("x-original-uri", "/a#frag".parse().unwrap());
+        h.insert("x-original-method", "DELETE".parse().unwrap());
+        assert_eq!(
+            original_request(&h),
+            ("DELETE".to_string(), "/a".to_string())
+        );
+        assert_eq!(
+            original_request(&HeaderMap::new()),
+            ("GET".to_string(), "/".to_string())
+        );
+    }
+}

@@ -1,0 +1,364 @@
+//! Reading the audit and access logs back: listings with keyset pagination, per-token usage
+//! statistics, and retention.
+//!
+//! A trait of its own beside [`super::Store`] (the writes stay there, in the transactions of the
+//! changes they describe). The queries are plain SQL both dialects accept, built with sqlx's
+//! `QueryBuilder` (which writes `?` or `$n` placeholders) and decoded through the shared
+//! [`Columns`] row access, so one macro implements the trait for both backends.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+
+use super::rows::{Columns, db_err, micros};
+use super::{Database, StoreError, StoreResult};
+
+/// Which audit events a listing wants.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub org_id: i64,
+    /// Events by this credential or about this token.
+    pub token_id: Option<String>,
+    /// Events by this member, or about them (`target` = their label).
+    pub user: Option<(i64, String)>,
+    pub action: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Which access-log rows a listing wants.
+#[derive(Debug, Clone, Default)]
+pub struct AccessFilter {
+    pub org_id: i64,
+    pub token_id: Option<String>,
+    /// Rows of any token or session this member owns.
+    pub user_id: Option<i64>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor: Option<String>,
+    pub credential_id: Option<String>,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub credential_id: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub ip: Option<String>,
+    pub latency_us: i64,
+    pub permission: Option<String>,
+}
+
+/// One token's access-log rows summed up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageStats {
+    pub requests: i64,
+    /// Answers with a status of 400 or more.
+    pub errors: i64,
+    /// `(method, path, count)`, most used first.
+    pub routes: Vec<(String, String, i64)>,
+    /// `(permission, count)` of verify and forward-auth checks, most asked first.
+    pub permissions: Vec<(String, i64)>,
+    /// Nearest-rank percentiles of the latency, in microseconds (None without requests).
+    pub p50_us: Option<i64>,
+    pub p95_us: Option<i64>,
+}
+
+/// How many rows a usage summary lists per group.
+pub const TOP: i64 = 10;
+
+pub trait AuditStore: Send + Sync {
+    /// Newest first, ids below `before_id`.
+    fn list_events(
+        &self,
+        filter: &EventFilter,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<EventRecord>>> + Send;
+
+    /// Newest first, ids below `before_id`.
+    fn list_access(
+        &self,
+        filter: &AccessFilter,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<AccessEntry>>> + Send;
+
+    /// The token's access-log rows since `since` (all of them with None), summed up.
+    fn token_usage(
+        &self,
+        org_id: i64,
+        token_id: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = StoreResult<UsageStats>> + Send;
+
+    /// Deletes audit events and access-log rows older than `cutoff`; returns how many of each.
+    fn purge_before(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<(u64, u64)>> + Send;
+}
+
+fn event_from_row(r: &impl Columns) -> StoreResult<EventRecord> {
+    let detail = r.text("detail")?;
+    Ok(EventRecord {
+        id: r.i64("id")?,
+        at: r.time("at")?,
+        action: r.text("action")?,
+        actor: r.opt_text("actor")?,
+        credential_id: r.opt_text("credential_id")?,
+        target: r.opt_text("target")?,
+        ip: r.opt_text("ip")?,
+        detail: serde_json::from_str(&detail)
+            .map_err(|e| StoreError::Corrupt(format!("event detail: {e}")))?,
+    })
+}
+
+fn access_from_row(r: &impl Columns) -> StoreResult<AccessEntry> {
+    let status = r.i64("status")?;
+    Ok(AccessEntry {
+        id: r.i64("id")?,
+        at: r.time("at")?,
+        credential_id: r.text("credential_id")?,
+        method: r.text("method")?,
+        path: r.text("path")?,
+        status: u16::try_from(status)
+            .map_err(|_| StoreError::Corrupt(format!("status {status}")))?,
+        ip: r.opt_text("ip")?,
+        latency_us: r.i64("latency_us")?,
+        permission: r.opt_text("permission")?,
+    })
+}
+
+/// The nearest-rank position (0-based) of percentile `q` among `n` sorted values.
+fn rank(q: f64, n: i64) -> i64 {
+    ((q * n as f64).ceil() as i64 - 1).clamp(0, n.saturating_sub(1))
+}
+
+macro_rules! audit_store_for {
+    ($store:ty, $db:ty) => {
+        impl AuditStore for $store {
+            async fn list_events(
+                &self,
+                f: &EventFilter,
+                before_id: Option<i64>,
+                limit: u32,
+            ) -> StoreResult<Vec<EventRecord>> {
+                let mut q: QueryBuilder<$db> = QueryBuilder::new(
+                    "SELECT id, at, action, actor, credential_id, target, ip, detail \
+                     FROM audit_events WHERE org_id = ",
+                );
+                q.push_bind(f.org_id);
+                if let Some(t) = &f.token_id {
+                    q.push(" AND (credential_id = ")
+                        .push_bind(t.clone())
+                        .push(" OR target = ")
+                        .push_bind(t.clone())
+                        .push(")");
+                }
+                if let Some((user_id, label)) = &f.user {
+                    q.push(" AND (actor_user_id = ")
+                        .push_bind(*user_id)
+                        .push(" OR target = ")
+                        .push_bind(label.clone())
+                        .push(")");
+                }
+                if let Some(a) = &f.action {
+                    q.push(" AND action = ").push_bind(a.clone());
+                }
+                if let Some(s) = f.since {
+                    q.push(" AND at >= ").push_bind(micros(s));
+                }
+                if let Some(id) = before_id {
+                    q.push(" AND id < ").push_bind(id);
+                }
+                q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(limit));
+                let rows = q.build().fetch_all(self.pool()).await.map_err(db_err)?;
+                rows.iter().map(event_from_row).collect()
+            }
+
+            async fn list_access(
+                &self,
+                f: &AccessFilter,
+                before_id: Option<i64>,
+                limit: u32,
+            ) -> StoreResult<Vec<AccessEntry>> {
+                let mut q: QueryBuilder<$db> = QueryBuilder::new(
+                    "SELECT id, at, credential_id, method, path, status, ip, latency_us, permission \
+                     FROM access_log WHERE org_id = ",
+                );
+                q.push_bind(f.org_id);
+                if let Some(t) = &f.token_id {
+                    q.push(" AND credential_id = ").push_bind(t.clone());
+                }
+                if let Some(user_id) = f.user_id {
+                    q.push(" AND credential_id IN (SELECT id FROM tokens WHERE user_id = ")
+                        .push_bind(user_id)
+                        .push(")");
+                }
+                if let Some(s) = f.since {
+                    q.push(" AND at >= ").push_bind(micros(s));
+                }
+                if let Some(id) = before_id {
+                    q.push(" AND id < ").push_bind(id);
+                }
+                q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(limit));
+                let rows = q.build().fetch_all(self.pool()).await.map_err(db_err)?;
+                rows.iter().map(access_from_row).collect()
+            }
+
+            async fn token_usage(
+                &self,
+                org_id: i64,
+                token_id: &str,
+                since: Option<DateTime<Utc>>,
+            ) -> StoreResult<UsageStats> {
+                let since = since.map(micros).unwrap_or(i64::MIN);
+                let scope = |q: &mut QueryBuilder<$db>| {
+                    q.push(" FROM access_log WHERE org_id = ")
+                        .push_bind(org_id)
+                        .push(" AND credential_id = ")
+                        .push_bind(token_id.to_string())
+                        .push(" AND at >= ")
+                        .push_bind(since);
+                };
+                let mut q: QueryBuilder<$db> = QueryBuilder::new(
+                    "SELECT COUNT(*) AS n, COUNT(CASE WHEN status >= 400 THEN 1 END) AS errors",
+                );
+                scope(&mut q);
+                let row = q.build().fetch_one(self.pool()).await.map_err(db_err)?;
+                let requests = row.i64("n")?;
+                let errors = row.i64("errors")?;
+                if requests == 0 {
+                    return Ok(UsageStats::default());
+                }
+
+                let mut q: QueryBuilder<$db> =
+                    QueryBuilder::new("SELECT method, path, COUNT(*) AS n");
+                scope(&mut q);
+                q.push(" GROUP BY method, path ORDER BY n DESC, method, path LIMIT ")
+                    .push_bind(TOP);
+                let routes = q
+                    .build()
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(db_err)?
+                    .iter()
+                    .map(|r| Ok((r.text("method")?, r.text("path")?, r.i64("n")?)))
+                    .collect::<StoreResult<Vec<_>>>()?;
+
+                let mut q: QueryBuilder<$db> = QueryBuilder::new("SELECT permission, COUNT(*) AS n");
+                scope(&mut q);
+                q.push(" AND permission IS NOT NULL GROUP BY permission ORDER BY n DESC, permission LIMIT ")
+                    .push_bind(TOP);
+                let permissions = q
+                    .build()
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(db_err)?
+                    .iter()
+                    .map(|r| Ok((r.text("permission")?, r.i64("n")?)))
+                    .collect::<StoreResult<Vec<_>>>()?;
+
+                let mut percentiles = [None, None];
+                for (slot, p) in percentiles.iter_mut().zip([0.50, 0.95]) {
+                    let mut q: QueryBuilder<$db> = QueryBuilder::new("SELECT latency_us");
+                    scope(&mut q);
+                    q.push(" ORDER BY latency_us LIMIT 1 OFFSET ")
+                        .push_bind(rank(p, requests));
+                    let row = q.build().fetch_optional(self.pool()).await.map_err(db_err)?;
+                    *slot = row.map(|r| r.i64("latency_us")).transpose()?;
+                }
+                let [p50_us, p95_us] = percentiles;
+                Ok(UsageStats {
+                    requests,
+                    errors,
+                    routes,
+                    permissions,
+                    p50_us,
+                    p95_us,
+                })
+            }
+
+            async fn purge_before(&self, cutoff: DateTime<Utc>) -> StoreResult<(u64, u64)> {
+                let mut q: QueryBuilder<$db> =
+                    QueryBuilder::new("DELETE FROM audit_events WHERE at < ");
+                q.push_bind(micros(cutoff));
+                let events = q.build().execute(self.pool()).await.map_err(db_err)?;
+                let mut q: QueryBuilder<$db> = QueryBuilder::new("DELETE FROM access_log WHERE at < ");
+                q.push_bind(micros(cutoff));
+                let access = q.build().execute(self.pool()).await.map_err(db_err)?;
+                Ok((events.rows_affected(), access.rows_affected()))
+            }
+        }
+    };
+}
+
+audit_store_for!(super::sqlite::SqliteStore, sqlx::Sqlite);
+audit_store_for!(super::postgres::PgStore, sqlx::Postgres);
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            Database::Sqlite($s) => $call.await,
+            Database::Postgres($s) => $call.await,
+        }
+    };
+}
+
+impl AuditStore for Database {
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        dispatch!(self, s => s.list_events(filter, before_id, limit))
+    }
+    async fn list_access(
+        &self,
+        filter: &AccessFilter,
+        before_id: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<AccessEntry>> {
+        dispatch!(self, s => s.list_access(filter, before_id, limit))
+    }
+    async fn token_usage(
+        &self,
+        org_id: i64,
+        token_id: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> StoreResult<UsageStats> {
+        dispatch!(self, s => s.token_usage(org_id, token_id, since))
+    }
+    async fn purge_before(&self, cutoff: DateTime<Utc>) -> StoreResult<(u64, u64)> {
+        dispatch!(self, s => s.purge_before(cutoff))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rank;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        assert_eq!(rank(0.5, 1), 0);
+        assert_eq!(rank(0.95, 1), 0);
+        assert_eq!(rank(0.5, 4), 1);
+        assert_eq!(rank(0.5, 5), 2);
+        assert_eq!(rank(0.95, 20), 18);
+        assert_eq!(rank(0.95, 100), 94);
+    }
+}

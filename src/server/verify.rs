@@ -1,0 +1,274 @@
+//! Judging a token that someone else presents: `POST /v1/verify` (a resource server asks) and
+//! `GET /v1/forward-auth` (a reverse proxy asks). Validity, network, rate limit and permission
+//! in one pass, in that order, with the same rules the auth middleware applies to requests made
+//! to tokctl itself.
+//!
+//! Nothing here writes on the request path and nothing is cached: the token is read from the
+//! database on every call (so a revocation is seen by the very next one), the rate limiter is in
+//! memory, and the use is recorded in the buffered usage writer.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+use super::auth::{AuthFailure, ResolveError, resolve};
+use super::error::{ApiError, ApiResult};
+use super::ratelimit::Decision;
+use super::state::AppState;
+use super::store::{AccessRecord, Credential, TokenRecord};
+use crate::api::error::ErrorCode;
+use crate::api::perms::{PermSet, Permission, effective_permissions};
+
+/// Why a token is refused; the names are verify's `reason` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Unknown,
+    Malformed,
+    Revoked,
+    Expired,
+    IpNotAllowed,
+    RateLimited,
+    Forbidden,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Unknown => "unknown",
+            Reason::Malformed => "malformed",
+            Reason::Revoked => "revoked",
+            Reason::Expired => "expired",
+            Reason::IpNotAllowed => "ip_not_allowed",
+            Reason::RateLimited => "rate_limited",
+            Reason::Forbidden => "forbidden",
+        }
+    }
+
+    /// The status a proxy answers for this refusal (and the access log records).
+    pub fn status(self) -> u16 {
+        match self {
+            Reason::Unknown | Reason::Malformed | Reason::Revoked | Reason::Expired => 401,
+            Reason::IpNotAllowed | Reason::Forbidden => 403,
+            Reason::RateLimited => 429,
+        }
+    }
+
+    /// The refusal as an API error, for surfaces that answer with a status (forward-auth).
+    pub fn into_error(self, token: Option<&TokenRecord>, decision: Option<&Decision>) -> ApiError {
+        let name = token.map_or("", |t| t.name.as_str());
+        match self {
+            Reason::Unknown => AuthFailure::Unknown.into_error(),
+            Reason::Malformed => AuthFailure::Malformed.into_error(),
+            Reason::Revoked => AuthFailure::Revoked.into_error(),
+            Reason::Expired => AuthFailure::Expired.into_error(),
+            Reason::IpNotAllowed => ApiError::new(
+                ErrorCode::IpNotAllowed,
+                format!("token `{name}` may not be used from this address"),
+            ),
+            Reason::Forbidden => ApiError::forbidden(format!(
+                "token `{name}` lacks the permission this route needs"
+            )),
+            Reason::RateLimited => {
+                let secs = decision.map_or(1, Decision::retry_after_secs);
+                ApiError::rate_limited(
+                    format!("token `{name}` is over its rate limit; retry in {secs} s"),
+                    secs,
+                )
+            }
+        }
+    }
+
+    fn from_auth(f: AuthFailure) -> Reason {
+        match f {
+            AuthFailure::Missing | AuthFailure::Malformed => Reason::Malformed,
+            AuthFailure::Unknown => Reason::Unknown,
+            AuthFailure::Revoked => Reason::Revoked,
+            AuthFailure::Expired => Reason::Expired,
+        }
+    }
+}
+
+/// The outcome of judging one presented secret.
+#[derive(Debug)]
+pub struct Verdict {
+    /// None when allowed.
+    pub reason: Option<Reason>,
+    /// The token and its owner; None when the secret is malformed or unknown.
+    pub credential: Option<Credential>,
+    /// Scopes ∩ the owner's current role (empty unless the token is valid).
+    pub permissions: PermSet,
+    /// The rate limit after this call (None unless the token is valid).
+    pub rate: Option<Decision>,
+}
+
+impl Verdict {
+    pub fn allowed(&self) -> bool {
+        self.reason.is_none()
+    }
+
+    fn refused(reason: Reason, credential: Option<Credential>) -> Verdict {
+        Verdict {
+            reason: Some(reason),
+            credential,
+            permissions: PermSet::EMPTY,
+            rate: None,
+        }
+    }
+
+    /// Whether this call counts as a use of the token (last used, access log): every call
+    /// with a valid token, refused or not; none with a revoked, expired or unknown one.
+    pub fn is_use(&self) -> bool {
+        self.credential.is_some() && !matches!(self.reason, Some(Reason::Revoked | Reason::Expired))
+    }
+}
+
+/// Whether `ip` is inside one of the token's allowed networks (always, when it has none).
+/// An address seen as IPv4-mapped IPv6 (`::ffff:10.0.0.1`) counts as its IPv4 address.
+pub fn network_allows(token: &TokenRecord, ip: Option<IpAddr>) -> bool {
+    if token.allowed_cidrs.is_empty() {
+        return true;
+    }
+    let Some(ip) = ip.map(|ip| ip.to_canonical()) else {
+        return false;
+    };
+    token
+        .allowed_cidrs
+        .iter()
+        .filter_map(|c| c.parse::<ipnet::IpNet>().ok())
+        .any(|net| net.contains(&ip))
+}
+
+/// Judges `secret` for a caller in `org_id` (None: any org, for forward-auth, which has no
+/// caller): validity, then network (`client_ip`), then the token's rate limit (consumed unless
+/// the network refused), then `permission`.
+/// An `Err` means nothing could be decided (database or limiter unavailable): answered 503.
+pub async fn judge(
+    state: &AppState,
+    org_id: Option<i64>,
+    secret: &str,
+    permission: Option<Permission>,
+    client_ip: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> ApiResult<Verdict> {
+    let cred = match resolve(state, secret, now).await {
+        Ok(c) => c,
+        Err(ResolveError::Store(e)) => return Err(ApiError::from(e)),
+        Err(ResolveError::Denied(f, cred)) => {
+            let cred = cred
+                .map(|c| *c)
+                .filter(|c| org_id.is_none_or(|o| c.token.org_id == o));
+            let reason = match (&cred, f) {
+                // A token of another org is nobody's business here.
+                (None, AuthFailure::Revoked | AuthFailure::Expired) => Reason::Unknown,
+                _ => Reason::from_auth(f),
+            };
+            return Ok(Verdict::refused(reason, cred));
+        }
+    };
+    if org_id.is_some_and(|o| cred.token.org_id != o) {
+        return Ok(Verdict::refused(Reason::Unknown, None));
+    }
+    let permissions = effective_permissions(cred.user.role, &cred.token.scopes);
+    let (reason, rate) = if !network_allows(&cred.token, client_ip) {
+        let rate = state
+            .limiter
+            .peek(&cred.token.id, cred.token.rate_limit)
+            .await?;
+        (Some(Reason::IpNotAllowed), rate)
+    } else {
+        let rate = state
+            .limiter
+            .check(&cred.token.id, cred.token.rate_limit)
+            .await?;
+        let reason = if !rate.allowed {
+            Some(Reason::RateLimited)
+        } else if permission.is_some_and(|p| !permissions.contains(p)) {
+            Some(Reason::Forbidden)
+        } else {
+            None
+        };
+        (reason, rate)
+    };
+    Ok(Verdict {
+        reason,
+        credential: Some(cred),
+        permissions,
+        rate: Some(rate),
+    })
+}
+
+/// How the checking call is recorded in the verified token's access log.
+pub struct UseRecord<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub status: u16,
+    pub ip: Option<IpAddr>,
+    pub started: Instant,
+    pub at: DateTime<Utc>,
+    pub permission: Option<Permission>,
+}
+
+/// Records the call as a use of the verified token (buffered: last used and an access-log
+/// row), when it counts as one.
+pub fn record_use(state: &AppState, verdict: &Verdict, rec: UseRecord<'_>) {
+    let Some(cred) = verdict.credential.as_ref().filter(|_| verdict.is_use()) else {
+        return;
+    };
+    state.usage.record(AccessRecord {
+        org_id: cred.token.org_id,
+        at: rec.at,
+        credential_id: cred.token.id.clone(),
+        method: rec.method.to_string(),
+        path: rec.path.to_string(),
+        status: rec.status,
+        ip: rec.ip.map(|ip| ip.to_string()),
+        latency_us: i64::try_from(rec.started.elapsed().as_micros()).unwrap_or(i64::MAX),
+        permission: rec.permission.map(|p| p.as_str().to_string()),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::secret::TokenType;
+    use crate::api::types::RateLimit;
+
+    fn token(cidrs: &[&str]) -> TokenRecord {
+        let now = Utc::now();
+        TokenRecord {
+            id: "tk_x".into(),
+            org_id: 1,
+            user_id: 1,
+            owner: "a@example.com".into(),
+            name: "x".into(),
+            kind: TokenType::Pat,
+            scopes: vec![],
+            created_at: now,
+            issued_at: now,
+            expires_at: None,
+            last_used_at: None,
+            revoked_at: None,
+            revoke_reason: None,
+            rate_limit: RateLimit {
+                per_minute: 1,
+                per_hour: 1,
+            },
+            allowed_cidrs: cidrs.iter().map(|s| s.to_string()).collect(),
+            description: None,
+            prev_expires_at: None,
+        }
+    }
+
+    #[test]
+    fn networks_are_checked_by_address() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert!(network_allows(&token(&[]), None));
+        let t = token(&["10.0.0.0/8", "2001:db8::/32"]);
+        assert!(network_allows(&t, ip("10.1.2.3")));
+        assert!(network_allows(&t, ip("::ffff:10.1.2.3")));
+        assert!(network_allows(&t, ip("2001:db8::1")));
+        assert!(!network_allows(&t, ip("192.168.1.1")));
+        assert!(!network_allows(&t, None));
+    }
+}
