@@ -282,6 +282,8 @@ fn run_crash_storm(label: &str, options: ServerOptions) {
         .build()
         .unwrap();
     let mut s = TestServer::start_with(options);
+    // The label says what really ran (TOKCTL_TEST_BACKEND=postgres moves the default there too).
+    let label = if s.is_postgres() { "postgres" } else { label };
     // Generous session limits, so the storm measures durability, not the rate limiter.
     let session = rt.block_on(async {
         let first = s.owner_session().await;
