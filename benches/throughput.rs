@@ -118,6 +118,11 @@ fn row(name: &str, l: &Load, base: Option<&Load>) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // `cargo test --all-targets` runs bench binaries without `--bench`: build-check only.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("throughput: not run under `cargo test`; use `cargo bench --bench throughput`");
+        return;
+    }
     let seconds = env_num("TOKCTL_BENCH_SECONDS", 5);
     let concurrency = env_num("TOKCTL_BENCH_CONCURRENCY", 16);
     let big = env_num("TOKCTL_BENCH_TOKENS", 100_000);
@@ -236,10 +241,71 @@ async fn main() {
         Some(&small),
     );
 
+    cli_overhead(&s, &pat);
+
     let pid = s.pid();
     println!(
         "\nserver RSS with {seeded} tokens in the org, after the runs above: {} MiB",
         rss_kib(pid) / 1024
+    );
+}
+
+/// Mean wall time of `runs` sequential runs of a command.
+fn mean_wall(runs: u32, mut make: impl FnMut() -> std::process::Command) -> Duration {
+    let started = Instant::now();
+    for _ in 0..runs {
+        let out = make().output().expect("run command");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    started.elapsed() / runs
+}
+
+/// `tokctl whoami` against `curl` making the same request, run after run (process start,
+/// TLS-free HTTP, JSON): the CLI's own overhead.
+fn cli_overhead(s: &TestServer, pat: &str) {
+    let runs = env_num("TOKCTL_BENCH_CLI_RUNS", 50) as u32;
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("\nCLI overhead: skipped (no curl)");
+        return;
+    }
+    let url = format!("{}/v1/me", s.url);
+    let home = s.home().to_path_buf();
+    let whoami = || {
+        let mut c = std::process::Command::new(common::tokctl_bin());
+        c.args(["whoami", "--json"])
+            .env("TOKCTL_SERVER", &s.url)
+            .env("TOKCTL_TOKEN", pat)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"));
+        c
+    };
+    let header = format!("Authorization: Bearer {pat}");
+    let curl = || {
+        let mut c = std::process::Command::new("curl");
+        c.args(["-sf", "-H", &header, &url]);
+        c
+    };
+    // Warm both (page cache, connection setup paths), then alternate to share any drift.
+    mean_wall(3, whoami);
+    mean_wall(3, curl);
+    let (mut t, mut c) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..5 {
+        t += mean_wall(runs / 5, whoami);
+        c += mean_wall(runs / 5, curl);
+    }
+    println!(
+        "\nCLI overhead: `tokctl whoami --json` {:.2} ms vs `curl` {:.2} ms per run = {:.2}× ({runs} runs each)",
+        t.as_secs_f64() * 1000.0 / 5.0,
+        c.as_secs_f64() * 1000.0 / 5.0,
+        t.as_secs_f64() / c.as_secs_f64()
     );
 }
 
