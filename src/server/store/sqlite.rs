@@ -359,10 +359,11 @@ impl Store for SqliteStore {
         Ok(found)
     }
 
-    async fn person_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+    async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE lower(u.email) = lower(?) \
-             AND u.removed_at IS NULL LIMIT 1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE (lower(u.email) = lower(?1) \
+             OR (u.service = 1 AND u.name = ?1)) AND u.removed_at IS NULL \
+             ORDER BY u.service LIMIT 1"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(email)
