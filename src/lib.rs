@@ -7,5 +7,6 @@ pub mod api;
 pub mod cli;
 pub mod cli_parsers;
 pub mod client;
+pub mod harden;
 pub mod server;
 pub mod session;

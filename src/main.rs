@@ -17,6 +17,8 @@ fn main() -> ExitCode {
             }
         };
     }
+    // A client command may hold a secret from here on: no core dumps (src/harden.rs).
+    tokctl::harden::disable_core_dumps();
     let json = cli.global.json;
     match tokctl::cli::run(cli) {
         Ok(code) => ExitCode::from(code),

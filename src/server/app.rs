@@ -37,9 +37,71 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         audit::audit, audit::usage,
         mcp_endpoint,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
 )]
 pub struct ApiDoc;
+
+/// The error answers every `/v1` operation can give, whatever its handler: a malformed body,
+/// query or path and a secret in the URL (400), an oversized body (413), and for authenticated
+/// operations a missing, malformed, unknown, expired or revoked credential (401), a credential
+/// outside its networks or lacking the permission (403), its rate limit (429); the database
+/// being unreachable (503) anywhere. Documented once here so the schema matches what clients
+/// (and schemathesis, `.ci/schemathesis.sh`) actually receive.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let authenticated = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let mut add = |code: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| error(description).into());
+                };
+                add("400", "malformed request, or a secret in the URL");
+                add("503", "the database is unreachable; nothing was changed");
+                add("413", "the request body is too large");
+                add("429", "rate limited (see Retry-After)");
+                if authenticated {
+                    add(
+                        "401",
+                        "no credential, or a malformed, unknown, expired or revoked one",
+                    );
+                    add(
+                        "403",
+                        "the credential lacks the permission or is outside its networks",
+                    );
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 

@@ -31,6 +31,11 @@ pub struct ServerArgs {
     #[arg(long, env = "TOKCTL_PEPPER_FILE", value_name = "PATH")]
     pub pepper_file: Option<PathBuf>,
 
+    /// The most connections served at once; at the cap new ones wait in the backlog
+    /// (kept below the open-files limit, which is raised to its maximum at start).
+    #[arg(long, env = "TOKCTL_MAX_CONNECTIONS", default_value_t = super::serve::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
     /// How long audit events and access-log rows are kept.
     #[arg(long, default_value = "90d", value_parser = crate::cli_parsers::duration)]
     pub retention: chrono::Duration,

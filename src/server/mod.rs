@@ -16,6 +16,7 @@ pub mod ratelimit;
 pub mod ratelimit_pg;
 pub mod routes;
 mod run;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod throttle;

@@ -4,7 +4,6 @@
 //! last-used and access-log rows are flushed before the database is closed.
 
 use std::io::{BufRead, IsTerminal};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +18,7 @@ use super::state::{AppState, SharedState};
 use super::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
 use super::throttle::Throttle;
 use super::usage::UsageBuffer;
-use super::{app, audit, password, tokens};
+use super::{app, audit, password, serve, tokens};
 use crate::api::error::exit;
 use crate::api::perms::Role;
 use crate::api::secret::{self, Secret, TokenType};
@@ -346,11 +345,15 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     let flusher = tokio::spawn(flush_loop(state.clone()));
     let retention = tokio::spawn(audit::retention_loop(state.clone(), args.retention));
     let sweeper = tokio::spawn(sweep_loop(state.clone()));
-    let served = axum::serve(
+    // Connection limits (header-read timeout, head size, connection cap) live in serve.rs.
+    let max_connections = serve::connection_cap(args.max_connections);
+    tracing::debug!(max_connections, "connection cap");
+    serve::serve(
         listener,
-        app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        app::router(state.clone()),
+        max_connections,
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
     .await;
     flusher.abort();
     retention.abort();
@@ -360,7 +363,6 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     if let Some(dir) = dev_dir {
         let _ = std::fs::remove_dir_all(dir);
     }
-    served.context("serving HTTP")?;
     eprintln!("tokctl server stopped");
     Ok(exit::OK)
 }

@@ -7,6 +7,22 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The throttle key of a client address: an IPv4 address as is, an IPv6 address by its /64.
+/// A single host is usually given a whole /64, so keying by the full address would let one
+/// attacker cycle through 2^64 fresh budgets.
+pub fn address_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => format!("ip:{v4}"),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("ip:{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("ip6:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 pub struct Throttle {
     burst: u32,
     interval: Duration,
@@ -53,6 +69,20 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_addresses_share_their_slash_64() {
+        let a = address_key("2001:db8:1:2::1".parse().unwrap());
+        let b = address_key("2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap());
+        let c = address_key("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(
+            address_key("::ffff:10.0.0.1".parse().unwrap()),
+            "ip:10.0.0.1"
+        );
+        assert_eq!(address_key("10.0.0.1".parse().unwrap()), "ip:10.0.0.1");
+    }
 
     #[test]
     fn burst_then_refused_then_refilled() {

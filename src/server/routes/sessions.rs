@@ -31,7 +31,7 @@ pub async fn login(
 ) -> ApiResult<(StatusCode, axum::Json<TokenWithSecret>)> {
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let email_key = format!("email:{}", req.email.trim().to_lowercase());
-    let ip_key = format!("ip:{ip}");
+    let ip_key = crate::server::throttle::address_key(ip);
     let now_i = Instant::now();
     for key in [&email_key, &ip_key] {
         if let Err(wait) = state.login_throttle.check(key, now_i) {

@@ -30,6 +30,7 @@ pub struct OwnerQuery {
 
 #[utoipa::path(post, path = "/v1/tokens", request_body = MintRequest, tag = "tokens", security(("bearer" = [])),
     responses((status = 201, body = TokenWithSecret), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "`owner` is not a member"),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn mint(
     State(state): State<SharedState>,
@@ -41,7 +42,8 @@ pub async fn mint(
 }
 
 #[utoipa::path(get, path = "/v1/tokens", params(ListTokensQuery), tag = "tokens", security(("bearer" = [])),
-    responses((status = 200, body = Page<TokenInfo>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<TokenInfo>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "`owner` is not a member"), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,

@@ -1,0 +1,60 @@
+//! Process hardening for the command line: no core dumps while it may hold a secret.
+//!
+//! The CLI holds secrets in memory (`TOKCTL_TOKEN`, the session from the keyring, a freshly
+//! minted secret on its way to `--exec`). A crash would write them into a core file, so every
+//! client command starts by setting the soft `RLIMIT_CORE` to 0 and, on Linux, the process
+//! non-dumpable (`PR_SET_DUMPABLE` 0), which also stops other processes of the same user from
+//! attaching with ptrace to read its memory. Best effort: where a call is missing or fails the
+//! command still runs. Not used by `tokctl server`, whose operators choose their own dump policy.
+
+/// Turns core dumps off for this process (and, through the soft limit, for what it runs).
+pub fn disable_core_dumps() {
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    unix::no_core_file();
+    #[cfg(target_os = "linux")]
+    unix::not_dumpable();
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+mod unix {
+    pub fn no_core_file() {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_CORE, &mut lim) == 0 {
+                // Only the soft limit: a child that really wants a core file may raise it again.
+                lim.rlim_cur = 0;
+                let _ = libc::setrlimit(libc::RLIMIT_CORE, &lim);
+            }
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    pub fn not_dumpable() {
+        // SAFETY: PR_SET_DUMPABLE takes plain integer arguments and touches no memory of ours.
+        unsafe {
+            let _ = libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn core_dumps_are_off_after_the_call() {
+        super::disable_core_dumps();
+        let mut lim = libc::rlimit {
+            rlim_cur: 1,
+            rlim_max: 1,
+        };
+        let dumpable = unsafe {
+            libc::getrlimit(libc::RLIMIT_CORE, &mut lim);
+            libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0)
+        };
+        assert_eq!(lim.rlim_cur, 0);
+        assert_eq!(dumpable, 0);
+    }
+}

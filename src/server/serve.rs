@@ -1,0 +1,161 @@
+//! The HTTP/1 connection loop, with the limits `axum::serve` does not set.
+//!
+//! `axum::serve` is deliberately unconfigurable: it gives hyper no timer, so a client may take
+//! forever to send its request head (slowloris), and it accepts connections without bound. This
+//! loop is the same idea with three guards, so many slow or oversized clients cost bounded
+//! memory and cannot take the service down:
+//!
+//! - a header-read timeout: a connection that has not sent a complete request head within
+//!   [`HEADER_READ_TIMEOUT`] (counted from when the server starts waiting for it, so idle
+//!   keep-alive connections are covered too) is closed;
+//! - a per-connection read buffer cap ([`MAX_HEADER_BYTES`]): a longer head is answered 431 and
+//!   the connection closed;
+//! - a cap on concurrent connections: at the cap the loop stops accepting (new clients wait in
+//!   the kernel's backlog) until a connection ends. The open-files limit is raised to its hard
+//!   maximum at start and the cap kept below it, so accept never fails for lack of descriptors.
+//!
+//! Bodies are bounded by the router (`app::BODY_LIMIT`) and whole requests by its timeout.
+//! Not for: per-client fairness (behind a proxy every client has the proxy's address) — rate
+//! limits are per token, login throttling per email and per address.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// How long a client may take to send a complete request head.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The read buffer of a connection, and so the largest request head (hyper answers 431 above).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// The default cap on concurrent connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// Descriptors kept back from the cap for the database, logs and the listener.
+const RESERVED_FDS: usize = 256;
+/// After a shutdown signal, how long in-flight requests get before connections are dropped
+/// (a request can run no longer than the router's timeout anyway).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(35);
+
+/// Raises the soft open-files limit to the hard one and returns the connection cap that fits
+/// under it (at most `wanted`).
+pub fn connection_cap(wanted: usize) -> usize {
+    match raise_fd_limit() {
+        Some(limit) if limit > RESERVED_FDS * 2 => wanted.min(limit - RESERVED_FDS),
+        Some(limit) => wanted.min(limit / 2).max(1),
+        None => wanted,
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn raise_fd_limit() -> Option<usize> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return None;
+        }
+        // macOS refuses values above OPEN_MAX even when the hard limit is "unlimited".
+        let target = lim.rlim_max.min(1 << 20);
+        if target > lim.rlim_cur {
+            let raised = libc::rlimit {
+                rlim_cur: target,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim.rlim_cur = target;
+            }
+        }
+    }
+    usize::try_from(lim.rlim_cur).ok()
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn raise_fd_limit() -> Option<usize> {
+    None
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests
+/// finish (up to [`SHUTDOWN_GRACE`]).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    max_connections: usize,
+    shutdown: impl Future<Output = ()>,
+) {
+    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break, // the semaphore is never closed
+            },
+            _ = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Per-connection errors (reset before accept) are routine; anything else
+                    // (out of descriptors) gets a pause instead of a busy loop.
+                    if !is_connection_error(&e) {
+                        tracing::warn!(error = %e, "accept failed; pausing");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(
+            router
+                .clone()
+                .map_request(move |mut req: axum::http::Request<Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                    req.map(axum::body::Body::new)
+                })
+                .map_err(|e: Infallible| match e {}),
+        );
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .max_buf_size(MAX_HEADER_BYTES)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::trace!(error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the shutdown grace period; dropping them");
+    }
+}
+
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset | Interrupted
+    )
+}
