@@ -100,6 +100,41 @@ async fn replicas_agree_on_revocation_rotation_and_policy_at_once() {
 }
 
 #[tokio::test]
+async fn a_rate_limit_holds_across_replicas() {
+    let Some(admin) = common::postgres_url("rate_limit_across_replicas") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let a = TestServer::start_with(on(&db.url));
+    let b = TestServer::replica_of(&a, on(&db.url));
+    let owner = a.owner_session().await;
+    let (_, secret) = a
+        .mint(
+            &owner,
+            json!({"name": "limited", "rate_limit": {"per_minute": 5, "per_hour": 100}}),
+        )
+        .await;
+    // Alternate replicas: 5 in total are allowed, not 5 on each.
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let s = if i % 2 == 0 { &a } else { &b };
+        statuses.push(s.get("/v1/me", &secret).await.status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(&statuses[5..], &[429, 429, 429], "{statuses:?}");
+    let r = b.get("/v1/me", &secret).await;
+    assert!(r.header("retry-after").is_some());
+    // verify of the token on either replica counts against the same budget.
+    let v = a.post("/v1/verify", &owner, json!({"token": secret})).await;
+    assert_eq!(v.body["allowed"], false, "{}", v.text);
+    assert_eq!(v.body["reason"], "rate_limited");
+}
+
+#[tokio::test]
 async fn database_outage_answers_503_then_recovers_with_nothing_lost() {
     let Some(admin) = common::postgres_url("database_outage") else {
         return;

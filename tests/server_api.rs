@@ -664,6 +664,26 @@ async fn service_accounts_have_no_login_and_admins_mint_their_tokens() {
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["service"], true);
+    // A login as the service account is refused, saying why and what to do instead.
+    let login = s
+        .call(
+            "POST",
+            "/v1/sessions",
+            None,
+            Some(json!({"email": "ci", "password": "whatever-password"})),
+        )
+        .await;
+    assert_eq!(
+        (login.status, login.code()),
+        (401, "login_failed"),
+        "{}",
+        login.text
+    );
+    let msg = login.body["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("service account") && msg.contains("--owner ci"),
+        "{msg}"
+    );
     let r = s
         .post(
             "/v1/tokens",

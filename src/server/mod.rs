@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod password;
 pub mod policy;
 pub mod ratelimit;
+pub mod ratelimit_pg;
 pub mod routes;
 mod run;
 pub mod serve;

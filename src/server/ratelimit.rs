@@ -14,8 +14,8 @@
 //! does not spend a minute slot, and the other way round.
 //!
 //! What this module is not: the HTTP mapping (the auth middleware and verify turn a [`Decision`]
-//! into a 429 or `rate_limited`), nor a limiter shared by several replicas. [`RateLimiter`] is
-//! the seam for that (issue 5): a PostgreSQL- or Redis-backed variant needs only
+//! into a 429 or `rate_limited`), nor the limiter shared by several replicas, which is
+//! [`super::ratelimit_pg`] behind the same [`RateLimiter`]. A shared backend needs
 //! - an atomic read-modify-write of the two TATs per key (`INSERT … ON CONFLICT DO UPDATE …
 //!   RETURNING` with the arithmetic of [`gcra_step`] in SQL, or a Redis Lua script), keyed by
 //!   token id;
@@ -345,9 +345,10 @@ pub enum LimiterError {
 }
 
 /// The limiter the server runs with. Handlers call [`RateLimiter::check`] and never see which
-/// backend answers; a shared backend for several replicas is another variant.
+/// backend answers: in-process for one server (SQLite), in PostgreSQL for replicas.
 pub enum RateLimiter {
     Local(LocalLimiter),
+    Postgres(super::ratelimit_pg::PgLimiter),
 }
 
 impl Default for RateLimiter {
@@ -361,6 +362,7 @@ impl RateLimiter {
     pub async fn check(&self, key: &str, limits: RateLimit) -> Result<Decision, LimiterError> {
         match self {
             RateLimiter::Local(l) => Ok(l.check_at(key, limits, l.now())),
+            RateLimiter::Postgres(l) => l.check(key, limits, true).await,
         }
     }
 
@@ -368,13 +370,21 @@ impl RateLimiter {
     pub async fn peek(&self, key: &str, limits: RateLimit) -> Result<Decision, LimiterError> {
         match self {
             RateLimiter::Local(l) => Ok(l.peek_at(key, limits, l.now())),
+            RateLimiter::Postgres(l) => l.check(key, limits, false).await,
         }
     }
 
     /// Forgets keys idle past their hour window (bounded memory); run periodically.
-    pub fn sweep(&self) -> usize {
+    pub async fn sweep(&self) -> usize {
         match self {
             RateLimiter::Local(l) => l.sweep_at(l.now()),
+            RateLimiter::Postgres(l) => match l.sweep().await {
+                Ok(n) => usize::try_from(n).unwrap_or(usize::MAX),
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate-limit sweep failed; will retry");
+                    0
+                }
+            },
         }
     }
 }

@@ -13,6 +13,7 @@ use chrono::Utc;
 
 use super::args::{InitArgs, ServerArgs, ServerCommand};
 use super::ratelimit::RateLimiter;
+use super::ratelimit_pg::PgLimiter;
 use super::state::{AppState, SharedState};
 use super::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
 use super::throttle::Throttle;
@@ -306,13 +307,18 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
             )),
         );
     }
+    // Replicas share PostgreSQL, so their counters live there; one SQLite server keeps its own.
+    let limiter = match &db {
+        Database::Postgres(pg) => RateLimiter::Postgres(PgLimiter::new(pg.pool().clone())),
+        Database::Sqlite(_) => RateLimiter::default(),
+    };
     let state: SharedState = Arc::new(AppState {
         store: db,
         pepper,
         usage: UsageBuffer::default(),
         trusted_proxies: args.trusted_proxy.clone(),
         login_throttle: Throttle::new(10, Duration::from_secs(30)),
-        limiter: RateLimiter::default(),
+        limiter,
         verify_throttle: Throttle::new(VERIFY_FAILURE_BURST, VERIFY_FAILURE_INTERVAL),
         metrics: Default::default(),
     });
@@ -366,7 +372,7 @@ async fn sweep_loop(state: SharedState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
-        state.limiter.sweep();
+        state.limiter.sweep().await;
     }
 }
 

@@ -44,7 +44,18 @@ pub async fn login(
             ));
         }
     }
-    let user = state.store.person_by_email(req.email.trim()).await?;
+    let user = state.store.login_account(req.email.trim()).await?;
+    if let Some(service) = user.as_ref().filter(|u| u.service) {
+        state.login_throttle.charge(&email_key, now_i);
+        state.login_throttle.charge(&ip_key, now_i);
+        return Err(ApiError::new(
+            ErrorCode::LoginFailed,
+            format!(
+                "`{}` is a service account: it has no password and cannot log in; an admin mints its tokens with `tokctl mint NAME --owner {}`",
+                service.name, service.name
+            ),
+        ));
+    }
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let password = req.password.clone();
     // Argon2 is deliberately slow: keep it off the async workers.

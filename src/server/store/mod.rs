@@ -283,8 +283,9 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Option<Credential>>> + Send;
 
-    /// An active person by email, case-insensitively (for login).
-    fn person_by_email(
+    /// The active member a login names: a person by email (case-insensitively), or a service
+    /// account by name (so its login can be refused with a clear message).
+    fn login_account(
         &self,
         email: &str,
     ) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
@@ -470,8 +471,8 @@ impl Store for Database {
     ) -> StoreResult<Option<Credential>> {
         dispatch!(self, s => s.credential_by_hash(hash, now))
     }
-    async fn person_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        dispatch!(self, s => s.person_by_email(email))
+    async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        dispatch!(self, s => s.login_account(email))
     }
     async fn member(&self, org_id: i64, email_or_name: &str) -> StoreResult<Option<UserRecord>> {
         dispatch!(self, s => s.member(org_id, email_or_name))

@@ -14,14 +14,15 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row};
 
 use super::rows::{
-    TOKEN_COLUMNS, USER_COLUMNS, db_err, json_list, micros, token_from_row, user_from_row,
+    TOKEN_COLUMNS, USER_COLUMNS, db_err, json_list, micros, token_from_row, token_list_query,
+    user_from_row,
 };
 use super::{
     AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError, OrgRecord, Rotation,
     Store, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord,
 };
 use crate::api::perms::Role;
-use crate::api::types::{OrgPolicy, TokenStatus};
+use crate::api::types::OrgPolicy;
 
 pub struct PgStore {
     pool: PgPool,
@@ -293,10 +294,11 @@ impl Store for PgStore {
         }
     }
 
-    async fn person_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+    async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE lower(u.email) = lower($1) \
-             AND u.removed_at IS NULL LIMIT 1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE (lower(u.email) = lower($1) \
+             OR (u.service AND u.name = $1)) AND u.removed_at IS NULL \
+             ORDER BY u.service LIMIT 1"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(email)
@@ -494,57 +496,7 @@ impl Store for PgStore {
         cursor: Option<&Cursor>,
         limit: u32,
     ) -> StoreResult<Vec<TokenRecord>> {
-        let now = micros(f.now);
-        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-            "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.org_id = "
-        ));
-        q.push_bind(f.org_id);
-        if let Some(user_id) = f.user_id {
-            q.push(" AND t.user_id = ").push_bind(user_id);
-        }
-        match f.status {
-            Some(TokenStatus::Active) => {
-                q.push(" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ")
-                    .push_bind(now)
-                    .push(")");
-            }
-            Some(TokenStatus::Expired) => {
-                q.push(" AND t.revoked_at IS NULL AND t.expires_at <= ")
-                    .push_bind(now);
-            }
-            Some(TokenStatus::Revoked) => {
-                q.push(" AND t.revoked_at IS NOT NULL");
-            }
-            None => {}
-        }
-        match f.kind {
-            Some(kind) => {
-                q.push(" AND t.kind = ").push_bind(kind.as_str());
-            }
-            None if !f.include_sessions => {
-                q.push(" AND t.kind <> 'ses'");
-            }
-            None => {}
-        }
-        if let Some(before) = f.expiring_before {
-            q.push(" AND t.revoked_at IS NULL AND t.expires_at > ")
-                .push_bind(now)
-                .push(" AND t.expires_at <= ")
-                .push_bind(micros(before));
-        }
-        if let Some(since) = f.unused_since {
-            q.push(" AND COALESCE(t.last_used_at, t.created_at) < ")
-                .push_bind(micros(since));
-        }
-        if let Some(c) = cursor {
-            q.push(" AND (t.created_at, t.id) < (")
-                .push_bind(micros(c.created_at))
-                .push(", ")
-                .push_bind(c.id.clone())
-                .push(")");
-        }
-        q.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ")
-            .push_bind(limit as i64);
+        let mut q: QueryBuilder<Postgres> = token_list_query(f, cursor, limit);
         let rows = q.build().fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter().map(token_from_row).collect()
     }

@@ -2,12 +2,13 @@
 //! the same records. Times are microseconds since the epoch in both schemas.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 
-use super::{StoreError, StoreResult, TokenRecord, UserRecord};
+use super::{Cursor, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord};
 use crate::api::perms::Role;
 use crate::api::secret::TokenType;
 use crate::api::types::RateLimit;
+use crate::api::types::TokenStatus;
 
 /// Token columns, with the owner's label joined in; aliases shared by both dialects.
 pub const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
@@ -129,4 +130,71 @@ pub fn user_from_row(r: &impl Columns) -> StoreResult<UserRecord> {
         created_at: r.time("u_created_at")?,
         removed_at: r.opt_time("removed_at")?,
     })
+}
+
+/// The listing query of [`super::Store::list_tokens`], in the SQL both dialects share: filters,
+/// keyset position `(created_at, id) < cursor`, newest first. Values are all bound.
+pub fn token_list_query<DB>(
+    f: &TokenFilter,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let now = micros(f.now);
+    let mut q: QueryBuilder<DB> = QueryBuilder::new(format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.org_id = "
+    ));
+    q.push_bind(f.org_id);
+    if let Some(user_id) = f.user_id {
+        q.push(" AND t.user_id = ").push_bind(user_id);
+    }
+    match f.status {
+        Some(TokenStatus::Active) => {
+            q.push(" AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ")
+                .push_bind(now)
+                .push(")");
+        }
+        Some(TokenStatus::Expired) => {
+            q.push(" AND t.revoked_at IS NULL AND t.expires_at <= ")
+                .push_bind(now);
+        }
+        Some(TokenStatus::Revoked) => {
+            q.push(" AND t.revoked_at IS NOT NULL");
+        }
+        None => {}
+    }
+    match f.kind {
+        Some(kind) => {
+            q.push(" AND t.kind = ")
+                .push_bind(kind.as_str().to_string());
+        }
+        None if !f.include_sessions => {
+            q.push(" AND t.kind <> 'ses'");
+        }
+        None => {}
+    }
+    if let Some(before) = f.expiring_before {
+        q.push(" AND t.revoked_at IS NULL AND t.expires_at > ")
+            .push_bind(now)
+            .push(" AND t.expires_at <= ")
+            .push_bind(micros(before));
+    }
+    if let Some(since) = f.unused_since {
+        q.push(" AND COALESCE(t.last_used_at, t.created_at) < ")
+            .push_bind(micros(since));
+    }
+    if let Some(c) = cursor {
+        q.push(" AND (t.created_at, t.id) < (")
+            .push_bind(micros(c.created_at))
+            .push(", ")
+            .push_bind(c.id.clone())
+            .push(")");
+    }
+    q.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ")
+        .push_bind(limit as i64);
+    q
 }
