@@ -409,6 +409,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--database', '--database', [CompletionResultType]::ParameterName, 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user''s data dir)')
             [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR)')
             [CompletionResult]::new('--pepper-file', '--pepper-file', [CompletionResultType]::ParameterName, 'A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'The most connections served at once; at the cap new ones wait in the backlog (kept below the open-files limit, which is raised to its maximum at start)')
             [CompletionResult]::new('--retention', '--retention', [CompletionResultType]::ParameterName, 'How long audit events and access-log rows are kept')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')

@@ -378,6 +378,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --database 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user''s data dir)'
             cand --trusted-proxy 'Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR)'
             cand --pepper-file 'A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it'
+            cand --max-connections 'The most connections served at once; at the cap new ones wait in the backlog (kept below the open-files limit, which is raised to its maximum at start)'
             cand --retention 'How long audit events and access-log rows are kept'
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
