@@ -46,6 +46,13 @@ impl PgLimiter {
         consume: bool,
     ) -> Result<Decision, LimiterError> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        // Counters are soft state: this transaction need not wait for its WAL flush (a crash
+        // can only forget a few counted requests). Revocations and every other write keep
+        // synchronous commits.
+        sqlx::query("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         // A fresh row holds TAT 0, which GCRA reads as "fully refilled", like no row at all.
         let row = sqlx::query(
             "INSERT INTO rate_limits (token_id, minute_tat, minute_limit, hour_tat, hour_limit, updated_at) \
