@@ -349,7 +349,7 @@ pub enum LimiterError {
 pub enum RateLimiter {
     Local(LocalLimiter),
     Postgres(super::ratelimit_pg::PgLimiter),
-    Redis(super::ratelimit_redis::RedisLimiter),
+    Redis(Box<super::ratelimit_redis::RedisLimiter>),
 }
 
 impl Default for RateLimiter {

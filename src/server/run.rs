@@ -313,7 +313,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     // keeps its own.
     let limiter = match (&args.redis, &db) {
         (Some(redis_url), _) => match RedisLimiter::connect(redis_url).await {
-            Ok(l) => RateLimiter::Redis(l),
+            Ok(l) => RateLimiter::Redis(Box::new(l)),
             Err(e) => {
                 db.close().await;
                 return fail(
