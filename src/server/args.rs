@@ -18,6 +18,11 @@ pub struct ServerArgs {
     #[arg(long, env = "TOKCTL_DATABASE")]
     pub database: Option<String>,
 
+    /// Keep per-token rate-limit counters in Redis (`redis://HOST:PORT[/DB]`), shared by every
+    /// replica given the same URL, instead of in the PostgreSQL database.
+    #[arg(long, env = "TOKCTL_REDIS", value_name = "URL")]
+    pub redis: Option<String>,
+
     /// Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR).
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     pub trusted_proxy: Vec<IpNet>,

@@ -14,6 +14,7 @@ pub mod password;
 pub mod policy;
 pub mod ratelimit;
 pub mod ratelimit_pg;
+pub mod ratelimit_redis;
 pub mod routes;
 mod run;
 pub mod serve;

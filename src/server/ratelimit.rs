@@ -15,7 +15,7 @@
 //!
 //! What this module is not: the HTTP mapping (the auth middleware and verify turn a [`Decision`]
 //! into a 429 or `rate_limited`), nor the limiter shared by several replicas, which is
-//! [`super::ratelimit_pg`] behind the same [`RateLimiter`]. A shared backend needs
+//! [`super::ratelimit_pg`] or [`super::ratelimit_redis`] behind the same [`RateLimiter`]. A shared backend needs
 //! - an atomic read-modify-write of the two TATs per key (`INSERT … ON CONFLICT DO UPDATE …
 //!   RETURNING` with the arithmetic of [`gcra_step`] in SQL, or a Redis Lua script), keyed by
 //!   token id;
@@ -345,10 +345,11 @@ pub enum LimiterError {
 }
 
 /// The limiter the server runs with. Handlers call [`RateLimiter::check`] and never see which
-/// backend answers: in-process for one server (SQLite), in PostgreSQL for replicas.
+/// backend answers: in-process for one server (SQLite), in PostgreSQL or Redis for replicas.
 pub enum RateLimiter {
     Local(LocalLimiter),
     Postgres(super::ratelimit_pg::PgLimiter),
+    Redis(Box<super::ratelimit_redis::RedisLimiter>),
 }
 
 impl Default for RateLimiter {
@@ -363,6 +364,7 @@ impl RateLimiter {
         match self {
             RateLimiter::Local(l) => Ok(l.check_at(key, limits, l.now())),
             RateLimiter::Postgres(l) => l.check(key, limits, true).await,
+            RateLimiter::Redis(l) => l.check(key, limits, true).await,
         }
     }
 
@@ -371,6 +373,7 @@ impl RateLimiter {
         match self {
             RateLimiter::Local(l) => Ok(l.peek_at(key, limits, l.now())),
             RateLimiter::Postgres(l) => l.check(key, limits, false).await,
+            RateLimiter::Redis(l) => l.check(key, limits, false).await,
         }
     }
 
@@ -385,6 +388,8 @@ impl RateLimiter {
                     0
                 }
             },
+            // Redis expires idle keys itself (a TTL on every write).
+            RateLimiter::Redis(_) => 0,
         }
     }
 }

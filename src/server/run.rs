@@ -14,6 +14,7 @@ use chrono::Utc;
 use super::args::{InitArgs, ServerArgs, ServerCommand};
 use super::ratelimit::RateLimiter;
 use super::ratelimit_pg::PgLimiter;
+use super::ratelimit_redis::{self, RedisLimiter};
 use super::state::{AppState, SharedState};
 use super::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
 use super::throttle::Throttle;
@@ -307,10 +308,25 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
             )),
         );
     }
-    // Replicas share PostgreSQL, so their counters live there; one SQLite server keeps its own.
-    let limiter = match &db {
-        Database::Postgres(pg) => RateLimiter::Postgres(PgLimiter::new(pg.pool().clone())),
-        Database::Sqlite(_) => RateLimiter::default(),
+    // Replicas share counters in Redis when given one, else in PostgreSQL; one SQLite server
+    // keeps its own.
+    let limiter = match (&args.redis, &db) {
+        (Some(redis_url), _) => match RedisLimiter::connect(redis_url).await {
+            Ok(l) => RateLimiter::Redis(Box::new(l)),
+            Err(e) => {
+                db.close().await;
+                return fail(
+                    exit::OTHER,
+                    &format!(
+                        "cannot use Redis at {} for rate limits: {e}",
+                        ratelimit_redis::redact(redis_url)
+                    ),
+                    Some("start Redis or fix --redis (TOKCTL_REDIS), e.g. redis://127.0.0.1:6379"),
+                );
+            }
+        },
+        (None, Database::Postgres(pg)) => RateLimiter::Postgres(PgLimiter::new(pg.pool().clone())),
+        (None, Database::Sqlite(_)) => RateLimiter::default(),
     };
     let state: SharedState = Arc::new(AppState {
         store: db,
