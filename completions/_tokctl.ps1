@@ -407,6 +407,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
         'tokctl;server' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on')
             [CompletionResult]::new('--database', '--database', [CompletionResultType]::ParameterName, 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user''s data dir)')
+            [CompletionResult]::new('--redis', '--redis', [CompletionResultType]::ParameterName, 'Keep per-token rate-limit counters in Redis (`redis://HOST:PORT[/DB]`), shared by every replica given the same URL, instead of in the PostgreSQL database')
             [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR)')
             [CompletionResult]::new('--pepper-file', '--pepper-file', [CompletionResultType]::ParameterName, 'A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'The most connections served at once; at the cap new ones wait in the backlog (kept below the open-files limit, which is raised to its maximum at start)')

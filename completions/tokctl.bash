@@ -893,7 +893,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__server)
-            opts="-q -y -h -V --listen --database --trusted-proxy --dev --pepper-file --max-connections --retention --server --profile --json --quiet --yes --no-input --help --version init help"
+            opts="-q -y -h -V --listen --database --redis --trusted-proxy --dev --pepper-file --max-connections --retention --server --profile --json --quiet --yes --no-input --help --version init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -904,6 +904,10 @@ _tokctl() {
                     return 0
                     ;;
                 --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

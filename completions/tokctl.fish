@@ -260,6 +260,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s h -l help 
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l listen -d 'Address to listen on' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l database -d 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user\'s data dir)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l redis -d 'Keep per-token rate-limit counters in Redis (`redis://HOST:PORT[/DB]`), shared by every replica given the same URL, instead of in the PostgreSQL database' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l trusted-proxy -d 'Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l pepper-file -d 'A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it' -r -F
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l max-connections -d 'The most connections served at once; at the cap new ones wait in the backlog (kept below the open-files limit, which is raised to its maximum at start)' -r
