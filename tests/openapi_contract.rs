@@ -77,3 +77,30 @@ async fn every_status_the_server_gives_is_documented() {
     }
     println!("openapi contract: {checked} operations and provoked answers match the document");
 }
+
+/// Found by schemathesis: rmcp's transport refusals carried no Content-Type and 406 was not
+/// in the document.
+#[tokio::test]
+async fn mcp_without_the_streamable_accept_header_is_a_documented_406() {
+    let s = common::TestServer::start();
+    let owner = s.owner_session().await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/mcp", s.url))
+        .bearer_auth(&owner)
+        .header("content-type", "application/json")
+        .body("null")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 406);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"),
+        "{:?}",
+        r.headers()
+    );
+    let doc = s.call("GET", "/openapi.json", None, None).await;
+    assert!(doc.body["paths"]["/mcp"]["post"]["responses"]["406"].is_object());
+}

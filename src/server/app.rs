@@ -126,8 +126,26 @@ impl utoipa::Modify for BearerAuth {
         (status = 400, body = serde_json::Value, description = "a secret in the URL: JSON-RPC error -32001"),
         (status = 401, body = serde_json::Value, description = "missing, malformed, unknown, expired or revoked token: JSON-RPC error -32001, WWW-Authenticate: Bearer error=\"invalid_token\""),
         (status = 403, body = serde_json::Value, description = "outside the token's allowed networks: JSON-RPC error -32003"),
+        (status = 406, body = String, content_type = "text/plain", description = "the Accept header does not include both application/json and text/event-stream (MCP streamable HTTP)"),
+        (status = 415, body = String, content_type = "text/plain", description = "the body is not application/json"),
         (status = 429, body = serde_json::Value, description = "over the token's rate limit: JSON-RPC error -32029, Retry-After")))]
 pub async fn mcp_endpoint() {}
+
+/// rmcp answers transport errors (406, 415) with a plain body and no `Content-Type`; say what
+/// it is, as the OpenAPI document does.
+async fn plain_text_if_untyped(mut resp: Response) -> Response {
+    if !resp
+        .headers()
+        .contains_key(axum::http::header::CONTENT_TYPE)
+        && resp.status().is_client_error()
+    {
+        resp.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+    }
+    resp
+}
 
 /// Refuses any request that carries a secret in its URL, before anything logs the URL
 /// (on `/mcp` as a JSON-RPC error).
@@ -215,6 +233,7 @@ pub fn router(state: SharedState) -> Router {
         ));
     let mcp = Router::new()
         .route_service("/mcp", mcp::service(state.clone()))
+        .route_layer(middleware::map_response(plain_text_if_untyped))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             mcp::authenticate_mcp,
