@@ -9,29 +9,8 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ServerOptions, TestServer};
+use common::{PgDb, ServerOptions, TestServer};
 use serde_json::json;
-
-/// A fresh database dropped at the end of the test, even when it fails.
-struct PgDb {
-    admin: String,
-    url: String,
-}
-
-impl PgDb {
-    fn new(admin: &str) -> PgDb {
-        PgDb {
-            admin: admin.to_string(),
-            url: common::create_pg_database(admin),
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        common::drop_pg_database(&self.admin, &self.url);
-    }
-}
 
 /// PostgreSQL's admin URL and the shared Redis URL, or None (and a skip notice).
 fn urls(test: &str) -> Option<(String, String)> {

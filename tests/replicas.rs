@@ -6,29 +6,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::tcp_proxy::TcpProxy;
-use common::{ServerOptions, TestServer};
+use common::{PgDb, ServerOptions, TestServer};
 use serde_json::json;
-
-/// A fresh database dropped at the end of the test, even when it fails.
-struct PgDb {
-    admin: String,
-    url: String,
-}
-
-impl PgDb {
-    fn new(admin: &str) -> PgDb {
-        PgDb {
-            admin: admin.to_string(),
-            url: common::create_pg_database(admin),
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        common::drop_pg_database(&self.admin, &self.url);
-    }
-}
 
 fn on(db: &str) -> ServerOptions {
     ServerOptions {

@@ -128,6 +128,27 @@ pub fn drop_pg_database(admin_url: &str, db_url: &str) {
     });
 }
 
+/// A fresh database dropped at the end of the test, even when it fails.
+pub struct PgDb {
+    admin: String,
+    pub url: String,
+}
+
+impl PgDb {
+    pub fn new(admin: &str) -> PgDb {
+        PgDb {
+            admin: admin.to_string(),
+            url: create_pg_database(admin),
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        drop_pg_database(&self.admin, &self.url);
+    }
+}
+
 pub struct TestServer {
     pub url: String,
     pub dir: tempfile::TempDir,
