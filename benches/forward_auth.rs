@@ -13,52 +13,18 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/load.rs"]
+mod support;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{ServerOptions, TestServer};
 use serde_json::json;
+use support::{Load, env_num};
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-#[derive(Default)]
-struct Load {
-    requests: u64,
-    errors: u64,
-    seconds: f64,
-    latencies_us: Vec<u64>,
-}
-
-impl Load {
-    fn rps(&self) -> f64 {
-        self.requests as f64 / self.seconds
-    }
-    fn percentile(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies_us[i] as f64 / 1000.0
-    }
-    fn add(&mut self, other: Load) {
-        self.requests += other.requests;
-        self.errors += other.errors;
-        self.seconds += other.seconds;
-        self.latencies_us.extend(other.latencies_us);
-        self.latencies_us.sort_unstable();
-    }
-}
-
-/// `concurrency` workers sending GET `url` with the bearer `token` back to back for `seconds`;
-/// anything but a 2xx counts as an error.
+/// GET `url` with the bearer `token`, through the shared load generator.
 async fn load(
     client: &reqwest::Client,
     concurrency: u64,
@@ -66,44 +32,11 @@ async fn load(
     url: &str,
     token: &str,
 ) -> Load {
-    let url: Arc<str> = url.into();
-    let token: Arc<str> = token.into();
-    let started = Instant::now();
-    let until = started + Duration::from_secs(seconds);
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (client, url, token) = (client.clone(), url.clone(), token.clone());
-        workers.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0u64;
-            while Instant::now() < until {
-                let t = Instant::now();
-                match client.get(&*url).bearer_auth(&*token).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                    }
-                    _ => errors += 1,
-                }
-                lat.push(t.elapsed().as_micros() as u64);
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for w in workers {
-        let (lat, e) = w.await.unwrap();
-        all.extend(lat);
-        errors += e;
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    Load {
-        requests: all.len() as u64,
-        errors,
-        seconds,
-        latencies_us: all,
-    }
+    let (url, token) = (url.to_string(), token.to_string());
+    support::load(client, concurrency, seconds, move |c, _| {
+        c.get(&url).bearer_auth(&token)
+    })
+    .await
 }
 
 /// The upstream: a short plain-text body for every request.

@@ -8,89 +8,14 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/load.rs"]
+mod support;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{ServerOptions, TestServer};
 use serde_json::json;
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-struct Load {
-    requests: u64,
-    errors: u64,
-    seconds: f64,
-    latencies_us: Vec<u64>,
-}
-
-impl Load {
-    fn rps(&self) -> f64 {
-        self.requests as f64 / self.seconds
-    }
-    fn percentile(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
-        }
-        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies_us[i] as f64 / 1000.0
-    }
-}
-
-/// `concurrency` workers sending `make(i)` requests back to back for `seconds`.
-async fn load<F>(concurrency: u64, seconds: u64, make: F) -> Load
-where
-    F: Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
-{
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency as usize)
-        .build()
-        .unwrap();
-    let make = Arc::new(make);
-    let started = Instant::now();
-    let until = started + Duration::from_secs(seconds);
-    let mut workers = Vec::new();
-    for w in 0..concurrency {
-        let (client, make) = (client.clone(), make.clone());
-        workers.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0u64;
-            let mut i = w;
-            while Instant::now() < until {
-                let t = Instant::now();
-                match make(&client, i).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                    }
-                    _ => errors += 1,
-                }
-                lat.push(t.elapsed().as_micros() as u64);
-                i += concurrency;
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for w in workers {
-        let (lat, e) = w.await.unwrap();
-        all.extend(lat);
-        errors += e;
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    Load {
-        requests: all.len() as u64,
-        errors,
-        seconds,
-        latencies_us: all,
-    }
-}
+use support::{Load, env_num};
 
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -169,21 +94,25 @@ async fn main() {
         "|------------------------------------|-----------|--------|---------|---------|--------|"
     );
     let url = s.url.clone();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency as usize)
+        .build()
+        .unwrap();
     let u = url.clone();
-    let health = load(concurrency, seconds, move |c, _| {
+    let health = support::load(&client, concurrency, seconds, move |c, _| {
         c.get(format!("{u}/healthz"))
     })
     .await;
     row("GET /healthz (baseline)", &health, None);
     let (u, t) = (url.clone(), pat.clone());
-    let me = load(concurrency, seconds, move |c, _| {
+    let me = support::load(&client, concurrency, seconds, move |c, _| {
         c.get(format!("{u}/v1/me")).bearer_auth(&t)
     })
     .await;
     row("GET /v1/me (authenticated)", &me, Some(&health));
 
     let (u, t) = (url.clone(), pat.clone());
-    let mint = load(concurrency, seconds, move |c, i| {
+    let mint = support::load(&client, concurrency, seconds, move |c, i| {
         c.post(format!("{u}/v1/tokens"))
             .bearer_auth(&t)
             .json(&json!({"name": format!("m{i}")}))
@@ -191,13 +120,13 @@ async fn main() {
     .await;
     row("POST /v1/tokens (mint)", &mint, Some(&health));
     let (u, t) = (url.clone(), pat.clone());
-    let list = load(concurrency, seconds, move |c, _| {
+    let list = support::load(&client, concurrency, seconds, move |c, _| {
         c.get(format!("{u}/v1/tokens?limit=100")).bearer_auth(&t)
     })
     .await;
     row("GET /v1/tokens (list 100)", &list, Some(&health));
     let (u, t) = (url.clone(), pat.clone());
-    let revoke = load(concurrency, seconds, move |c, i| {
+    let revoke = support::load(&client, concurrency, seconds, move |c, i| {
         c.post(format!("{u}/v1/tokens/m{i}/revoke")).bearer_auth(&t)
     })
     .await;
@@ -210,12 +139,24 @@ async fn main() {
                 .bearer_auth(&t)
         }
     };
-    let small = load(concurrency, seconds, page(url.clone(), pat.clone())).await;
+    let small = support::load(
+        &client,
+        concurrency,
+        seconds,
+        page(url.clone(), pat.clone()),
+    )
+    .await;
     let seeded = seed_tokens(&s, big);
-    let large = load(concurrency, seconds, page(url.clone(), pat.clone())).await;
+    let large = support::load(
+        &client,
+        concurrency,
+        seconds,
+        page(url.clone(), pat.clone()),
+    )
+    .await;
     let last_cursor = last_page_cursor(&s, &pat).await;
     let (u, t, c2) = (url.clone(), pat.clone(), last_cursor.clone());
-    let deep = load(concurrency, seconds, move |c, _| {
+    let deep = support::load(&client, concurrency, seconds, move |c, _| {
         c.get(format!(
             "{u}/v1/tokens?owner=*&status=all&limit=100&cursor={c2}"
         ))
