@@ -27,6 +27,8 @@ async fn replicas_agree_on_revocation_rotation_and_policy_at_once() {
 
     let owner = a.owner_session().await;
     let (id, secret) = a.mint(&owner, json!({"name": "agent"})).await;
+    // Both replicas have judged (and cached) the credential before every change below.
+    assert_eq!(a.get("/v1/me", &secret).await.status, 200);
     assert_eq!(b.get("/v1/me", &secret).await.status, 200);
 
     // Revoked through B: A refuses the very next request.
@@ -38,9 +40,12 @@ async fn replicas_agree_on_revocation_rotation_and_policy_at_once() {
     );
     let r = a.get("/v1/me", &secret).await;
     assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    let r = b.get("/v1/me", &secret).await;
+    assert_eq!((r.status, r.code()), (401, "token_revoked"));
 
     // Rotated through A: B refuses the old secret and takes the new one.
     let (_, old) = a.mint(&owner, json!({"name": "rotating"})).await;
+    assert_eq!(b.get("/v1/me", &old).await.status, 200);
     let rot = a
         .post("/v1/tokens/rotating/rotate", &owner, json!({}))
         .await;
@@ -67,8 +72,22 @@ async fn replicas_agree_on_revocation_rotation_and_policy_at_once() {
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
 
+    // A role lowered through A narrows what B lets the member's session do, at once.
+    let bob = a.add_person(&owner, "bob@example.com", "admin").await;
+    assert_eq!(b.get("/v1/audit", &bob).await.status, 200);
+    let r = a
+        .call(
+            "PATCH",
+            "/v1/users/bob@example.com",
+            Some(&owner),
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(b.get("/v1/audit", &bob).await.status, 403);
+
     // Removing a member through B kills their sessions on A.
-    let bob = a.add_person(&owner, "bob@example.com", "member").await;
+    assert_eq!(a.get("/v1/me", &bob).await.status, 200);
     assert_eq!(
         b.call("DELETE", "/v1/users/bob@example.com", Some(&owner), None)
             .await
@@ -111,6 +130,41 @@ async fn a_rate_limit_holds_across_replicas() {
     let v = a.post("/v1/verify", &owner, json!({"token": secret})).await;
     assert_eq!(v.body["allowed"], false, "{}", v.text);
     assert_eq!(v.body["reason"], "rate_limited");
+}
+
+/// Checks in flight at once are decided in batches; a batch must still count every check,
+/// across replicas, to the exact limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_checks_on_two_replicas_allow_exactly_the_limit() {
+    let Some(admin) = common::postgres_url("concurrent_limit_across_replicas") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let a = std::sync::Arc::new(TestServer::start_with(on(&db.url)));
+    let b = std::sync::Arc::new(TestServer::replica_of(&a, on(&db.url)));
+    let owner = a.owner_session().await;
+    // Both limits at 40: the next slot refills 90 s later, longer than this test runs.
+    let (_, secret) = a
+        .mint(
+            &owner,
+            json!({"name": "hot", "rate_limit": {"per_minute": 40, "per_hour": 40}}),
+        )
+        .await;
+    let calls: Vec<_> = (0..120)
+        .map(|i| {
+            let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let secret = secret.clone();
+            let path = if i % 3 == 0 { "/v1/tokens" } else { "/v1/me" };
+            tokio::spawn(async move { s.get(path, &secret).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for c in calls {
+        statuses.push(c.await.unwrap());
+    }
+    let allowed = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((allowed, refused), (40, 80), "{statuses:?}");
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod args;
 pub mod audit;
 pub mod auth;
 pub mod client_ip;
+pub mod coalesce;
 pub mod error;
 pub mod extract;
 pub mod mcp;

@@ -1,12 +1,16 @@
-//! The SQLite backend's credential cache: exact, not eventually consistent.
+//! The credential cache: exact, not eventually consistent.
 //!
-//! Only sound because one server process owns the SQLite file (see `SqliteStore::open`'s
-//! lock) and every write that could change an authentication answer goes through that
-//! process and calls [`AuthCache::invalidate`] after it commits, before its response is sent.
-//! A lookup that raced such a write cannot put its stale answer back: inserts carry the
-//! generation read before the query and are dropped when a write bumped it since.
-//! PostgreSQL replicas keep no cache at all: another replica's revoke would not reach it.
-//! Misses are never cached, so minting needs no invalidation.
+//! Entries belong to one *generation*; a lookup that raced a change cannot put its stale
+//! answer back, because inserts carry the generation read before the query and are dropped
+//! when the generation has moved since. Misses are never cached, so minting needs no
+//! invalidation. Where the generation comes from is the backend's business:
+//! - SQLite: one server process owns the file (see `SqliteStore::claim_for_serving`) and every
+//!   write that could change an authentication answer calls [`AuthCache::invalidate`] after it
+//!   commits, before its response is sent.
+//! - PostgreSQL: those writes bump the database's `credential_epoch` in their own transaction,
+//!   and every lookup first reads the epoch (a read started after the request arrived) and
+//!   calls [`AuthCache::advance_to`], so another replica's revoke empties this cache before
+//!   the next request uses it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -46,6 +50,16 @@ impl AuthCache {
             inner.entries.clear();
         }
         inner.entries.insert(hash.to_string(), cred);
+    }
+
+    /// Moves to the database's epoch `epoch` when it is newer, forgetting everything cached
+    /// under an older one. An older epoch (a read that finished late) changes nothing.
+    pub fn advance_to(&self, epoch: u64) {
+        let mut inner = self.lock();
+        if epoch > inner.generation {
+            inner.generation = epoch;
+            inner.entries.clear();
+        }
     }
 
     /// Forgets everything; called after every committed write that touches tokens, members

@@ -4,6 +4,12 @@
 //! migrator holds a Postgres advisory lock while it migrates, so replicas starting together
 //! do not race. Read-then-write changes lock the rows they read (`FOR UPDATE`) so two
 //! replicas revoking or rotating the same token serialize.
+//!
+//! Credentials are cached per replica, exactly: every write that can change an authentication
+//! answer bumps `credential_epoch` in its own transaction, and every lookup first reads that
+//! epoch with a read started after the request arrived (shared by all requests in flight, see
+//! [`Coalescer`]). A revoke committed through any replica empties every replica's cache before
+//! their next request is judged; a request costs a fraction of one round trip under load.
 
 use std::time::Duration;
 
@@ -13,6 +19,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 // text; every value goes through a bind parameter.
 use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row};
 
+use super::auth_cache::AuthCache;
 use super::rows::{
     TOKEN_COLUMNS, USER_COLUMNS, db_err, json_list, micros, token_from_row, token_list_query,
     user_from_row,
@@ -23,9 +30,36 @@ use super::{
 };
 use crate::api::perms::Role;
 use crate::api::types::OrgPolicy;
+use crate::server::coalesce::{Coalescer, WorkerGone};
 
 pub struct PgStore {
     pool: PgPool,
+    cache: AuthCache,
+    epoch: Coalescer<(), i64, String>,
+}
+
+/// Marks a change of who authenticates as what; part of the writing transaction, so the epoch
+/// moves exactly when the change commits.
+async fn bump_epoch(conn: &mut PgConnection) -> StoreResult<()> {
+    sqlx::query("UPDATE credential_epoch SET epoch = epoch + 1 WHERE id = 1")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// One read of the epoch answers every lookup queued while the previous read ran.
+fn epoch_reader(pool: PgPool) -> Coalescer<(), i64, String> {
+    Coalescer::spawn(usize::MAX, move |waiting: Vec<()>| {
+        let pool = pool.clone();
+        async move {
+            let epoch: i64 = sqlx::query_scalar("SELECT epoch FROM credential_epoch WHERE id = 1")
+                .fetch_one(&pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(vec![epoch; waiting.len()])
+        }
+    })
 }
 
 async fn insert_event(conn: &mut PgConnection, e: &NewEvent) -> StoreResult<()> {
@@ -96,6 +130,9 @@ async fn revoke_all_in(
         e.target = Some(t.id.clone());
         insert_event(conn, &e).await?;
     }
+    if !tokens.is_empty() {
+        bump_epoch(conn).await?;
+    }
     Ok(())
 }
 
@@ -142,7 +179,54 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| OpenError::Migrate(e.to_string()))?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            epoch: epoch_reader(pool.clone()),
+            pool,
+            cache: AuthCache::default(),
+        })
+    }
+
+    /// The database's credential epoch, read after this call was made.
+    async fn current_epoch(&self) -> StoreResult<u64> {
+        match self.epoch.call(()).await {
+            Ok(Ok(epoch)) => Ok(u64::try_from(epoch).unwrap_or(0)),
+            Ok(Err(e)) => Err(StoreError::Unavailable(e)),
+            Err(WorkerGone) => Err(StoreError::Unavailable(
+                "the credential epoch reader stopped".into(),
+            )),
+        }
+    }
+
+    async fn credential_from_db(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Credential>> {
+        let sql = format!(
+            "(SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 0 AS via_prev FROM tokens t \
+             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
+             WHERE t.secret_hash = $1) \
+             UNION ALL \
+             (SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 1 AS via_prev FROM tokens t \
+             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
+             WHERE t.prev_secret_hash = $1 AND t.prev_expires_at > $2) \
+             LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(hash)
+            .bind(micros(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(Credential {
+                token: token_from_row(&r)?,
+                user: user_from_row(&r)?,
+                org_name: r.try_get("org_name").map_err(db_err)?,
+                via_previous: r.try_get::<i32, _>("via_prev").map_err(db_err)? == 1,
+            })),
+        }
     }
 
     pub async fn close(&self) {
@@ -259,6 +343,7 @@ impl Store for PgStore {
             .await
             .map_err(db_err)?;
         insert_event(&mut tx, &event).await?;
+        bump_epoch(&mut tx).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -267,31 +352,16 @@ impl Store for PgStore {
         hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Credential>> {
-        let sql = format!(
-            "(SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 0 AS via_prev FROM tokens t \
-             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
-             WHERE t.secret_hash = $1) \
-             UNION ALL \
-             (SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 1 AS via_prev FROM tokens t \
-             JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
-             WHERE t.prev_secret_hash = $1 AND t.prev_expires_at > $2) \
-             LIMIT 1"
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(hash)
-            .bind(micros(now))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        match row {
-            None => Ok(None),
-            Some(r) => Ok(Some(Credential {
-                token: token_from_row(&r)?,
-                user: user_from_row(&r)?,
-                org_name: r.try_get("org_name").map_err(db_err)?,
-                via_previous: r.try_get::<i32, _>("via_prev").map_err(db_err)? == 1,
-            })),
+        let epoch = self.current_epoch().await?;
+        self.cache.advance_to(epoch);
+        if let Some(hit) = self.cache.get(hash) {
+            return Ok(Some(hit));
         }
+        let found = self.credential_from_db(hash, now).await?;
+        if let Some(c) = &found {
+            self.cache.insert(hash, c.clone(), epoch);
+        }
+        Ok(found)
     }
 
     async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
@@ -374,6 +444,7 @@ impl Store for PgStore {
             return Err(StoreError::NotFound);
         }
         insert_event(&mut tx, &event).await?;
+        bump_epoch(&mut tx).await?;
         let record = user_in(&mut tx, user_id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(record)
@@ -399,6 +470,7 @@ impl Store for PgStore {
         let tokens = active_tokens_of(&mut tx, user_id, now).await?;
         revoke_all_in(&mut tx, &tokens, now, Some("member removed"), &event).await?;
         insert_event(&mut tx, &event).await?;
+        bump_epoch(&mut tx).await?;
         let revoked = reread(&mut tx, &tokens).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(revoked)
@@ -558,6 +630,7 @@ impl Store for PgStore {
             return Err(StoreError::NotFound);
         }
         insert_event(&mut tx, &event).await?;
+        bump_epoch(&mut tx).await?;
         let record = token_in(&mut tx, &r.token_id, false).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(record)

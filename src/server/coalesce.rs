@@ -1,0 +1,155 @@
+//! Many concurrent callers, one database round trip per batch.
+//!
+//! A [`Coalescer`] owns one worker task. Callers queue a request and wait; the worker takes
+//! everything queued, runs it as one batch, answers each caller, and starts over. Requests that
+//! arrive while a batch runs wait for the next one, so **every answer comes from a batch that
+//! started after the request was made**. That is what lets PostgreSQL replicas share one read of
+//! the revocation epoch (or one rate-limit transaction) among all requests in flight and still
+//! see, on the very next request, a revocation committed before it.
+//!
+//! A failed batch fails every request in it (the callers answer 503); the next batch is tried
+//! afresh, so the server recovers by itself when the database is back.
+
+use std::future::Future;
+
+use tokio::sync::{mpsc, oneshot};
+
+type Reply<Resp, E> = oneshot::Sender<Result<Resp, E>>;
+
+pub struct Coalescer<Req, Resp, E> {
+    queue: mpsc::UnboundedSender<(Req, Reply<Resp, E>)>,
+}
+
+/// The worker is gone: it can only have panicked, so the store is unusable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerGone;
+
+impl<Req, Resp, E> Coalescer<Req, Resp, E>
+where
+    Req: Send + 'static,
+    Resp: Send + 'static,
+    E: Clone + Send + 'static,
+{
+    /// Spawns the worker on the current tokio runtime. `run` answers a batch with one response
+    /// per request, in order, or one error for all. At most `max_batch` requests go in a batch.
+    /// The worker stops when the coalescer is dropped.
+    pub fn spawn<F, Fut>(max_batch: usize, mut run: F) -> Self
+    where
+        F: FnMut(Vec<Req>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Vec<Resp>, E>> + Send,
+    {
+        let (queue, mut rx) = mpsc::unbounded_channel::<(Req, Reply<Resp, E>)>();
+        let max_batch = max_batch.max(1);
+        tokio::spawn(async move {
+            let mut waiting = Vec::new();
+            while rx.recv_many(&mut waiting, max_batch).await > 0 {
+                // A caller that gave up (its request timed out) needs no answer.
+                waiting.retain(|(_, reply)| !reply.is_closed());
+                if waiting.is_empty() {
+                    continue;
+                }
+                let (requests, replies): (Vec<Req>, Vec<Reply<Resp, E>>) =
+                    waiting.drain(..).unzip();
+                match run(requests).await {
+                    Ok(responses) => {
+                        debug_assert_eq!(responses.len(), replies.len());
+                        for (reply, resp) in replies.into_iter().zip(responses) {
+                            let _ = reply.send(Ok(resp));
+                        }
+                    }
+                    Err(e) => {
+                        for reply in replies {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        Coalescer { queue }
+    }
+
+    /// Queues `req` and waits for the answer of the batch it lands in.
+    pub async fn call(&self, req: Req) -> Result<Result<Resp, E>, WorkerGone> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send((req, reply)).map_err(|_| WorkerGone)?;
+        answer.await.map_err(|_| WorkerGone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_callers_share_batches_and_each_gets_its_own_answer() {
+        let batches = Arc::new(AtomicUsize::new(0));
+        let counted = batches.clone();
+        let c = Arc::new(Coalescer::spawn(64, move |reqs: Vec<u32>| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                Ok::<_, String>(reqs.into_iter().map(|r| r * 2).collect())
+            }
+        }));
+        let calls: Vec<_> = (0..200u32)
+            .map(|i| {
+                let c = c.clone();
+                tokio::spawn(async move { (i, c.call(i).await) })
+            })
+            .collect();
+        for call in calls {
+            let (i, answer) = call.await.unwrap();
+            assert_eq!(answer, Ok(Ok(i * 2)));
+        }
+        let n = batches.load(Ordering::SeqCst);
+        assert!(n < 200, "200 concurrent calls ran as {n} batches");
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_fails_its_callers_and_the_next_batch_runs_afresh() {
+        let fail = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = fail.clone();
+        let c = Coalescer::spawn(8, move |reqs: Vec<u32>| {
+            let failing = flag.load(Ordering::SeqCst);
+            async move {
+                if failing {
+                    Err("database down".to_string())
+                } else {
+                    Ok(reqs)
+                }
+            }
+        });
+        assert_eq!(c.call(1).await, Ok(Err("database down".to_string())));
+        fail.store(false, Ordering::SeqCst);
+        assert_eq!(c.call(2).await, Ok(Ok(2)));
+    }
+
+    #[tokio::test]
+    async fn a_request_made_during_a_batch_waits_for_the_next_one() {
+        // The batch number each request is answered from must be one that started after it.
+        let started = Arc::new(AtomicUsize::new(0));
+        let s = started.clone();
+        let c = Arc::new(Coalescer::spawn(64, move |reqs: Vec<usize>| {
+            let batch = s.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                Ok::<_, ()>(reqs.into_iter().map(|_| batch).collect())
+            }
+        }));
+        let first = {
+            let c = c.clone();
+            tokio::spawn(async move { c.call(0).await })
+        };
+        while started.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // Batch 1 is running now; this request was made after it started.
+        let seen_at_call = started.load(Ordering::SeqCst);
+        let answered_by = c.call(0).await.unwrap().unwrap();
+        assert!(answered_by > seen_at_call);
+        assert_eq!(first.await.unwrap(), Ok(Ok(1)));
+    }
+}
