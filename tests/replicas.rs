@@ -136,12 +136,35 @@ async fn a_rate_limit_holds_across_replicas() {
 /// across replicas, to the exact limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_checks_on_two_replicas_allow_exactly_the_limit() {
-    let Some(admin) = common::postgres_url("concurrent_limit_across_replicas") else {
+    exact_limit_under_concurrency("concurrent_limit_across_replicas", None).await;
+}
+
+/// The same, with every batch decided under row locks (the path a token takes when it keeps
+/// losing the compare-and-set race to other replicas).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_checks_under_row_locks_allow_exactly_the_limit() {
+    exact_limit_under_concurrency("concurrent_limit_locked", Some("0")).await;
+}
+
+async fn exact_limit_under_concurrency(name: &str, optimistic_rounds: Option<&str>) {
+    let Some(admin) = common::postgres_url(name) else {
         return;
     };
     let db = PgDb::new(&admin);
-    let a = std::sync::Arc::new(TestServer::start_with(on(&db.url)));
-    let b = std::sync::Arc::new(TestServer::replica_of(&a, on(&db.url)));
+    let opts = || ServerOptions {
+        env: optimistic_rounds
+            .map(|r| {
+                (
+                    "TOKCTL_RATELIMIT_OPTIMISTIC_ROUNDS".to_string(),
+                    r.to_string(),
+                )
+            })
+            .into_iter()
+            .collect(),
+        ..on(&db.url)
+    };
+    let a = std::sync::Arc::new(TestServer::start_with(opts()));
+    let b = std::sync::Arc::new(TestServer::replica_of(&a, opts()));
     let owner = a.owner_session().await;
     // Both limits at 40: the next slot refills 90 s later, longer than this test runs.
     let (_, secret) = a

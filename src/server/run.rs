@@ -13,7 +13,7 @@ use chrono::Utc;
 
 use super::args::{InitArgs, ServerArgs, ServerCommand};
 use super::ratelimit::RateLimiter;
-use super::ratelimit_pg::PgLimiter;
+use super::ratelimit_pg::{self, PgLimiter};
 use super::ratelimit_redis::{self, RedisLimiter};
 use super::state::{AppState, SharedState};
 use super::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
@@ -35,6 +35,16 @@ fn flush_interval() -> Duration {
         .and_then(|v| v.parse::<u64>().ok())
         .map(|ms| Duration::from_millis(ms.clamp(10, 5000)))
         .unwrap_or(FLUSH_INTERVAL)
+}
+
+/// `TOKCTL_RATELIMIT_OPTIMISTIC_ROUNDS` overrides the PostgreSQL limiter's compare-and-set
+/// rounds (0: always under row locks), for tests of its locked path.
+fn optimistic_rounds() -> usize {
+    std::env::var("TOKCTL_RATELIMIT_OPTIMISTIC_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(ratelimit_pg::OPTIMISTIC_ROUNDS)
+        .min(16)
 }
 
 /// Verifies of unknown or malformed secrets one calling credential may make at once, and how
@@ -325,7 +335,9 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
                 );
             }
         },
-        (None, Database::Postgres(pg)) => RateLimiter::Postgres(PgLimiter::new(pg.pool().clone())),
+        (None, Database::Postgres(pg)) => {
+            RateLimiter::Postgres(PgLimiter::new(pg.pool(), optimistic_rounds()))
+        }
         (None, Database::Sqlite(_)) => RateLimiter::default(),
     };
     let state: SharedState = Arc::new(AppState {
