@@ -41,6 +41,9 @@ pub struct Principal {
     /// Token scopes ∩ the owner's current role.
     pub permissions: PermSet,
     pub ip: IpAddr,
+    /// When the request arrived: a second credential judged for it (verify's token) must
+    /// reflect every change committed before this, and need not wait for anything later.
+    pub arrived: Instant,
 }
 
 impl Principal {
@@ -157,11 +160,13 @@ pub fn bearer(headers: &HeaderMap) -> Result<&str, AuthFailure> {
 }
 
 /// Checks a secret: format and checksum, then the database (current or grace-period secret),
-/// then revocation, the owner's membership, and expiry.
+/// then revocation, the owner's membership, and expiry. The answer reflects every change
+/// committed before `since` (when the request arrived).
 pub async fn resolve(
     state: &AppState,
     secret: &str,
     now: DateTime<Utc>,
+    since: Instant,
 ) -> Result<Credential, ResolveError> {
     if secret::parse(secret).is_err() {
         return Err(ResolveError::Denied(AuthFailure::Malformed, None));
@@ -169,7 +174,7 @@ pub async fn resolve(
     let hash = state.hash_secret(secret);
     let cred = state
         .store
-        .credential_by_hash(&hash, now)
+        .credential_by_hash(&hash, now, since)
         .await
         .map_err(ResolveError::Store)?;
     // A previous secret counts only inside its grace period.
@@ -305,7 +310,7 @@ pub async fn guard(
             return surface.reject(f.into_error());
         }
     };
-    let cred = match resolve(state, &secret, now).await {
+    let cred = match resolve(state, &secret, now, started).await {
         Ok(c) => c,
         Err(ResolveError::Denied(f, cred)) => {
             state
@@ -325,6 +330,7 @@ pub async fn guard(
         org_name: cred.org_name,
         permissions,
         ip,
+        arrived: started,
     };
     let expires = principal.token.expires_at;
     let access = AccessRecord {

@@ -141,7 +141,7 @@ pub fn network_allows(token: &TokenRecord, ip: Option<IpAddr>) -> bool {
 
 /// Judges `secret` for a caller in `org_id` (None: any org, for forward-auth, which has no
 /// caller): validity, then network (`client_ip`), then the token's rate limit (consumed unless
-/// the network refused), then `permission`.
+/// the network refused), then `permission`. `arrived` is when the request arrived.
 /// An `Err` means nothing could be decided (database or limiter unavailable): answered 503.
 pub async fn judge(
     state: &AppState,
@@ -150,8 +150,9 @@ pub async fn judge(
     permission: Option<Permission>,
     client_ip: Option<IpAddr>,
     now: DateTime<Utc>,
+    arrived: Instant,
 ) -> ApiResult<Verdict> {
-    let cred = match resolve(state, secret, now).await {
+    let cred = match resolve(state, secret, now, arrived).await {
         Ok(c) => c,
         Err(ResolveError::Store(e)) => return Err(ApiError::from(e)),
         Err(ResolveError::Denied(f, cred)) => {

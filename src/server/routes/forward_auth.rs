@@ -95,7 +95,7 @@ pub async fn forward_auth(
         .transpose()?;
     let secret = bearer(&headers).map_err(|f| f.into_error())?;
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
-    let verdict = verify::judge(&state, None, secret, permission, Some(ip), now).await?;
+    let verdict = verify::judge(&state, None, secret, permission, Some(ip), now, started).await?;
     let (method, path) = original_request(&headers);
     let status = verdict.reason.map_or(204, Reason::status);
     verify::record_use(

@@ -72,6 +72,7 @@ pub async fn verify(
         permission,
         client_ip,
         now,
+        p.arrived,
     )
     .await?;
     if matches!(verdict.reason, Some(Reason::Unknown | Reason::Malformed)) {

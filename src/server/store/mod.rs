@@ -8,11 +8,13 @@
 
 pub mod audit;
 mod auth_cache;
+mod epoch;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
 
 use std::future::Future;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
@@ -277,10 +279,13 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// The hot path: resolves a secret's hash (current, or previous within its grace period).
+    /// `since` is when the request arrived: the answer reflects every change committed before
+    /// it (a backend that caches must check its cache against state read after `since`).
     fn credential_by_hash(
         &self,
         hash: &str,
         now: DateTime<Utc>,
+        since: Instant,
     ) -> impl Future<Output = StoreResult<Option<Credential>>> + Send;
 
     /// The active member a login names: a person by email (case-insensitively), or a service
@@ -468,8 +473,9 @@ impl Store for Database {
         &self,
         hash: &str,
         now: DateTime<Utc>,
+        since: Instant,
     ) -> StoreResult<Option<Credential>> {
-        dispatch!(self, s => s.credential_by_hash(hash, now))
+        dispatch!(self, s => s.credential_by_hash(hash, now, since))
     }
     async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         dispatch!(self, s => s.login_account(email))

@@ -8,10 +8,10 @@
 //! Credentials are cached per replica, exactly: every write that can change an authentication
 //! answer bumps `credential_epoch` in its own transaction, and every lookup first reads that
 //! epoch with a read started after the request arrived (shared by all requests in flight, see
-//! [`Coalescer`]). A revoke committed through any replica empties every replica's cache before
+//! [`EpochReader`]). A revoke committed through any replica empties every replica's cache before
 //! their next request is judged; a request costs a fraction of one round trip under load.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -20,6 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row};
 
 use super::auth_cache::AuthCache;
+use super::epoch::EpochReader;
 use super::rows::{
     TOKEN_COLUMNS, USER_COLUMNS, db_err, json_list, micros, token_from_row, token_list_query,
     user_from_row,
@@ -30,12 +31,11 @@ use super::{
 };
 use crate::api::perms::Role;
 use crate::api::types::OrgPolicy;
-use crate::server::coalesce::{Coalescer, WorkerGone};
 
 pub struct PgStore {
     pool: PgPool,
     cache: AuthCache,
-    epoch: Coalescer<(), i64, String>,
+    epoch: EpochReader,
 }
 
 /// Marks a change of who authenticates as what; part of the writing transaction, so the epoch
@@ -46,20 +46,6 @@ async fn bump_epoch(conn: &mut PgConnection) -> StoreResult<()> {
         .await
         .map_err(db_err)?;
     Ok(())
-}
-
-/// One read of the epoch answers every lookup queued while the previous read ran.
-fn epoch_reader(pool: PgPool) -> Coalescer<(), i64, String> {
-    Coalescer::spawn(usize::MAX, move |waiting: Vec<()>| {
-        let pool = pool.clone();
-        async move {
-            let epoch: i64 = sqlx::query_scalar("SELECT epoch FROM credential_epoch WHERE id = 1")
-                .fetch_one(&pool)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(vec![epoch; waiting.len()])
-        }
-    })
 }
 
 async fn insert_event(conn: &mut PgConnection, e: &NewEvent) -> StoreResult<()> {
@@ -180,21 +166,10 @@ impl PgStore {
             .await
             .map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(PgStore {
-            epoch: epoch_reader(pool.clone()),
+            epoch: EpochReader::spawn(pool.clone()),
             pool,
             cache: AuthCache::default(),
         })
-    }
-
-    /// The database's credential epoch, read after this call was made.
-    async fn current_epoch(&self) -> StoreResult<u64> {
-        match self.epoch.call(()).await {
-            Ok(Ok(epoch)) => Ok(u64::try_from(epoch).unwrap_or(0)),
-            Ok(Err(e)) => Err(StoreError::Unavailable(e)),
-            Err(WorkerGone) => Err(StoreError::Unavailable(
-                "the credential epoch reader stopped".into(),
-            )),
-        }
     }
 
     async fn credential_from_db(
@@ -351,8 +326,9 @@ impl Store for PgStore {
         &self,
         hash: &str,
         now: DateTime<Utc>,
+        since: Instant,
     ) -> StoreResult<Option<Credential>> {
-        let epoch = self.current_epoch().await?;
+        let epoch = self.epoch.read_since(since).await?;
         self.cache.advance_to(epoch);
         if let Some(hit) = self.cache.get(hash) {
             return Ok(Some(hit));

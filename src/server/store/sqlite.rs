@@ -4,7 +4,7 @@
 //! instead of failing with SQLITE_BUSY halfway through a read-then-write.
 
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
@@ -344,6 +344,9 @@ impl Store for SqliteStore {
         &self,
         hash: &str,
         now: DateTime<Utc>,
+        // Every change goes through this process and clears the cache before it is
+        // acknowledged, so whatever the cache holds is current.
+        _since: Instant,
     ) -> StoreResult<Option<Credential>> {
         if !self.cached() {
             return self.credential_from_db(hash, now).await;
