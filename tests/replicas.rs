@@ -30,6 +30,8 @@ async fn replicas_agree_on_revocation_rotation_and_policy_at_once() {
     // Both replicas have judged (and cached) the credential before every change below.
     assert_eq!(a.get("/v1/me", &secret).await.status, 200);
     assert_eq!(b.get("/v1/me", &secret).await.status, 200);
+    let v = a.post("/v1/verify", &owner, json!({"token": secret})).await;
+    assert_eq!(v.body["allowed"], true, "{}", v.text);
 
     // Revoked through B: A refuses the very next request.
     assert_eq!(
@@ -42,6 +44,9 @@ async fn replicas_agree_on_revocation_rotation_and_policy_at_once() {
     assert_eq!((r.status, r.code()), (401, "token_revoked"));
     let r = b.get("/v1/me", &secret).await;
     assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    // verify and forward auth on A judge the token by the same epoch.
+    let v = a.post("/v1/verify", &owner, json!({"token": secret})).await;
+    assert_eq!(v.body["reason"], "revoked", "{}", v.text);
 
     // Rotated through A: B refuses the old secret and takes the new one.
     let (_, old) = a.mint(&owner, json!({"name": "rotating"})).await;
