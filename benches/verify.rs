@@ -3,29 +3,25 @@
 //!
 //! It starts the real `tokctl server` (release build) on a fresh SQLite database, mints a
 //! gateway token (tokens:verify) and a target token with a limit too high to bind, then drives
-//! both endpoints from a closed-loop load generator (reqwest, keep-alive, `BENCH_CONCURRENCY`
+//! both endpoints from the shared closed-loop generator (`support/load.rs`: reqwest, keep-alive, `BENCH_CONCURRENCY`
 //! requests in flight, default 16) in alternating rounds of `BENCH_SECONDS` (default 4) per
 //! endpoint, so neither side gets a warmer machine. The load generator runs on the same cores as
 //! the server; the ratio, not the absolute numbers, is the result.
 //! `BENCH_DATABASE=postgres://…` runs the server on PostgreSQL instead (a database of its own).
 
+#[path = "support/load.rs"]
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde_json::{Value, json};
+use support::{Load, env_num};
 
 const OWNER: &str = "bench@example.com";
 const PASSWORD: &str = "bench-password-123";
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 struct Server {
     child: Child,
@@ -93,75 +89,6 @@ async fn post(client: &reqwest::Client, url: &str, token: Option<&str>, body: Va
     resp.json().await.expect("json")
 }
 
-#[derive(Default)]
-struct Sample {
-    requests: u64,
-    errors: u64,
-    elapsed: Duration,
-    latencies_us: Vec<u64>,
-}
-
-impl Sample {
-    fn rate(&self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn percentile_ms(&mut self, q: f64) -> f64 {
-        self.latencies_us.sort_unstable();
-        let n = self.latencies_us.len();
-        if n == 0 {
-            return f64::NAN;
-        }
-        let rank = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
-        self.latencies_us[rank] as f64 / 1000.0
-    }
-}
-
-/// Closed loop: `concurrency` workers each send the next request when the last one answers.
-async fn measure<F, Fut>(concurrency: usize, duration: Duration, request: F) -> Sample
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let request = Arc::new(request);
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let request = request.clone();
-        let stop = stop.clone();
-        workers.push(tokio::spawn(async move {
-            let mut s = Sample::default();
-            while !stop.load(Ordering::Relaxed) {
-                let t = Instant::now();
-                let ok = request().await;
-                s.latencies_us.push(t.elapsed().as_micros() as u64);
-                s.requests += 1;
-                s.errors += u64::from(!ok);
-            }
-            s
-        }));
-    }
-    tokio::time::sleep(duration).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut total = Sample::default();
-    for w in workers {
-        let s = w.await.expect("worker");
-        total.requests += s.requests;
-        total.errors += s.errors;
-        total.latencies_us.extend(s.latencies_us);
-    }
-    total.elapsed = started.elapsed();
-    total
-}
-
-fn merge(into: &mut Sample, s: Sample) {
-    into.requests += s.requests;
-    into.errors += s.errors;
-    into.elapsed += s.elapsed;
-    into.latencies_us.extend(s.latencies_us);
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
     // and a debug-build benchmark measures nothing worth the minute it takes.
@@ -177,14 +104,14 @@ fn main() {
 }
 
 async fn run() {
-    let seconds = env_u64("BENCH_SECONDS", 4);
-    let concurrency = env_u64("BENCH_CONCURRENCY", 16) as usize;
+    let seconds = env_num("BENCH_SECONDS", 4);
+    let concurrency = env_num("BENCH_CONCURRENCY", 16);
     let dir = tempfile::tempdir().expect("temp dir");
     let database = std::env::var("BENCH_DATABASE")
         .unwrap_or_else(|_| dir.path().join("bench.db").display().to_string());
     let server = start_server(&database, dir.path());
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
+        .pool_max_idle_per_host(concurrency as usize)
         .build()
         .expect("client");
 
@@ -210,65 +137,42 @@ async fn run() {
     let gateway = mint("gateway", json!(["tokens:verify"])).await;
     let target = mint("target", json!(["work:read"])).await;
 
-    let healthz = {
-        let client = client.clone();
-        let url = format!("{}/healthz", server.url);
-        move || {
-            let client = client.clone();
-            let url = url.clone();
-            async move {
-                match client.get(&url).send().await {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                }
-            }
-        }
+    // Everything a request needs is built once, so the generator's own work per request stays
+    // close to what it does for /healthz and the ratio measures the server.
+    let healthz_url = format!("{}/healthz", server.url);
+    let healthz = move |c: &reqwest::Client, _| c.get(&healthz_url);
+    let verify_url = format!("{}/v1/verify", server.url);
+    let mut authorization =
+        HeaderValue::from_str(&format!("Bearer {gateway}")).expect("header value");
+    authorization.set_sensitive(true);
+    // Bytes: cloning the body per request shares it instead of copying it.
+    let body = axum::body::Bytes::from(
+        serde_json::to_vec(&json!({"token": target, "permission": "work:read"})).expect("body"),
+    );
+    let verify = move |c: &reqwest::Client, _| {
+        c.post(&verify_url)
+            .header(AUTHORIZATION, authorization.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body.clone())
     };
-    let verify = {
-        let client = client.clone();
-        let url = format!("{}/v1/verify", server.url);
-        let body = Arc::new(
-            serde_json::to_vec(&json!({"token": target, "permission": "work:read"})).expect("body"),
-        );
-        move || {
-            let client = client.clone();
-            let url = url.clone();
-            let body = body.clone();
-            let gateway = gateway.clone();
-            async move {
-                let resp = client
-                    .post(&url)
-                    .bearer_auth(&gateway)
-                    .header("content-type", "application/json")
-                    .body(body.as_ref().clone())
-                    .send()
-                    .await;
-                match resp {
-                    Ok(r) if r.status().is_success() => {
-                        r.json::<Value>().await.is_ok_and(|v| v["allowed"] == true)
-                    }
-                    _ => false,
-                }
-            }
+    // Only an allowed verdict counts: a refusal would be a cheaper request than the one meant.
+    let allowed = |b: &[u8]| {
+        #[derive(serde::Deserialize)]
+        struct Verdict {
+            allowed: bool,
         }
+        serde_json::from_slice::<Verdict>(b).is_ok_and(|v| v.allowed)
     };
 
     eprintln!(
         "warming up; then {seconds} s per endpoint per round, 2 rounds, {concurrency} in flight"
     );
-    measure(concurrency, Duration::from_secs(1), healthz.clone()).await;
-    measure(concurrency, Duration::from_secs(1), verify.clone()).await;
-    let mut h = Sample::default();
-    let mut v = Sample::default();
+    support::load(&client, concurrency, 1, healthz.clone()).await;
+    support::load_checked(&client, concurrency, 1, verify.clone(), allowed).await;
+    let (mut h, mut v) = (Load::default(), Load::default());
     for _ in 0..2 {
-        merge(
-            &mut h,
-            measure(concurrency, Duration::from_secs(seconds), healthz.clone()).await,
-        );
-        merge(
-            &mut v,
-            measure(concurrency, Duration::from_secs(seconds), verify.clone()).await,
-        );
+        h.add(support::load(&client, concurrency, seconds, healthz.clone()).await);
+        v.add(support::load_checked(&client, concurrency, seconds, verify.clone(), allowed).await);
     }
     let backend = if database.starts_with("postgres") {
         "PostgreSQL"
@@ -280,18 +184,19 @@ async fn run() {
         "{:<10} {:>9} {:>7} {:>10} {:>9} {:>9}",
         "endpoint", "requests", "errors", "req/s", "p50 ms", "p99 ms"
     );
-    for (name, s) in [("/healthz", &mut h), ("/v1/verify", &mut v)] {
-        let (p50, p99) = (s.percentile_ms(0.50), s.percentile_ms(0.99));
+    for (name, l) in [("/healthz", &h), ("/v1/verify", &v)] {
         println!(
-            "{name:<10} {:>9} {:>7} {:>10.0} {p50:>9.2} {p99:>9.2}",
-            s.requests,
-            s.errors,
-            s.rate()
+            "{name:<10} {:>9} {:>7} {:>10.0} {:>9.2} {:>9.2}",
+            l.requests,
+            l.errors,
+            l.rps(),
+            l.percentile(0.50),
+            l.percentile(0.99)
         );
     }
     println!(
         "verify / healthz throughput ratio: {:.2}",
-        v.rate() / h.rate()
+        v.rps() / h.rps()
     );
     assert_eq!(v.errors, 0, "verify answered errors or refusals");
     drop(server);

@@ -49,24 +49,40 @@ pub async fn load<F>(client: &reqwest::Client, concurrency: u64, seconds: u64, m
 where
     F: Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
+    load_checked(client, concurrency, seconds, make, |_| true).await
+}
+
+/// [`load`], where a 2xx also counts as an error unless `check` accepts its body (a verify
+/// that answers `allowed: false` is not the request the benchmark meant to measure).
+pub async fn load_checked<F, C>(
+    client: &reqwest::Client,
+    concurrency: u64,
+    seconds: u64,
+    make: F,
+    check: C,
+) -> Load
+where
+    F: Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
+    C: Fn(&[u8]) -> bool + Send + Sync + 'static,
+{
     let make = Arc::new(make);
+    let check = Arc::new(check);
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let mut workers = Vec::new();
     for w in 0..concurrency {
-        let (client, make) = (client.clone(), make.clone());
+        let (client, make, check) = (client.clone(), make.clone(), check.clone());
         workers.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0u64;
             let mut i = w;
             while Instant::now() < until {
                 let t = Instant::now();
-                match make(&client, i).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                    }
-                    _ => errors += 1,
-                }
+                let ok = match make(&client, i).send().await {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok_and(|b| check(&b)),
+                    _ => false,
+                };
+                errors += u64::from(!ok);
                 lat.push(t.elapsed().as_micros() as u64);
                 i += concurrency;
             }

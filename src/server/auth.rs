@@ -172,9 +172,9 @@ pub async fn resolve(
         return Err(ResolveError::Denied(AuthFailure::Malformed, None));
     }
     let hash = state.hash_secret(secret);
-    let cred = state
-        .store
-        .credential_by_hash(&hash, now, since)
+    // Boxed: the backends' lookup futures (PostgreSQL's above all) are kilobytes, and inline they
+    // would grow every caller's future, which is copied on each request.
+    let cred = Box::pin(state.store.credential_by_hash(&hash, now, since))
         .await
         .map_err(ResolveError::Store)?;
     // A previous secret counts only inside its grace period.
@@ -299,30 +299,25 @@ pub async fn guard(
     let now = Utc::now();
     let ip = client_ip(peer.ip(), req.headers(), &state.trusted_proxies);
     let path = req.uri().path().to_string();
-    let secret = match bearer(req.headers()) {
-        Ok(s) => s.to_string(),
-        Err(f) => {
-            state
-                .metrics
-                .auth_failures
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            record_failure(state, f, None, ip, &path).await;
-            return surface.reject(f.into_error());
-        }
+    // The secret stays borrowed from the header: no copy of it outlives the lookup.
+    let resolved = match bearer(req.headers()) {
+        Ok(secret) => resolve(state, secret, now, started).await,
+        Err(f) => Err(ResolveError::Denied(f, None)),
     };
-    let cred = match resolve(state, &secret, now, started).await {
+    let cred = match resolved {
         Ok(c) => c,
         Err(ResolveError::Denied(f, cred)) => {
             state
                 .metrics
                 .auth_failures
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            record_failure(state, f, cred.as_deref(), ip, &path).await;
+            // Boxed: the refusal path's future would otherwise sit inline in (and be copied
+            // with) every request's middleware future.
+            Box::pin(record_failure(state, f, cred.as_deref(), ip, &path)).await;
             return surface.reject(f.into_error());
         }
         Err(ResolveError::Store(e)) => return surface.reject(ApiError::from(e)),
     };
-    drop(secret);
     let permissions = effective_permissions(cred.user.role, &cred.token.scopes);
     let principal = Principal {
         token: cred.token,
@@ -379,8 +374,10 @@ pub async fn guard(
     if let Some(d) = decision {
         d.apply_headers(resp.headers_mut());
     }
-    resp.extensions_mut()
-        .insert(super::metrics::CredentialId(access.credential_id.clone()));
+    if super::metrics::request_log_enabled() {
+        resp.extensions_mut()
+            .insert(super::metrics::CredentialId(access.credential_id.clone()));
+    }
     if let Some(at) = expires
         && let Ok(v) = HeaderValue::from_str(&crate::api::duration::rfc3339(at))
     {

@@ -361,19 +361,31 @@ impl Default for RateLimiter {
 impl RateLimiter {
     /// Checks and, if allowed, consumes one request of the token `key`.
     pub async fn check(&self, key: &str, limits: RateLimit) -> Result<Decision, LimiterError> {
-        match self {
-            RateLimiter::Local(l) => Ok(l.check_at(key, limits, l.now())),
-            RateLimiter::Postgres(l) => l.check(key, limits, true).await,
-            RateLimiter::Redis(l) => l.check(key, limits, true).await,
-        }
+        self.decide(key, limits, true).await
     }
 
     /// What a check would answer now, consuming nothing.
     pub async fn peek(&self, key: &str, limits: RateLimit) -> Result<Decision, LimiterError> {
+        self.decide(key, limits, false).await
+    }
+
+    async fn decide(
+        &self,
+        key: &str,
+        limits: RateLimit,
+        consume: bool,
+    ) -> Result<Decision, LimiterError> {
+        // The shared backends' futures are boxed: they already pay a network round trip, and
+        // inline they would make every future awaiting a check (the auth middleware's, verify's)
+        // kilobytes larger, copied on every request even when the limiter is local.
         match self {
-            RateLimiter::Local(l) => Ok(l.peek_at(key, limits, l.now())),
-            RateLimiter::Postgres(l) => l.check(key, limits, false).await,
-            RateLimiter::Redis(l) => l.check(key, limits, false).await,
+            RateLimiter::Local(l) => Ok(if consume {
+                l.check_at(key, limits, l.now())
+            } else {
+                l.peek_at(key, limits, l.now())
+            }),
+            RateLimiter::Postgres(l) => Box::pin(l.check(key, limits, consume)).await,
+            RateLimiter::Redis(l) => Box::pin(l.check(key, limits, consume)).await,
         }
     }
 

@@ -31,10 +31,13 @@ impl UsageBuffer {
     pub fn record(&self, rec: AccessRecord) {
         let mut p = self.lock();
         let at = rec.at;
-        p.last_used
-            .entry(rec.credential_id.clone())
-            .and_modify(|t| *t = (*t).max(at))
-            .or_insert(at);
+        // Looked up before inserting: the id is copied only the first time it is seen per flush.
+        match p.last_used.get_mut(&rec.credential_id) {
+            Some(t) => *t = (*t).max(at),
+            None => {
+                p.last_used.insert(rec.credential_id.clone(), at);
+            }
+        }
         if p.access.len() >= MAX_PENDING {
             p.access.remove(0);
             p.dropped += 1;
