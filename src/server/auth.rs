@@ -1,5 +1,6 @@
-//! Bearer secret → [`Principal`], on every request, with no cache: a revocation committed to
-//! the database is seen by the very next request on every replica.
+//! Bearer secret → [`Principal`], on every request. The store's credential caches are exact
+//! (see `store::auth_cache`): a revocation committed to the database is seen by the very next
+//! request on every replica.
 //!
 //! [`authenticate`] is the middleware in front of every authenticated route: it resolves the
 //! credential, refuses a request from outside the token's allowed networks (403

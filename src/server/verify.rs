@@ -3,9 +3,9 @@
 //! in one pass, in that order, with the same rules the auth middleware applies to requests made
 //! to tokctl itself.
 //!
-//! Nothing here writes on the request path and nothing is cached: the token is read from the
-//! database on every call (so a revocation is seen by the very next one), the rate limiter is in
-//! memory, and the use is recorded in the buffered usage writer.
+//! Nothing here writes to the database on the request path but the rate-limit counters of
+//! replicas: the token comes from the store's exact credential cache (a revocation is seen by
+//! the very next call), and the use is recorded in the buffered usage writer.
 
 use std::net::IpAddr;
 use std::time::Instant;
