@@ -529,3 +529,4 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     hits
 }
 pub mod cli;
+pub mod oracle;
