@@ -8,6 +8,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod extract;
+pub mod failure_audit;
 pub mod mcp;
 pub mod metrics;
 pub mod password;
