@@ -2,9 +2,9 @@
 //!
 //! Each case draws an actor (a person's session, a person's PAT, or a PAT of a fresh service
 //! account whose role may change after the PAT was minted), random scopes, an endpoint and
-//! whose resource it touches. The oracle below is written from DESIGN.md alone (the
-//! catalog, roles, "scopes ∩ current role", ownership, no escalation) and says what the server
-//! must answer; the server must agree exactly. Every case also checks `/v1/me` lists exactly the
+//! whose resource it touches. The oracle is written from DESIGN.md alone (the catalog, roles
+//! and "scopes ∩ current role" in the shared `tests/common/oracle.rs`; ownership and no
+//! escalation below) and says what the server must answer; the server must agree exactly. Every case also checks `/v1/me` lists exactly the
 //! oracle's permissions, and every token a PAT mints or rotates holds no more than that PAT.
 //!
 //! `TOKCTL_MATRIX_CASES` sets the case count (default 400); the test prints what it tried.
@@ -16,129 +16,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use common::TestServer;
+use common::oracle::{self, ROLES, Role, asked_for, effective};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
-
-// --- The oracle: DESIGN.md's catalog and roles, written out by hand --------------------------
-
-const CATALOG: [&str; 13] = [
-    "work:read",
-    "work:write",
-    "org:read",
-    "org:settings:write",
-    "members:read",
-    "members:write",
-    "workspace:read",
-    "workspace:write",
-    "tokens:read",
-    "tokens:write",
-    "tokens:admin",
-    "tokens:verify",
-    "audit:read",
-];
-
-const SCOPES: [&str; 20] = [
-    "work:read",
-    "work:write",
-    "org:read",
-    "org:settings:write",
-    "members:read",
-    "members:write",
-    "workspace:read",
-    "workspace:write",
-    "tokens:read",
-    "tokens:write",
-    "tokens:admin",
-    "tokens:verify",
-    "audit:read",
-    "work:*",
-    "org:*",
-    "members:*",
-    "tokens:*",
-    "audit:*",
-    "workspace:*",
-    "*",
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Role {
-    Viewer,
-    Member,
-    Admin,
-    Owner,
-}
-
-const ROLES: [Role; 4] = [Role::Viewer, Role::Member, Role::Admin, Role::Owner];
-
-impl Role {
-    fn name(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Member => "member",
-            Role::Admin => "admin",
-            Role::Owner => "owner",
-        }
-    }
-
-    /// viewer = every `:read` but audit:read, plus tokens:write; member = viewer + work:write,
-    /// workspace:write; admin = member + members:write, tokens:admin, tokens:verify, audit:read;
-    /// owner = admin + org:settings:write.
-    fn grants(self) -> BTreeSet<&'static str> {
-        let mut set: BTreeSet<&str> = CATALOG
-            .into_iter()
-            .filter(|p| p.ends_with(":read") && *p != "audit:read")
-            .collect();
-        set.insert("tokens:write");
-        if self >= Role::Member {
-            set.extend(["work:write", "workspace:write"]);
-        }
-        if self >= Role::Admin {
-            set.extend([
-                "members:write",
-                "tokens:admin",
-                "tokens:verify",
-                "audit:read",
-            ]);
-        }
-        if self == Role::Owner {
-            set.insert("org:settings:write");
-        }
-        set
-    }
-}
-
-/// What a scope list asks for: None = "my full role" (blank or `*`).
-fn asks(scopes: &[String]) -> Option<BTreeSet<&'static str>> {
-    if scopes.is_empty() || scopes.iter().any(|s| s == "*") {
-        return None;
-    }
-    Some(
-        CATALOG
-            .into_iter()
-            .filter(|p| {
-                scopes.iter().any(|s| {
-                    s == p
-                        || s.strip_suffix(":*")
-                            .is_some_and(|r| p.split(':').next() == Some(r))
-                })
-            })
-            .collect(),
-    )
-}
-
-/// Scopes ∩ the owner's current role.
-fn effective(role: Role, scopes: &[String]) -> BTreeSet<&'static str> {
-    match asks(scopes) {
-        None => role.grants(),
-        Some(a) => a.intersection(&role.grants()).copied().collect(),
-    }
-}
-
-/// The permissions a token with `scopes` owned by a member of `owner_role` asks to hold.
-fn asked_for(scopes: &[String], owner_role: Role) -> BTreeSet<&'static str> {
-    asks(scopes).unwrap_or_else(|| owner_role.grants())
-}
 
 // --- Cases ------------------------------------------------------------------------------------
 
@@ -218,7 +99,7 @@ fn role() -> impl Strategy<Value = Role> {
 fn scopes() -> impl Strategy<Value = Vec<String>> {
     prop_oneof![
         1 => Just(Vec::new()),
-        6 => prop::collection::vec(prop::sample::select(SCOPES.to_vec()), 1..4)
+        6 => prop::collection::vec(prop::sample::select(oracle::scopes()), 1..4)
             .prop_map(|v| {
                 let mut out: Vec<String> = Vec::new();
                 for s in v {

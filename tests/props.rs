@@ -2,9 +2,10 @@
 //! secret format and checksum, durations and expiry, scopes, the list cursor, the org policy
 //! patch and the bearer header. For any input: no panic; for valid input: round trips hold.
 //!
-//! The oracles (CRC-32 in base62, the permission catalog) are written here from DESIGN.md,
-//! not taken from the code under test. `TOKCTL_PROPTEST_CASES` scales every target; each test
-//! prints how many cases it tried (`cargo test --test props -- --show-output`).
+//! The oracles are written from DESIGN.md, not taken from the code under test: CRC-32 in
+//! base62 here, the permission catalog in the shared `tests/common/oracle.rs`.
+//! `TOKCTL_PROPTEST_CASES` scales every target; each test prints how many cases it tried
+//! (`cargo test --test props -- --show-output`).
 
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
@@ -20,6 +21,10 @@ use tokctl::api::types::{OrgPolicy, RateLimit};
 use tokctl::server::auth::bearer;
 use tokctl::server::policy::{apply_patch, parse_rate_limit_text};
 use tokctl::server::store::Cursor;
+
+mod common;
+
+use common::oracle::{self, CATALOG, effective};
 
 const BASE62: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -287,69 +292,15 @@ fn rfc3339_dates_round_trip_through_expiry() {
 // ---------------------------------------------------------------------------------------------
 // Scopes and the permission algebra
 
-/// DESIGN.md's catalog and roles, written out independently of `perms.rs`.
-fn design_role(role: Role) -> Vec<&'static str> {
-    let viewer = vec![
-        "work:read",
-        "org:read",
-        "members:read",
-        "workspace:read",
-        "tokens:read",
-        "tokens:write",
-    ];
-    let mut member = viewer.clone();
-    member.extend(["work:write", "workspace:write"]);
-    let mut admin = member.clone();
-    admin.extend([
-        "members:write",
-        "tokens:admin",
-        "tokens:verify",
-        "audit:read",
-    ]);
-    let mut owner = admin.clone();
-    owner.push("org:settings:write");
+/// The oracle's name for a library role: written as a match so a role added to the library
+/// and not to DESIGN fails to compile here.
+fn design_role(role: Role) -> oracle::Role {
     match role {
-        Role::Viewer => viewer,
-        Role::Member => member,
-        Role::Admin => admin,
-        Role::Owner => owner,
+        Role::Viewer => oracle::Role::Viewer,
+        Role::Member => oracle::Role::Member,
+        Role::Admin => oracle::Role::Admin,
+        Role::Owner => oracle::Role::Owner,
     }
-}
-
-const CATALOG: [&str; 13] = [
-    "work:read",
-    "work:write",
-    "org:read",
-    "org:settings:write",
-    "members:read",
-    "members:write",
-    "workspace:read",
-    "workspace:write",
-    "tokens:read",
-    "tokens:write",
-    "tokens:admin",
-    "tokens:verify",
-    "audit:read",
-];
-
-/// What a scope list grants per DESIGN: blank or `*` = the role; `res:*` = every `res:` perm.
-fn design_effective(role: Role, scopes: &[String]) -> Vec<&'static str> {
-    let role_perms = design_role(role);
-    if scopes.is_empty() || scopes.iter().any(|s| s.trim() == "*") {
-        return role_perms;
-    }
-    CATALOG
-        .into_iter()
-        .filter(|p| role_perms.contains(p))
-        .filter(|p| {
-            scopes.iter().any(|s| {
-                let s = s.trim();
-                s == *p
-                    || s.strip_suffix(":*")
-                        .is_some_and(|r| p.split(':').next() == Some(r))
-            })
-        })
-        .collect()
 }
 
 fn role_strategy() -> impl Strategy<Value = Role> {
@@ -357,20 +308,12 @@ fn role_strategy() -> impl Strategy<Value = Role> {
 }
 
 fn valid_scope() -> impl Strategy<Value = String> {
-    let mut all: Vec<String> = CATALOG.iter().map(|s| s.to_string()).collect();
-    all.extend(
-        [
-            "work:*",
-            "org:*",
-            "members:*",
-            "workspace:*",
-            "tokens:*",
-            "audit:*",
-            "*",
-        ]
-        .map(String::from),
-    );
-    prop::sample::select(all)
+    prop::sample::select(
+        oracle::scopes()
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>(),
+    )
 }
 
 #[test]
@@ -421,8 +364,7 @@ fn effective_permission_is_scopes_intersect_role() {
         strategy,
         |(role, scopes, junk)| {
             let eff = effective_permissions(role, &scopes);
-            let mut expected = design_effective(role, &scopes);
-            expected.sort();
+            let expected: Vec<&str> = effective(design_role(role), &scopes).into_iter().collect();
             let mut got: Vec<String> = eff.names();
             got.sort();
             prop_assert_eq!(got, expected);

@@ -200,7 +200,9 @@ pub async fn resolve(
 }
 
 /// Records a failed authentication as an audit event, attributed to the token's org when the
-/// token is known. Best effort: failing to log must not turn a 401 into a 500.
+/// token is known, within the per-address cap of [`super::failure_audit`] (failures over it are
+/// counted into the address's next row instead). Best effort: failing to log must not turn a
+/// 401 into a 500.
 pub async fn record_failure(
     state: &AppState,
     failure: AuthFailure,
@@ -208,6 +210,21 @@ pub async fn record_failure(
     ip: IpAddr,
     path: &str,
 ) {
+    use super::failure_audit::Admission;
+    let suppressed = match state.failure_audit.admit(ip, Instant::now()) {
+        Admission::Record { suppressed } => suppressed,
+        Admission::Suppress => {
+            state
+                .metrics
+                .auth_failures_unaudited
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+    };
+    let mut detail = serde_json::json!({"reason": failure.reason(), "path": path});
+    if suppressed > 0 {
+        detail["suppressed"] = suppressed.into();
+    }
     let event = NewEvent {
         org_id: cred.map(|c| c.token.org_id),
         at: Utc::now(),
@@ -217,7 +234,7 @@ pub async fn record_failure(
         credential_id: cred.map(|c| c.token.id.clone()),
         target: None,
         ip: Some(ip.to_string()),
-        detail: serde_json::json!({"reason": failure.reason(), "path": path}),
+        detail,
     };
     if let Err(e) = state.store.record_event(event).await {
         tracing::warn!(error = %e, "could not record a failed authentication");

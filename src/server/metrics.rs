@@ -23,6 +23,8 @@ pub struct Metrics {
     requests_5xx: AtomicU64,
     requests_other: AtomicU64,
     pub auth_failures: AtomicU64,
+    /// Failed authentications over the per-address audit cap, so not written as a row.
+    pub auth_failures_unaudited: AtomicU64,
     pub rate_limited: AtomicU64,
 }
 
@@ -49,6 +51,9 @@ impl Metrics {
              # HELP tokctl_auth_failures_total Requests refused for a missing, malformed, unknown, expired or revoked credential.\n\
              # TYPE tokctl_auth_failures_total counter\n\
              tokctl_auth_failures_total {}\n\
+             # HELP tokctl_auth_failures_unaudited_total Failed authentications not written to the audit log (over the per-address cap); each address's next auth.failed row counts them as suppressed.\n\
+             # TYPE tokctl_auth_failures_unaudited_total counter\n\
+             tokctl_auth_failures_unaudited_total {}\n\
              # HELP tokctl_rate_limited_total Requests and verifies refused by a token's rate limit.\n\
              # TYPE tokctl_rate_limited_total counter\n\
              tokctl_rate_limited_total {}\n\
@@ -63,6 +68,7 @@ impl Metrics {
             get(&self.requests_5xx),
             get(&self.requests_other),
             get(&self.auth_failures),
+            get(&self.auth_failures_unaudited),
             get(&self.rate_limited),
         )
     }

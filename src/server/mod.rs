@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod coalesce;
 pub mod error;
 pub mod extract;
+pub mod failure_audit;
 pub mod mcp;
 pub mod metrics;
 pub mod password;

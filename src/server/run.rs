@@ -348,6 +348,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
         login_throttle: Throttle::new(10, Duration::from_secs(30)),
         limiter,
         verify_throttle: Throttle::new(VERIFY_FAILURE_BURST, VERIFY_FAILURE_INTERVAL),
+        failure_audit: Default::default(),
         metrics: Default::default(),
     });
     let listener = match tokio::net::TcpListener::bind(args.listen).await {

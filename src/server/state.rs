@@ -20,6 +20,9 @@ pub struct AppState {
     /// Verify calls of unknown or malformed secrets, per calling credential: nobody fishes
     /// for valid tokens through `/v1/verify`.
     pub verify_throttle: super::throttle::Throttle,
+    /// `auth.failed` rows per client address: an outsider's bad bearers must not buy
+    /// unbounded database writes.
+    pub failure_audit: super::failure_audit::FailureAuditCap,
     pub metrics: super::metrics::Metrics,
 }
 

@@ -471,6 +471,28 @@ impl TestServer {
         })
     }
 
+    /// The first column, as text, of every row a query returns: for rows the API does not show
+    /// (a failed authentication with an unknown token belongs to no org).
+    pub fn query_texts(&self, sql: &str) -> Vec<String> {
+        let db = self.database.clone();
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        let pg = self.is_postgres();
+        block_on(async move {
+            if pg {
+                let pool = sqlx::PgPool::connect(&db).await.unwrap();
+                let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+                pool.close().await;
+                rows
+            } else {
+                let url = format!("sqlite://{db}");
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+                pool.close().await;
+                rows
+            }
+        })
+    }
+
     /// Every row of every table as text (for "no secret in the database" checks).
     pub fn dump_db(&self) -> String {
         if !self.is_postgres() {
@@ -529,3 +551,4 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     hits
 }
 pub mod cli;
+pub mod oracle;
