@@ -4,7 +4,7 @@
 //! every flush interval and once more at shutdown. A failed flush puts the rows back to be
 //! retried, so a database blip delays them instead of losing them (up to [`MAX_PENDING`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -17,7 +17,8 @@ pub const MAX_PENDING: usize = 200_000;
 #[derive(Default)]
 struct Pending {
     last_used: HashMap<String, DateTime<Utc>>,
-    access: Vec<AccessRecord>,
+    /// Oldest first; a deque so that dropping the oldest during a long outage is O(1).
+    access: VecDeque<AccessRecord>,
     dropped: u64,
 }
 
@@ -39,15 +40,15 @@ impl UsageBuffer {
             }
         }
         if p.access.len() >= MAX_PENDING {
-            p.access.remove(0);
+            p.access.pop_front();
             p.dropped += 1;
         }
-        p.access.push(rec);
+        p.access.push_back(rec);
     }
 
     /// Writes what is pending; on failure everything is put back for the next try.
     pub async fn flush(&self, store: &Database) -> StoreResult<usize> {
-        let (last_used, access) = {
+        let (last_used, mut access) = {
             let mut p = self.lock();
             (
                 std::mem::take(&mut p.last_used),
@@ -58,7 +59,7 @@ impl UsageBuffer {
             return Ok(0);
         }
         let pairs: Vec<(String, DateTime<Utc>)> = last_used.clone().into_iter().collect();
-        match store.flush_usage(&pairs, &access).await {
+        match store.flush_usage(&pairs, access.make_contiguous()).await {
             Ok(()) => Ok(access.len()),
             Err(e) => {
                 let mut p = self.lock();
@@ -93,5 +94,37 @@ impl UsageBuffer {
     fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
         // A panic while holding this lock leaves plain data behind; keep using it.
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(latency_us: i64) -> AccessRecord {
+        AccessRecord {
+            org_id: 1,
+            at: Utc::now(),
+            credential_id: "tk_a".into(),
+            method: "GET".into(),
+            path: "/v1/me".into(),
+            status: 200,
+            ip: None,
+            latency_us,
+            permission: None,
+        }
+    }
+
+    #[test]
+    fn a_full_buffer_drops_the_oldest_rows_and_counts_them() {
+        let b = UsageBuffer::default();
+        for i in 0..MAX_PENDING as i64 + 3 {
+            b.record(row(i));
+        }
+        assert_eq!(b.pending(), MAX_PENDING);
+        assert_eq!(b.dropped(), 3);
+        let p = b.lock();
+        assert_eq!(p.access.front().map(|r| r.latency_us), Some(3));
+        assert_eq!(p.last_used.len(), 1);
     }
 }
