@@ -7,7 +7,8 @@
 //! requests in flight, default 16) in alternating rounds of `BENCH_SECONDS` (default 4) per
 //! endpoint, so neither side gets a warmer machine. The load generator runs on the same cores as
 //! the server; the ratio, not the absolute numbers, is the result.
-//! `BENCH_DATABASE=postgres://…` runs the server on PostgreSQL instead (a database of its own).
+//! `BENCH_DATABASE=postgres://…` runs the server on PostgreSQL instead (a database of its own);
+//! `BENCH_REDIS=redis://…` adds `--redis`, so the rate-limit counters live in Redis.
 
 #[path = "support/load.rs"]
 mod support;
@@ -37,7 +38,7 @@ impl Drop for Server {
     }
 }
 
-fn start_server(database: &str, home: &std::path::Path) -> Server {
+fn start_server(database: &str, redis: Option<&str>, home: &std::path::Path) -> Server {
     let bin = env!("CARGO_BIN_EXE_tokctl");
     let mut init = Command::new(bin)
         .args(["server", "init", "--org", "bench", "--owner", OWNER])
@@ -55,6 +56,7 @@ fn start_server(database: &str, home: &std::path::Path) -> Server {
     assert!(init.wait().expect("init").success(), "server init failed");
     let mut child = Command::new(bin)
         .args(["server", "--listen", "127.0.0.1:0", "--database", database])
+        .args(redis.map(|url| ["--redis", url]).into_iter().flatten())
         .env("HOME", home)
         .env("TOKCTL_LOG", "warn")
         .stdout(Stdio::null())
@@ -109,7 +111,8 @@ async fn run() {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = std::env::var("BENCH_DATABASE")
         .unwrap_or_else(|_| dir.path().join("bench.db").display().to_string());
-    let server = start_server(&database, dir.path());
+    let redis = std::env::var("BENCH_REDIS").ok();
+    let server = start_server(&database, redis.as_deref(), dir.path());
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency as usize)
         .build()
@@ -174,10 +177,11 @@ async fn run() {
         h.add(support::load(&client, concurrency, seconds, healthz.clone()).await);
         v.add(support::load_checked(&client, concurrency, seconds, verify.clone(), allowed).await);
     }
-    let backend = if database.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
+    let backend = match (database.starts_with("postgres"), &redis) {
+        (true, Some(_)) => "PostgreSQL, counters in Redis",
+        (true, None) => "PostgreSQL",
+        (false, Some(_)) => "SQLite, counters in Redis",
+        (false, None) => "SQLite",
     };
     println!("tokctl verify benchmark ({backend}, {concurrency} in flight, closed loop)");
     println!(

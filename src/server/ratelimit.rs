@@ -254,6 +254,48 @@ pub fn gcra_step(
     (decision, next)
 }
 
+/// One request's check of a token, as the shared limiters queue it for a batch.
+pub struct Check {
+    pub key: String,
+    pub limits: RateLimit,
+    pub consume: bool,
+}
+
+/// Each token's checks in a batch, in arrival order, under its key (sorted: the order in which
+/// a shared limiter touches rows, so replicas never deadlock).
+pub type ByKey<'a> = std::collections::BTreeMap<&'a str, Vec<usize>>;
+
+pub fn by_key(checks: &[Check]) -> ByKey<'_> {
+    let mut keys = ByKey::new();
+    for (i, c) in checks.iter().enumerate() {
+        keys.entry(c.key.as_str()).or_default().push(i);
+    }
+    keys
+}
+
+/// Applies one token's checks (`indices` into `checks`), one after another, to its state as
+/// read at `now`, writing each decision. Returns the state to store when something was consumed.
+pub fn apply_in_order(
+    checks: &[Check],
+    indices: &[usize],
+    read: Option<Entry>,
+    now: Duration,
+    decisions: &mut [Option<Decision>],
+) -> Option<Entry> {
+    let mut entry = read;
+    let mut moved = false;
+    for &i in indices {
+        let c = &checks[i];
+        let (decision, next) = gcra_step(entry, c.limits, now, c.consume);
+        if next.is_some() {
+            entry = next;
+            moved = true;
+        }
+        decisions[i] = Some(decision);
+    }
+    entry.filter(|_| moved)
+}
+
 /// Whether a key's entry is fully refilled at `now` (and so the same as no entry at all).
 fn idle(entry: &Entry, now: Duration) -> bool {
     let full = |c: &Cell| c.tat <= nanos(now) * u128::from(c.limit.max(1));

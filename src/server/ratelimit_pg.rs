@@ -1,7 +1,7 @@
 //! Rate limits that hold across replicas: the GCRA state of each token in PostgreSQL.
 //!
 //! Checks are coalesced: all checks in flight on this replica are decided together (see
-//! [`Coalescer`]), by the shared [`gcra_step`] applied to each token's checks one after another,
+//! [`Coalescer`]), by the shared [`super::ratelimit::gcra_step`] applied to each token's checks one after another,
 //! at the database's clock (every replica judges by the same clock). A batch costs two round
 //! trips and holds no lock between them:
 //! 1. read the rows of the batch's tokens and the clock;
@@ -21,26 +21,19 @@
 //! When PostgreSQL cannot answer, every check of the batch fails and its request is refused
 //! with 503, never allowed.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use sqlx::postgres::{PgExecutor, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Executor, Row};
 
 use super::coalesce::{Coalescer, WorkerGone};
-use super::ratelimit::{Cell, Decision, Entry, LimiterError, gcra_step};
+use super::ratelimit::{ByKey, Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key};
 use crate::api::types::RateLimit;
 
 /// Checks beyond this wait for the next batch (bounds one statement's size).
 const MAX_BATCH: usize = 512;
 /// Compare-and-set rounds before the remaining tokens are decided under row locks.
 pub const OPTIMISTIC_ROUNDS: usize = 3;
-
-struct Check {
-    key: String,
-    limits: RateLimit,
-    consume: bool,
-}
 
 pub struct PgLimiter {
     pool: PgPool,
@@ -142,9 +135,6 @@ impl PgLimiter {
     }
 }
 
-/// Each token's checks in arrival order, under its key (sorted: the locking order).
-type ByKey<'a> = BTreeMap<&'a str, Vec<usize>>;
-
 /// A row that moved: its key, what was read (None: no row), what to write, and when.
 struct Move<'a> {
     key: &'a str,
@@ -153,39 +143,13 @@ struct Move<'a> {
     at_us: i64,
 }
 
-/// Applies one token's checks, in order, to its row as read. Returns the row to write when
-/// something was consumed.
-fn apply(
-    checks: &[Check],
-    indices: &[usize],
-    read: Option<Entry>,
-    now: Duration,
-    decisions: &mut [Option<Decision>],
-) -> Option<Entry> {
-    let mut entry = read;
-    let mut moved = false;
-    for &i in indices {
-        let c = &checks[i];
-        let (decision, next) = gcra_step(entry, c.limits, now, c.consume);
-        if next.is_some() {
-            entry = next;
-            moved = true;
-        }
-        decisions[i] = Some(decision);
-    }
-    entry.filter(|_| moved)
-}
-
 /// Decides a batch; the decisions in the order of `checks`.
 async fn decide_batch(
     pool: &PgPool,
     checks: &[Check],
     optimistic_rounds: usize,
 ) -> Result<Vec<Decision>, String> {
-    let mut pending: ByKey = BTreeMap::new();
-    for (i, c) in checks.iter().enumerate() {
-        pending.entry(c.key.as_str()).or_default().push(i);
-    }
+    let mut pending = by_key(checks);
     let mut decisions: Vec<Option<Decision>> = vec![None; checks.len()];
     for _ in 0..optimistic_rounds {
         if pending.is_empty() {
@@ -229,7 +193,7 @@ async fn optimistic_round(
         };
         let read = entry(row)?;
         let (now, at_us) = clock(row)?;
-        if let Some(next) = apply(checks, indices, read, now, decisions) {
+        if let Some(next) = apply_in_order(checks, indices, read, now, decisions) {
             moves.push(Move {
                 key,
                 read,
@@ -322,7 +286,7 @@ async fn locked_round(
         };
         let read = entry(row)?;
         let (now, at_us) = clock(row)?;
-        if let Some(next) = apply(checks, indices, read, now, decisions) {
+        if let Some(next) = apply_in_order(checks, indices, read, now, decisions) {
             moves.push(Move {
                 key,
                 read,

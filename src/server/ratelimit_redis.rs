@@ -4,14 +4,18 @@
 //! One key per token, `tokctl:rl:{token id}`, holding both limits' TATs and the limits they
 //! were scaled by as one decimal string (`"minute_tat minute_limit hour_tat hour_limit"`). The
 //! TATs are u128 (nanoseconds × limit) and Lua numbers are doubles, so Redis never does the
-//! arithmetic: the exact decision is the shared [`gcra_step`] in Rust, and Redis makes it
+//! arithmetic: the exact decision is the shared [`super::ratelimit::gcra_step`] in Rust, and Redis makes it
 //! atomic across replicas with optimistic concurrency:
 //!
 //! 1. a Lua script reads the key and Redis `TIME` (the clock every replica shares) at once;
-//! 2. [`gcra_step`] decides in Rust;
+//! 2. [`super::ratelimit::gcra_step`] decides in Rust;
 //! 3. when a request is consumed, a compare-and-set Lua script writes the new state only if the
 //!    key still holds what step 1 read (with a TTL of one hour and a minute: by then the key is
 //!    fully refilled, the same as no key), else the check starts over.
+//!
+//! The checks in flight on one replica are decided together, token by token, each token's checks
+//! applied one after another to one read; so a hot token costs two Redis round trips per batch,
+//! and a replica's own concurrent checks never race each other's compare-and-set.
 //!
 //! A refused or peeked request writes nothing. Two replicas racing on one token: one's
 //! compare-and-set fails and it decides again on the other's state, so N/min means N in total.
@@ -19,13 +23,15 @@
 //! [`LimiterError::Unavailable`], answered 503 — never "allowed". The connection is dropped on
 //! an error and made again on the next check, so the server recovers by itself.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Script};
 use tokio::sync::Mutex;
 
-use super::ratelimit::{Cell, Decision, Entry, LimiterError, gcra_step};
+use super::coalesce::{Coalescer, WorkerGone};
+use super::ratelimit::{Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key};
 use crate::api::types::RateLimit;
 
 /// The key's lifetime after each write: the hour window plus a margin.
@@ -35,6 +41,8 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 /// Compare-and-set attempts per check before giving up (each lost race means another replica
 /// consumed a request of the same token meanwhile).
 const MAX_ATTEMPTS: usize = 64;
+/// Checks beyond this wait for the next batch.
+const MAX_BATCH: usize = 512;
 
 /// `{TIME seconds, TIME microseconds, the key's value or nil}`.
 const READ: &str = r"
@@ -53,7 +61,8 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 ";
 
-pub struct RedisLimiter {
+/// The connection and scripts; shared by the limiter and its batch worker.
+struct Counters {
     client: Client,
     config: AsyncConnectionConfig,
     conn: Mutex<Option<MultiplexedConnection>>,
@@ -97,6 +106,13 @@ fn decode(v: &str) -> Option<Entry> {
     Some(Entry { minute, hour })
 }
 
+/// The limiter: checks in flight on this replica are decided as one batch (see [`Coalescer`]),
+/// so concurrent checks of one hot token do not race each other's compare-and-set; only other
+/// replicas can.
+pub struct RedisLimiter {
+    batches: Coalescer<Check, Decision, String>,
+}
+
 impl RedisLimiter {
     /// Connects (and pings) at start, so a wrong URL or a Redis that is not there is a clear
     /// error instead of 503s later.
@@ -105,14 +121,14 @@ impl RedisLimiter {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(TIMEOUT))
             .set_response_timeout(Some(TIMEOUT));
-        let limiter = RedisLimiter {
+        let counters = Arc::new(Counters {
             client,
             config,
             conn: Mutex::new(None),
             read: Script::new(READ),
             cas: Script::new(COMPARE_AND_SET),
-        };
-        let mut conn = limiter.connection().await?;
+        });
+        let mut conn = counters.connection().await?;
         let pong: String = redis::cmd("PING")
             .query_async(&mut conn)
             .await
@@ -120,10 +136,42 @@ impl RedisLimiter {
         if pong != "PONG" {
             return Err(unavailable(format!("unexpected PING answer {pong:?}")));
         }
-        Ok(limiter)
+        let batches = Coalescer::spawn(MAX_BATCH, move |checks: Vec<Check>| {
+            let counters = counters.clone();
+            async move {
+                let decided = counters.decide_batch(&checks).await;
+                if decided.is_err() {
+                    // Made again on the next batch, so the server recovers by itself.
+                    counters.reset().await;
+                }
+                decided.map_err(|e| e.to_string())
+            }
+        });
+        Ok(RedisLimiter { batches })
     }
 
-    /// The shared multiplexed connection, made anew after an error dropped it.
+    /// Checks one request of `key`; consumes it when allowed and `consume` is set.
+    pub async fn check(
+        &self,
+        key: &str,
+        limits: RateLimit,
+        consume: bool,
+    ) -> Result<Decision, LimiterError> {
+        let check = Check {
+            key: key.to_string(),
+            limits,
+            consume,
+        };
+        match self.batches.call(check).await {
+            Ok(answer) => answer.map_err(LimiterError::Unavailable),
+            Err(WorkerGone) => Err(LimiterError::Unavailable(
+                "the rate-limit worker stopped".into(),
+            )),
+        }
+    }
+}
+
+impl Counters {
     async fn connection(&self) -> Result<MultiplexedConnection, LimiterError> {
         let mut slot = self.conn.lock().await;
         if let Some(c) = slot.as_ref() {
@@ -138,39 +186,40 @@ impl RedisLimiter {
         Ok(c)
     }
 
-    /// Forgets the connection after an error, so the next check connects again.
     async fn reset(&self) {
         *self.conn.lock().await = None;
     }
 
-    /// Checks one request of `key`; consumes it when allowed and `consume` is set.
-    pub async fn check(
-        &self,
-        key: &str,
-        limits: RateLimit,
-        consume: bool,
-    ) -> Result<Decision, LimiterError> {
-        let result = self.check_inner(key, limits, consume).await;
-        // (The error itself is logged where it becomes the 503.)
-        if result.is_err() {
-            self.reset().await;
+    /// Decides a batch, token by token; the decisions in the order of `checks`.
+    async fn decide_batch(&self, checks: &[Check]) -> Result<Vec<Decision>, LimiterError> {
+        let mut conn = self.connection().await?;
+        let mut decisions: Vec<Option<Decision>> = vec![None; checks.len()];
+        for (token, indices) in by_key(checks) {
+            self.decide_token(&mut conn, token, checks, &indices, &mut decisions)
+                .await?;
         }
-        result
+        decisions
+            .into_iter()
+            .map(|d| d.ok_or_else(|| unavailable("a rate-limit check went undecided")))
+            .collect()
     }
 
-    async fn check_inner(
+    /// One token's checks of the batch: read, decide in order, compare-and-set; again on the
+    /// other replica's state when it got there first.
+    async fn decide_token(
         &self,
+        conn: &mut MultiplexedConnection,
         token: &str,
-        limits: RateLimit,
-        consume: bool,
-    ) -> Result<Decision, LimiterError> {
-        let mut conn = self.connection().await?;
+        checks: &[Check],
+        indices: &[usize],
+        decisions: &mut [Option<Decision>],
+    ) -> Result<(), LimiterError> {
         let k = key(token);
         for _ in 0..MAX_ATTEMPTS {
             let (secs, micros, value): (u64, u64, Option<String>) = self
                 .read
                 .key(&k)
-                .invoke_async(&mut conn)
+                .invoke_async(conn)
                 .await
                 .map_err(unavailable)?;
             let entry = match value.as_deref() {
@@ -181,9 +230,8 @@ impl RedisLimiter {
                 ),
             };
             let now = Duration::from_secs(secs) + Duration::from_micros(micros);
-            let (decision, next) = gcra_step(entry, limits, now, consume);
-            let Some(next) = next else {
-                return Ok(decision);
+            let Some(next) = apply_in_order(checks, indices, entry, now, decisions) else {
+                return Ok(());
             };
             let written: i64 = self
                 .cas
@@ -191,11 +239,11 @@ impl RedisLimiter {
                 .arg(value.as_deref().unwrap_or(""))
                 .arg(encode(&next))
                 .arg(TTL_MS)
-                .invoke_async(&mut conn)
+                .invoke_async(conn)
                 .await
                 .map_err(unavailable)?;
             if written == 1 {
-                return Ok(decision);
+                return Ok(());
             }
         }
         Err(unavailable(format!(
