@@ -265,6 +265,29 @@ pub struct Check {
 /// a shared limiter touches rows, so replicas never deadlock).
 pub type ByKey<'a> = std::collections::BTreeMap<&'a str, Vec<usize>>;
 
+/// A shared limiter's queue: checks in flight, decided one batch at a time.
+pub type Batches = super::coalesce::Coalescer<Check, Decision, String>;
+
+/// Queues one check of `key` in `batches` and waits for its decision.
+pub async fn check_in(
+    batches: &Batches,
+    key: &str,
+    limits: RateLimit,
+    consume: bool,
+) -> Result<Decision, LimiterError> {
+    let check = Check {
+        key: key.to_string(),
+        limits,
+        consume,
+    };
+    match batches.call(check).await {
+        Ok(answer) => answer.map_err(LimiterError::Unavailable),
+        Err(super::coalesce::WorkerGone) => Err(LimiterError::Unavailable(
+            "the rate-limit worker stopped".into(),
+        )),
+    }
+}
+
 pub fn by_key(checks: &[Check]) -> ByKey<'_> {
     let mut keys = ByKey::new();
     for (i, c) in checks.iter().enumerate() {

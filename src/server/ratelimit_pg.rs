@@ -26,8 +26,10 @@ use std::time::Duration;
 use sqlx::postgres::{PgExecutor, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Executor, Row};
 
-use super::coalesce::{Coalescer, WorkerGone};
-use super::ratelimit::{ByKey, Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key};
+use super::coalesce::Coalescer;
+use super::ratelimit::{
+    Batches, ByKey, Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key, check_in,
+};
 use crate::api::types::RateLimit;
 
 /// Checks beyond this wait for the next batch (bounds one statement's size).
@@ -37,7 +39,7 @@ pub const OPTIMISTIC_ROUNDS: usize = 3;
 
 pub struct PgLimiter {
     pool: PgPool,
-    batches: Coalescer<Check, Decision, String>,
+    batches: Batches,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> String {
@@ -106,17 +108,7 @@ impl PgLimiter {
         limits: RateLimit,
         consume: bool,
     ) -> Result<Decision, LimiterError> {
-        let check = Check {
-            key: key.to_string(),
-            limits,
-            consume,
-        };
-        match self.batches.call(check).await {
-            Ok(answer) => answer.map_err(LimiterError::Unavailable),
-            Err(WorkerGone) => Err(LimiterError::Unavailable(
-                "the rate-limit worker stopped".into(),
-            )),
-        }
+        check_in(&self.batches, key, limits, consume).await
     }
 
     /// Deletes rows untouched for over an hour: fully refilled, the same as no row. Rows a
@@ -141,6 +133,33 @@ struct Move<'a> {
     read: Option<Entry>,
     next: Entry,
     at_us: i64,
+}
+
+/// Decides each token's checks on its row as read; the rows that moved.
+fn decide_rows<'a>(
+    rows: &[PgRow],
+    checks: &[Check],
+    pending: &ByKey<'a>,
+    decisions: &mut [Option<Decision>],
+) -> Result<Vec<Move<'a>>, String> {
+    let mut moves = Vec::new();
+    for row in rows {
+        let key: String = row.try_get("token_id").map_err(unavailable)?;
+        let Some((&key, indices)) = pending.get_key_value(key.as_str()) else {
+            continue;
+        };
+        let read = entry(row)?;
+        let (now, at_us) = clock(row)?;
+        if let Some(next) = apply_in_order(checks, indices, read, now, decisions) {
+            moves.push(Move {
+                key,
+                read,
+                next,
+                at_us,
+            });
+        }
+    }
+    Ok(moves)
 }
 
 /// Decides a batch; the decisions in the order of `checks`.
@@ -185,23 +204,7 @@ async fn optimistic_round(
     .fetch_all(pool)
     .await
     .map_err(unavailable)?;
-    let mut moves = Vec::new();
-    for row in &rows {
-        let key: String = row.try_get("token_id").map_err(unavailable)?;
-        let Some((&key, indices)) = pending.get_key_value(key.as_str()) else {
-            continue;
-        };
-        let read = entry(row)?;
-        let (now, at_us) = clock(row)?;
-        if let Some(next) = apply_in_order(checks, indices, read, now, decisions) {
-            moves.push(Move {
-                key,
-                read,
-                next,
-                at_us,
-            });
-        }
-    }
+    let moves = decide_rows(&rows, checks, pending, decisions)?;
     if moves.is_empty() {
         return Ok(Vec::new());
     }
@@ -278,23 +281,7 @@ async fn locked_round(
     .fetch_all(&mut *tx)
     .await
     .map_err(unavailable)?;
-    let mut moves = Vec::new();
-    for row in &rows {
-        let key: String = row.try_get("token_id").map_err(unavailable)?;
-        let Some((&key, indices)) = pending.get_key_value(key.as_str()) else {
-            continue;
-        };
-        let read = entry(row)?;
-        let (now, at_us) = clock(row)?;
-        if let Some(next) = apply_in_order(checks, indices, read, now, decisions) {
-            moves.push(Move {
-                key,
-                read,
-                next,
-                at_us,
-            });
-        }
-    }
+    let moves = decide_rows(&rows, checks, pending, decisions)?;
     if !moves.is_empty() {
         // The rows are locked: compare-and-set cannot lose here.
         compare_and_set(&mut *tx, &moves).await?;

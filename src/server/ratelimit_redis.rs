@@ -30,8 +30,10 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Script};
 use tokio::sync::Mutex;
 
-use super::coalesce::{Coalescer, WorkerGone};
-use super::ratelimit::{Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key};
+use super::coalesce::Coalescer;
+use super::ratelimit::{
+    Batches, Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key, check_in,
+};
 use crate::api::types::RateLimit;
 
 /// The key's lifetime after each write: the hour window plus a margin.
@@ -110,7 +112,7 @@ fn decode(v: &str) -> Option<Entry> {
 /// so concurrent checks of one hot token do not race each other's compare-and-set; only other
 /// replicas can.
 pub struct RedisLimiter {
-    batches: Coalescer<Check, Decision, String>,
+    batches: Batches,
 }
 
 impl RedisLimiter {
@@ -157,17 +159,7 @@ impl RedisLimiter {
         limits: RateLimit,
         consume: bool,
     ) -> Result<Decision, LimiterError> {
-        let check = Check {
-            key: key.to_string(),
-            limits,
-            consume,
-        };
-        match self.batches.call(check).await {
-            Ok(answer) => answer.map_err(LimiterError::Unavailable),
-            Err(WorkerGone) => Err(LimiterError::Unavailable(
-                "the rate-limit worker stopped".into(),
-            )),
-        }
+        check_in(&self.batches, key, limits, consume).await
     }
 }
 

@@ -22,8 +22,8 @@ use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row};
 use super::auth_cache::AuthCache;
 use super::epoch::EpochReader;
 use super::rows::{
-    TOKEN_COLUMNS, USER_COLUMNS, db_err, json_list, micros, token_from_row, token_list_query,
-    user_from_row,
+    TOKEN_COLUMNS, USER_COLUMNS, credential_from_row, db_err, json_list, micros, token_from_row,
+    token_list_query, user_from_row,
 };
 use super::{
     AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError, OrgRecord, Rotation,
@@ -178,11 +178,11 @@ impl PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Credential>> {
         let sql = format!(
-            "(SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 0 AS via_prev FROM tokens t \
+            "(SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, FALSE AS via_prev FROM tokens t \
              JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
              WHERE t.secret_hash = $1) \
              UNION ALL \
-             (SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, 1 AS via_prev FROM tokens t \
+             (SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, TRUE AS via_prev FROM tokens t \
              JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
              WHERE t.prev_secret_hash = $1 AND t.prev_expires_at > $2) \
              LIMIT 1"
@@ -193,15 +193,7 @@ impl PgStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        match row {
-            None => Ok(None),
-            Some(r) => Ok(Some(Credential {
-                token: token_from_row(&r)?,
-                user: user_from_row(&r)?,
-                org_name: r.try_get("org_name").map_err(db_err)?,
-                via_previous: r.try_get::<i32, _>("via_prev").map_err(db_err)? == 1,
-            })),
-        }
+        row.as_ref().map(credential_from_row).transpose()
     }
 
     pub async fn close(&self) {

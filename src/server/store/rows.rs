@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Row};
 
-use super::{Cursor, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord};
+use super::{Credential, Cursor, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord};
 use crate::api::perms::Role;
 use crate::api::secret::TokenType;
 use crate::api::types::RateLimit;
@@ -114,6 +114,17 @@ pub fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
         allowed_cidrs: parse_list(&r.text("allowed_cidrs")?)?,
         description: r.opt_text("description")?,
         prev_expires_at: r.opt_time("prev_expires_at")?,
+    })
+}
+
+/// A credential lookup's row: the token and user columns, `org_name`, and `via_prev` (whether
+/// the previous secret matched).
+pub fn credential_from_row(r: &impl Columns) -> StoreResult<Credential> {
+    Ok(Credential {
+        token: token_from_row(r)?,
+        user: user_from_row(r)?,
+        org_name: r.text("org_name")?,
+        via_previous: r.flag("via_prev")?,
     })
 }
 

@@ -17,8 +17,8 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
 
 use super::auth_cache::AuthCache;
 use super::rows::{
-    TOKEN_COLUMNS, USER_COLUMNS, db_err, json_list, micros, token_from_row, token_list_query,
-    user_from_row,
+    TOKEN_COLUMNS, USER_COLUMNS, credential_from_row, db_err, json_list, micros, token_from_row,
+    token_list_query, user_from_row,
 };
 use super::{
     AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError, OrgRecord, Rotation,
@@ -197,15 +197,7 @@ impl SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        match row {
-            None => Ok(None),
-            Some(r) => Ok(Some(Credential {
-                token: token_from_row(&r)?,
-                user: user_from_row(&r)?,
-                org_name: r.try_get("org_name").map_err(db_err)?,
-                via_previous: r.try_get::<i32, _>("via_prev").map_err(db_err)? == 1,
-            })),
-        }
+        row.as_ref().map(credential_from_row).transpose()
     }
 
     fn cached(&self) -> bool {
