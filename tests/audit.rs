@@ -245,3 +245,29 @@ async fn rows_older_than_the_retention_are_deleted() {
     // Recent rows stay.
     assert!(!items(&s.get("/v1/audit?action=session.login", &owner).await).is_empty());
 }
+
+/// The credential caches must not freeze "last used": whoami shows the token's latest written use.
+#[tokio::test]
+async fn whoami_shows_the_last_use_written_since_the_credential_was_cached() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (id, secret) = s.mint(&owner, json!({"name": "worker"})).await;
+    let first = s.get("/v1/me", &secret).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert!(
+        first.body["credential"]["last_used_at"].is_null(),
+        "{}",
+        first.text
+    );
+    // Reading the access log writes the buffered uses first.
+    let log = s
+        .get(&format!("/v1/audit?kind=access&token={id}"), &owner)
+        .await;
+    assert_eq!(items(&log).len(), 1, "{}", log.text);
+    let again = s.get("/v1/me", &secret).await;
+    assert!(
+        again.body["credential"]["last_used_at"].is_string(),
+        "{}",
+        again.text
+    );
+}

@@ -1,9 +1,9 @@
 //! Rate limits that hold across replicas: the GCRA state of each token in PostgreSQL.
 //!
 //! Checks are coalesced: all checks in flight on this replica are decided together (see
-//! [`Coalescer`]), by the shared [`super::ratelimit::gcra_step`] applied to each token's checks one after another,
-//! at the database's clock (every replica judges by the same clock). A batch costs two round
-//! trips and holds no lock between them:
+//! [`Coalescer`]), by the shared [`super::ratelimit::gcra_step`] applied to each token's checks
+//! one after another, at the database's clock (every replica judges by the same clock). A batch
+//! costs two round trips and holds no lock between them:
 //! 1. read the rows of the batch's tokens and the clock;
 //! 2. write back the rows that moved, each only if it still holds what step 1 read (compare
 //!    and set); a row another replica changed in between is read and decided again.

@@ -15,6 +15,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use chrono::{DateTime, Utc};
+
 use super::Credential;
 
 /// Entries beyond this clear the whole map (simple, bounded memory).
@@ -50,6 +52,25 @@ impl AuthCache {
             inner.entries.clear();
         }
         inner.entries.insert(hash.to_string(), cred);
+    }
+
+    /// Carries written last-used times into the cached credentials: last use is shown from
+    /// the cache (`/v1/me`, verify) but is not a change that empties it.
+    pub fn touch(&self, last_used: &[(String, DateTime<Utc>)]) {
+        if last_used.is_empty() {
+            return;
+        }
+        let used: HashMap<&str, DateTime<Utc>> = last_used
+            .iter()
+            .map(|(id, at)| (id.as_str(), *at))
+            .collect();
+        let mut inner = self.lock();
+        for cred in inner.entries.values_mut() {
+            if let Some(&at) = used.get(cred.token.id.as_str()) {
+                let t = &mut cred.token.last_used_at;
+                *t = Some(t.map_or(at, |prev| prev.max(at)));
+            }
+        }
     }
 
     /// Moves to the database's epoch `epoch` when it is newer, forgetting everything cached

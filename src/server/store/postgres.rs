@@ -648,6 +648,8 @@ impl Store for PgStore {
             });
             q.build().execute(&mut *tx).await.map_err(db_err)?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(db_err)?;
+        self.cache.touch(last_used);
+        Ok(())
     }
 }

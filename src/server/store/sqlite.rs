@@ -686,6 +686,8 @@ impl Store for SqliteStore {
             });
             q.build().execute(&mut *tx).await.map_err(db_err)?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(db_err)?;
+        self.cache.touch(last_used);
+        Ok(())
     }
 }
