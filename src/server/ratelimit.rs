@@ -14,16 +14,12 @@
 //! does not spend a minute slot, and the other way round.
 //!
 //! What this module is not: the HTTP mapping (the auth middleware and verify turn a [`Decision`]
-//! into a 429 or `rate_limited`), nor the limiter shared by several replicas, which is
-//! [`super::ratelimit_pg`] or [`super::ratelimit_redis`] behind the same [`RateLimiter`]. A shared backend needs
-//! - an atomic read-modify-write of the two TATs per key (`INSERT … ON CONFLICT DO UPDATE …
-//!   RETURNING` with the arithmetic of [`gcra_step`] in SQL, or a Redis Lua script), keyed by
-//!   token id;
-//! - a clock every replica shares: wall-clock microseconds (the database's `now()` or Redis
-//!   `TIME`), instead of the process-local monotonic clock used here;
-//! - failure as [`LimiterError::Unavailable`], answered 503 — never "allowed" when the counter
-//!   store cannot confirm;
-//! - expiry of idle keys (a TTL of one hour in Redis, a periodic `DELETE … WHERE tat < now`).
+//! into a 429 or `rate_limited`), nor the limiters shared by several replicas,
+//! [`super::ratelimit_pg`] and [`super::ratelimit_redis`], behind the same [`RateLimiter`].
+//! Those queue each [`Check`] in a batch ([`Batches`]) and decide a token's checks of a batch
+//! with [`apply_in_order`] on one read of its state, then write it back by compare-and-set;
+//! they judge by the store's wall clock (shared by every replica) instead of the monotonic
+//! clock used here, and fail with [`LimiterError::Unavailable`] (503), never "allowed".
 //!
 //! The hot path holds a `std::sync::Mutex` of one shard for a few hundred nanoseconds and never
 //! across an `.await`.

@@ -4,8 +4,8 @@
 //! One key per token, `tokctl:rl:{token id}`, holding both limits' TATs and the limits they
 //! were scaled by as one decimal string (`"minute_tat minute_limit hour_tat hour_limit"`). The
 //! TATs are u128 (nanoseconds × limit) and Lua numbers are doubles, so Redis never does the
-//! arithmetic: the exact decision is the shared [`super::ratelimit::gcra_step`] in Rust, and Redis makes it
-//! atomic across replicas with optimistic concurrency:
+//! arithmetic: the exact decision is the shared [`super::ratelimit::gcra_step`] in Rust, and
+//! Redis makes it atomic across replicas with optimistic concurrency:
 //!
 //! 1. a Lua script reads the key and Redis `TIME` (the clock every replica shares) at once;
 //! 2. [`super::ratelimit::gcra_step`] decides in Rust;

@@ -87,7 +87,7 @@ fn raise_fd_limit() -> Option<usize> {
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests
-/// finish (up to [`SHUTDOWN_GRACE`]).
+/// finish (up to `SHUTDOWN_GRACE`).
 pub async fn serve(
     listener: TcpListener,
     router: Router,

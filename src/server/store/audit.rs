@@ -4,7 +4,7 @@
 //! A trait of its own beside [`super::Store`] (the writes stay there, in the transactions of the
 //! changes they describe). The queries are plain SQL both dialects accept, built with sqlx's
 //! `QueryBuilder` (which writes `?` or `$n` placeholders) and decoded through the shared
-//! [`Columns`] row access, so one macro implements the trait for both backends.
+//! `Columns` row access, so one macro implements the trait for both backends.
 
 use std::future::Future;
 
