@@ -11,7 +11,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::TestServer;
+use common::{PgDb, ServerOptions, TestServer};
 use serde_json::{Value, json};
 
 #[derive(Clone)]
@@ -71,11 +71,33 @@ async fn hammer(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_request_is_allowed_after_its_revoke_or_rotation_was_acknowledged() {
+    let s = TestServer::start();
+    race(&s, &s, "one server").await;
+}
+
+/// The same race across two PostgreSQL replicas: the tokens are retired through one while the
+/// other, whose credential cache holds them, is hammered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_replica_allows_a_request_after_a_revoke_acknowledged_by_another() {
+    let Some(admin) = common::postgres_url("revocation_race_across_replicas") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let on = || ServerOptions {
+        database: Some(db.url.clone()),
+        ..Default::default()
+    };
+    let a = TestServer::start_with(on());
+    let b = TestServer::replica_of(&a, on());
+    race(&a, &b, "two replicas").await;
+}
+
+/// Mints and retires tokens through `s` while 8 clients use them through `hammered`.
+async fn race(s: &TestServer, hammered: &TestServer, label: &str) {
     let count: usize = std::env::var("TOKCTL_RACE_TOKENS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(24);
-    let s = TestServer::start();
     let first = s.owner_session().await;
     let r = s
         .call(
@@ -115,7 +137,7 @@ async fn no_request_is_allowed_after_its_revoke_or_rotation_was_acknowledged() {
     let workers: Vec<_> = (0..8)
         .map(|w| {
             tokio::spawn(hammer(
-                s.url.clone(),
+                hammered.url.clone(),
                 gateway.clone(),
                 targets.clone(),
                 seen.clone(),
@@ -172,7 +194,7 @@ async fn no_request_is_allowed_after_its_revoke_or_rotation_was_acknowledged() {
     }
     assert!(after_ack > 0, "no request landed after an acknowledgement");
     println!(
-        "revocation race: {} requests (verify and REST, 8 concurrent clients) while {} tokens \
+        "revocation race ({label}): {} requests (verify and REST, 8 concurrent clients) while {} tokens \
          were revoked and {} rotated; {after_ack} sent after their token's acknowledgement, all \
          refused; {allowed_before} allowed before",
         seen.requests.len(),
