@@ -8,8 +8,9 @@
 //! Credentials are cached per replica, exactly: every write that can change an authentication
 //! answer bumps `credential_epoch` in its own transaction, and every lookup first reads that
 //! epoch with a read started after the request arrived (shared by all requests in flight, see
-//! `epoch::EpochReader`). A revoke committed through any replica empties every replica's cache before
-//! their next request is judged; a request costs a fraction of one round trip under load.
+//! `epoch::EpochReader`). A revoke committed through any replica empties every replica's cache
+//! before their next request is judged; a request costs a fraction of one round trip under
+//! load.
 
 use std::time::{Duration, Instant};
 
