@@ -3,9 +3,9 @@
 //!
 //! It starts the real `tokctl server` (release build) on a fresh SQLite database, mints a
 //! gateway token (tokens:verify) and a target token with a limit too high to bind, then drives
-//! both endpoints from the shared closed-loop generator (`support/load.rs`: reqwest, keep-alive, `BENCH_CONCURRENCY`
-//! requests in flight, default 16) in alternating rounds of `BENCH_SECONDS` (default 4) per
-//! endpoint, so neither side gets a warmer machine. The load generator runs on the same cores as
+//! both endpoints from the shared closed-loop generator (`support/load.rs`: reqwest,
+//! keep-alive, `BENCH_CONCURRENCY` requests in flight, default 16) in alternating rounds of
+//! `BENCH_SECONDS` (default 4) per endpoint, so neither side gets a warmer machine. The load generator runs on the same cores as
 //! the server; the ratio, not the absolute numbers, is the result.
 //! `BENCH_DATABASE=postgres://…` runs the server on PostgreSQL instead (a database of its own);
 //! `BENCH_REDIS=redis://…` adds `--redis`, so the rate-limit counters live in Redis.

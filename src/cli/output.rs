@@ -129,7 +129,8 @@ pub fn terminal_width() -> Option<u16> {
         .or(Some(100))
 }
 
-/// The token table of `list`: ID, NAME, TYPE, OWNER (when asked), SCOPES, EXPIRES, LAST USED, STATUS.
+/// The token table of `list`: ID, NAME, TYPE, OWNER (when asked), SCOPES, EXPIRES, LAST USED,
+/// STATUS.
 pub fn tokens_table(tokens: &[TokenInfo], with_owner: bool, now: DateTime<Utc>) -> String {
     let mut headers = vec!["ID", "NAME", "TYPE"];
     if with_owner {
