@@ -164,6 +164,7 @@ impl RedisLimiter {
 }
 
 impl Counters {
+    /// The shared multiplexed connection, made anew after an error dropped it.
     async fn connection(&self) -> Result<MultiplexedConnection, LimiterError> {
         let mut slot = self.conn.lock().await;
         if let Some(c) = slot.as_ref() {
@@ -178,6 +179,8 @@ impl Counters {
         Ok(c)
     }
 
+    /// Forgets the connection after an error, so the next batch connects again. (The error
+    /// itself is logged where it becomes the 503.)
     async fn reset(&self) {
         *self.conn.lock().await = None;
     }
