@@ -139,6 +139,20 @@ pub fn network_allows(token: &TokenRecord, ip: Option<IpAddr>) -> bool {
         .any(|net| net.contains(&ip))
 }
 
+/// The permission a verify or forward-auth call asks about, from its `permission` field or
+/// parameter: 422 naming the catalog when it is not a permission.
+pub fn asked_permission(name: Option<&str>) -> ApiResult<Option<Permission>> {
+    name.map(|s| {
+        Permission::parse(s).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "`permission` `{s}` is not in the catalog ({})",
+                crate::api::perms::catalog_list()
+            ))
+        })
+    })
+    .transpose()
+}
+
 /// Judges `secret` for a caller in `org_id` (None: any org, for forward-auth, which has no
 /// caller): validity, then network (`client_ip`), then the token's rate limit (consumed unless
 /// the network refused), then `permission`. `arrived` is when the request arrived.

@@ -19,10 +19,9 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::perms::Permission;
 use crate::server::auth::{CREDENTIAL_EXPIRES, bearer};
 use crate::server::client_ip::client_ip;
-use crate::server::error::{ApiError, ApiResult};
+use crate::server::error::ApiResult;
 use crate::server::extract::Query;
 use crate::server::state::SharedState;
 use crate::server::verify::{self, Reason, UseRecord};
@@ -81,18 +80,7 @@ pub async fn forward_auth(
 ) -> ApiResult<Response> {
     let started = Instant::now();
     let now = Utc::now();
-    let permission = q
-        .permission
-        .as_deref()
-        .map(|s| {
-            Permission::parse(s).ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "`permission` `{s}` is not in the catalog ({})",
-                    crate::api::perms::catalog_list()
-                ))
-            })
-        })
-        .transpose()?;
+    let permission = verify::asked_permission(q.permission.as_deref())?;
     let secret = bearer(&headers).map_err(|f| f.into_error())?;
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let verdict = verify::judge(&state, None, secret, permission, Some(ip), now, started).await?;

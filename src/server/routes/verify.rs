@@ -54,18 +54,7 @@ pub async fn verify(
             secs,
         ));
     }
-    let permission = req
-        .permission
-        .as_deref()
-        .map(|s| {
-            Permission::parse(s).ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "`permission` `{s}` is not in the catalog ({})",
-                    crate::api::perms::catalog_list()
-                ))
-            })
-        })
-        .transpose()?;
+    let permission = verify::asked_permission(req.permission.as_deref())?;
     let client_ip = req
         .client_ip
         .as_deref()
