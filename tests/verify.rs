@@ -180,6 +180,11 @@ async fn the_callers_own_credential_is_checked_and_not_charged() {
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
+    let message = r.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`permission` `work:fly`") && message.contains("work:read"),
+        "the refusal names the field and the catalog: {message}"
+    );
     let r = s
         .post(
             "/v1/verify",
