@@ -147,6 +147,27 @@ fn rank(q: f64, n: i64) -> i64 {
     ((q * n as f64).ceil() as i64 - 1).clamp(0, n.saturating_sub(1))
 }
 
+/// The end both log listings share: rows since `since`, older than the cursor `before_id`,
+/// newest first, at most `limit`.
+fn newest_first_page<DB>(
+    q: &mut QueryBuilder<DB>,
+    since: Option<DateTime<Utc>>,
+    before_id: Option<i64>,
+    limit: u32,
+) where
+    DB: sqlx::Database,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    if let Some(s) = since {
+        q.push(" AND at >= ").push_bind(micros(s));
+    }
+    if let Some(id) = before_id {
+        q.push(" AND id < ").push_bind(id);
+    }
+    q.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(limit));
+}
+
 macro_rules! audit_store_for {
     ($store:ty, $db:ty) => {
         impl AuditStore for $store {
@@ -178,13 +199,7 @@ macro_rules! audit_store_for {
                 if let Some(a) = &f.action {
                     q.push(" AND action = ").push_bind(a.clone());
                 }
-                if let Some(s) = f.since {
-                    q.push(" AND at >= ").push_bind(micros(s));
-                }
-                if let Some(id) = before_id {
-                    q.push(" AND id < ").push_bind(id);
-                }
-                q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(limit));
+                newest_first_page(&mut q, f.since, before_id, limit);
                 let rows = q.build().fetch_all(self.pool()).await.map_err(db_err)?;
                 rows.iter().map(event_from_row).collect()
             }
@@ -208,13 +223,7 @@ macro_rules! audit_store_for {
                         .push_bind(user_id)
                         .push(")");
                 }
-                if let Some(s) = f.since {
-                    q.push(" AND at >= ").push_bind(micros(s));
-                }
-                if let Some(id) = before_id {
-                    q.push(" AND id < ").push_bind(id);
-                }
-                q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(limit));
+                newest_first_page(&mut q, f.since, before_id, limit);
                 let rows = q.build().fetch_all(self.pool()).await.map_err(db_err)?;
                 rows.iter().map(access_from_row).collect()
             }
