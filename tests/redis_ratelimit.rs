@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{PgDb, ServerOptions, TestServer};
+use common::{PgDb, ServerOptions, TestServer, shared_limit};
 use serde_json::json;
 
 /// PostgreSQL's admin URL and the shared Redis URL, or None (and a skip notice).
@@ -106,34 +106,7 @@ async fn a_rate_limit_in_redis_holds_across_replicas() {
     let a = TestServer::start_with(with_redis(&db.url, &redis));
     let b = TestServer::replica_of(&a, with_redis(&db.url, &redis));
     let owner = a.owner_session().await;
-    let (_, secret) = a
-        .mint(
-            &owner,
-            json!({"name": "limited", "rate_limit": {"per_minute": 5, "per_hour": 100}}),
-        )
-        .await;
-    // Alternate replicas: 5 in total are allowed, not 5 on each.
-    let mut statuses = Vec::new();
-    for i in 0..8 {
-        let s = if i % 2 == 0 { &a } else { &b };
-        statuses.push(s.get("/v1/me", &secret).await.status);
-    }
-    assert_eq!(&statuses[..5], &[200; 5], "{statuses:?}");
-    assert_eq!(&statuses[5..], &[429, 429, 429], "{statuses:?}");
-    let r = b.get("/v1/me", &secret).await;
-    assert_eq!(r.status, 429);
-    let retry: u64 = r
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .expect("seconds");
-    assert!((1..=12).contains(&retry), "Retry-After {retry}");
-    assert_eq!(r.header("ratelimit-limit"), Some("5"));
-    assert_eq!(r.header("ratelimit-remaining"), Some("0"));
-    // verify of the token on either replica counts against the same budget.
-    let v = a.post("/v1/verify", &owner, json!({"token": secret})).await;
-    assert_eq!(v.body["allowed"], false, "{}", v.text);
-    assert_eq!(v.body["reason"], "rate_limited");
+    shared_limit::assert_one_budget_across(&a, &b, &owner).await;
 
     // Concurrent requests on both replicas: still exactly the budget in total.
     let (_, burst) = a
@@ -142,47 +115,8 @@ async fn a_rate_limit_in_redis_holds_across_replicas() {
             json!({"name": "burst", "rate_limit": {"per_minute": 10, "per_hour": 1000}}),
         )
         .await;
-    let calls = (0..24).map(|i| {
-        let s = if i % 2 == 0 { &a } else { &b };
-        s.get("/v1/me", &burst)
-    });
-    let got = futures_join(calls).await;
-    let ok = got.iter().filter(|s| **s == 200).count();
-    let limited = got.iter().filter(|s| **s == 429).count();
-    assert_eq!((ok, limited), (10, 14), "{got:?}");
-}
-
-/// Runs the requests concurrently and returns their statuses.
-async fn futures_join<F>(calls: impl Iterator<Item = F>) -> Vec<u16>
-where
-    F: std::future::Future<Output = common::Resp>,
-{
-    let mut set = Vec::new();
-    for c in calls {
-        set.push(Box::pin(c));
-    }
-    let mut out = Vec::new();
-    // Poll all of them together.
-    let all = std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if out.iter().any(|(j, _)| *j == i) {
-                continue;
-            }
-            match f.as_mut().poll(cx) {
-                std::task::Poll::Ready(r) => out.push((i, r.status)),
-                std::task::Poll::Pending => pending = true,
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    });
-    all.await;
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, s)| s).collect()
+    let counts = shared_limit::allowed_and_refused_at_once(&a, &b, &burst, 24, |_| "/v1/me").await;
+    assert_eq!(counts, (10, 14));
 }
 
 #[tokio::test]

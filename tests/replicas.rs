@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::tcp_proxy::TcpProxy;
-use common::{PgDb, ServerOptions, TestServer};
+use common::{PgDb, ServerOptions, TestServer, shared_limit};
 use serde_json::json;
 
 fn on(db: &str) -> ServerOptions {
@@ -111,30 +111,7 @@ async fn a_rate_limit_holds_across_replicas() {
     let a = TestServer::start_with(on(&db.url));
     let b = TestServer::replica_of(&a, on(&db.url));
     let owner = a.owner_session().await;
-    let (_, secret) = a
-        .mint(
-            &owner,
-            json!({"name": "limited", "rate_limit": {"per_minute": 5, "per_hour": 100}}),
-        )
-        .await;
-    // Alternate replicas: 5 in total are allowed, not 5 on each.
-    let mut statuses = Vec::new();
-    for i in 0..8 {
-        let s = if i % 2 == 0 { &a } else { &b };
-        statuses.push(s.get("/v1/me", &secret).await.status);
-    }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        5,
-        "{statuses:?}"
-    );
-    assert_eq!(&statuses[5..], &[429, 429, 429], "{statuses:?}");
-    let r = b.get("/v1/me", &secret).await;
-    assert!(r.header("retry-after").is_some());
-    // verify of the token on either replica counts against the same budget.
-    let v = a.post("/v1/verify", &owner, json!({"token": secret})).await;
-    assert_eq!(v.body["allowed"], false, "{}", v.text);
-    assert_eq!(v.body["reason"], "rate_limited");
+    shared_limit::assert_one_budget_across(&a, &b, &owner).await;
 }
 
 /// Checks in flight at once are decided in batches; a batch must still count every check,
@@ -168,8 +145,8 @@ async fn exact_limit_under_concurrency(name: &str, optimistic_rounds: Option<&st
             .collect(),
         ..on(&db.url)
     };
-    let a = std::sync::Arc::new(TestServer::start_with(opts()));
-    let b = std::sync::Arc::new(TestServer::replica_of(&a, opts()));
+    let a = TestServer::start_with(opts());
+    let b = TestServer::replica_of(&a, opts());
     let owner = a.owner_session().await;
     // Both limits at 40: the next slot refills 90 s later, longer than this test runs.
     let (_, secret) = a
@@ -178,21 +155,15 @@ async fn exact_limit_under_concurrency(name: &str, optimistic_rounds: Option<&st
             json!({"name": "hot", "rate_limit": {"per_minute": 40, "per_hour": 40}}),
         )
         .await;
-    let calls: Vec<_> = (0..120)
-        .map(|i| {
-            let s = if i % 2 == 0 { a.clone() } else { b.clone() };
-            let secret = secret.clone();
-            let path = if i % 3 == 0 { "/v1/tokens" } else { "/v1/me" };
-            tokio::spawn(async move { s.get(path, &secret).await.status })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for c in calls {
-        statuses.push(c.await.unwrap());
-    }
-    let allowed = statuses.iter().filter(|s| **s == 200).count();
-    let refused = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((allowed, refused), (40, 80), "{statuses:?}");
+    let path = |i: usize| {
+        if i.is_multiple_of(3) {
+            "/v1/tokens"
+        } else {
+            "/v1/me"
+        }
+    };
+    let counts = shared_limit::allowed_and_refused_at_once(&a, &b, &secret, 120, path).await;
+    assert_eq!(counts, (40, 80));
 }
 
 #[tokio::test]

@@ -552,3 +552,4 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 }
 pub mod cli;
 pub mod oracle;
+pub mod shared_limit;
