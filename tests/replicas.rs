@@ -166,6 +166,41 @@ async fn exact_limit_under_concurrency(name: &str, optimistic_rounds: Option<&st
     assert_eq!(counts, (40, 80));
 }
 
+/// A replica decides on what it last saw of a token's counters, but never answers on that
+/// alone: when the row is gone (the sweep deletes rows idle for an hour, i.e. fully refilled),
+/// a replica that saw the token exhausted allows its next request at once.
+#[tokio::test]
+async fn a_replica_confirms_what_it_believes_of_a_counter_before_refusing() {
+    let Some(admin) = common::postgres_url("counter_beliefs") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let a = TestServer::start_with(on(&db.url));
+    let b = TestServer::replica_of(&a, on(&db.url));
+    let owner = a.owner_session().await;
+    let (_, secret) = a
+        .mint(
+            &owner,
+            json!({"name": "swept", "rate_limit": {"per_minute": 3, "per_hour": 3}}),
+        )
+        .await;
+    let mut statuses = Vec::new();
+    for s in [&a, &b, &a, &b, &a] {
+        statuses.push(s.get("/v1/me", &secret).await.status);
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    sqlx::query("DELETE FROM rate_limits")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(a.get("/v1/me", &secret).await.status, 200);
+    assert_eq!(b.get("/v1/me", &secret).await.status, 200);
+    assert_eq!(a.get("/v1/me", &secret).await.status, 200);
+    assert_eq!(b.get("/v1/me", &secret).await.status, 429);
+}
+
 #[tokio::test]
 async fn database_outage_answers_503_then_recovers_with_nothing_lost() {
     let Some(admin) = common::postgres_url("database_outage") else {

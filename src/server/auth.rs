@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 
 use super::client_ip::client_ip;
 use super::error::{ApiError, ApiResult};
-use super::ratelimit::Decision;
+use super::ratelimit::{Decision, LimiterError};
 use super::state::{AppState, SharedState};
 use super::store::{
     AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord, UserRecord,
@@ -138,12 +138,13 @@ impl AuthFailure {
     }
 }
 
-/// The failure of an authentication attempt: a credential problem, or a database that could
-/// not confirm anything (answered 503, never "allowed").
+/// The failure of an authentication attempt: a credential problem, or a database or counter
+/// store that could not confirm anything (answered 503, never "allowed").
 #[derive(Debug)]
 pub enum ResolveError {
     Denied(AuthFailure, Option<Box<Credential>>),
     Store(StoreError),
+    Limiter(LimiterError),
 }
 
 /// The secret in an `Authorization: Bearer …` header.
@@ -160,43 +161,123 @@ pub fn bearer(headers: &HeaderMap) -> Result<&str, AuthFailure> {
     Ok(secret.trim())
 }
 
+/// The rate-limit check a request makes of the credential it presents, once that is valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateCheck {
+    Skip,
+    /// What a check would answer, consuming nothing.
+    Peek,
+    Consume,
+}
+
+/// A valid credential, and the rate-limit decision its [`RateCheck`] asked for (None for
+/// [`RateCheck::Skip`]).
+#[derive(Debug)]
+pub struct Admitted {
+    pub cred: Credential,
+    pub rate: Option<Decision>,
+}
+
 /// Checks a secret: format and checksum, then the database (current or grace-period secret),
-/// then revocation, the owner's membership, and expiry. The answer reflects every change
-/// committed before `since` (when the request arrived).
-pub async fn resolve(
+/// then revocation, the owner's membership, and expiry; then makes the rate-limit check that
+/// `plan` asks for the credential found. The answer reflects every change committed before
+/// `since` (when the request arrived).
+///
+/// With counters shared between replicas, the lookup (its epoch read) and the check each cost
+/// a round trip. When this replica has the credential cached, the check starts on that copy
+/// while the lookup confirms it, and its decision is kept only if the confirmed credential asks
+/// for the same check of the same token under the same limits; otherwise the check is made
+/// again on the confirmed one. Whatever the early check said, the answer rests on the confirmed
+/// credential: a token revoked before the request arrived is refused.
+pub async fn resolve_and_check(
     state: &AppState,
     secret: &str,
     now: DateTime<Utc>,
     since: Instant,
-) -> Result<Credential, ResolveError> {
+    plan: impl Fn(&Credential) -> RateCheck,
+) -> Result<Admitted, ResolveError> {
     if secret::parse(secret).is_err() {
         return Err(ResolveError::Denied(AuthFailure::Malformed, None));
     }
     let hash = state.hash_secret(secret);
+    let early = state
+        .limiter
+        .is_shared()
+        .then(|| state.store.unconfirmed_credential(&hash))
+        .flatten()
+        .filter(|c| admit(c, now).is_ok())
+        .map(|c| (plan(&c), c))
+        .filter(|(check, _)| *check != RateCheck::Skip);
+    let (cred, rate) = match early {
+        Some((check, guess)) => {
+            let (confirmed, rate) = tokio::join!(
+                confirm(state, &hash, now, since),
+                rate_check(state, &guess, check)
+            );
+            let cred = confirmed?;
+            let agrees = plan(&cred) == check
+                && cred.token.id == guess.token.id
+                && cred.token.rate_limit == guess.token.rate_limit;
+            (cred, agrees.then_some(rate))
+        }
+        None => (confirm(state, &hash, now, since).await?, None),
+    };
+    let rate = match rate {
+        Some(rate) => rate,
+        None => rate_check(state, &cred, plan(&cred)).await,
+    }
+    .map_err(ResolveError::Limiter)?;
+    Ok(Admitted { cred, rate })
+}
+
+/// The credential for `hash` as of `since`, if it authenticates at `now`.
+async fn confirm(
+    state: &AppState,
+    hash: &str,
+    now: DateTime<Utc>,
+    since: Instant,
+) -> Result<Credential, ResolveError> {
     // Boxed: the backends' lookup futures (PostgreSQL's above all) are kilobytes, and inline they
     // would grow every caller's future, which is copied on each request.
-    let cred = Box::pin(state.store.credential_by_hash(&hash, now, since))
+    let cred = Box::pin(state.store.credential_by_hash(hash, now, since))
         .await
         .map_err(ResolveError::Store)?;
+    match cred {
+        Some(cred) => match admit(&cred, now) {
+            Ok(()) => Ok(cred),
+            Err(AuthFailure::Unknown) => Err(ResolveError::Denied(AuthFailure::Unknown, None)),
+            Err(f) => Err(ResolveError::Denied(f, Some(Box::new(cred)))),
+        },
+        None => Err(ResolveError::Denied(AuthFailure::Unknown, None)),
+    }
+}
+
+/// Whether a credential found for a secret authenticates at `now`.
+fn admit(cred: &Credential, now: DateTime<Utc>) -> Result<(), AuthFailure> {
     // A previous secret counts only inside its grace period.
-    let Some(cred) =
-        cred.filter(|c| !c.via_previous || c.token.prev_expires_at.is_some_and(|t| t > now))
-    else {
-        return Err(ResolveError::Denied(AuthFailure::Unknown, None));
-    };
+    if cred.via_previous && cred.token.prev_expires_at.is_none_or(|t| t <= now) {
+        return Err(AuthFailure::Unknown);
+    }
     if cred.token.revoked_at.is_some() || cred.user.removed_at.is_some() {
-        return Err(ResolveError::Denied(
-            AuthFailure::Revoked,
-            Some(Box::new(cred)),
-        ));
+        return Err(AuthFailure::Revoked);
     }
     if cred.token.expires_at.is_some_and(|e| e <= now) {
-        return Err(ResolveError::Denied(
-            AuthFailure::Expired,
-            Some(Box::new(cred)),
-        ));
+        return Err(AuthFailure::Expired);
     }
-    Ok(cred)
+    Ok(())
+}
+
+async fn rate_check(
+    state: &AppState,
+    cred: &Credential,
+    check: RateCheck,
+) -> Result<Option<Decision>, LimiterError> {
+    let (id, limits) = (&cred.token.id, cred.token.rate_limit);
+    Ok(match check {
+        RateCheck::Skip => None,
+        RateCheck::Peek => Some(state.limiter.peek(id, limits).await?),
+        RateCheck::Consume => Some(state.limiter.check(id, limits).await?),
+    })
 }
 
 /// Records a failed authentication as an audit event, attributed to the token's org when the
@@ -317,13 +398,21 @@ pub async fn guard(
     let now = Utc::now();
     let ip = client_ip(peer.ip(), req.headers(), &state.trusted_proxies);
     let path = req.uri().path().to_string();
+    // Charged requests from inside the token's networks count against its rate limit.
+    let plan = |c: &Credential| {
+        if surface.charges() && network_allows(&c.token, Some(ip)) {
+            RateCheck::Consume
+        } else {
+            RateCheck::Skip
+        }
+    };
     // The secret stays borrowed from the header: no copy of it outlives the lookup.
     let resolved = match bearer(req.headers()) {
-        Ok(secret) => resolve(state, secret, now, started).await,
+        Ok(secret) => resolve_and_check(state, secret, now, started, plan).await,
         Err(f) => Err(ResolveError::Denied(f, None)),
     };
-    let cred = match resolved {
-        Ok(c) => c,
+    let Admitted { cred, rate } = match resolved {
+        Ok(admitted) => admitted,
         Err(ResolveError::Denied(f, cred)) => {
             state
                 .metrics
@@ -335,6 +424,7 @@ pub async fn guard(
             return surface.reject(f.into_error());
         }
         Err(ResolveError::Store(e)) => return surface.reject(ApiError::from(e)),
+        Err(ResolveError::Limiter(e)) => return surface.reject(ApiError::from(e)),
     };
     let permissions = effective_permissions(cred.user.role, &cred.token.scopes);
     let principal = Principal {
@@ -357,7 +447,6 @@ pub async fn guard(
         latency_us: 0,
         permission: None,
     };
-    let mut decision = None;
     let mut resp = if !network_allows(&principal.token, Some(ip)) {
         surface.reject(ApiError::new(
             ErrorCode::IpNotAllowed,
@@ -368,20 +457,7 @@ pub async fn guard(
             ),
         ))
     } else {
-        let checked = if surface.charges() {
-            match state
-                .limiter
-                .check(&principal.token.id, principal.token.rate_limit)
-                .await
-            {
-                Ok(d) => Some(d),
-                Err(e) => return surface.reject(ApiError::from(e)),
-            }
-        } else {
-            None
-        };
-        decision = checked;
-        match checked {
+        match rate {
             Some(d) if !d.allowed => surface.reject(rate_limited(&principal.token, &d)),
             _ => {
                 req.extensions_mut().insert(principal);
@@ -389,7 +465,7 @@ pub async fn guard(
             }
         }
     };
-    if let Some(d) = decision {
+    if let Some(d) = rate {
         d.apply_headers(resp.headers_mut());
     }
     if super::metrics::request_log_enabled() {

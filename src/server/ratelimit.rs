@@ -316,7 +316,7 @@ pub fn apply_in_order(
 }
 
 /// Whether a key's entry is fully refilled at `now` (and so the same as no entry at all).
-fn idle(entry: &Entry, now: Duration) -> bool {
+pub fn idle(entry: &Entry, now: Duration) -> bool {
     let full = |c: &Cell| c.tat <= nanos(now) * u128::from(c.limit.max(1));
     full(&entry.minute) && full(&entry.hour)
 }
@@ -420,6 +420,12 @@ impl Default for RateLimiter {
 }
 
 impl RateLimiter {
+    /// Whether checks are decided by a store shared with other replicas (a round trip each)
+    /// rather than in this process.
+    pub fn is_shared(&self) -> bool {
+        !matches!(self, RateLimiter::Local(_))
+    }
+
     /// Checks and, if allowed, consumes one request of the token `key`.
     pub async fn check(&self, key: &str, limits: RateLimit) -> Result<Decision, LimiterError> {
         self.decide(key, limits, true).await

@@ -2,17 +2,28 @@
 //!
 //! Checks are coalesced: all checks in flight on this replica are decided together (see
 //! [`Coalescer`]), by the shared [`super::ratelimit::gcra_step`] applied to each token's checks
-//! one after another, at the database's clock (every replica judges by the same clock). A batch
-//! costs two round trips and holds no lock between them:
-//! 1. read the rows of the batch's tokens and the clock;
-//! 2. write back the rows that moved, each only if it still holds what step 1 read (compare
-//!    and set); a row another replica changed in between is read and decided again.
+//! one after another. A batch usually costs **one round trip** and holds no lock:
+//! - each token's checks are decided on what this replica *believes* its row holds (what it
+//!   last wrote or read; no row when it knows nothing), at the database's clock as last seen;
+//! - one statement then writes back the rows that moved, each only if it still holds the belief
+//!   (compare and set), checks the rows that did not move against it, and returns the current
+//!   row of every token whose belief was wrong (another replica moved it) with the clock;
+//! - those tokens are decided again on the rows returned.
 //!
-//! A token that keeps losing that race (many replicas hammering it) is decided under row locks
+//! A belief can only lag the row (other replicas move a token's theoretical arrival time
+//! forward, never back), and nothing is answered until the statement confirmed it: a decision
+//! always rests on the row as it was in a snapshot taken after the request arrived.
+//!
+//! The clock: every statement returns the database's `clock_timestamp()`, and this replica
+//! carries the latest reading forward with its monotonic clock. Measured on receipt, the
+//! estimate trails the database's clock by at most one round trip and never leads it, so a
+//! refill is never granted early. A reading is carried for a second at most: a batch with no
+//! fresher one reads the clock before deciding.
+//!
+//! A token that keeps losing the race (many replicas hammering it) is decided under row locks
 //! instead (an upsert that locks its rows in key order, so replicas never deadlock), which
 //! always makes progress. Either way N/min means N in total across replicas, and the `N + 1`-th
-//! request is refused exactly; but a hot token costs two round trips per batch, not a locked
-//! transaction per request.
+//! request is refused exactly.
 //!
 //! Counter writes commit asynchronously (`synchronous_commit = off` on this limiter's own
 //! connections): they are soft state, and a crash can only forget a few counted requests.
@@ -21,14 +32,17 @@
 //! When PostgreSQL cannot answer, every check of the batch fails and its request is refused
 //! with 503, never allowed.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgExecutor, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Executor, Row};
+use sqlx::{AssertSqlSafe, Executor, Row};
 
 use super::coalesce::Coalescer;
 use super::ratelimit::{
     Batches, ByKey, Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key, check_in,
+    idle,
 };
 use crate::api::types::RateLimit;
 
@@ -36,10 +50,69 @@ use crate::api::types::RateLimit;
 const MAX_BATCH: usize = 512;
 /// Compare-and-set rounds before the remaining tokens are decided under row locks.
 pub const OPTIMISTIC_ROUNDS: usize = 3;
+/// Beliefs beyond this are all forgotten (bounded memory; a forgotten row costs a round).
+const MAX_BELIEFS: usize = 100_000;
+
+/// How long a reading of the database clock is carried forward by this replica's monotonic
+/// clock. The two may run at slightly different rates (NTP slews the database's by up to
+/// 500 ppm): over a second that is half a millisecond, well inside one round trip's lag.
+const CLOCK_CARRY: Duration = Duration::from_secs(1);
+
+/// The database clock in microseconds, as `now_us` in every statement below.
+const NOW_US: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";
 
 pub struct PgLimiter {
     pool: PgPool,
     batches: Batches,
+    beliefs: Arc<Mutex<Beliefs>>,
+}
+
+/// What this replica last saw of the counters: each token's row (None: no row), and the
+/// database clock with the instant it was read.
+#[derive(Default)]
+struct Beliefs {
+    rows: HashMap<String, Option<Entry>>,
+    clock: Option<(Instant, i64)>,
+}
+
+impl Beliefs {
+    /// The database clock now, estimated from the latest reading: never ahead of it. None
+    /// when there is no reading, or when it is too old to carry forward (see [`CLOCK_CARRY`]).
+    fn now(&self) -> Option<(Duration, i64)> {
+        self.clock
+            .filter(|(seen, _)| seen.elapsed() < CLOCK_CARRY)
+            .map(|(seen, us)| {
+                let us = us.saturating_add(micros(seen.elapsed()));
+                (Duration::from_micros(u64::try_from(us).unwrap_or(0)), us)
+            })
+    }
+
+    /// Takes a reading `now_us` received at `at`, unless the estimate carried from a recent
+    /// older one is later (both trail the database; the later trails less). A reading is not
+    /// carried for longer than [`CLOCK_CARRY`], so the drift between this replica's clock and
+    /// the database's cannot add up.
+    fn saw_clock(&mut self, at: Instant, now_us: i64) {
+        let keep = self.clock.is_some_and(|(seen, us)| {
+            let carried = at.saturating_duration_since(seen);
+            carried < CLOCK_CARRY && us.saturating_add(micros(carried)) > now_us
+        });
+        if !keep {
+            self.clock = Some((at, now_us));
+        }
+    }
+
+    fn believe(&mut self, key: &str, row: Option<Entry>) {
+        if self.rows.len() >= MAX_BELIEFS && !self.rows.contains_key(key) {
+            self.rows.clear();
+        }
+        self.rows.insert(key.to_string(), row);
+    }
+}
+
+fn lock(beliefs: &Mutex<Beliefs>) -> MutexGuard<'_, Beliefs> {
+    // Plain data: a panic elsewhere leaves nothing half-updated that a compare-and-set
+    // would not catch.
+    beliefs.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn unavailable(e: impl std::fmt::Display) -> String {
@@ -57,7 +130,7 @@ fn cell(row: &PgRow, tat: &str, limit: &str) -> Result<Cell, String> {
     })
 }
 
-/// A token's row as read: None when it has none yet (the same as fully refilled).
+/// A token's row as read: None when it has none (the same as fully refilled).
 fn entry(row: &PgRow) -> Result<Option<Entry>, String> {
     let present: Option<String> = row.try_get("minute_tat").map_err(unavailable)?;
     if present.is_none() {
@@ -69,12 +142,16 @@ fn entry(row: &PgRow) -> Result<Option<Entry>, String> {
     }))
 }
 
-fn clock(row: &PgRow) -> Result<(Duration, i64), String> {
-    let now_us: i64 = row.try_get("now_us").map_err(unavailable)?;
-    Ok((
-        Duration::from_micros(u64::try_from(now_us).unwrap_or(0)),
-        now_us,
-    ))
+fn clock(row: &PgRow) -> Result<i64, String> {
+    row.try_get("now_us").map_err(unavailable)
+}
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+fn as_duration(now_us: i64) -> Duration {
+    Duration::from_micros(u64::try_from(now_us).unwrap_or(0))
 }
 
 impl PgLimiter {
@@ -93,12 +170,18 @@ impl PgLimiter {
                 })
             })
             .connect_lazy_with((*store_pool.connect_options()).clone());
-        let worker_pool = pool.clone();
+        let beliefs = Arc::new(Mutex::new(Beliefs::default()));
+        let (worker_pool, worker_beliefs) = (pool.clone(), beliefs.clone());
         let batches = Coalescer::spawn(MAX_BATCH, move |checks: Vec<Check>| {
             let pool = worker_pool.clone();
-            async move { decide_batch(&pool, &checks, optimistic_rounds).await }
+            let beliefs = worker_beliefs.clone();
+            async move { decide_batch(&pool, &beliefs, &checks, optimistic_rounds).await }
         });
-        PgLimiter { pool, batches }
+        PgLimiter {
+            pool,
+            batches,
+            beliefs,
+        }
     }
 
     /// Checks one request of `key`; consumes it when allowed and `consume` is set.
@@ -113,8 +196,16 @@ impl PgLimiter {
 
     /// Deletes rows untouched for over an hour: fully refilled, the same as no row. Rows a
     /// locked batch holds are skipped (they are in use), so the sweep never waits on or
-    /// deadlocks with a check.
+    /// deadlocks with a check. Beliefs about fully refilled rows are forgotten too.
     pub async fn sweep(&self) -> Result<u64, LimiterError> {
+        {
+            let mut beliefs = lock(&self.beliefs);
+            if let Some((now, _)) = beliefs.now() {
+                beliefs
+                    .rows
+                    .retain(|_, row| row.is_some_and(|e| !idle(&e, now)));
+            }
+        }
         let done = sqlx::query(
             "DELETE FROM rate_limits WHERE token_id IN (SELECT token_id FROM rate_limits \
              WHERE updated_at < (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT - 3600000000 \
@@ -127,44 +218,19 @@ impl PgLimiter {
     }
 }
 
-/// A row that moved: its key, what was read (None: no row), what to write, and when.
-struct Move<'a> {
+/// One token's part of a round: its row as believed, what to write (None: nothing moved, the
+/// belief is only to be confirmed), and when.
+struct Step<'a> {
     key: &'a str,
     read: Option<Entry>,
-    next: Entry,
+    next: Option<Entry>,
     at_us: i64,
-}
-
-/// Decides each token's checks on its row as read; the rows that moved.
-fn decide_rows<'a>(
-    rows: &[PgRow],
-    checks: &[Check],
-    pending: &ByKey<'a>,
-    decisions: &mut [Option<Decision>],
-) -> Result<Vec<Move<'a>>, String> {
-    let mut moves = Vec::new();
-    for row in rows {
-        let key: String = row.try_get("token_id").map_err(unavailable)?;
-        let Some((&key, indices)) = pending.get_key_value(key.as_str()) else {
-            continue;
-        };
-        let read = entry(row)?;
-        let (now, at_us) = clock(row)?;
-        if let Some(next) = apply_in_order(checks, indices, read, now, decisions) {
-            moves.push(Move {
-                key,
-                read,
-                next,
-                at_us,
-            });
-        }
-    }
-    Ok(moves)
 }
 
 /// Decides a batch; the decisions in the order of `checks`.
 async fn decide_batch(
     pool: &PgPool,
+    beliefs: &Mutex<Beliefs>,
     checks: &[Check],
     optimistic_rounds: usize,
 ) -> Result<Vec<Decision>, String> {
@@ -174,11 +240,11 @@ async fn decide_batch(
         if pending.is_empty() {
             break;
         }
-        let lost = optimistic_round(pool, checks, &pending, &mut decisions).await?;
+        let lost = optimistic_round(pool, beliefs, checks, &pending, &mut decisions).await?;
         pending.retain(|k, _| lost.iter().any(|l| l == k));
     }
     if !pending.is_empty() {
-        locked_round(pool, checks, &pending, &mut decisions).await?;
+        locked_round(pool, beliefs, checks, &pending, &mut decisions).await?;
     }
     decisions
         .into_iter()
@@ -186,73 +252,139 @@ async fn decide_batch(
         .collect()
 }
 
-/// Reads, decides, and compare-and-sets. Returns the keys whose rows another replica changed
-/// in between (their decisions are to be made again).
-async fn optimistic_round(
+/// Reads the pending tokens' rows and the clock, when this replica has never seen the clock.
+async fn learn_clock(
     pool: &PgPool,
-    checks: &[Check],
+    beliefs: &Mutex<Beliefs>,
     pending: &ByKey<'_>,
-    decisions: &mut [Option<Decision>],
-) -> Result<Vec<String>, String> {
+) -> Result<(), String> {
     let keys: Vec<&str> = pending.keys().copied().collect();
-    let rows = sqlx::query(
+    let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT b.k AS token_id, r.minute_tat, r.minute_limit, r.hour_tat, r.hour_limit, \
-           (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT AS now_us \
-         FROM UNNEST($1::TEXT[]) AS b(k) LEFT JOIN rate_limits r ON r.token_id = b.k",
-    )
+           {NOW_US} AS now_us \
+         FROM UNNEST($1::TEXT[]) AS b(k) LEFT JOIN rate_limits r ON r.token_id = b.k"
+    )))
     .bind(&keys)
     .fetch_all(pool)
     .await
     .map_err(unavailable)?;
-    let moves = decide_rows(&rows, checks, pending, decisions)?;
-    if moves.is_empty() {
-        return Ok(Vec::new());
+    let received = Instant::now();
+    let mut beliefs = lock(beliefs);
+    for row in &rows {
+        let key: String = row.try_get("token_id").map_err(unavailable)?;
+        beliefs.believe(&key, entry(row)?);
+        beliefs.saw_clock(received, clock(row)?);
     }
-    let written = compare_and_set(pool, &moves).await?;
-    Ok(moves
-        .iter()
-        .filter(|m| !written.iter().any(|w| w == m.key))
-        .map(|m| m.key.to_string())
-        .collect())
+    Ok(())
 }
 
-/// Writes each moved row only if it still holds what was read; the keys written.
+/// Decides on beliefs, then writes and confirms them in one statement. Returns the keys whose
+/// belief was wrong (their decisions are to be made again, on the rows now believed).
+async fn optimistic_round(
+    pool: &PgPool,
+    beliefs: &Mutex<Beliefs>,
+    checks: &[Check],
+    pending: &ByKey<'_>,
+    decisions: &mut [Option<Decision>],
+) -> Result<Vec<String>, String> {
+    if lock(beliefs).now().is_none() {
+        learn_clock(pool, beliefs, pending).await?;
+    }
+    let steps: Vec<Step> = {
+        let beliefs = lock(beliefs);
+        let (now, at_us) = beliefs
+            .now()
+            .ok_or_else(|| "the database clock is unknown".to_string())?;
+        pending
+            .iter()
+            .map(|(&key, indices)| {
+                let read = beliefs.rows.get(key).copied().flatten();
+                let next = apply_in_order(checks, indices, read, now, decisions);
+                Step {
+                    key,
+                    read,
+                    next,
+                    at_us,
+                }
+            })
+            .collect()
+    };
+    let rows = compare_and_set(pool, &steps).await?;
+    let received = Instant::now();
+    let mut beliefs = lock(beliefs);
+    let mut lost = Vec::new();
+    for row in &rows {
+        let key: String = row.try_get("token_id").map_err(unavailable)?;
+        let written: bool = row.try_get("written").map_err(unavailable)?;
+        beliefs.saw_clock(received, clock(row)?);
+        // `steps` is in key order, as `pending` is.
+        let Ok(i) = steps.binary_search_by(|s| s.key.cmp(key.as_str())) else {
+            continue;
+        };
+        let step = &steps[i];
+        let current = entry(row)?;
+        match step.next {
+            Some(next) if written => beliefs.believe(&key, Some(next)),
+            None if current == step.read => {}
+            _ => {
+                beliefs.believe(&key, current);
+                lost.push(key);
+            }
+        }
+    }
+    Ok(lost)
+}
+
+/// Writes each moved row only if it still holds what was believed, and returns, for every
+/// token of `steps`: whether it was written, and its row in the statement's snapshot (taken
+/// before the writes), with the clock.
 async fn compare_and_set<'c>(
     db: impl PgExecutor<'c>,
-    moves: &[Move<'_>],
-) -> Result<Vec<String>, String> {
-    let col = |f: &dyn Fn(&Move) -> Option<String>| -> Vec<Option<String>> {
-        moves.iter().map(f).collect()
+    steps: &[Step<'_>],
+) -> Result<Vec<PgRow>, String> {
+    let tat = |f: &dyn Fn(&Step) -> Option<Cell>| -> Vec<Option<String>> {
+        steps
+            .iter()
+            .map(|s| f(s).map(|c| c.tat.to_string()))
+            .collect()
     };
-    let lim =
-        |f: &dyn Fn(&Move) -> Option<i64>| -> Vec<Option<i64>> { moves.iter().map(f).collect() };
-    let keys: Vec<&str> = moves.iter().map(|m| m.key).collect();
-    let at: Vec<i64> = moves.iter().map(|m| m.at_us).collect();
-    sqlx::query_scalar(
+    let lim = |f: &dyn Fn(&Step) -> Option<Cell>| -> Vec<Option<i64>> {
+        steps
+            .iter()
+            .map(|s| f(s).map(|c| i64::from(c.limit)))
+            .collect()
+    };
+    let keys: Vec<&str> = steps.iter().map(|s| s.key).collect();
+    let at: Vec<i64> = steps.iter().map(|s| s.at_us).collect();
+    sqlx::query(AssertSqlSafe(format!(
         "WITH b AS (SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], \
            $5::BIGINT[], $6::TEXT[], $7::BIGINT[], $8::TEXT[], $9::BIGINT[], $10::BIGINT[]) \
            AS b(k, old_mt, old_ml, old_ht, old_hl, mt, ml, ht, hl, at)), \
          updated AS (UPDATE rate_limits r SET minute_tat = b.mt, minute_limit = b.ml, \
              hour_tat = b.ht, hour_limit = b.hl, updated_at = b.at \
-           FROM b WHERE r.token_id = b.k AND b.old_mt IS NOT NULL \
+           FROM b WHERE r.token_id = b.k AND b.mt IS NOT NULL AND b.old_mt IS NOT NULL \
              AND r.minute_tat = b.old_mt AND r.minute_limit = b.old_ml \
              AND r.hour_tat = b.old_ht AND r.hour_limit = b.old_hl \
            RETURNING r.token_id), \
          created AS (INSERT INTO rate_limits (token_id, minute_tat, minute_limit, hour_tat, \
              hour_limit, updated_at) \
-           SELECT k, mt, ml, ht, hl, at FROM b WHERE old_mt IS NULL \
+           SELECT k, mt, ml, ht, hl, at FROM b WHERE mt IS NOT NULL AND old_mt IS NULL \
            ON CONFLICT (token_id) DO NOTHING RETURNING token_id) \
-         SELECT token_id FROM updated UNION ALL SELECT token_id FROM created",
-    )
+         SELECT b.k AS token_id, r.minute_tat, r.minute_limit, r.hour_tat, r.hour_limit, \
+           (b.k IN (SELECT token_id FROM updated) OR b.k IN (SELECT token_id FROM created)) \
+             AS written, \
+           {NOW_US} AS now_us \
+         FROM b LEFT JOIN rate_limits r ON r.token_id = b.k"
+    )))
     .bind(&keys)
-    .bind(col(&|m| m.read.map(|e| e.minute.tat.to_string())))
-    .bind(lim(&|m| m.read.map(|e| i64::from(e.minute.limit))))
-    .bind(col(&|m| m.read.map(|e| e.hour.tat.to_string())))
-    .bind(lim(&|m| m.read.map(|e| i64::from(e.hour.limit))))
-    .bind(col(&|m| Some(m.next.minute.tat.to_string())))
-    .bind(lim(&|m| Some(i64::from(m.next.minute.limit))))
-    .bind(col(&|m| Some(m.next.hour.tat.to_string())))
-    .bind(lim(&|m| Some(i64::from(m.next.hour.limit))))
+    .bind(tat(&|s| s.read.map(|e| e.minute)))
+    .bind(lim(&|s| s.read.map(|e| e.minute)))
+    .bind(tat(&|s| s.read.map(|e| e.hour)))
+    .bind(lim(&|s| s.read.map(|e| e.hour)))
+    .bind(tat(&|s| s.next.map(|e| e.minute)))
+    .bind(lim(&|s| s.next.map(|e| e.minute)))
+    .bind(tat(&|s| s.next.map(|e| e.hour)))
+    .bind(lim(&|s| s.next.map(|e| e.hour)))
     .bind(&at)
     .fetch_all(db)
     .await
@@ -263,6 +395,7 @@ async fn compare_and_set<'c>(
 /// locks every row, in key order, then writes back the rows that moved.
 async fn locked_round(
     pool: &PgPool,
+    beliefs: &Mutex<Beliefs>,
     checks: &[Check],
     pending: &ByKey<'_>,
     decisions: &mut [Option<Decision>],
@@ -270,21 +403,97 @@ async fn locked_round(
     let keys: Vec<&str> = pending.keys().copied().collect();
     let mut tx = pool.begin().await.map_err(unavailable)?;
     // A fresh row holds TAT 0, which GCRA reads as "fully refilled", like no row at all.
-    let rows = sqlx::query(
+    let rows = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO rate_limits (token_id, minute_tat, minute_limit, hour_tat, hour_limit, updated_at) \
          SELECT k, '0', 0, '0', 0, 0 FROM UNNEST($1::TEXT[]) AS b(k) ORDER BY k \
          ON CONFLICT (token_id) DO UPDATE SET token_id = EXCLUDED.token_id \
-         RETURNING token_id, minute_tat, minute_limit, hour_tat, hour_limit, \
-           (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT AS now_us",
-    )
+         RETURNING token_id, minute_tat, minute_limit, hour_tat, hour_limit, {NOW_US} AS now_us"
+    )))
     .bind(&keys)
     .fetch_all(&mut *tx)
     .await
     .map_err(unavailable)?;
-    let moves = decide_rows(&rows, checks, pending, decisions)?;
-    if !moves.is_empty() {
-        // The rows are locked: compare-and-set cannot lose here.
-        compare_and_set(&mut *tx, &moves).await?;
+    let received = Instant::now();
+    let mut steps = Vec::new();
+    for row in &rows {
+        let key: String = row.try_get("token_id").map_err(unavailable)?;
+        let Some((&key, indices)) = pending.get_key_value(key.as_str()) else {
+            continue;
+        };
+        let read = entry(row)?;
+        let at_us = clock(row)?;
+        let next = apply_in_order(checks, indices, read, as_duration(at_us), decisions);
+        steps.push(Step {
+            key,
+            read,
+            next,
+            at_us,
+        });
     }
-    tx.commit().await.map_err(unavailable)
+    if steps.iter().any(|s| s.next.is_some()) {
+        // The rows are locked: compare-and-set cannot lose here.
+        compare_and_set(&mut *tx, &steps).await?;
+    }
+    tx.commit().await.map_err(unavailable)?;
+    let mut beliefs = lock(beliefs);
+    for step in &steps {
+        beliefs.believe(step.key, step.next.or(step.read));
+        beliefs.saw_clock(received, step.at_us);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(beliefs: &Beliefs, when: Instant) -> Option<i64> {
+        beliefs.clock.map(|(seen, us)| us + micros(when - seen))
+    }
+
+    #[test]
+    fn the_clock_estimate_keeps_the_later_of_recent_readings() {
+        let t0 = Instant::now();
+        let mut b = Beliefs::default();
+        assert!(b.now().is_none(), "no reading, no estimate");
+        b.saw_clock(t0, 1_000_000);
+        // A reading that was slower to arrive trails the carried estimate: the estimate stays.
+        b.saw_clock(t0 + Duration::from_millis(10), 1_005_000);
+        assert_eq!(at(&b, t0 + Duration::from_millis(10)), Some(1_010_000));
+        // One that is later than the carried estimate replaces it.
+        b.saw_clock(t0 + Duration::from_millis(20), 1_030_000);
+        assert_eq!(at(&b, t0 + Duration::from_millis(20)), Some(1_030_000));
+    }
+
+    #[test]
+    fn a_reading_is_not_carried_past_a_second() {
+        let t0 = Instant::now();
+        let mut b = Beliefs::default();
+        b.saw_clock(t0, 1_000_000);
+        // Two seconds on, this replica's clock says +2 s but the database's only +1.5 s (as
+        // if the two ran at different rates): the database's reading wins.
+        let later = t0 + CLOCK_CARRY * 2;
+        b.saw_clock(later, 2_500_000);
+        assert_eq!(b.clock, Some((later, 2_500_000)));
+        // And a reading as old as that is no estimate at all: the next batch reads the clock.
+        let mut stale = Beliefs::default();
+        stale.saw_clock(Instant::now() - CLOCK_CARRY, 1_000_000);
+        assert!(stale.now().is_none());
+    }
+
+    #[test]
+    fn beliefs_are_bounded() {
+        let mut b = Beliefs::default();
+        for i in 0..MAX_BELIEFS {
+            b.believe(&format!("tk_{i}"), None);
+        }
+        b.believe("tk_0", None);
+        assert_eq!(
+            b.rows.len(),
+            MAX_BELIEFS,
+            "a known key does not clear the map"
+        );
+        b.believe("tk_new", None);
+        assert_eq!(b.rows.len(), 1);
+    }
 }

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use super::auth::{AuthFailure, ResolveError, resolve};
+use super::auth::{Admitted, AuthFailure, RateCheck, ResolveError, resolve_and_check};
 use super::error::{ApiError, ApiResult};
 use super::ratelimit::Decision;
 use super::state::AppState;
@@ -166,13 +166,19 @@ pub async fn judge(
     now: DateTime<Utc>,
     arrived: Instant,
 ) -> ApiResult<Verdict> {
-    let cred = match resolve(state, secret, now, arrived).await {
-        Ok(c) => c,
+    let ours = |c: &Credential| org_id.is_none_or(|o| c.token.org_id == o);
+    // A refusal by network still reports the token's limits, without spending from them.
+    let plan = |c: &Credential| match (ours(c), network_allows(&c.token, client_ip)) {
+        (false, _) => RateCheck::Skip,
+        (true, false) => RateCheck::Peek,
+        (true, true) => RateCheck::Consume,
+    };
+    let Admitted { cred, rate } = match resolve_and_check(state, secret, now, arrived, plan).await {
+        Ok(admitted) => admitted,
         Err(ResolveError::Store(e)) => return Err(ApiError::from(e)),
+        Err(ResolveError::Limiter(e)) => return Err(ApiError::from(e)),
         Err(ResolveError::Denied(f, cred)) => {
-            let cred = cred
-                .map(|c| *c)
-                .filter(|c| org_id.is_none_or(|o| c.token.org_id == o));
+            let cred = cred.map(|c| *c).filter(ours);
             let reason = match (&cred, f) {
                 // A token of another org is nobody's business here.
                 (None, AuthFailure::Revoked | AuthFailure::Expired) => Reason::Unknown,
@@ -181,29 +187,19 @@ pub async fn judge(
             return Ok(Verdict::refused(reason, cred));
         }
     };
-    if org_id.is_some_and(|o| cred.token.org_id != o) {
+    // A token of another org is unknown here (and its limit was not checked).
+    let (true, Some(rate)) = (ours(&cred), rate) else {
         return Ok(Verdict::refused(Reason::Unknown, None));
-    }
+    };
     let permissions = effective_permissions(cred.user.role, &cred.token.scopes);
-    let (reason, rate) = if !network_allows(&cred.token, client_ip) {
-        let rate = state
-            .limiter
-            .peek(&cred.token.id, cred.token.rate_limit)
-            .await?;
-        (Some(Reason::IpNotAllowed), rate)
+    let reason = if !network_allows(&cred.token, client_ip) {
+        Some(Reason::IpNotAllowed)
+    } else if !rate.allowed {
+        Some(Reason::RateLimited)
+    } else if permission.is_some_and(|p| !permissions.contains(p)) {
+        Some(Reason::Forbidden)
     } else {
-        let rate = state
-            .limiter
-            .check(&cred.token.id, cred.token.rate_limit)
-            .await?;
-        let reason = if !rate.allowed {
-            Some(Reason::RateLimited)
-        } else if permission.is_some_and(|p| !permissions.contains(p)) {
-            Some(Reason::Forbidden)
-        } else {
-            None
-        };
-        (reason, rate)
+        None
     };
     Ok(Verdict {
         reason,

@@ -288,6 +288,14 @@ pub trait Store: Send + Sync {
         since: Instant,
     ) -> impl Future<Output = StoreResult<Option<Credential>>> + Send;
 
+    /// What this replica has cached for a secret's hash, **unconfirmed**: it may be stale until
+    /// [`Store::credential_by_hash`] has checked it for the request. Only for work that may start
+    /// early and is thrown away unless the confirmed credential agrees (a rate-limit round trip
+    /// overlapping the confirmation); never for an answer. None where a lookup is cheap anyway.
+    fn unconfirmed_credential(&self, _hash: &str) -> Option<Credential> {
+        None
+    }
+
     /// The active member a login names: a person by email (case-insensitively), or a service
     /// account by name (so its login can be refused with a clear message).
     fn login_account(
@@ -476,6 +484,12 @@ impl Store for Database {
         since: Instant,
     ) -> StoreResult<Option<Credential>> {
         dispatch!(self, s => s.credential_by_hash(hash, now, since))
+    }
+    fn unconfirmed_credential(&self, hash: &str) -> Option<Credential> {
+        match self {
+            Database::Sqlite(s) => s.unconfirmed_credential(hash),
+            Database::Postgres(s) => s.unconfirmed_credential(hash),
+        }
     }
     async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         dispatch!(self, s => s.login_account(email))

@@ -333,6 +333,10 @@ impl Store for PgStore {
         Ok(found)
     }
 
+    fn unconfirmed_credential(&self, hash: &str) -> Option<Credential> {
+        self.cache.get(hash)
+    }
+
     async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE (lower(u.email) = lower($1) \
