@@ -166,6 +166,56 @@ async fn exact_limit_under_concurrency(name: &str, optimistic_rounds: Option<&st
     assert_eq!(counts, (40, 80));
 }
 
+/// Verify on replicas that have both the caller's and the verified token's credentials cached
+/// checks the verified token's limit alongside the caller's authentication; each call still
+/// spends exactly one unit of one shared budget (a check made twice, or kept when it should
+/// not be, changes the count).
+#[tokio::test]
+async fn concurrent_verifies_on_two_warm_replicas_allow_exactly_the_limit() {
+    let Some(admin) = common::postgres_url("verify_exact") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let a = TestServer::start_with(on(&db.url));
+    let b = TestServer::replica_of(&a, on(&db.url));
+    let owner = a.owner_session().await;
+    let (_, secret) = a
+        .mint(
+            &owner,
+            json!({"name": "verified", "rate_limit": {"per_minute": 40, "per_hour": 40}}),
+        )
+        .await;
+    // One verify on each replica caches both credentials there (and spends 2 of the 40).
+    for s in [&a, &b] {
+        let v = s.post("/v1/verify", &owner, json!({"token": secret})).await;
+        assert_eq!(v.body["allowed"], true, "{}", v.text);
+    }
+    let client = reqwest::Client::new();
+    let calls: Vec<_> = (0..120)
+        .map(|i| {
+            let url = format!("{}/v1/verify", if i % 2 == 0 { &a.url } else { &b.url });
+            let request = client
+                .post(url)
+                .bearer_auth(&owner)
+                .json(&json!({"token": secret}));
+            tokio::spawn(async move {
+                let body: serde_json::Value = request.send().await?.json().await?;
+                Ok::<_, reqwest::Error>(body)
+            })
+        })
+        .collect();
+    let (mut allowed, mut limited) = (0, 0);
+    for call in calls {
+        let body = call.await.expect("task").expect("verify");
+        match (body["allowed"].as_bool(), body["reason"].as_str()) {
+            (Some(true), _) => allowed += 1,
+            (Some(false), Some("rate_limited")) => limited += 1,
+            _ => panic!("unexpected verdict {body}"),
+        }
+    }
+    assert_eq!((allowed, limited), (38, 82));
+}
+
 /// A replica decides on what it last saw of a token's counters, but never answers on that
 /// alone: when the row is gone (the sweep deletes rows idle for an hour, i.e. fully refilled),
 /// a replica that saw the token exhausted allows its next request at once.

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 
-use super::auth::{authenticate, authenticate_uncharged};
+use super::auth::{authenticate, authenticate_verify};
 use super::error::ApiError;
 use super::mcp;
 use super::routes::{audit, forward_auth, health, me, org, sessions, tokens, users, verify};
@@ -229,7 +229,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/v1/verify", post(verify::verify))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
-            authenticate_uncharged,
+            authenticate_verify,
         ));
     let mcp = Router::new()
         .route_service("/mcp", mcp::service(state.clone()))

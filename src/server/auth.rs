@@ -7,18 +7,20 @@
 //! `ip_not_allowed`) or over its rate limit (429 with `Retry-After` and `RateLimit-*`), attaches
 //! the principal, and after the handler records the access-log row (buffered) and the
 //! `Tokctl-Credential-Expires` header. [`guard`] is that middleware for every surface: REST,
-//! `/v1/verify` (caller not charged) and `/mcp` (JSON-RPC errors). [`resolve`] is the same
+//! `/v1/verify` (caller not charged) and `/mcp` (JSON-RPC errors). [`resolve_and_check`] is the same
 //! credential check for verify and forward-auth, which judge a token other than the caller's.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
+use super::app::BODY_LIMIT;
 use super::client_ip::client_ip;
 use super::error::{ApiError, ApiResult};
 use super::ratelimit::{Decision, LimiterError};
@@ -30,6 +32,7 @@ use super::verify::network_allows;
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
 use crate::api::secret::{self, TokenType};
+use crate::api::types::RateLimit;
 
 pub const CREDENTIAL_EXPIRES: &str = "tokctl-credential-expires";
 
@@ -178,6 +181,56 @@ pub struct Admitted {
     pub rate: Option<Decision>,
 }
 
+/// A rate-limit check made on the unconfirmed (cached) copy of a credential, while its
+/// confirmation was under way: [`resolve_and_check`] keeps it only if the confirmed credential
+/// asks for the same check of the same token under the same limits.
+#[derive(Debug, Clone)]
+pub struct EarlyCheck {
+    token_id: String,
+    limits: RateLimit,
+    check: RateCheck,
+    decision: Result<Option<Decision>, LimiterError>,
+}
+
+impl EarlyCheck {
+    fn agrees(&self, cred: &Credential, check: RateCheck) -> bool {
+        check == self.check
+            && cred.token.id == self.token_id
+            && cred.token.rate_limit == self.limits
+    }
+}
+
+/// A credential's rate-limit check to start alongside the caller's authentication (verify's
+/// token, see `verify::prefetch`): the unconfirmed copy, and the check its plan asks for.
+pub struct Prefetch {
+    pub guess: Credential,
+    pub check: RateCheck,
+}
+
+/// What this replica has cached for `secret`, unconfirmed, when it would authenticate at `now`
+/// and an early rate-limit check on it could save a round trip (counters shared between
+/// replicas). Never the basis of an answer.
+pub fn unconfirmed(state: &AppState, secret: &str, now: DateTime<Utc>) -> Option<Credential> {
+    if !state.limiter.is_shared() || secret::parse(secret).is_err() {
+        return None;
+    }
+    state
+        .store
+        .unconfirmed_credential(&state.hash_secret(secret))
+        .filter(|c| admit(c, now).is_ok())
+}
+
+/// Makes `check` on an unconfirmed credential (None for [`RateCheck::Skip`]).
+async fn check_early(state: &AppState, guess: &Credential, check: RateCheck) -> Option<EarlyCheck> {
+    (check != RateCheck::Skip).then_some(())?;
+    Some(EarlyCheck {
+        token_id: guess.token.id.clone(),
+        limits: guess.token.rate_limit,
+        check,
+        decision: rate_check(state, guess, check).await,
+    })
+}
+
 /// Checks a secret: format and checksum, then the database (current or grace-period secret),
 /// then revocation, the owner's membership, and expiry; then makes the rate-limit check that
 /// `plan` asks for the credential found. The answer reflects every change committed before
@@ -185,46 +238,41 @@ pub struct Admitted {
 ///
 /// With counters shared between replicas, the lookup (its epoch read) and the check each cost
 /// a round trip. When this replica has the credential cached, the check starts on that copy
-/// while the lookup confirms it, and its decision is kept only if the confirmed credential asks
-/// for the same check of the same token under the same limits; otherwise the check is made
-/// again on the confirmed one. Whatever the early check said, the answer rests on the confirmed
-/// credential: a token revoked before the request arrived is refused.
+/// while the lookup confirms it (or was started even earlier, `early`), and its decision is
+/// kept only if the confirmed credential asks for the same check of the same token under the
+/// same limits; otherwise the check is made again on the confirmed one. Whatever the early
+/// check said, the answer rests on the confirmed credential: a token revoked before the request
+/// arrived is refused.
 pub async fn resolve_and_check(
     state: &AppState,
     secret: &str,
     now: DateTime<Utc>,
     since: Instant,
     plan: impl Fn(&Credential) -> RateCheck,
+    early: Option<EarlyCheck>,
 ) -> Result<Admitted, ResolveError> {
     if secret::parse(secret).is_err() {
         return Err(ResolveError::Denied(AuthFailure::Malformed, None));
     }
     let hash = state.hash_secret(secret);
-    let early = state
-        .limiter
-        .is_shared()
-        .then(|| state.store.unconfirmed_credential(&hash))
-        .flatten()
-        .filter(|c| admit(c, now).is_ok())
-        .map(|c| (plan(&c), c))
-        .filter(|(check, _)| *check != RateCheck::Skip);
-    let (cred, rate) = match early {
-        Some((check, guess)) => {
-            let (confirmed, rate) = tokio::join!(
-                confirm(state, &hash, now, since),
-                rate_check(state, &guess, check)
-            );
-            let cred = confirmed?;
-            let agrees = plan(&cred) == check
-                && cred.token.id == guess.token.id
-                && cred.token.rate_limit == guess.token.rate_limit;
-            (cred, agrees.then_some(rate))
-        }
-        None => (confirm(state, &hash, now, since).await?, None),
+    let guess = match early {
+        Some(_) => None,
+        None => unconfirmed(state, secret, now).map(|c| (plan(&c), c)),
     };
-    let rate = match rate {
-        Some(rate) => rate,
-        None => rate_check(state, &cred, plan(&cred)).await,
+    let (cred, early) = match guess {
+        Some((check, guess)) => {
+            let (confirmed, early) = tokio::join!(
+                confirm(state, &hash, now, since),
+                check_early(state, &guess, check)
+            );
+            (confirmed?, early)
+        }
+        None => (confirm(state, &hash, now, since).await?, early),
+    };
+    let check = plan(&cred);
+    let rate = match early.filter(|e| e.agrees(&cred, check)) {
+        Some(e) => e.decision,
+        None => rate_check(state, &cred, check).await,
     }
     .map_err(ResolveError::Limiter)?;
     Ok(Admitted { cred, rate })
@@ -354,17 +402,34 @@ pub async fn authenticate(
     req: Request,
     next: Next,
 ) -> Response {
-    guard(&state, peer, req, next, Surface::Rest).await
+    guard(&state, peer, req, next, Surface::Rest, None).await
 }
 
 /// The middleware in front of `/v1/verify`: the caller's token is not charged for the call.
-pub async fn authenticate_uncharged(
+/// With counters shared between replicas, the verified token's rate-limit check starts on its
+/// cached copy alongside the caller's authentication, one round trip instead of two; the
+/// handler's judgement keeps it only if it agrees (see [`resolve_and_check`]).
+pub async fn authenticate_verify(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
     next: Next,
 ) -> Response {
-    guard(&state, peer, req, next, Surface::RestUncharged).await
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return too_large().into_response();
+    };
+    let prefetch = super::verify::prefetch(&state, &parts.headers, &bytes, Utc::now());
+    let req = Request::from_parts(parts, Body::from(bytes));
+    guard(&state, peer, req, next, Surface::RestUncharged, prefetch).await
+}
+
+/// A request body over [`BODY_LIMIT`].
+pub fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("the request body is larger than {BODY_LIMIT} bytes"),
+    )
 }
 
 /// Rate-limit message naming the limit that refused.
@@ -393,6 +458,7 @@ pub async fn guard(
     mut req: Request,
     next: Next,
     surface: Surface,
+    prefetch: Option<Prefetch>,
 ) -> Response {
     let started = Instant::now();
     let now = Utc::now();
@@ -407,9 +473,19 @@ pub async fn guard(
         }
     };
     // The secret stays borrowed from the header: no copy of it outlives the lookup.
-    let resolved = match bearer(req.headers()) {
-        Ok(secret) => resolve_and_check(state, secret, now, started, plan).await,
-        Err(f) => Err(ResolveError::Denied(f, None)),
+    let resolved = match (bearer(req.headers()), prefetch) {
+        (Ok(secret), None) => resolve_and_check(state, secret, now, started, plan, None).await,
+        (Ok(secret), Some(Prefetch { guess, check })) => {
+            let (resolved, early) = tokio::join!(
+                resolve_and_check(state, secret, now, started, plan, None),
+                check_early(state, &guess, check)
+            );
+            if let Some(early) = early {
+                req.extensions_mut().insert(early);
+            }
+            resolved
+        }
+        (Err(f), _) => Err(ResolveError::Denied(f, None)),
     };
     let Admitted { cred, rate } = match resolved {
         Ok(admitted) => admitted,

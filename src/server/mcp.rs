@@ -129,17 +129,11 @@ pub async fn authenticate_mcp(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return error_response(
-            ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("the request body is larger than {BODY_LIMIT} bytes"),
-            ),
-            Value::Null,
-        );
+        return error_response(auth::too_large(), Value::Null);
     };
     let id = request_id(&bytes);
     let req = Request::from_parts(parts, Body::from(bytes));
-    auth::guard(&state, peer, req, next, Surface::Mcp { id }).await
+    auth::guard(&state, peer, req, next, Surface::Mcp { id }, None).await
 }
 
 /// The rmcp service mounted at `/mcp`.

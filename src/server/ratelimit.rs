@@ -399,7 +399,7 @@ impl LocalLimiter {
 }
 
 /// The counter store could not decide; the request is refused with 503, never allowed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum LimiterError {
     #[error("the rate-limit store is unavailable: {0}")]
     Unavailable(String),

@@ -12,13 +12,18 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use super::auth::{Admitted, AuthFailure, RateCheck, ResolveError, resolve_and_check};
+use axum::http::HeaderMap;
+
+use super::auth::{
+    self, Admitted, AuthFailure, EarlyCheck, Prefetch, RateCheck, ResolveError, resolve_and_check,
+};
 use super::error::{ApiError, ApiResult};
 use super::ratelimit::Decision;
 use super::state::AppState;
 use super::store::{AccessRecord, Credential, TokenRecord};
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
+use crate::api::types::VerifyRequest;
 
 /// Why a token is refused; the names are verify's `reason` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,10 +158,69 @@ pub fn asked_permission(name: Option<&str>) -> ApiResult<Option<Permission>> {
     .transpose()
 }
 
+/// The `client_ip` a verify call names, parsed: 422 naming the field when it is not an address.
+pub fn asked_client_ip(s: Option<&str>) -> ApiResult<Option<IpAddr>> {
+    s.map(|s| {
+        s.trim()
+            .parse::<IpAddr>()
+            .map_err(|_| ApiError::invalid(format!("`client_ip` `{s}` is not an IP address")))
+    })
+    .transpose()
+}
+
+/// The rate-limit check a judged credential gets: none for a token of another org than the
+/// caller's (`org_id`; None: any), a peek when the network refuses it (the answer still reports
+/// its limits, without spending from them), else one request consumed.
+fn plan(org_id: Option<i64>, client_ip: Option<IpAddr>) -> impl Fn(&Credential) -> RateCheck {
+    move |c| match (ours(org_id, c), network_allows(&c.token, client_ip)) {
+        (false, _) => RateCheck::Skip,
+        (true, false) => RateCheck::Peek,
+        (true, true) => RateCheck::Consume,
+    }
+}
+
+fn ours(org_id: Option<i64>, c: &Credential) -> bool {
+    org_id.is_none_or(|o| c.token.org_id == o)
+}
+
+/// The verified token's rate-limit check to start alongside the caller's authentication, from
+/// the call's headers and body as they arrived, when both credentials are cached here and the
+/// call would reach the judgement on them: the caller may verify and is not throttled, the body
+/// is a well-formed verify request, and the token is of the caller's org. Only a guess:
+/// whatever it checks is kept only if the confirmed credentials agree ([`resolve_and_check`]).
+/// A stale guess costs the token one unit of its limit for a call that did not pass (the caller
+/// was revoked in between, say).
+pub fn prefetch(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Option<Prefetch> {
+    let caller = auth::unconfirmed(state, auth::bearer(headers).ok()?, now)?;
+    let may_verify = effective_permissions(caller.user.role, &caller.token.scopes)
+        .contains(Permission::TokensVerify);
+    if !may_verify
+        || state
+            .verify_throttle
+            .check(&caller.token.id, Instant::now())
+            .is_err()
+    {
+        return None;
+    }
+    let req: VerifyRequest = serde_json::from_slice(body).ok()?;
+    asked_permission(req.permission.as_deref()).ok()?;
+    let client_ip = asked_client_ip(req.client_ip.as_deref()).ok()?;
+    let guess = auth::unconfirmed(state, req.token.expose(), now)?;
+    let check = plan(Some(caller.token.org_id), client_ip)(&guess);
+    (check != RateCheck::Skip).then_some(Prefetch { guess, check })
+}
+
 /// Judges `secret` for a caller in `org_id` (None: any org, for forward-auth, which has no
 /// caller): validity, then network (`client_ip`), then the token's rate limit (consumed unless
-/// the network refused), then `permission`. `arrived` is when the request arrived.
+/// the network refused), then `permission`. `arrived` is when the request arrived; `early`, a
+/// check of the token's limit already made on its cached copy ([`prefetch`]).
 /// An `Err` means nothing could be decided (database or limiter unavailable): answered 503.
+#[allow(clippy::too_many_arguments)]
 pub async fn judge(
     state: &AppState,
     org_id: Option<i64>,
@@ -165,30 +229,26 @@ pub async fn judge(
     client_ip: Option<IpAddr>,
     now: DateTime<Utc>,
     arrived: Instant,
+    early: Option<EarlyCheck>,
 ) -> ApiResult<Verdict> {
-    let ours = |c: &Credential| org_id.is_none_or(|o| c.token.org_id == o);
-    // A refusal by network still reports the token's limits, without spending from them.
-    let plan = |c: &Credential| match (ours(c), network_allows(&c.token, client_ip)) {
-        (false, _) => RateCheck::Skip,
-        (true, false) => RateCheck::Peek,
-        (true, true) => RateCheck::Consume,
-    };
-    let Admitted { cred, rate } = match resolve_and_check(state, secret, now, arrived, plan).await {
-        Ok(admitted) => admitted,
-        Err(ResolveError::Store(e)) => return Err(ApiError::from(e)),
-        Err(ResolveError::Limiter(e)) => return Err(ApiError::from(e)),
-        Err(ResolveError::Denied(f, cred)) => {
-            let cred = cred.map(|c| *c).filter(ours);
-            let reason = match (&cred, f) {
-                // A token of another org is nobody's business here.
-                (None, AuthFailure::Revoked | AuthFailure::Expired) => Reason::Unknown,
-                _ => Reason::from_auth(f),
-            };
-            return Ok(Verdict::refused(reason, cred));
-        }
-    };
+    let plan = plan(org_id, client_ip);
+    let Admitted { cred, rate } =
+        match resolve_and_check(state, secret, now, arrived, plan, early).await {
+            Ok(admitted) => admitted,
+            Err(ResolveError::Store(e)) => return Err(ApiError::from(e)),
+            Err(ResolveError::Limiter(e)) => return Err(ApiError::from(e)),
+            Err(ResolveError::Denied(f, cred)) => {
+                let cred = cred.map(|c| *c).filter(|c| ours(org_id, c));
+                let reason = match (&cred, f) {
+                    // A token of another org is nobody's business here.
+                    (None, AuthFailure::Revoked | AuthFailure::Expired) => Reason::Unknown,
+                    _ => Reason::from_auth(f),
+                };
+                return Ok(Verdict::refused(reason, cred));
+            }
+        };
     // A token of another org is unknown here (and its limit was not checked).
-    let (true, Some(rate)) = (ours(&cred), rate) else {
+    let (true, Some(rate)) = (ours(org_id, &cred), rate) else {
         return Ok(Verdict::refused(Reason::Unknown, None));
     };
     let permissions = effective_permissions(cred.user.role, &cred.token.scopes);

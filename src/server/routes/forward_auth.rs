@@ -83,7 +83,17 @@ pub async fn forward_auth(
     let permission = verify::asked_permission(q.permission.as_deref())?;
     let secret = bearer(&headers).map_err(|f| f.into_error())?;
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
-    let verdict = verify::judge(&state, None, secret, permission, Some(ip), now, started).await?;
+    let verdict = verify::judge(
+        &state,
+        None,
+        secret,
+        permission,
+        Some(ip),
+        now,
+        started,
+        None,
+    )
+    .await?;
     let (method, path) = original_request(&headers);
     let status = verdict.reason.map_or(204, Reason::status);
     verify::record_use(

@@ -1,7 +1,6 @@
 //! `POST /v1/verify`: a resource server asks whether a token may do something. The rules live
 //! in [`crate::server::verify`]; this handler adapts HTTP and throttles the caller.
 
-use std::net::IpAddr;
 use std::time::Instant;
 
 use axum::extract::{FromRequest, Request, State};
@@ -10,7 +9,7 @@ use chrono::Utc;
 use crate::api::error::ErrorCode;
 use crate::api::perms::Permission;
 use crate::api::types::{VerifyRequest, VerifyResponse};
-use crate::server::auth::Principal;
+use crate::server::auth::{EarlyCheck, Principal};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::Json;
 use crate::server::state::SharedState;
@@ -41,6 +40,7 @@ pub async fn verify(
                 "the verify route is not behind the auth middleware",
             )
         })?;
+    let early = request.extensions_mut().remove::<EarlyCheck>();
     let Json(req) = Json::<VerifyRequest>::from_request(request, &state).await?;
     let started = Instant::now();
     p.require(Permission::TokensVerify)?;
@@ -55,15 +55,7 @@ pub async fn verify(
         ));
     }
     let permission = verify::asked_permission(req.permission.as_deref())?;
-    let client_ip = req
-        .client_ip
-        .as_deref()
-        .map(|s| {
-            s.trim()
-                .parse::<IpAddr>()
-                .map_err(|_| ApiError::invalid(format!("`client_ip` `{s}` is not an IP address")))
-        })
-        .transpose()?;
+    let client_ip = verify::asked_client_ip(req.client_ip.as_deref())?;
     let now = Utc::now();
     let verdict = verify::judge(
         &state,
@@ -73,6 +65,7 @@ pub async fn verify(
         client_ip,
         now,
         p.arrived,
+        early,
     )
     .await?;
     if matches!(verdict.reason, Some(Reason::Unknown | Reason::Malformed)) {
