@@ -166,25 +166,35 @@ async fn exact_limit_under_concurrency(name: &str, optimistic_rounds: Option<&st
     assert_eq!(counts, (40, 80));
 }
 
-/// Verify on replicas that have both the caller's and the verified token's credentials cached
-/// checks the verified token's limit alongside the caller's authentication; each call still
-/// spends exactly one unit of one shared budget (a check made twice, or kept when it should
-/// not be, changes the count).
-#[tokio::test]
-async fn concurrent_verifies_on_two_warm_replicas_allow_exactly_the_limit() {
-    let Some(admin) = common::postgres_url("verify_exact") else {
-        return;
-    };
-    let db = PgDb::new(&admin);
+/// Two replicas on a fresh database (None without PostgreSQL), the owner's session, and a
+/// token limited to `limit` requests per minute and per hour.
+async fn replicas_and_limited_token(
+    name: &str,
+    limit: u32,
+) -> Option<(PgDb, TestServer, TestServer, String, String)> {
+    let db = PgDb::new(&common::postgres_url(name)?);
     let a = TestServer::start_with(on(&db.url));
     let b = TestServer::replica_of(&a, on(&db.url));
     let owner = a.owner_session().await;
     let (_, secret) = a
         .mint(
             &owner,
-            json!({"name": "verified", "rate_limit": {"per_minute": 40, "per_hour": 40}}),
+            json!({"name": "limited", "rate_limit": {"per_minute": limit, "per_hour": limit}}),
         )
         .await;
+    Some((db, a, b, owner, secret))
+}
+
+/// Verify on replicas that have both the caller's and the verified token's credentials cached
+/// checks the verified token's limit alongside the caller's authentication; each call still
+/// spends exactly one unit of one shared budget (a check made twice, or kept when it should
+/// not be, changes the count).
+#[tokio::test]
+async fn concurrent_verifies_on_two_warm_replicas_allow_exactly_the_limit() {
+    let Some((_db, a, b, owner, secret)) = replicas_and_limited_token("verify_exact", 40).await
+    else {
+        return;
+    };
     // One verify on each replica caches both credentials there (and spends 2 of the 40).
     for s in [&a, &b] {
         let v = s.post("/v1/verify", &owner, json!({"token": secret})).await;
@@ -221,19 +231,9 @@ async fn concurrent_verifies_on_two_warm_replicas_allow_exactly_the_limit() {
 /// a replica that saw the token exhausted allows its next request at once.
 #[tokio::test]
 async fn a_replica_confirms_what_it_believes_of_a_counter_before_refusing() {
-    let Some(admin) = common::postgres_url("counter_beliefs") else {
+    let Some((db, a, b, _, secret)) = replicas_and_limited_token("counter_beliefs", 3).await else {
         return;
     };
-    let db = PgDb::new(&admin);
-    let a = TestServer::start_with(on(&db.url));
-    let b = TestServer::replica_of(&a, on(&db.url));
-    let owner = a.owner_session().await;
-    let (_, secret) = a
-        .mint(
-            &owner,
-            json!({"name": "swept", "rate_limit": {"per_minute": 3, "per_hour": 3}}),
-        )
-        .await;
     let mut statuses = Vec::new();
     for s in [&a, &b, &a, &b, &a] {
         statuses.push(s.get("/v1/me", &secret).await.status);
