@@ -7,8 +7,9 @@
 //! `ip_not_allowed`) or over its rate limit (429 with `Retry-After` and `RateLimit-*`), attaches
 //! the principal, and after the handler records the access-log row (buffered) and the
 //! `Tokctl-Credential-Expires` header. [`guard`] is that middleware for every surface: REST,
-//! `/v1/verify` (caller not charged) and `/mcp` (JSON-RPC errors). [`resolve_and_check`] is the same
-//! credential check for verify and forward-auth, which judge a token other than the caller's.
+//! `/v1/verify` (caller not charged) and `/mcp` (JSON-RPC errors). [`resolve_and_check`] is
+//! the credential and rate-limit check they share with verify and forward-auth, which judge a
+//! token other than the caller's.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -222,7 +223,9 @@ pub fn unconfirmed(state: &AppState, secret: &str, now: DateTime<Utc>) -> Option
 
 /// Makes `check` on an unconfirmed credential (None for [`RateCheck::Skip`]).
 async fn check_early(state: &AppState, guess: &Credential, check: RateCheck) -> Option<EarlyCheck> {
-    (check != RateCheck::Skip).then_some(())?;
+    if check == RateCheck::Skip {
+        return None;
+    }
     Some(EarlyCheck {
         token_id: guess.token.id.clone(),
         limits: guess.token.rate_limit,

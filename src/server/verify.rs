@@ -207,6 +207,17 @@ pub fn prefetch(
     {
         return None;
     }
+    // The handler's extractor refuses a body not sent as JSON: nothing to check then.
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            mime.trim().starts_with("application/") && mime.trim().ends_with("json")
+        });
+    if !json {
+        return None;
+    }
     let req: VerifyRequest = serde_json::from_slice(body).ok()?;
     asked_permission(req.permission.as_deref()).ok()?;
     let client_ip = asked_client_ip(req.client_ip.as_deref()).ok()?;
