@@ -212,12 +212,21 @@ pub struct Prefetch {
 /// and an early rate-limit check on it could save a round trip (counters shared between
 /// replicas). Never the basis of an answer.
 pub fn unconfirmed(state: &AppState, secret: &str, now: DateTime<Utc>) -> Option<Credential> {
+    // Shared counters checked first too: on SQLite there is nothing to gain, not even a hash.
     if !state.limiter.is_shared() || secret::parse(secret).is_err() {
+        return None;
+    }
+    cached(state, &state.hash_secret(secret), now)
+}
+
+/// [`unconfirmed`], for a secret already parsed and hashed.
+fn cached(state: &AppState, hash: &str, now: DateTime<Utc>) -> Option<Credential> {
+    if !state.limiter.is_shared() {
         return None;
     }
     state
         .store
-        .unconfirmed_credential(&state.hash_secret(secret))
+        .unconfirmed_credential(hash)
         .filter(|c| admit(c, now).is_ok())
 }
 
@@ -260,7 +269,9 @@ pub async fn resolve_and_check(
     let hash = state.hash_secret(secret);
     let guess = match early {
         Some(_) => None,
-        None => unconfirmed(state, secret, now).map(|c| (plan(&c), c)),
+        None => cached(state, &hash, now)
+            .map(|c| (plan(&c), c))
+            .filter(|(check, _)| *check != RateCheck::Skip),
     };
     let (cred, early) = match guess {
         Some((check, guess)) => {

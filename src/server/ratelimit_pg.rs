@@ -206,11 +206,10 @@ impl PgLimiter {
                     .retain(|_, row| row.is_some_and(|e| !idle(&e, now)));
             }
         }
-        let done = sqlx::query(
+        let done = sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM rate_limits WHERE token_id IN (SELECT token_id FROM rate_limits \
-             WHERE updated_at < (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT - 3600000000 \
-             FOR UPDATE SKIP LOCKED)",
-        )
+             WHERE updated_at < {NOW_US} - 3600000000 FOR UPDATE SKIP LOCKED)"
+        )))
         .execute(&self.pool)
         .await
         .map_err(|e| LimiterError::Unavailable(e.to_string()))?;
@@ -252,7 +251,7 @@ async fn decide_batch(
         .collect()
 }
 
-/// Reads the pending tokens' rows and the clock, when this replica has never seen the clock.
+/// Reads the pending tokens' rows and the clock, when this replica has no recent reading of it.
 async fn learn_clock(
     pool: &PgPool,
     beliefs: &Mutex<Beliefs>,
