@@ -6,3 +6,4 @@ pub mod error;
 pub mod perms;
 pub mod secret;
 pub mod types;
+pub mod wire_time;

@@ -12,6 +12,8 @@
 //! token other than the caller's.
 
 use std::net::{IpAddr, SocketAddr};
+use std::ops::Deref;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -26,9 +28,7 @@ use super::client_ip::client_ip;
 use super::error::{ApiError, ApiResult};
 use super::ratelimit::{Decision, LimiterError};
 use super::state::{AppState, SharedState};
-use super::store::{
-    AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord, UserRecord,
-};
+use super::store::{AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord};
 use super::verify::network_allows;
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
@@ -37,18 +37,25 @@ use crate::api::types::RateLimit;
 
 pub const CREDENTIAL_EXPIRES: &str = "tokctl-credential-expires";
 
-/// Who is making the request, with what effective permission.
+/// Who is making the request, with what effective permission. Its token, owner and org are
+/// the credential's (`p.token`, `p.user`, `p.org_name`), shared with the credential cache.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub token: TokenRecord,
-    pub user: UserRecord,
-    pub org_name: String,
+    pub cred: Arc<Credential>,
     /// Token scopes ∩ the owner's current role.
     pub permissions: PermSet,
     pub ip: IpAddr,
     /// When the request arrived: a second credential judged for it (verify's token) must
     /// reflect every change committed before this, and need not wait for anything later.
     pub arrived: Instant,
+}
+
+impl Deref for Principal {
+    type Target = Credential;
+
+    fn deref(&self) -> &Credential {
+        &self.cred
+    }
 }
 
 impl Principal {
@@ -146,7 +153,7 @@ impl AuthFailure {
 /// store that could not confirm anything (answered 503, never "allowed").
 #[derive(Debug)]
 pub enum ResolveError {
-    Denied(AuthFailure, Option<Box<Credential>>),
+    Denied(AuthFailure, Option<Arc<Credential>>),
     Store(StoreError),
     Limiter(LimiterError),
 }
@@ -178,7 +185,7 @@ pub enum RateCheck {
 /// [`RateCheck::Skip`]).
 #[derive(Debug)]
 pub struct Admitted {
-    pub cred: Credential,
+    pub cred: Arc<Credential>,
     pub rate: Option<Decision>,
 }
 
@@ -204,14 +211,14 @@ impl EarlyCheck {
 /// A credential's rate-limit check to start alongside the caller's authentication (verify's
 /// token, see `verify::prefetch`): the unconfirmed copy, and the check its plan asks for.
 pub struct Prefetch {
-    pub guess: Credential,
+    pub guess: Arc<Credential>,
     pub check: RateCheck,
 }
 
 /// What this replica has cached for `secret`, unconfirmed, when it would authenticate at `now`
 /// and an early rate-limit check on it could save a round trip (counters shared between
 /// replicas). Never the basis of an answer.
-pub fn unconfirmed(state: &AppState, secret: &str, now: DateTime<Utc>) -> Option<Credential> {
+pub fn unconfirmed(state: &AppState, secret: &str, now: DateTime<Utc>) -> Option<Arc<Credential>> {
     // Shared counters checked first too: on SQLite there is nothing to gain, not even a hash.
     if !state.limiter.is_shared() || secret::parse(secret).is_err() {
         return None;
@@ -220,7 +227,7 @@ pub fn unconfirmed(state: &AppState, secret: &str, now: DateTime<Utc>) -> Option
 }
 
 /// [`unconfirmed`], for a secret already parsed and hashed.
-fn cached(state: &AppState, hash: &str, now: DateTime<Utc>) -> Option<Credential> {
+fn cached(state: &AppState, hash: &str, now: DateTime<Utc>) -> Option<Arc<Credential>> {
     if !state.limiter.is_shared() {
         return None;
     }
@@ -298,7 +305,7 @@ async fn confirm(
     hash: &str,
     now: DateTime<Utc>,
     since: Instant,
-) -> Result<Credential, ResolveError> {
+) -> Result<Arc<Credential>, ResolveError> {
     // Boxed: the backends' lookup futures (PostgreSQL's above all) are kilobytes, and inline they
     // would grow every caller's future, which is copied on each request.
     let cred = Box::pin(state.store.credential_by_hash(hash, now, since))
@@ -308,7 +315,7 @@ async fn confirm(
         Some(cred) => match admit(&cred, now) {
             Ok(()) => Ok(cred),
             Err(AuthFailure::Unknown) => Err(ResolveError::Denied(AuthFailure::Unknown, None)),
-            Err(f) => Err(ResolveError::Denied(f, Some(Box::new(cred)))),
+            Err(f) => Err(ResolveError::Denied(f, Some(cred))),
         },
         None => Err(ResolveError::Denied(AuthFailure::Unknown, None)),
     }
@@ -518,9 +525,7 @@ pub async fn guard(
     };
     let permissions = effective_permissions(cred.user.role, &cred.token.scopes);
     let principal = Principal {
-        token: cred.token,
-        user: cred.user,
-        org_name: cred.org_name,
+        cred,
         permissions,
         ip,
         arrived: started,

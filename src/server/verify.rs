@@ -8,6 +8,7 @@
 //! the very next call), and the use is recorded in the buffered usage writer.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -100,7 +101,7 @@ pub struct Verdict {
     /// None when allowed.
     pub reason: Option<Reason>,
     /// The token and its owner; None when the secret is malformed or unknown.
-    pub credential: Option<Credential>,
+    pub credential: Option<Arc<Credential>>,
     /// Scopes ∩ the owner's current role (empty unless the token is valid).
     pub permissions: PermSet,
     /// The rate limit after this call (None unless the token is valid).
@@ -112,7 +113,7 @@ impl Verdict {
         self.reason.is_none()
     }
 
-    fn refused(reason: Reason, credential: Option<Credential>) -> Verdict {
+    fn refused(reason: Reason, credential: Option<Arc<Credential>>) -> Verdict {
         Verdict {
             reason: Some(reason),
             credential,
@@ -249,7 +250,7 @@ pub async fn judge(
             Err(ResolveError::Store(e)) => return Err(ApiError::from(e)),
             Err(ResolveError::Limiter(e)) => return Err(ApiError::from(e)),
             Err(ResolveError::Denied(f, cred)) => {
-                let cred = cred.map(|c| *c).filter(|c| ours(org_id, c));
+                let cred = cred.filter(|c| ours(org_id, c));
                 let reason = match (&cred, f) {
                     // A token of another org is nobody's business here.
                     (None, AuthFailure::Revoked | AuthFailure::Expired) => Reason::Unknown,

@@ -8,7 +8,7 @@ use crate::api::types::{AuditPage, AuditQuery, TokenUsage, UsageQuery};
 use crate::server::audit;
 use crate::server::auth::Principal;
 use crate::server::error::ApiResult;
-use crate::server::extract::{Path, Query};
+use crate::server::extract::{Json, Path, Query};
 use crate::server::state::SharedState;
 
 type ErrorBody = crate::api::error::ErrorBody;
@@ -22,8 +22,8 @@ pub async fn audit(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Query(q): Query<AuditQuery>,
-) -> ApiResult<axum::Json<AuditPage>> {
-    Ok(axum::Json(audit::query(&state, &p, q).await?))
+) -> ApiResult<Json<AuditPage>> {
+    Ok(Json(audit::query(&state, &p, q).await?))
 }
 
 /// One token's usage: request count, error rate, most used routes and permissions, latency
@@ -36,8 +36,8 @@ pub async fn usage(
     Extension(p): Extension<Principal>,
     Path(reference): Path<String>,
     Query(q): Query<UsageQuery>,
-) -> ApiResult<axum::Json<TokenUsage>> {
-    Ok(axum::Json(
+) -> ApiResult<Json<TokenUsage>> {
+    Ok(Json(
         audit::usage(
             &state,
             &p,

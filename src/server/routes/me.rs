@@ -5,6 +5,7 @@ use chrono::Utc;
 
 use crate::api::types::{Me, OrgInfo};
 use crate::server::auth::Principal;
+use crate::server::extract::Json;
 
 /// The identity, org, credential and effective permissions of the caller.
 pub fn describe(p: &Principal) -> Me {
@@ -20,6 +21,6 @@ pub fn describe(p: &Principal) -> Me {
 
 #[utoipa::path(get, path = "/v1/me", tag = "identity", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = crate::api::error::ErrorBody)))]
-pub async fn me(Extension(p): Extension<Principal>) -> axum::Json<Me> {
-    axum::Json(describe(&p))
+pub async fn me(Extension(p): Extension<Principal>) -> Json<Me> {
+    Json(describe(&p))
 }

@@ -19,9 +19,9 @@ type ErrorBody = crate::api::error::ErrorBody;
 pub async fn get_policy(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
-) -> ApiResult<axum::Json<OrgPolicy>> {
+) -> ApiResult<Json<OrgPolicy>> {
     p.require(Permission::OrgRead)?;
-    Ok(axum::Json(state.store.org(p.org_id()).await?.policy))
+    Ok(Json(state.store.org(p.org_id()).await?.policy))
 }
 
 /// Changes some fields of the policy; an unknown key or bad value changes nothing (422).
@@ -32,7 +32,7 @@ pub async fn patch_policy(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Json(patch): Json<serde_json::Value>,
-) -> ApiResult<axum::Json<OrgPolicy>> {
+) -> ApiResult<Json<OrgPolicy>> {
     p.require(Permission::OrgSettingsWrite)?;
     let org = state.store.org(p.org_id()).await?;
     let updated = policy::apply_patch(&org.policy, &patch)?;
@@ -44,5 +44,5 @@ pub async fn patch_policy(
         );
         state.store.set_policy(p.org_id(), &updated, event).await?;
     }
-    Ok(axum::Json(updated))
+    Ok(Json(updated))
 }

@@ -28,7 +28,7 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
-) -> ApiResult<(StatusCode, axum::Json<TokenWithSecret>)> {
+) -> ApiResult<(StatusCode, Json<TokenWithSecret>)> {
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let email_key = format!("email:{}", req.email.trim().to_lowercase());
     let ip_key = crate::server::throttle::address_key(ip);
@@ -124,7 +124,7 @@ pub async fn login(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(TokenWithSecret {
+        Json(TokenWithSecret {
             token: record.info(now),
             secret: fresh,
         }),
@@ -137,7 +137,7 @@ pub async fn login(
 pub async fn logout(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
-) -> ApiResult<axum::Json<RevokeResult>> {
+) -> ApiResult<Json<RevokeResult>> {
     if !p.is_session() {
         return Err(ApiError::invalid(
             "the credential is not a session; revoke a token with POST /v1/tokens/{id}/revoke",
@@ -157,7 +157,7 @@ pub async fn logout(
             ),
         )
         .await?;
-    Ok(axum::Json(RevokeResult {
+    Ok(Json(RevokeResult {
         count: 1,
         revoked: vec![record.info(now)],
         already_revoked: !newly,

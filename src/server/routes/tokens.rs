@@ -36,9 +36,9 @@ pub async fn mint(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Json(req): Json<MintRequest>,
-) -> ApiResult<(StatusCode, axum::Json<TokenWithSecret>)> {
+) -> ApiResult<(StatusCode, Json<TokenWithSecret>)> {
     let out = tokens::mint(&state, &p, req).await?;
-    Ok((StatusCode::CREATED, axum::Json(out)))
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 #[utoipa::path(get, path = "/v1/tokens", params(ListTokensQuery), tag = "tokens", security(("bearer" = [])),
@@ -48,8 +48,8 @@ pub async fn list(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Query(q): Query<ListTokensQuery>,
-) -> ApiResult<axum::Json<Page<TokenInfo>>> {
-    Ok(axum::Json(tokens::list(&state, &p, q).await?))
+) -> ApiResult<Json<Page<TokenInfo>>> {
+    Ok(Json(tokens::list(&state, &p, q).await?))
 }
 
 #[utoipa::path(get, path = "/v1/tokens/{token}", params(("token" = String, Path, description = "id (tk_…) or name"), OwnerQuery),
@@ -60,9 +60,9 @@ pub async fn show(
     Extension(p): Extension<Principal>,
     Path(reference): Path<String>,
     Query(q): Query<OwnerQuery>,
-) -> ApiResult<axum::Json<TokenInfo>> {
+) -> ApiResult<Json<TokenInfo>> {
     let t = tokens::find(&state, &p, &reference, q.owner.as_deref(), Access::Read).await?;
-    Ok(axum::Json(t.info(Utc::now())))
+    Ok(Json(t.info(Utc::now())))
 }
 
 #[utoipa::path(post, path = "/v1/tokens/{token}/revoke", params(("token" = String, Path, description = "id (tk_…) or name"), OwnerQuery),
@@ -74,9 +74,9 @@ pub async fn revoke(
     Path(reference): Path<String>,
     Query(q): Query<OwnerQuery>,
     body: Bytes,
-) -> ApiResult<axum::Json<RevokeResult>> {
+) -> ApiResult<Json<RevokeResult>> {
     let reason = optional_json::<RevokeRequest>(&body)?.reason;
-    Ok(axum::Json(
+    Ok(Json(
         tokens::revoke(&state, &p, &reference, q.owner.as_deref(), reason).await?,
     ))
 }
@@ -91,9 +91,9 @@ pub async fn rotate(
     Path(reference): Path<String>,
     Query(q): Query<OwnerQuery>,
     body: Bytes,
-) -> ApiResult<axum::Json<TokenWithSecret>> {
+) -> ApiResult<Json<TokenWithSecret>> {
     let req: RotateRequest = optional_json(&body)?;
-    Ok(axum::Json(
+    Ok(Json(
         tokens::rotate(&state, &p, &reference, q.owner.as_deref(), req).await?,
     ))
 }
@@ -104,8 +104,8 @@ pub async fn bulk_revoke(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Json(req): Json<BulkRevokeRequest>,
-) -> ApiResult<axum::Json<RevokeResult>> {
-    Ok(axum::Json(
+) -> ApiResult<Json<RevokeResult>> {
+    Ok(Json(
         tokens::revoke_owner(&state, &p, &req.owner, req.dry_run, req.reason).await?,
     ))
 }

@@ -93,10 +93,10 @@ async fn other_owners(state: &AppState, p: &Principal, except: i64) -> ApiResult
 pub async fn list(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
-) -> ApiResult<axum::Json<Page<UserInfo>>> {
+) -> ApiResult<Json<Page<UserInfo>>> {
     p.require(Permission::MembersRead)?;
     let members = state.store.list_members(p.org_id()).await?;
-    Ok(axum::Json(Page {
+    Ok(Json(Page {
         items: members.iter().map(UserRecord::info).collect(),
         next_cursor: None,
     }))
@@ -109,7 +109,7 @@ pub async fn add(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Json(req): Json<AddUserRequest>,
-) -> ApiResult<(StatusCode, axum::Json<UserInfo>)> {
+) -> ApiResult<(StatusCode, Json<UserInfo>)> {
     p.require(Permission::MembersWrite)?;
     check_grant(&p, req.role)?;
     let now = Utc::now();
@@ -180,7 +180,7 @@ pub async fn add(
         serde_json::json!({"role": new.role, "service": new.service}),
     );
     let user = state.store.add_member(new, event).await?;
-    Ok((StatusCode::CREATED, axum::Json(user.info())))
+    Ok((StatusCode::CREATED, Json(user.info())))
 }
 
 #[utoipa::path(patch, path = "/v1/users/{member}", params(("member" = String, Path, description = "email or name")),
@@ -191,7 +191,7 @@ pub async fn set_role(
     Extension(p): Extension<Principal>,
     Path(member): Path<String>,
     Json(req): Json<PatchUserRequest>,
-) -> ApiResult<axum::Json<UserInfo>> {
+) -> ApiResult<Json<UserInfo>> {
     p.require(Permission::MembersWrite)?;
     let user = find_member(&state, &p, &member).await?;
     check_grant(&p, req.role)?;
@@ -210,7 +210,7 @@ pub async fn set_role(
         serde_json::json!({"old": user.role, "new": req.role}),
     );
     let updated = state.store.set_role(user.id, req.role, event).await?;
-    Ok(axum::Json(updated.info()))
+    Ok(Json(updated.info()))
 }
 
 #[utoipa::path(delete, path = "/v1/users/{member}", params(("member" = String, Path, description = "email or name")),
@@ -220,7 +220,7 @@ pub async fn remove(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(member): Path<String>,
-) -> ApiResult<axum::Json<RevokeResult>> {
+) -> ApiResult<Json<RevokeResult>> {
     p.require(Permission::MembersWrite)?;
     let user = find_member(&state, &p, &member).await?;
     check_grant(&p, user.role)?;
@@ -236,7 +236,7 @@ pub async fn remove(
         serde_json::json!({"role": user.role, "service": user.service}),
     );
     let revoked = state.store.remove_member(user.id, now, event).await?;
-    Ok(axum::Json(RevokeResult {
+    Ok(Json(RevokeResult {
         count: revoked.len(),
         revoked: revoked.iter().map(|t| t.info(now)).collect(),
         already_revoked: false,

@@ -28,7 +28,7 @@ type ErrorBody = crate::api::error::ErrorBody;
 pub async fn verify(
     State(state): State<SharedState>,
     mut request: Request,
-) -> ApiResult<axum::Json<VerifyResponse>> {
+) -> ApiResult<Json<VerifyResponse>> {
     // Taken rather than cloned (as `Extension` would): the guard put it there for this handler
     // alone, and a clone is a dozen allocations per call.
     let p = request
@@ -88,7 +88,7 @@ pub async fn verify(
         verdict.reason,
         Some(Reason::Unknown | Reason::Malformed | Reason::Revoked | Reason::Expired)
     );
-    Ok(axum::Json(VerifyResponse {
+    Ok(Json(VerifyResponse {
         allowed: verdict.allowed(),
         reason: verdict.reason.map(|r| r.as_str().to_string()),
         token: verdict.credential.as_ref().map(|c| c.token.info(now)),

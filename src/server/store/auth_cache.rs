@@ -13,7 +13,7 @@
 //!   the next request uses it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
@@ -30,11 +30,12 @@ pub struct AuthCache {
 #[derive(Default)]
 struct Inner {
     generation: u64,
-    entries: HashMap<String, Credential>,
+    /// Shared: a hit costs a reference count, not a copy of the record.
+    entries: HashMap<String, Arc<Credential>>,
 }
 
 impl AuthCache {
-    pub fn get(&self, hash: &str) -> Option<Credential> {
+    pub fn get(&self, hash: &str) -> Option<Arc<Credential>> {
         self.lock().entries.get(hash).cloned()
     }
 
@@ -43,7 +44,7 @@ impl AuthCache {
         self.lock().generation
     }
 
-    pub fn insert(&self, hash: &str, cred: Credential, generation: u64) {
+    pub fn insert(&self, hash: &str, cred: Arc<Credential>, generation: u64) {
         let mut inner = self.lock();
         if inner.generation != generation {
             return;
@@ -67,7 +68,7 @@ impl AuthCache {
         let mut inner = self.lock();
         for cred in inner.entries.values_mut() {
             if let Some(&at) = used.get(cred.token.id.as_str()) {
-                let t = &mut cred.token.last_used_at;
+                let t = &mut Arc::make_mut(cred).token.last_used_at;
                 *t = Some(t.map_or(at, |prev| prev.max(at)));
             }
         }

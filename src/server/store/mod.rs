@@ -14,6 +14,7 @@ mod rows;
 pub mod sqlite;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -286,13 +287,13 @@ pub trait Store: Send + Sync {
         hash: &str,
         now: DateTime<Utc>,
         since: Instant,
-    ) -> impl Future<Output = StoreResult<Option<Credential>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<Arc<Credential>>>> + Send;
 
     /// What this replica has cached for a secret's hash, **unconfirmed**: it may be stale until
     /// [`Store::credential_by_hash`] has checked it for the request. Only for work that may start
     /// early and is thrown away unless the confirmed credential agrees (a rate-limit round trip
     /// overlapping the confirmation); never for an answer. None where a lookup is cheap anyway.
-    fn unconfirmed_credential(&self, _hash: &str) -> Option<Credential> {
+    fn unconfirmed_credential(&self, _hash: &str) -> Option<Arc<Credential>> {
         None
     }
 
@@ -482,10 +483,10 @@ impl Store for Database {
         hash: &str,
         now: DateTime<Utc>,
         since: Instant,
-    ) -> StoreResult<Option<Credential>> {
+    ) -> StoreResult<Option<Arc<Credential>>> {
         dispatch!(self, s => s.credential_by_hash(hash, now, since))
     }
-    fn unconfirmed_credential(&self, hash: &str) -> Option<Credential> {
+    fn unconfirmed_credential(&self, hash: &str) -> Option<Arc<Credential>> {
         match self {
             Database::Sqlite(s) => s.unconfirmed_credential(hash),
             Database::Postgres(s) => s.unconfirmed_credential(hash),

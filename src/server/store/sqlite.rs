@@ -4,6 +4,7 @@
 //! instead of failing with SQLITE_BUSY halfway through a read-then-write.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -339,17 +340,17 @@ impl Store for SqliteStore {
         // Every change goes through this process and clears the cache before it is
         // acknowledged, so whatever the cache holds is current.
         _since: Instant,
-    ) -> StoreResult<Option<Credential>> {
+    ) -> StoreResult<Option<Arc<Credential>>> {
         if !self.cached() {
-            return self.credential_from_db(hash, now).await;
+            return Ok(self.credential_from_db(hash, now).await?.map(Arc::new));
         }
         if let Some(hit) = self.cache.get(hash) {
             return Ok(Some(hit));
         }
         let generation = self.cache.generation();
-        let found = self.credential_from_db(hash, now).await?;
+        let found = self.credential_from_db(hash, now).await?.map(Arc::new);
         if let Some(c) = &found {
-            self.cache.insert(hash, c.clone(), generation);
+            self.cache.insert(hash, Arc::clone(c), generation);
         }
         Ok(found)
     }
@@ -667,24 +668,31 @@ impl Store for SqliteStore {
             .await
             .map_err(db_err)?;
         }
-        // SQLite allows 32766 bound parameters; 9 per row keeps a chunk well inside that.
-        for chunk in access.chunks(1000) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO access_log (org_id, at, credential_id, method, path, status, ip, \
-                 latency_us, permission) ",
-            );
-            q.push_values(chunk, |mut b, a| {
-                b.push_bind(a.org_id)
-                    .push_bind(micros(a.at))
-                    .push_bind(&a.credential_id)
-                    .push_bind(&a.method)
-                    .push_bind(&a.path)
-                    .push_bind(a.status as i64)
-                    .push_bind(&a.ip)
-                    .push_bind(a.latency_us)
-                    .push_bind(&a.permission);
-            });
-            q.build().execute(&mut *tx).await.map_err(db_err)?;
+        // Rows go in by statements of a few fixed lengths, so each is prepared once and cached;
+        // a VALUES list as long as the batch was a new statement to parse at nearly every flush
+        // (its length differs): a quarter of the flush's cost, measured with callgrind.
+        let mut rest = access;
+        for len in [256, 16, 1] {
+            while rest.len() >= len {
+                let (chunk, tail) = rest.split_at(len);
+                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                    "INSERT INTO access_log (org_id, at, credential_id, method, path, status, \
+                     ip, latency_us, permission) ",
+                );
+                q.push_values(chunk, |mut b, a| {
+                    b.push_bind(a.org_id)
+                        .push_bind(micros(a.at))
+                        .push_bind(&a.credential_id)
+                        .push_bind(&a.method)
+                        .push_bind(&a.path)
+                        .push_bind(a.status as i64)
+                        .push_bind(&a.ip)
+                        .push_bind(a.latency_us)
+                        .push_bind(&a.permission);
+                });
+                q.build().execute(&mut *tx).await.map_err(db_err)?;
+                rest = tail;
+            }
         }
         tx.commit().await.map_err(db_err)?;
         self.cache.touch(last_used);
