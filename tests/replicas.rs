@@ -226,6 +226,37 @@ async fn concurrent_verifies_on_two_warm_replicas_allow_exactly_the_limit() {
     assert_eq!((allowed, limited), (38, 82));
 }
 
+/// A caller refused for its own networks spends nothing of the token it sends, even when both
+/// credentials are cached and the token's check would start alongside the caller's.
+#[tokio::test]
+async fn a_verify_refused_for_the_callers_network_spends_nothing_of_the_token() {
+    let Some((_db, a, _b, owner, secret)) =
+        replicas_and_limited_token("verify_caller_net", 10).await
+    else {
+        return;
+    };
+    let remaining = |v: &common::Resp| v.body["rate_limit"]["remaining_minute"].as_u64();
+    // The owner's verify caches the token here (and spends 1 of the 10).
+    let first = a.post("/v1/verify", &owner, json!({"token": secret})).await;
+    assert_eq!(remaining(&first), Some(9), "{}", first.text);
+    let (_, gateway) = a
+        .mint(
+            &owner,
+            json!({"name": "far-gateway", "scopes": ["tokens:verify"], "allowed_cidrs": ["10.0.0.0/8"]}),
+        )
+        .await;
+    // The first refusal caches the gateway's credential; the later ones find both cached.
+    for _ in 0..4 {
+        let v = a
+            .post("/v1/verify", &gateway, json!({"token": secret}))
+            .await;
+        assert_eq!(v.status, 403, "{}", v.text);
+        assert_eq!(v.body["error"]["code"], "ip_not_allowed", "{}", v.text);
+    }
+    let after = a.post("/v1/verify", &owner, json!({"token": secret})).await;
+    assert_eq!(remaining(&after), Some(8), "{}", after.text);
+}
+
 /// A replica decides on what it last saw of a token's counters, but never answers on that
 /// alone: when the row is gone (the sweep deletes rows idle for an hour, i.e. fully refilled),
 /// a replica that saw the token exhausted allows its next request at once.

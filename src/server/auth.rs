@@ -440,7 +440,8 @@ pub async fn authenticate_verify(
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return too_large().into_response();
     };
-    let prefetch = super::verify::prefetch(&state, &parts.headers, &bytes, Utc::now());
+    let ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
+    let prefetch = super::verify::prefetch(&state, &parts.headers, &bytes, ip, Utc::now());
     let req = Request::from_parts(parts, Body::from(bytes));
     guard(&state, peer, req, next, Surface::RestUncharged, prefetch).await
 }

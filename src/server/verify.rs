@@ -186,8 +186,9 @@ fn ours(org_id: Option<i64>, c: &Credential) -> bool {
 
 /// The verified token's rate-limit check to start alongside the caller's authentication, from
 /// the call's headers and body as they arrived, when both credentials are cached here and the
-/// call would reach the judgement on them: the caller may verify and is not throttled, the body
-/// is a well-formed verify request, and the token is of the caller's org. Only a guess:
+/// call would reach the judgement on them: the caller may verify from `ip` (the address the call
+/// came from) and is not throttled, the body is a well-formed verify request, and the token is
+/// of the caller's org. Only a guess:
 /// whatever it checks is kept only if the confirmed credentials agree ([`resolve_and_check`]).
 /// A stale guess costs the token one unit of its limit for a call that did not pass (the caller
 /// was revoked in between, say).
@@ -195,12 +196,15 @@ pub fn prefetch(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
+    ip: IpAddr,
     now: DateTime<Utc>,
 ) -> Option<Prefetch> {
     let caller = auth::unconfirmed(state, auth::bearer(headers).ok()?, now)?;
     let may_verify = effective_permissions(caller.user.role, &caller.token.scopes)
         .contains(Permission::TokensVerify);
+    // A caller refused for its own networks never reaches the judgement.
     if !may_verify
+        || !network_allows(&caller.token, Some(ip))
         || state
             .verify_throttle
             .check(&caller.token.id, Instant::now())
