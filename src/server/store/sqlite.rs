@@ -670,27 +670,30 @@ impl Store for SqliteStore {
         }
         // Rows go in by statements of a few fixed lengths, so each is prepared once and cached;
         // a VALUES list as long as the batch was a new statement to parse at nearly every flush
-        // (its length differs): a quarter of the flush's cost, measured with callgrind.
+        // (its length differs): a quarter of the flush's cost, measured with callgrind. The text
+        // is written once per length, not placeholder by placeholder for every row.
         let mut rest = access;
         for len in [256, 16, 1] {
+            if rest.len() < len {
+                continue;
+            }
+            let sql = insert_access_sql(len);
             while rest.len() >= len {
                 let (chunk, tail) = rest.split_at(len);
-                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                    "INSERT INTO access_log (org_id, at, credential_id, method, path, status, \
-                     ip, latency_us, permission) ",
-                );
-                q.push_values(chunk, |mut b, a| {
-                    b.push_bind(a.org_id)
-                        .push_bind(micros(a.at))
-                        .push_bind(&a.credential_id)
-                        .push_bind(&a.method)
-                        .push_bind(&a.path)
-                        .push_bind(a.status as i64)
-                        .push_bind(&a.ip)
-                        .push_bind(a.latency_us)
-                        .push_bind(&a.permission);
-                });
-                q.build().execute(&mut *tx).await.map_err(db_err)?;
+                let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+                for a in chunk {
+                    q = q
+                        .bind(a.org_id)
+                        .bind(micros(a.at))
+                        .bind(&a.credential_id)
+                        .bind(&a.method)
+                        .bind(&a.path)
+                        .bind(i64::from(a.status))
+                        .bind(&a.ip)
+                        .bind(a.latency_us)
+                        .bind(&a.permission);
+                }
+                q.execute(&mut *tx).await.map_err(db_err)?;
                 rest = tail;
             }
         }
@@ -698,4 +701,15 @@ impl Store for SqliteStore {
         self.cache.touch(last_used);
         Ok(())
     }
+}
+
+/// `INSERT INTO access_log … VALUES` for `rows` rows, in the bind order of `flush_usage`.
+fn insert_access_sql(rows: usize) -> String {
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let mut sql = String::from(
+        "INSERT INTO access_log (org_id, at, credential_id, method, path, status, ip, \
+         latency_us, permission) VALUES ",
+    );
+    sql.push_str(&vec![row; rows].join(", "));
+    sql
 }
