@@ -83,11 +83,15 @@ pub fn request_log_enabled() -> bool {
 /// Counts and logs every request: method, path, status, latency, credential id.
 pub async fn observe(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    // Copied only when there is a request log to write them to.
+    let request =
+        request_log_enabled().then(|| (req.method().clone(), req.uri().path().to_string()));
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
     state.metrics.count(status);
+    let Some((method, path)) = request else {
+        return resp;
+    };
     let credential = resp
         .extensions()
         .get::<CredentialId>()
