@@ -30,7 +30,7 @@ pub async fn verify(
     mut request: Request,
 ) -> ApiResult<Json<VerifyResponse>> {
     // Taken rather than cloned (as `Extension` would): the guard put it there for this handler
-    // alone, and a clone is a dozen allocations per call.
+    // alone.
     let p = request
         .extensions_mut()
         .remove::<Principal>()
