@@ -1,8 +1,8 @@
 //! Times in JSON bodies, written without going through `fmt`.
 //!
-//! chrono's own `Serialize` writes RFC 3339 through `Display` and `collect_str`: about two
-//! thousand instructions a timestamp, a fifth of a verify answer's cost (measured with
-//! callgrind, README "Performance"). These functions write the very same text (UTC, `Z`, as
+//! chrono's own `Serialize` writes RFC 3339 through `Display` and `collect_str`: about five
+//! thousand instructions a timestamp, three of them a fifth of a verify answer's cost
+//! (measured with callgrind, README "Performance"). These functions write the very same text (UTC, `Z`, as
 //! many fractional digits as the value needs: none, 3, 6 or 9) from a stack buffer, and hand
 //! anything unusual (a year outside 0–9999, a leap second) to chrono. Reading is chrono's.
 
