@@ -55,6 +55,21 @@ struct Ledger {
     lost_mints: usize,
 }
 
+impl Ledger {
+    /// An operation whose outcome is unknown: a mint may have made a token, a rotate or revoke
+    /// of `target` may have happened.
+    fn lost_answer(&mut self, kind: OpKind, target: Option<&str>) {
+        match target {
+            None => self.lost_mints += 1,
+            Some(id) => {
+                if let Some(k) = self.tokens.get_mut(id) {
+                    k.uncertain = Some(kind);
+                }
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Counts {
     mints: AtomicUsize,
@@ -146,28 +161,14 @@ async fn worker(storm: Arc<Storm>, seed: u64) {
                     .counts
                     .in_flight_at_kill
                     .fetch_add(1, Ordering::Relaxed);
-                match &target {
-                    None => ledger.lost_mints += 1,
-                    Some(id) => {
-                        if let Some(k) = ledger.tokens.get_mut(id) {
-                            k.uncertain = Some(kind);
-                        }
-                    }
-                }
+                ledger.lost_answer(kind, target.as_deref());
                 return;
             }
             Ok((503, _)) => {
                 // "Nothing was decided" (seen once, right after a restart, from the rate-limit
                 // store): treated like a lost answer, the change may or may not exist.
                 storm.counts.unavailable.fetch_add(1, Ordering::Relaxed);
-                match &target {
-                    None => ledger.lost_mints += 1,
-                    Some(id) => {
-                        if let Some(k) = ledger.tokens.get_mut(id) {
-                            k.uncertain = Some(kind);
-                        }
-                    }
-                }
+                ledger.lost_answer(kind, target.as_deref());
             }
             Ok((status, body)) => {
                 match kind {
