@@ -208,3 +208,74 @@ async fn an_ipv6_slash_64_shares_one_cap() {
         rows.len()
     );
 }
+
+/// One login from `from`; returns the status.
+async fn login_from(s: &TestServer, from: &str, email: &str, password: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/v1/sessions", s.url))
+        .header("x-forwarded-for", from)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+/// A database serves one org, so a failure that names no credential or account is that org's
+/// event: its admins see someone guessing a member's password, an email nobody has, or a
+/// token that never existed. Before, such rows had no org and no `tokctl audit` showed them.
+#[tokio::test]
+async fn failures_that_name_no_credential_are_in_the_orgs_audit_log() {
+    let s = TestServer::start_with(behind_proxy());
+    let owner = s.owner_session().await;
+    s.add_person(&owner, "victim@example.com", "member").await;
+    assert_eq!(
+        login_from(&s, "10.9.0.1", "victim@example.com", "wrong-password-1").await,
+        401
+    );
+    assert_eq!(
+        login_from(&s, "10.9.0.2", "nobody@example.com", "wrong-password-2").await,
+        401
+    );
+    let never_minted = secret::generate(TokenType::Pat);
+    assert_eq!(
+        me_from(&s, "10.9.0.3", never_minted.expose()).await,
+        (401, "token_unknown".to_string())
+    );
+
+    let r = s.get("/v1/audit?action=auth.failed", &owner).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let items = r.body["items"].as_array().expect("items");
+    let row = |ip: &str| {
+        items
+            .iter()
+            .find(|e| e["ip"] == ip)
+            .unwrap_or_else(|| panic!("no auth.failed row from {ip} in {}", r.text))
+    };
+    assert_eq!(row("10.9.0.1")["target"], "victim@example.com");
+    assert_eq!(row("10.9.0.1")["detail"]["reason"], "login_failed");
+    assert_eq!(row("10.9.0.2")["target"], "nobody@example.com");
+    assert_eq!(row("10.9.0.3")["detail"]["reason"], "unknown");
+    assert!(!r.text.contains(never_minted.expose()));
+
+    // The member's own history shows the attempt on their account, and only that one.
+    let r = s
+        .get(
+            "/v1/audit?action=auth.failed&user=victim@example.com",
+            &owner,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let ips: Vec<&str> = r.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["ip"].as_str())
+        .collect();
+    assert_eq!(ips, ["10.9.0.1"], "{}", r.text);
+    println!(
+        "failed-auth audit: a wrong password, an unknown email and a never-minted token are all \
+         in the org's audit log; the member's filter shows the one on their account"
+    );
+}

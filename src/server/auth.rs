@@ -91,7 +91,7 @@ impl Principal {
         detail: serde_json::Value,
     ) -> NewEvent {
         NewEvent {
-            org_id: Some(self.token.org_id),
+            org_id: self.token.org_id,
             at: Utc::now(),
             action,
             actor: Some(self.user.label().to_string()),
@@ -376,7 +376,7 @@ pub async fn record_failure(
         detail["suppressed"] = suppressed.into();
     }
     let event = NewEvent {
-        org_id: cred.map(|c| c.token.org_id),
+        org_id: cred.map_or(state.org_id, |c| c.token.org_id),
         at: Utc::now(),
         action: "auth.failed",
         actor: cred.map(|c| c.user.label().to_string()),

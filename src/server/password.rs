@@ -3,6 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::TryRngCore;
+use secrecy::SecretString;
 
 /// The shortest password accepted for a person.
 pub const MIN_LENGTH: usize = 12;
@@ -37,7 +38,7 @@ pub fn check_strength(password: &str) -> Result<(), WeakPassword> {
 
 /// Argon2id with the crate's default (OWASP-recommended) cost. CPU-heavy: call it from
 /// `spawn_blocking` on the server.
-pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
+pub fn hash(password: &str) -> Result<SecretString, argon2::password_hash::Error> {
     let mut salt = [0u8; 16];
     rand::rngs::OsRng
         .try_fill_bytes(&mut salt)
@@ -45,7 +46,8 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::encode_b64(&salt)?;
     Ok(Argon2::default()
         .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+        .to_string()
+        .into())
 }
 
 /// Checks a password against a stored hash; a missing or unreadable hash never matches.
@@ -65,6 +67,7 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
     #[test]
     fn weak_passwords_are_refused_with_a_reason() {
@@ -79,10 +82,32 @@ mod tests {
 
     #[test]
     fn hashes_verify_and_are_argon2id() {
-        let h = hash("correct horse battery").unwrap();
+        let stored = hash("correct horse battery").unwrap();
+        let h = stored.expose_secret();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery", Some(&h)));
-        assert!(!verify("wrong horse battery", Some(&h)));
+        assert!(verify("correct horse battery", Some(h)));
+        assert!(!verify("wrong horse battery", Some(h)));
         assert!(!verify("anything", None));
+    }
+
+    #[test]
+    fn a_member_record_never_shows_its_password_hash_in_debug() {
+        let stored = hash("correct horse battery").unwrap();
+        let phc = stored.expose_secret().to_owned();
+        let user = crate::server::store::UserRecord {
+            id: 1,
+            org_id: 1,
+            email: Some("a@example.com".into()),
+            name: "a@example.com".into(),
+            role: crate::api::perms::Role::Member,
+            service: false,
+            password_hash: Some(stored),
+            created_at: chrono::Utc::now(),
+            removed_at: None,
+        };
+        let shown = format!("{user:?}");
+        assert!(shown.contains("a@example.com"), "{shown}");
+        assert!(!shown.contains(&phc), "{shown}");
+        assert!(!shown.contains("argon2"), "{shown}");
     }
 }

@@ -244,7 +244,7 @@ async fn bootstrap_dev(db: &Database) -> anyhow::Result<(Secret, String, Secret)
             unique_name: true,
         },
         NewEvent {
-            org_id: Some(org.id),
+            org_id: org.id,
             at: now,
             action: "token.mint",
             actor: Some(email.clone()),
@@ -308,7 +308,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
         Some(_) => Some(bootstrap_dev(&db).await?),
         None => None,
     };
-    if !db.has_org().await? {
+    let Some(org_id) = db.the_org().await? else {
         db.close().await;
         return fail(
             exit::OTHER,
@@ -317,7 +317,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
                 "create it first: tokctl server init --org NAME --owner EMAIL --password-stdin --database {url}"
             )),
         );
-    }
+    };
     // Replicas share counters in Redis when given one, else in PostgreSQL; one SQLite server
     // keeps its own.
     let limiter = match (&args.redis, &db) {
@@ -342,6 +342,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     };
     let state: SharedState = Arc::new(AppState {
         store: db,
+        org_id,
         pepper,
         usage: UsageBuffer::default(),
         trusted_proxies: args.trusted_proxy.clone(),

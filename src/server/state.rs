@@ -9,6 +9,10 @@ use super::usage::UsageBuffer;
 
 pub struct AppState {
     pub store: Database,
+    /// The org the database serves. A failed authentication that names no credential or
+    /// account (an unknown bearer, a login for an unknown email) is its audit event too: the
+    /// org's admins are the ones being probed.
+    pub org_id: i64,
     /// HMAC key for secret hashes; None = plain SHA-256.
     pub pepper: Option<secrecy::SecretSlice<u8>>,
     pub usage: UsageBuffer,

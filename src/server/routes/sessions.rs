@@ -7,6 +7,7 @@ use axum::Extension;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::Utc;
+use secrecy::ExposeSecret;
 
 use crate::api::error::ErrorCode;
 use crate::api::secret::{self, TokenType};
@@ -56,18 +57,23 @@ pub async fn login(
             ),
         ));
     }
+    let org_id = user.as_ref().map_or(state.org_id, |u| u.org_id);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let password = req.password.clone();
     // Argon2 is deliberately slow: keep it off the async workers.
-    let ok =
-        tokio::task::spawn_blocking(move || password::verify(password.expose(), stored.as_deref()))
-            .await
-            .unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || {
+        password::verify(
+            password.expose(),
+            stored.as_ref().map(ExposeSecret::expose_secret),
+        )
+    })
+    .await
+    .unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
         state.login_throttle.charge(&email_key, now_i);
         state.login_throttle.charge(&ip_key, now_i);
         let event = NewEvent {
-            org_id: None,
+            org_id,
             at: Utc::now(),
             action: "auth.failed",
             actor: None,
@@ -110,7 +116,7 @@ pub async fn login(
                 unique_name: false,
             },
             NewEvent {
-                org_id: Some(user.org_id),
+                org_id: user.org_id,
                 at: now,
                 action: "session.login",
                 actor: Some(user.label().to_string()),

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 
 use crate::api::perms::Role;
 use crate::api::secret::TokenType;
@@ -55,8 +56,9 @@ pub struct UserRecord {
     pub name: String,
     pub role: Role,
     pub service: bool,
-    /// Argon2id PHC string; None for service accounts.
-    pub password_hash: Option<String>,
+    /// Argon2id PHC string; None for service accounts. Kept out of `Debug`: a leaked hash can
+    /// be cracked offline.
+    pub password_hash: Option<SecretString>,
     pub created_at: DateTime<Utc>,
     pub removed_at: Option<DateTime<Utc>>,
 }
@@ -152,7 +154,7 @@ pub struct NewUser {
     pub name: String,
     pub role: Role,
     pub service: bool,
-    pub password_hash: Option<String>,
+    pub password_hash: Option<SecretString>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -188,7 +190,7 @@ pub struct Rotation {
 /// An audit event to write with the change it describes.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    pub org_id: Option<i64>,
+    pub org_id: i64,
     pub at: DateTime<Utc>,
     pub action: &'static str,
     pub actor: Option<String>,
@@ -259,8 +261,8 @@ impl Cursor {
 
 /// What the token service needs from its database.
 pub trait Store: Send + Sync {
-    /// True once `server init` has created an org.
-    fn has_org(&self) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The org this database serves (a database holds one), once `server init` created it.
+    fn the_org(&self) -> impl Future<Output = StoreResult<Option<i64>>> + Send;
 
     /// Creates the org and its owner; `Conflict` when an org exists already.
     fn create_org(
@@ -456,8 +458,8 @@ pub enum OpenError {
 }
 
 impl Store for Database {
-    async fn has_org(&self) -> StoreResult<bool> {
-        dispatch!(self, s => s.has_org())
+    async fn the_org(&self) -> StoreResult<Option<i64>> {
+        dispatch!(self, s => s.the_org())
     }
     async fn create_org(
         &self,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 // Dynamic SQL here is only ever built from the constant column lists of `rows` and static
 // text; every value goes through a bind parameter.
@@ -208,12 +209,11 @@ impl PgStore {
 }
 
 impl Store for PgStore {
-    async fn has_org(&self) -> StoreResult<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+    async fn the_org(&self) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar("SELECT MIN(id) FROM orgs")
             .fetch_one(&self.pool)
             .await
-            .map_err(db_err)?;
-        Ok(n > 0)
+            .map_err(db_err)
     }
 
     async fn create_org(
@@ -256,13 +256,18 @@ impl Store for PgStore {
         .bind(&owner.email)
         .bind(&owner.name)
         .bind(owner.role.as_str())
-        .bind(&owner.password_hash)
+        .bind(
+            owner
+                .password_hash
+                .as_ref()
+                .map(ExposeSecret::expose_secret),
+        )
         .bind(micros(owner.created_at))
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
         let event = NewEvent {
-            org_id: Some(org_id),
+            org_id,
             at: owner.created_at,
             action: "user.add",
             actor: None,
@@ -390,7 +395,7 @@ impl Store for PgStore {
         .bind(&user.name)
         .bind(user.role.as_str())
         .bind(user.service)
-        .bind(&user.password_hash)
+        .bind(user.password_hash.as_ref().map(ExposeSecret::expose_secret))
         .bind(micros(user.created_at))
         .fetch_one(&mut *tx)
         .await

@@ -2,6 +2,7 @@
 //! the same records. Times are microseconds since the epoch in both schemas.
 
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 use sqlx::{QueryBuilder, Row};
 
 use super::{Credential, Cursor, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord};
@@ -137,7 +138,7 @@ pub fn user_from_row(r: &impl Columns) -> StoreResult<UserRecord> {
         name: r.text("u_name")?,
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
         service: r.flag("service")?,
-        password_hash: r.opt_text("password_hash")?,
+        password_hash: r.opt_text("password_hash")?.map(SecretString::from),
         created_at: r.time("u_created_at")?,
         removed_at: r.opt_time("removed_at")?,
     })
