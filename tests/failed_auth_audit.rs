@@ -279,3 +279,44 @@ async fn failures_that_name_no_credential_are_in_the_orgs_audit_log() {
          in the org's audit log; the member's filter shows the one on their account"
     );
 }
+
+/// Earlier builds wrote those failures with no org; a migration gives them to the org. Run
+/// again here on a row written the old way: the migration's record is removed so the restart
+/// applies it once more.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_migration_gives_failures_written_with_no_org_to_the_org() {
+    let mut s = TestServer::start_with(behind_proxy());
+    s.stop();
+    // A recent row: the retention sweep at start would remove an old one.
+    let at = chrono::Utc::now().timestamp_micros();
+    s.exec_sql(&format!(
+        "INSERT INTO audit_events (org_id, at, action, ip, detail) \
+         VALUES (NULL, {at}, 'auth.failed', '10.8.0.1', '{{\"reason\":\"unknown\"}}')"
+    ));
+    let version = if s.is_postgres() { 6 } else { 3 };
+    assert_eq!(
+        s.exec_sql(&format!(
+            "DELETE FROM _sqlx_migrations WHERE version = {version} \
+             AND description = 'orgless failures'"
+        )),
+        1,
+        "the migration is not version {version}"
+    );
+    s.spawn();
+    let owner = s.owner_session().await;
+    let r = s.get("/v1/audit?action=auth.failed", &owner).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        r.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|e| e["ip"] == "10.8.0.1"),
+        "the old row is not the org's: {}",
+        r.text
+    );
+    assert!(
+        s.query_texts("SELECT id FROM audit_events WHERE org_id IS NULL")
+            .is_empty()
+    );
+}

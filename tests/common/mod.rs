@@ -471,8 +471,8 @@ impl TestServer {
         })
     }
 
-    /// The first column, as text, of every row a query returns: for rows the API does not show
-    /// (a failed authentication with an unknown token belongs to no org).
+    /// The first column, as text, of every row a query returns: for what the API does not show
+    /// (every row of a table, or columns no answer carries).
     pub fn query_texts(&self, sql: &str) -> Vec<String> {
         let db = self.database.clone();
         let sql = sqlx::AssertSqlSafe(sql.to_string());
