@@ -1,10 +1,11 @@
 //! Times in JSON bodies, written without going through `fmt`.
 //!
 //! chrono's own `Serialize` writes RFC 3339 through `Display` and `collect_str`: about five
-//! thousand instructions a timestamp, three of them a fifth of a verify answer's cost
-//! (measured with callgrind, README "Performance"). These functions write the very same text (UTC, `Z`, as
-//! many fractional digits as the value needs: none, 3, 6 or 9) from a stack buffer, and hand
-//! anything unusual (a year outside 0–9999, a leap second) to chrono. Reading is chrono's.
+//! thousand instructions a timestamp, and a verify answer's three timestamps were a fifth of
+//! its cost (measured with callgrind, README "Performance"). These functions write the very
+//! same text (UTC, `Z`, as many fractional digits as the value needs: none, 3, 6 or 9) from a
+//! stack buffer, and hand anything unusual (a year outside 0–9999, a leap second) to chrono.
+//! Reading is chrono's.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serializer;

@@ -423,7 +423,8 @@ pub async fn authenticate(
     req: Request,
     next: Next,
 ) -> Response {
-    guard(&state, peer, req, next, Surface::Rest, None).await
+    let ip = client_ip(peer.ip(), req.headers(), &state.trusted_proxies);
+    guard(&state, ip, req, next, Surface::Rest, None).await
 }
 
 /// The middleware in front of `/v1/verify`: the caller's token is not charged for the call.
@@ -443,7 +444,7 @@ pub async fn authenticate_verify(
     let ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
     let prefetch = super::verify::prefetch(&state, &parts.headers, &bytes, ip, Utc::now());
     let req = Request::from_parts(parts, Body::from(bytes));
-    guard(&state, peer, req, next, Surface::RestUncharged, prefetch).await
+    guard(&state, ip, req, next, Surface::RestUncharged, prefetch).await
 }
 
 /// A request body over [`BODY_LIMIT`].
@@ -473,10 +474,11 @@ fn rate_limited(token: &TokenRecord, d: &Decision) -> ApiError {
 
 /// Authenticates the request, enforces the token's networks and rate limit, runs the handler
 /// with the [`Principal`] attached, and records the access-log row (buffered) and the
-/// `Tokctl-Credential-Expires` and `RateLimit-*` headers.
+/// `Tokctl-Credential-Expires` and `RateLimit-*` headers. `ip` is the client's address
+/// ([`client_ip`]), resolved once by the caller, which may need it before the guard runs.
 pub async fn guard(
     state: &AppState,
-    peer: SocketAddr,
+    ip: IpAddr,
     mut req: Request,
     next: Next,
     surface: Surface,
@@ -484,7 +486,6 @@ pub async fn guard(
 ) -> Response {
     let started = Instant::now();
     let now = Utc::now();
-    let ip = client_ip(peer.ip(), req.headers(), &state.trusted_proxies);
     let path = req.uri().path().to_string();
     // Charged requests from inside the token's networks count against its rate limit.
     let plan = |c: &Credential| {

@@ -55,6 +55,7 @@ use std::sync::Arc;
 
 use super::app::BODY_LIMIT;
 use super::auth::{self, Principal, Surface};
+use super::client_ip::client_ip;
 use super::error::ApiError;
 use super::state::SharedState;
 use super::{audit, tokens};
@@ -132,8 +133,9 @@ pub async fn authenticate_mcp(
         return error_response(auth::too_large(), Value::Null);
     };
     let id = request_id(&bytes);
+    let ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
     let req = Request::from_parts(parts, Body::from(bytes));
-    auth::guard(&state, peer, req, next, Surface::Mcp { id }, None).await
+    auth::guard(&state, ip, req, next, Surface::Mcp { id }, None).await
 }
 
 /// The rmcp service mounted at `/mcp`.
