@@ -231,22 +231,33 @@ pub fn prefetch(
     (check != RateCheck::Skip).then_some(Prefetch { guess, check })
 }
 
-/// Judges `secret` for a caller in `org_id` (None: any org, for forward-auth, which has no
-/// caller): validity, then network (`client_ip`), then the token's rate limit (consumed unless
-/// the network refused), then `permission`. `arrived` is when the request arrived; `early`, a
-/// check of the token's limit already made on its cached copy ([`prefetch`]).
-/// An `Err` means nothing could be decided (database or limiter unavailable): answered 503.
-#[allow(clippy::too_many_arguments)]
+/// What a judgement is asked: which presented secret, for a caller in which org (None: any
+/// org, for forward-auth, which has no caller), about which permission, from which address.
+pub struct Question<'a> {
+    pub org_id: Option<i64>,
+    pub secret: &'a str,
+    pub permission: Option<Permission>,
+    pub client_ip: Option<IpAddr>,
+}
+
+/// Judges the question's secret: validity, then network (`client_ip`), then the token's rate
+/// limit (consumed unless the network refused), then `permission`. `arrived` is when the request
+/// arrived; `early`, a check of the token's limit already made on its cached copy
+/// ([`prefetch`]). An `Err` means nothing could be decided (database or limiter unavailable):
+/// answered 503.
 pub async fn judge(
     state: &AppState,
-    org_id: Option<i64>,
-    secret: &str,
-    permission: Option<Permission>,
-    client_ip: Option<IpAddr>,
+    question: Question<'_>,
     now: DateTime<Utc>,
     arrived: Instant,
     early: Option<EarlyCheck>,
 ) -> ApiResult<Verdict> {
+    let Question {
+        org_id,
+        secret,
+        permission,
+        client_ip,
+    } = question;
     let plan = plan(org_id, client_ip);
     let Admitted { cred, rate } =
         match resolve_and_check(state, secret, now, arrived, plan, early).await {

@@ -24,7 +24,7 @@ use crate::server::client_ip::client_ip;
 use crate::server::error::ApiResult;
 use crate::server::extract::Query;
 use crate::server::state::SharedState;
-use crate::server::verify::{self, Reason, UseRecord};
+use crate::server::verify::{self, Question, Reason, UseRecord};
 
 type ErrorBody = crate::api::error::ErrorBody;
 
@@ -83,17 +83,13 @@ pub async fn forward_auth(
     let permission = verify::asked_permission(q.permission.as_deref())?;
     let secret = bearer(&headers).map_err(|f| f.into_error())?;
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
-    let verdict = verify::judge(
-        &state,
-        None,
+    let question = Question {
+        org_id: None,
         secret,
         permission,
-        Some(ip),
-        now,
-        started,
-        None,
-    )
-    .await?;
+        client_ip: Some(ip),
+    };
+    let verdict = verify::judge(&state, question, now, started, None).await?;
     let (method, path) = original_request(&headers);
     let status = verdict.reason.map_or(204, Reason::status);
     verify::record_use(

@@ -13,7 +13,7 @@ use crate::server::auth::{EarlyCheck, Principal};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::Json;
 use crate::server::state::SharedState;
-use crate::server::verify::{self, Reason, UseRecord};
+use crate::server::verify::{self, Question, Reason, UseRecord};
 
 type ErrorBody = crate::api::error::ErrorBody;
 
@@ -57,17 +57,13 @@ pub async fn verify(
     let permission = verify::asked_permission(req.permission.as_deref())?;
     let client_ip = verify::asked_client_ip(req.client_ip.as_deref())?;
     let now = Utc::now();
-    let verdict = verify::judge(
-        &state,
-        Some(p.org_id()),
-        req.token.expose(),
+    let question = Question {
+        org_id: Some(p.org_id()),
+        secret: req.token.expose(),
         permission,
         client_ip,
-        now,
-        p.arrived,
-        early,
-    )
-    .await?;
+    };
+    let verdict = verify::judge(&state, question, now, p.arrived, early).await?;
     if matches!(verdict.reason, Some(Reason::Unknown | Reason::Malformed)) {
         state.verify_throttle.charge(throttle_key, Instant::now());
     }
