@@ -3,6 +3,9 @@
 //! Requests only append to memory; a background task writes everything in one transaction
 //! every flush interval and once more at shutdown. A failed flush puts the rows back to be
 //! retried, so a database blip delays them instead of losing them (up to [`MAX_PENDING`]).
+//!
+//! Flushes take turns: reads of the access log flush first, and must not find the buffer empty
+//! only because the background flush took it and has not committed yet.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -25,6 +28,8 @@ struct Pending {
 #[derive(Default)]
 pub struct UsageBuffer {
     pending: Mutex<Pending>,
+    /// Held by a flush from taking the rows until they are written or put back.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl UsageBuffer {
@@ -46,8 +51,11 @@ impl UsageBuffer {
         p.access.push_back(rec);
     }
 
-    /// Writes what is pending; on failure everything is put back for the next try.
+    /// Writes what is pending; on failure everything is put back for the next try. When it
+    /// returns `Ok`, every row recorded before the call is in the database, also those a flush
+    /// already under way had taken.
     pub async fn flush(&self, store: &Database) -> StoreResult<usize> {
+        let _turn = self.flushing.lock().await;
         let (last_used, mut access) = {
             let mut p = self.lock();
             (
@@ -113,6 +121,59 @@ mod tests {
             latency_us,
             permission: None,
         }
+    }
+
+    /// A read of the access log flushes first, while the background flush may hold rows it has
+    /// taken but not yet written (here: blocked behind another writer). The read's flush must
+    /// not return before those rows are in the database.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flush_returns_only_once_rows_taken_by_one_under_way_are_written() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("usage.db").display().to_string();
+        let store = std::sync::Arc::new(Database::open(&path).await.unwrap());
+        let buffer = std::sync::Arc::new(UsageBuffer::default());
+        buffer.record(row(1));
+
+        let mut writer = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut writer)
+            .await
+            .unwrap();
+        let background = tokio::spawn({
+            let (buffer, store) = (buffer.clone(), store.clone());
+            async move { buffer.flush(&store).await }
+        });
+        while buffer.pending() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let count = |store: std::sync::Arc<Database>| async move {
+            let Database::Sqlite(s) = &*store else {
+                unreachable!()
+            };
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM access_log")
+                .fetch_one(s.pool())
+                .await
+                .unwrap()
+        };
+        let reader = tokio::spawn({
+            let (buffer, store) = (buffer.clone(), store.clone());
+            async move {
+                buffer.flush(&store).await.unwrap();
+                count(store).await
+            }
+        });
+        // Let a reader that does not wait its turn return while the rows are still in flight.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query("COMMIT").execute(&mut writer).await.unwrap();
+        assert_eq!(
+            reader.await.unwrap(),
+            1,
+            "the read's flush returned before the row was written"
+        );
+        assert_eq!(background.await.unwrap().unwrap(), 1);
     }
 
     #[test]
