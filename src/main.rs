@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use tokctl::cli::{Cli, CliError, args::Command};
 
-// The server allocates a few dozen small buffers per request and frees them on another worker
-// thread; glibc's allocator spent about a fifth of a verify's instructions on them.
+// The server allocates a few dozen small buffers per request: glibc's allocator spent about a
+// fifth of a verify's instructions on them (README "Performance").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
