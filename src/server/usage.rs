@@ -32,6 +32,27 @@ pub struct UsageBuffer {
     flushing: tokio::sync::Mutex<()>,
 }
 
+/// The rows one flush took from the buffer: put back when dropped unless they were written,
+/// whether the flush failed or was itself dropped mid-way. (Dropped while its commit was in
+/// flight, a flush may have written them after all: then they are written twice, never lost.)
+struct Taken<'a> {
+    buffer: &'a UsageBuffer,
+    last_used: HashMap<String, DateTime<Utc>>,
+    access: VecDeque<AccessRecord>,
+    written: bool,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        if !self.written {
+            self.buffer.restore(
+                std::mem::take(&mut self.last_used),
+                std::mem::take(&mut self.access),
+            );
+        }
+    }
+}
+
 impl UsageBuffer {
     /// Records one use of a credential. Never blocks on I/O.
     pub fn record(&self, rec: AccessRecord) {
@@ -53,39 +74,49 @@ impl UsageBuffer {
 
     /// Writes what is pending; on failure everything is put back for the next try. When it
     /// returns `Ok`, every row recorded before the call is in the database, also those a flush
-    /// already under way had taken.
+    /// already under way had taken. A flush abandoned half-way (the read that asked for it timed
+    /// out, or its client went away) puts its rows back too.
     pub async fn flush(&self, store: &Database) -> StoreResult<usize> {
         let _turn = self.flushing.lock().await;
-        let (last_used, mut access) = {
+        let mut taken = {
             let mut p = self.lock();
-            (
-                std::mem::take(&mut p.last_used),
-                std::mem::take(&mut p.access),
-            )
+            Taken {
+                buffer: self,
+                last_used: std::mem::take(&mut p.last_used),
+                access: std::mem::take(&mut p.access),
+                written: false,
+            }
         };
-        if last_used.is_empty() && access.is_empty() {
+        if taken.last_used.is_empty() && taken.access.is_empty() {
             return Ok(0);
         }
-        let pairs: Vec<(String, DateTime<Utc>)> = last_used.clone().into_iter().collect();
-        match store.flush_usage(&pairs, access.make_contiguous()).await {
-            Ok(()) => Ok(access.len()),
-            Err(e) => {
-                let mut p = self.lock();
-                for (id, at) in last_used {
-                    p.last_used
-                        .entry(id)
-                        .and_modify(|t| *t = (*t).max(at))
-                        .or_insert(at);
-                }
-                let newer = std::mem::replace(&mut p.access, access);
-                p.access.extend(newer);
-                let excess = p.access.len().saturating_sub(MAX_PENDING);
-                if excess > 0 {
-                    p.access.drain(..excess);
-                    p.dropped += excess as u64;
-                }
-                Err(e)
-            }
+        let pairs: Vec<(String, DateTime<Utc>)> = taken
+            .last_used
+            .iter()
+            .map(|(id, at)| (id.clone(), *at))
+            .collect();
+        store
+            .flush_usage(&pairs, taken.access.make_contiguous())
+            .await?;
+        taken.written = true;
+        Ok(taken.access.len())
+    }
+
+    /// Puts back rows a flush took and did not write, before any recorded since.
+    fn restore(&self, last_used: HashMap<String, DateTime<Utc>>, access: VecDeque<AccessRecord>) {
+        let mut p = self.lock();
+        for (id, at) in last_used {
+            p.last_used
+                .entry(id)
+                .and_modify(|t| *t = (*t).max(at))
+                .or_insert(at);
+        }
+        let newer = std::mem::replace(&mut p.access, access);
+        p.access.extend(newer);
+        let excess = p.access.len().saturating_sub(MAX_PENDING);
+        if excess > 0 {
+            p.access.drain(..excess);
+            p.dropped += excess as u64;
         }
     }
 
@@ -174,6 +205,35 @@ mod tests {
             "the read's flush returned before the row was written"
         );
         assert_eq!(background.await.unwrap().unwrap(), 1);
+    }
+
+    /// A flush abandoned while its write waits (the read that asked for it timed out) keeps
+    /// the rows it took, for the next flush to write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flush_dropped_mid_way_puts_its_rows_back() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("usage.db").display().to_string();
+        let store = Database::open(&path).await.unwrap();
+        let buffer = UsageBuffer::default();
+        buffer.record(row(1));
+        let mut writer = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut writer)
+            .await
+            .unwrap();
+        let abandoned =
+            tokio::time::timeout(std::time::Duration::from_millis(300), buffer.flush(&store)).await;
+        assert!(
+            abandoned.is_err(),
+            "the flush was not blocked by the writer"
+        );
+        assert_eq!(buffer.pending(), 1, "the abandoned flush lost its row");
+        sqlx::query("COMMIT").execute(&mut writer).await.unwrap();
+        assert_eq!(buffer.flush(&store).await.unwrap(), 1);
+        assert_eq!(buffer.pending(), 0);
     }
 
     #[test]
