@@ -154,18 +154,22 @@ mod tests {
         }
     }
 
-    /// A read of the access log flushes first, while the background flush may hold rows it has
-    /// taken but not yet written (here: blocked behind another writer). The read's flush must
-    /// not return before those rows are in the database.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_flush_returns_only_once_rows_taken_by_one_under_way_are_written() {
+    /// A store whose database another connection holds the write lock of (commit `writer` to
+    /// let go): a flush takes its rows and then waits. The buffer holds one row.
+    struct Blocked {
+        _dir: tempfile::TempDir,
+        store: std::sync::Arc<Database>,
+        buffer: std::sync::Arc<UsageBuffer>,
+        writer: sqlx::SqliteConnection,
+    }
+
+    async fn blocked() -> Blocked {
         use sqlx::Connection;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("usage.db").display().to_string();
         let store = std::sync::Arc::new(Database::open(&path).await.unwrap());
         let buffer = std::sync::Arc::new(UsageBuffer::default());
         buffer.record(row(1));
-
         let mut writer = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
             .await
             .unwrap();
@@ -173,6 +177,36 @@ mod tests {
             .execute(&mut writer)
             .await
             .unwrap();
+        Blocked {
+            _dir: dir,
+            store,
+            buffer,
+            writer,
+        }
+    }
+
+    async fn access_rows(store: &Database) -> i64 {
+        let Database::Sqlite(s) = store else {
+            unreachable!()
+        };
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_log")
+            .fetch_one(s.pool())
+            .await
+            .unwrap()
+    }
+
+    /// A read of the access log flushes first, while the background flush may hold rows it has
+    /// taken but not yet written (here: blocked behind another writer). The read's flush must
+    /// not return before those rows are in the database.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flush_returns_only_once_rows_taken_by_one_under_way_are_written() {
+        // `_dir` is bound, not `..`-ignored: it must outlive the test, or the database goes.
+        let Blocked {
+            _dir,
+            store,
+            buffer,
+            mut writer,
+        } = blocked().await;
         let background = tokio::spawn({
             let (buffer, store) = (buffer.clone(), store.clone());
             async move { buffer.flush(&store).await }
@@ -180,20 +214,11 @@ mod tests {
         while buffer.pending() > 0 {
             tokio::task::yield_now().await;
         }
-        let count = |store: std::sync::Arc<Database>| async move {
-            let Database::Sqlite(s) = &*store else {
-                unreachable!()
-            };
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM access_log")
-                .fetch_one(s.pool())
-                .await
-                .unwrap()
-        };
         let reader = tokio::spawn({
             let (buffer, store) = (buffer.clone(), store.clone());
             async move {
                 buffer.flush(&store).await.unwrap();
-                count(store).await
+                access_rows(&store).await
             }
         });
         // Let a reader that does not wait its turn return while the rows are still in flight.
@@ -211,19 +236,13 @@ mod tests {
     /// the rows it took, for the next flush to write.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_flush_dropped_mid_way_puts_its_rows_back() {
-        use sqlx::Connection;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("usage.db").display().to_string();
-        let store = Database::open(&path).await.unwrap();
-        let buffer = UsageBuffer::default();
-        buffer.record(row(1));
-        let mut writer = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
-            .await
-            .unwrap();
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut writer)
-            .await
-            .unwrap();
+        // `_dir` is bound, not `..`-ignored: it must outlive the test, or the database goes.
+        let Blocked {
+            _dir,
+            store,
+            buffer,
+            mut writer,
+        } = blocked().await;
         let abandoned =
             tokio::time::timeout(std::time::Duration::from_millis(300), buffer.flush(&store)).await;
         assert!(
@@ -234,6 +253,7 @@ mod tests {
         sqlx::query("COMMIT").execute(&mut writer).await.unwrap();
         assert_eq!(buffer.flush(&store).await.unwrap(), 1);
         assert_eq!(buffer.pending(), 0);
+        assert_eq!(access_rows(&store).await, 1);
     }
 
     #[test]

@@ -173,7 +173,7 @@ fn newest_first_page<DB>(
 /// give every row of every token of the member, sorted afresh for each page (a busy member's
 /// millions); the table's own order reads newest first and stops at a page. PostgreSQL plans
 /// by its statistics, and has an `org_id, id` index to walk.
-pub(super) trait AccessPages {
+trait AccessPages {
     const MEMBER_CREDENTIAL: &'static str;
 }
 
