@@ -19,7 +19,12 @@
 //! `BENCH_DATABASE=postgres://…` runs the server on PostgreSQL instead (a database of its own);
 //! `BENCH_REDIS=redis://…` adds `--redis`, so the rate-limit counters live in Redis.
 //! `BENCH_TOKCTL=path` runs that `tokctl` binary as the server (to compare two builds).
+//!
+//! It also prints the CPU each request cost the server and the load generator (`support/cpu.rs`,
+//! read from `/proc`), and what the generator's own extra work per verify leaves of the ratio.
 
+#[path = "support/cpu.rs"]
+mod cpu;
 #[path = "support/load.rs"]
 mod support;
 
@@ -100,6 +105,42 @@ async fn post(client: &reqwest::Client, url: &str, token: Option<&str>, body: Va
     let resp = req.send().await.expect("request");
     assert!(resp.status().is_success(), "{url}: {}", resp.status());
     resp.json().await.expect("json")
+}
+
+/// Where each request's CPU went, and what the load generator alone leaves of the ratio.
+fn print_cpu(h: &cpu::Split, v: &cpu::Split, postgres: bool) {
+    if h.requests == 0 || v.requests == 0 {
+        return; // no /proc to read
+    }
+    let storage = if postgres {
+        "PostgreSQL's own processes are not counted"
+    } else {
+        "the server's column includes its SQLite writer threads"
+    };
+    println!("CPU per request, µs (from /proc; {storage}):");
+    println!(
+        "{:<10} {:>9} {:>9} {:>10} {:>9}",
+        "endpoint", "server", "(writer)", "generator", "all"
+    );
+    let mut all = Vec::new();
+    for (name, split) in [("/healthz", h), ("/v1/verify", v)] {
+        let (server, writer, generator) = split.per_request_us();
+        println!(
+            "{name:<10} {server:>9.1} {writer:>9.1} {generator:>10.1} {:>9.1}",
+            server + generator
+        );
+        all.push((server + generator, generator));
+    }
+    let ((h_all, h_gen), (_, v_gen)) = (all[0], all[1]);
+    // The cores are saturated in both rounds, so throughput goes as 1 / (all CPU per request).
+    // Were the server's verify as cheap as its /healthz, a verify would still cost the
+    // generator's extra work on top of /healthz's total.
+    println!(
+        "the generator alone spends {:.1} µs more per verify than per /healthz: a verify that cost \
+         the server no more than /healthz would run at {:.2}× here",
+        v_gen - h_gen,
+        h_all / (h_all + (v_gen - h_gen))
+    );
 }
 
 fn main() {
@@ -195,11 +236,27 @@ async fn run() {
     // The warm-up's rows are written now, not during the first /healthz round.
     flush().await;
     let mut round_ratios = Vec::new();
+    // The CPU each side spent per request, from /proc: the server (and its SQLite writer
+    // threads) and this process, the load generator.
+    let server_pid = server.child.id();
+    let cpu_now = || {
+        let server = cpu::sample(server_pid, "sqlx-sqlite")?;
+        let generator = cpu::sample(std::process::id(), "")?.total;
+        Some((server, generator))
+    };
+    let (mut h_cpu, mut v_cpu) = (cpu::Split::default(), cpu::Split::default());
     for _ in 0..rounds {
+        let start = cpu_now();
         let hr = support::load(&client, concurrency, seconds, healthz.clone()).await;
+        let mid = cpu_now();
         let mut vr =
             support::load_checked(&client, concurrency, seconds, verify.clone(), allowed).await;
         vr.seconds += flush().await;
+        let end = cpu_now();
+        if let (Some(a), Some(b), Some(c)) = (start, mid, end) {
+            h_cpu.add(b.0 - a.0, b.1 - a.1, hr.requests);
+            v_cpu.add(c.0 - b.0, c.1 - b.1, vr.requests);
+        }
         round_ratios.push(vr.rps() / hr.rps());
         h.add(hr);
         v.add(vr);
@@ -238,6 +295,7 @@ async fn run() {
         round_ratios[mid]
     };
     println!("per round: {} (median {median:.2})", listed.join(" "));
+    print_cpu(&h_cpu, &v_cpu, database.starts_with("postgres"));
     assert_eq!(v.errors, 0, "verify answered errors or refusals");
     drop(server);
 }

@@ -1,0 +1,90 @@
+//! CPU time the server and the load generator spend per request, read from `/proc` (Linux).
+//!
+//! The load generator shares the server's cores, so a throughput ratio also moves with the
+//! generator's own work per request: when that work grows for one endpoint, the ratio falls
+//! however cheap the server is. These samples show the split, per endpoint, in every run.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+/// CPU seconds a process has used: all of it, and the part of its threads whose name starts
+/// with a given prefix (the server's SQLite writer threads, `sqlx-sqlite-worker-N`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cpu {
+    pub total: f64,
+    pub named: f64,
+}
+
+impl std::ops::Sub for Cpu {
+    type Output = Cpu;
+    fn sub(self, before: Cpu) -> Cpu {
+        Cpu {
+            total: self.total - before.total,
+            named: self.named - before.named,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Cpu {
+    fn add_assign(&mut self, other: Cpu) {
+        self.total += other.total;
+        self.named += other.named;
+    }
+}
+
+/// User plus system time of `pid` (threads that ended included), and of its live threads named
+/// `prefix…`. None where `/proc` is not there to read.
+pub fn sample(pid: u32, prefix: &str) -> Option<Cpu> {
+    let dir = Path::new("/proc").join(pid.to_string());
+    let total = stat_seconds(&dir.join("stat"))?;
+    let mut named = 0.0;
+    for task in std::fs::read_dir(dir.join("task")).ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.starts_with(prefix) {
+            named += stat_seconds(&task.path().join("stat")).unwrap_or(0.0);
+        }
+    }
+    Some(Cpu { total, named })
+}
+
+/// utime + stime of a `stat` file, in seconds.
+fn stat_seconds(path: &Path) -> Option<f64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    // The name in parentheses may hold spaces; the fields after it do not. utime and stime
+    // are fields 14 and 15, the 12th and 13th after the name.
+    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / clock_ticks_per_second())
+}
+
+fn clock_ticks_per_second() -> f64 {
+    // SAFETY: sysconf reads a constant of the system and has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if hz > 0 { hz as f64 } else { 100.0 }
+}
+
+/// The CPU both processes spent over a span of requests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Split {
+    pub server: Cpu,
+    pub generator: f64,
+    pub requests: u64,
+}
+
+impl Split {
+    pub fn add(&mut self, server: Cpu, generator: f64, requests: u64) {
+        self.server += server;
+        self.generator += generator;
+        self.requests += requests;
+    }
+
+    /// Microseconds per request: (server, of which its named threads, generator).
+    pub fn per_request_us(&self) -> (f64, f64, f64) {
+        let n = self.requests.max(1) as f64 / 1e6;
+        (
+            self.server.total / n,
+            self.server.named / n,
+            self.generator / n,
+        )
+    }
+}
