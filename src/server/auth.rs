@@ -11,6 +11,7 @@
 //! the credential and rate-limit check they share with verify and forward-auth, which judge a
 //! token other than the caller's.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::Deref;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -156,6 +157,17 @@ pub enum ResolveError {
     Denied(AuthFailure, Option<Arc<Credential>>),
     Store(StoreError),
     Limiter(LimiterError),
+}
+
+/// A request's method for its access-log row: the standard ones are not copied per request.
+fn method_name(method: &Method) -> Cow<'static, str> {
+    const STANDARD: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    match STANDARD.iter().find(|m| **m == method.as_str()) {
+        Some(m) => Cow::Borrowed(m),
+        None => Cow::Owned(method.as_str().to_owned()),
+    }
 }
 
 /// The secret in an `Authorization: Bearer …` header.
@@ -537,10 +549,10 @@ pub async fn guard(
         org_id: principal.token.org_id,
         at: now,
         credential_id: principal.token.id.clone(),
-        method: req.method().to_string(),
-        path,
+        method: method_name(req.method()),
+        path: path.into(),
         status: 0,
-        ip: Some(ip.to_string()),
+        ip: Some(ip),
         latency_us: 0,
         permission: None,
     };

@@ -17,6 +17,9 @@ use super::store::{AccessRecord, Database, Store, StoreResult};
 /// Rows kept while the database is unreachable; beyond it the oldest are dropped (and counted).
 pub const MAX_PENDING: usize = 200_000;
 
+/// At most this many rows' room is set aside for the next flush interval.
+const ROOM_AHEAD: usize = 1 << 16;
+
 #[derive(Default)]
 struct Pending {
     last_used: HashMap<String, DateTime<Utc>>,
@@ -80,10 +83,13 @@ impl UsageBuffer {
         let _turn = self.flushing.lock().await;
         let mut taken = {
             let mut p = self.lock();
+            // The next interval's rows likely number about as many: room for them up front
+            // spares the requests recording them the deque's regrowth (and its copies).
+            let room = p.access.len().min(ROOM_AHEAD);
             Taken {
                 buffer: self,
                 last_used: std::mem::take(&mut p.last_used),
-                access: std::mem::take(&mut p.access),
+                access: std::mem::replace(&mut p.access, VecDeque::with_capacity(room)),
                 written: false,
             }
         };

@@ -7,6 +7,7 @@
 //! replicas: the token comes from the store's exact credential cache (a revocation is seen by
 //! the very next call), and the use is recorded in the buffered usage writer.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -297,9 +298,9 @@ pub async fn judge(
 }
 
 /// How the checking call is recorded in the verified token's access log.
-pub struct UseRecord<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
+pub struct UseRecord {
+    pub method: Cow<'static, str>,
+    pub path: Cow<'static, str>,
     pub status: u16,
     pub ip: Option<IpAddr>,
     pub started: Instant,
@@ -309,7 +310,7 @@ pub struct UseRecord<'a> {
 
 /// Records the call as a use of the verified token (buffered: last used and an access-log
 /// row), when it counts as one.
-pub fn record_use(state: &AppState, verdict: &Verdict, rec: UseRecord<'_>) {
+pub fn record_use(state: &AppState, verdict: &Verdict, rec: UseRecord) {
     let Some(cred) = verdict.credential.as_ref().filter(|_| verdict.is_use()) else {
         return;
     };
@@ -317,12 +318,12 @@ pub fn record_use(state: &AppState, verdict: &Verdict, rec: UseRecord<'_>) {
         org_id: cred.token.org_id,
         at: rec.at,
         credential_id: cred.token.id.clone(),
-        method: rec.method.to_string(),
-        path: rec.path.to_string(),
+        method: rec.method,
+        path: rec.path,
         status: rec.status,
-        ip: rec.ip.map(|ip| ip.to_string()),
+        ip: rec.ip,
         latency_us: i64::try_from(rec.started.elapsed().as_micros()).unwrap_or(i64::MAX),
-        permission: rec.permission.map(|p| p.as_str().to_string()),
+        permission: rec.permission,
     });
 }
 

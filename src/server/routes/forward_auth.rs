@@ -96,8 +96,8 @@ pub async fn forward_auth(
         &state,
         &verdict,
         UseRecord {
-            method: &method,
-            path: &path,
+            method: method.into(),
+            path: path.into(),
             status,
             ip: Some(ip),
             started,

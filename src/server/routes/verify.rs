@@ -1,19 +1,22 @@
 //! `POST /v1/verify`: a resource server asks whether a token may do something. The rules live
 //! in [`crate::server::verify`]; this handler adapts HTTP and throttles the caller.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{FromRequest, Request, State};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::api::error::ErrorCode;
 use crate::api::perms::Permission;
-use crate::api::types::{VerifyRequest, VerifyResponse};
+use crate::api::types::{RateLimitState, VerifyRequest, VerifyResponse};
 use crate::server::auth::{EarlyCheck, Principal};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::Json;
 use crate::server::state::SharedState;
-use crate::server::verify::{self, Question, Reason, UseRecord};
+use crate::server::verify::{self, Question, Reason, UseRecord, Verdict};
 
 type ErrorBody = crate::api::error::ErrorBody;
 
@@ -28,7 +31,7 @@ type ErrorBody = crate::api::error::ErrorBody;
 pub async fn verify(
     State(state): State<SharedState>,
     mut request: Request,
-) -> ApiResult<Json<VerifyResponse>> {
+) -> ApiResult<Json<Answer>> {
     // Taken rather than cloned (as `Extension` would): the guard put it there for this handler
     // alone.
     let p = request
@@ -71,8 +74,8 @@ pub async fn verify(
         &state,
         &verdict,
         UseRecord {
-            method: "POST",
-            path: "/v1/verify",
+            method: "POST".into(),
+            path: "/v1/verify".into(),
             status: verdict.reason.map_or(200, Reason::status),
             ip: client_ip,
             started,
@@ -80,19 +83,135 @@ pub async fn verify(
             permission,
         },
     );
-    let valid = !matches!(
-        verdict.reason,
-        Some(Reason::Unknown | Reason::Malformed | Reason::Revoked | Reason::Expired)
-    );
-    Ok(Json(VerifyResponse {
-        allowed: verdict.allowed(),
-        reason: verdict.reason.map(|r| r.as_str().to_string()),
-        token: verdict.credential.as_ref().map(|c| c.token.info(now)),
-        permissions: if valid {
-            verdict.permissions.names()
-        } else {
-            Vec::new()
-        },
-        rate_limit: verdict.rate.map(|d| d.state()),
-    }))
+    Ok(Json(Answer::of(&verdict, now)?))
+}
+
+/// What verify writes: a [`VerifyResponse`] (the shape the OpenAPI document gives), with the
+/// token as the JSON its cached credential keeps (`Credential::token_info_json`) rather than
+/// serialized anew for every answer.
+#[derive(Serialize)]
+pub struct Answer {
+    allowed: bool,
+    reason: Option<&'static str>,
+    #[serde(serialize_with = "raw_json")]
+    token: Option<Arc<RawValue>>,
+    permissions: Vec<&'static str>,
+    rate_limit: Option<RateLimitState>,
+}
+
+impl Answer {
+    fn of(verdict: &Verdict, now: DateTime<Utc>) -> ApiResult<Answer> {
+        let valid = !matches!(
+            verdict.reason,
+            Some(Reason::Unknown | Reason::Malformed | Reason::Revoked | Reason::Expired)
+        );
+        let token = match &verdict.credential {
+            Some(c) => Some(c.token_info_json(now).map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Internal,
+                    format!("could not write the token: {e}"),
+                )
+            })?),
+            None => None,
+        };
+        Ok(Answer {
+            allowed: verdict.allowed(),
+            reason: verdict.reason.map(Reason::as_str),
+            token,
+            permissions: if valid {
+                verdict.permissions.iter().map(Permission::as_str).collect()
+            } else {
+                Vec::new()
+            },
+            rate_limit: verdict.rate.map(|d| d.state()),
+        })
+    }
+}
+
+fn raw_json<S: serde::Serializer>(json: &Option<Arc<RawValue>>, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&json.as_deref(), s)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::api::perms::PermSet;
+    use crate::server::ratelimit::{Decision, LimitOutcome};
+    use crate::server::store::sample_credential;
+
+    /// The answer the handler used to build, field by field: the documented type.
+    fn documented(v: &Verdict, now: DateTime<Utc>) -> VerifyResponse {
+        let valid = !matches!(
+            v.reason,
+            Some(Reason::Unknown | Reason::Malformed | Reason::Revoked | Reason::Expired)
+        );
+        VerifyResponse {
+            allowed: v.allowed(),
+            reason: v.reason.map(|r| r.as_str().to_string()),
+            token: v.credential.as_ref().map(|c| c.token.info(now)),
+            permissions: if valid {
+                v.permissions.names()
+            } else {
+                Vec::new()
+            },
+            rate_limit: v.rate.map(|d| d.state()),
+        }
+    }
+
+    #[test]
+    fn an_answer_is_byte_for_byte_the_documented_verify_response() {
+        let now = Utc::now();
+        let credential = Arc::new(sample_credential(now));
+        let outcome = |remaining| LimitOutcome {
+            limit: 60,
+            allowed: true,
+            remaining,
+            reset: std::time::Duration::from_secs(1),
+            retry_after: std::time::Duration::ZERO,
+        };
+        let rate = Decision {
+            allowed: true,
+            minute: outcome(59),
+            hour: outcome(599),
+        };
+        let verdicts = [
+            Verdict {
+                reason: None,
+                credential: Some(Arc::clone(&credential)),
+                permissions: [Permission::WorkRead, Permission::WorkWrite]
+                    .into_iter()
+                    .collect(),
+                rate: Some(rate),
+            },
+            Verdict {
+                reason: Some(Reason::Forbidden),
+                credential: Some(Arc::clone(&credential)),
+                permissions: [Permission::WorkRead].into_iter().collect(),
+                rate: Some(rate),
+            },
+            Verdict {
+                reason: Some(Reason::Revoked),
+                credential: Some(Arc::clone(&credential)),
+                permissions: PermSet::EMPTY,
+                rate: None,
+            },
+            Verdict {
+                reason: Some(Reason::Unknown),
+                credential: None,
+                permissions: PermSet::EMPTY,
+                rate: None,
+            },
+        ];
+        for v in &verdicts {
+            // Twice: the second answer's token comes from the kept JSON.
+            for _ in 0..2 {
+                assert_eq!(
+                    serde_json::to_string(&Answer::of(v, now).unwrap()).unwrap(),
+                    serde_json::to_string(&documented(v, now)).unwrap(),
+                );
+            }
+        }
+    }
 }

@@ -9,18 +9,23 @@
 pub mod audit;
 mod auth_cache;
 mod epoch;
+mod info_json;
+#[cfg(test)]
+pub use info_json::sample_credential;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
 
+use std::borrow::Cow;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use crate::api::perms::Role;
+use crate::api::perms::{Permission, Role};
 use crate::api::secret::TokenType;
 use crate::api::types::{OrgPolicy, RateLimit, TokenInfo, TokenStatus, UserInfo};
 
@@ -132,8 +137,13 @@ impl TokenRecord {
             description: self.description.clone(),
             previous_secret_expires_at: self
                 .prev_expires_at
-                .filter(|t| *t > now && self.revoked_at.is_none()),
+                .filter(|_| self.info_shows_previous_secret(now)),
         }
+    }
+
+    /// Whether `info(now)` names when the previous secret of a rotation stops working.
+    fn info_shows_previous_secret(&self, now: DateTime<Utc>) -> bool {
+        self.prev_expires_at.is_some_and(|t| t > now) && self.revoked_at.is_none()
     }
 }
 
@@ -145,6 +155,8 @@ pub struct Credential {
     pub org_name: String,
     /// Matched the previous secret of a rotation: valid only while `prev_expires_at` is ahead.
     pub via_previous: bool,
+    /// The token's info as JSON, for verify answers ([`Credential::token_info_json`]).
+    pub info_json: info_json::InfoJson,
 }
 
 #[derive(Debug, Clone)]
@@ -201,19 +213,35 @@ pub struct NewEvent {
     pub detail: serde_json::Value,
 }
 
-/// One authenticated request, for the access log.
+/// One authenticated request, for the access log, kept as typed as the request had it: the
+/// address becomes text only when the flush writes the row (once per distinct address), and
+/// fixed method and route names are borrowed rather than copied by every request.
 #[derive(Debug, Clone)]
 pub struct AccessRecord {
     pub org_id: i64,
     pub at: DateTime<Utc>,
     pub credential_id: String,
-    pub method: String,
-    pub path: String,
+    pub method: Cow<'static, str>,
+    pub path: Cow<'static, str>,
     pub status: u16,
-    pub ip: Option<String>,
+    pub ip: Option<IpAddr>,
     pub latency_us: i64,
     /// The permission asked about (verify, forward-auth), if any.
-    pub permission: Option<String>,
+    pub permission: Option<Permission>,
+}
+
+/// The text of each client address a flush writes, made once per address rather than once per
+/// row: a flush writes thousands of rows from a handful of addresses.
+#[derive(Default)]
+pub struct AddressTexts(std::collections::HashMap<IpAddr, Arc<str>>);
+
+impl AddressTexts {
+    pub fn text(&mut self, ip: Option<IpAddr>) -> Option<Arc<str>> {
+        let ip = ip?;
+        Some(Arc::clone(
+            self.0.entry(ip).or_insert_with(|| ip.to_string().into()),
+        ))
+    }
 }
 
 /// Which tokens a listing wants. Times are resolved by the caller.

@@ -29,10 +29,10 @@ use super::rows::{
     token_list_query, user_from_row,
 };
 use super::{
-    AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError, OrgRecord, Rotation,
-    Store, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord,
+    AccessRecord, AddressTexts, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError,
+    OrgRecord, Rotation, Store, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord,
 };
-use crate::api::perms::Role;
+use crate::api::perms::{Permission, Role};
 use crate::api::types::OrgPolicy;
 
 pub struct PgStore {
@@ -643,14 +643,18 @@ impl Store for PgStore {
         // The rows go in as one array per column: one statement, prepared once, however many
         // rows a flush has (a VALUES list as long as the batch was a new statement to parse and
         // plan at nearly every flush). Chunks bound the arrays' size.
+        let mut addresses = AddressTexts::default();
         for chunk in access.chunks(5000) {
             let col = |f: fn(&AccessRecord) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
             let text = |f: for<'r> fn(&'r AccessRecord) -> &'r str| {
                 chunk.iter().map(f).collect::<Vec<&str>>()
             };
-            let maybe = |f: for<'r> fn(&'r AccessRecord) -> Option<&'r str>| {
-                chunk.iter().map(f).collect::<Vec<Option<&str>>>()
-            };
+            let ips: Vec<Option<Arc<str>>> = chunk.iter().map(|a| addresses.text(a.ip)).collect();
+            let ips: Vec<Option<&str>> = ips.iter().map(|ip| ip.as_deref()).collect();
+            let permissions: Vec<Option<&str>> = chunk
+                .iter()
+                .map(|a| a.permission.map(Permission::as_str))
+                .collect();
             sqlx::query(
                 "INSERT INTO access_log (org_id, at, credential_id, method, path, status, ip, \
                  latency_us, permission) \
@@ -663,9 +667,9 @@ impl Store for PgStore {
             .bind(text(|a| &a.method))
             .bind(text(|a| &a.path))
             .bind(col(|a| i64::from(a.status)))
-            .bind(maybe(|a| a.ip.as_deref()))
+            .bind(ips)
             .bind(col(|a| a.latency_us))
-            .bind(maybe(|a| a.permission.as_deref()))
+            .bind(permissions)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;

@@ -126,6 +126,7 @@ pub fn credential_from_row(r: &impl Columns) -> StoreResult<Credential> {
         user: user_from_row(r)?,
         org_name: r.text("org_name")?,
         via_previous: r.flag("via_prev")?,
+        info_json: Default::default(),
     })
 }
 

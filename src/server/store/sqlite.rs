@@ -23,10 +23,10 @@ use super::rows::{
     token_list_query, user_from_row,
 };
 use super::{
-    AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError, OrgRecord, Rotation,
-    Store, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord,
+    AccessRecord, AddressTexts, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError,
+    OrgRecord, Rotation, Store, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord,
 };
-use crate::api::perms::Role;
+use crate::api::perms::{Permission, Role};
 use crate::api::types::OrgPolicy;
 
 pub struct SqliteStore {
@@ -678,6 +678,7 @@ impl Store for SqliteStore {
         // (its length differs): a quarter of the flush's cost, measured with callgrind. The text
         // is written once per length, not placeholder by placeholder for every row.
         let mut rest = access;
+        let mut addresses = AddressTexts::default();
         for len in [256, 16, 1] {
             if rest.len() < len {
                 continue;
@@ -691,12 +692,12 @@ impl Store for SqliteStore {
                         .bind(a.org_id)
                         .bind(micros(a.at))
                         .bind(&a.credential_id)
-                        .bind(&a.method)
-                        .bind(&a.path)
+                        .bind(a.method.as_ref())
+                        .bind(a.path.as_ref())
                         .bind(i64::from(a.status))
-                        .bind(&a.ip)
+                        .bind(addresses.text(a.ip))
                         .bind(a.latency_us)
-                        .bind(&a.permission);
+                        .bind(a.permission.map(Permission::as_str));
                 }
                 q.execute(&mut *tx).await.map_err(db_err)?;
                 rest = tail;
