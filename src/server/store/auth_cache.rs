@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use super::Credential;
 
@@ -68,6 +68,9 @@ impl AuthCache {
         let mut inner = self.lock();
         for cred in inner.entries.values_mut() {
             if let Some(&at) = used.get(cred.token.id.as_str()) {
+                // As the database keeps it (microseconds): a use must not read differently
+                // once the credential is read again from the database.
+                let at = at.trunc_subsecs(6);
                 let t = &mut Arc::make_mut(cred).token.last_used_at;
                 *t = Some(t.map_or(at, |prev| prev.max(at)));
             }
@@ -94,5 +97,25 @@ impl AuthCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::sample_credential;
+
+    #[test]
+    fn a_touched_last_use_reads_as_the_database_keeps_it() {
+        let now = Utc::now();
+        let cache = AuthCache::default();
+        let cred = sample_credential(now);
+        let id = cred.token.id.clone();
+        cache.insert("h", Arc::new(cred), cache.generation());
+        let used = DateTime::from_timestamp(1_800_000_000, 123_456_789).unwrap();
+        cache.touch(&[(id, used)]);
+        let kept = cache.get("h").unwrap().token.last_used_at.unwrap();
+        assert_eq!(kept.timestamp_micros(), used.timestamp_micros());
+        assert_eq!(kept.timestamp_subsec_nanos(), 123_456_000);
     }
 }
