@@ -57,10 +57,18 @@ fn stat_seconds(path: &Path) -> Option<f64> {
     Some(ticks / clock_ticks_per_second())
 }
 
+#[cfg(target_os = "linux")]
 fn clock_ticks_per_second() -> f64 {
     // SAFETY: sysconf reads a constant of the system and has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     if hz > 0 { hz as f64 } else { 100.0 }
+}
+
+/// Only Linux has the `/proc` these numbers come from (and `libc` is not a dependency
+/// everywhere); elsewhere nothing is sampled.
+#[cfg(not(target_os = "linux"))]
+fn clock_ticks_per_second() -> f64 {
+    100.0
 }
 
 /// The CPU both processes spent over a span of requests.
