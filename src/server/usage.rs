@@ -160,8 +160,9 @@ mod tests {
         }
     }
 
-    /// A store whose database another connection holds the write lock of (commit `writer` to
-    /// let go): a flush takes its rows and then waits. The buffer holds one row.
+    /// A store whose database another connection holds the write lock of (until
+    /// [`Blocked::let_go`]): a flush takes its rows and then waits. The buffer holds one row.
+    /// Kept whole by the tests, so that its temporary directory outlives them.
     struct Blocked {
         _dir: tempfile::TempDir,
         store: std::sync::Arc<Database>,
@@ -191,6 +192,15 @@ mod tests {
         }
     }
 
+    impl Blocked {
+        async fn let_go(&mut self) {
+            sqlx::query("COMMIT")
+                .execute(&mut self.writer)
+                .await
+                .unwrap();
+        }
+    }
+
     async fn access_rows(store: &Database) -> i64 {
         let Database::Sqlite(s) = store else {
             unreachable!()
@@ -206,22 +216,16 @@ mod tests {
     /// not return before those rows are in the database.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_flush_returns_only_once_rows_taken_by_one_under_way_are_written() {
-        // `_dir` is bound, not `..`-ignored: it must outlive the test, or the database goes.
-        let Blocked {
-            _dir,
-            store,
-            buffer,
-            mut writer,
-        } = blocked().await;
+        let mut b = blocked().await;
         let background = tokio::spawn({
-            let (buffer, store) = (buffer.clone(), store.clone());
+            let (buffer, store) = (b.buffer.clone(), b.store.clone());
             async move { buffer.flush(&store).await }
         });
-        while buffer.pending() > 0 {
+        while b.buffer.pending() > 0 {
             tokio::task::yield_now().await;
         }
         let reader = tokio::spawn({
-            let (buffer, store) = (buffer.clone(), store.clone());
+            let (buffer, store) = (b.buffer.clone(), b.store.clone());
             async move {
                 buffer.flush(&store).await.unwrap();
                 access_rows(&store).await
@@ -229,7 +233,7 @@ mod tests {
         });
         // Let a reader that does not wait its turn return while the rows are still in flight.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        sqlx::query("COMMIT").execute(&mut writer).await.unwrap();
+        b.let_go().await;
         assert_eq!(
             reader.await.unwrap(),
             1,
@@ -242,24 +246,21 @@ mod tests {
     /// the rows it took, for the next flush to write.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_flush_dropped_mid_way_puts_its_rows_back() {
-        // `_dir` is bound, not `..`-ignored: it must outlive the test, or the database goes.
-        let Blocked {
-            _dir,
-            store,
-            buffer,
-            mut writer,
-        } = blocked().await;
-        let abandoned =
-            tokio::time::timeout(std::time::Duration::from_millis(300), buffer.flush(&store)).await;
+        let mut b = blocked().await;
+        let abandoned = tokio::time::timeout(
+            std::time::Duration::from_millis(300),
+            b.buffer.flush(&b.store),
+        )
+        .await;
         assert!(
             abandoned.is_err(),
             "the flush was not blocked by the writer"
         );
-        assert_eq!(buffer.pending(), 1, "the abandoned flush lost its row");
-        sqlx::query("COMMIT").execute(&mut writer).await.unwrap();
-        assert_eq!(buffer.flush(&store).await.unwrap(), 1);
-        assert_eq!(buffer.pending(), 0);
-        assert_eq!(access_rows(&store).await, 1);
+        assert_eq!(b.buffer.pending(), 1, "the abandoned flush lost its row");
+        b.let_go().await;
+        assert_eq!(b.buffer.flush(&b.store).await.unwrap(), 1);
+        assert_eq!(b.buffer.pending(), 0);
+        assert_eq!(access_rows(&b.store).await, 1);
     }
 
     #[test]
