@@ -7,6 +7,15 @@
 //! the revocation epoch (or one rate-limit transaction) among all requests in flight and still
 //! see, on the very next request, a revocation committed before it.
 //!
+//! Before a batch starts, the worker gathers: it yields to the scheduler and takes what was
+//! queued meanwhile, again and again while each turn brings more (at most [`GATHER_TURNS`]
+//! turns). A yield lets the runtime poll its sockets and run the requests that arrived, so
+//! those that would reach the queue a few microseconds after the first one share its batch
+//! instead of waiting a whole round trip for the next. On PostgreSQL that cut the statements per
+//! verify, and with them the CPU of both the server and the database: verify went from 0.20–0.22×
+//! to 0.26–0.29× `/healthz` in `cargo bench --bench verify` (README, "Performance"). A lone
+//! request costs one turn that brings nothing, a few microseconds.
+//!
 //! A failed batch fails every request in it (the callers answer 503); the next batch is tried
 //! afresh, so the server recovers by itself when the database is back.
 
@@ -16,6 +25,10 @@ use tokio::sync::{mpsc, oneshot};
 
 type Reply<Resp, E> = oneshot::Sender<Result<Resp, E>>;
 
+/// Scheduler turns a worker spends gathering a batch, at most. It stops at the first turn that
+/// brings nothing, so this bounds only how long a steady stream can hold a batch back.
+pub const GATHER_TURNS: usize = 8;
+
 pub struct Coalescer<Req, Resp, E> {
     queue: mpsc::UnboundedSender<(Req, Reply<Resp, E>)>,
 }
@@ -23,6 +36,27 @@ pub struct Coalescer<Req, Resp, E> {
 /// The worker is gone: it can only have panicked, so the store is unusable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkerGone;
+
+/// Adds to `waiting` what callers queue over the next scheduler turns, until a turn brings
+/// nothing, the batch is full, or [`GATHER_TURNS`] have passed.
+async fn gather<T>(rx: &mut mpsc::UnboundedReceiver<T>, waiting: &mut Vec<T>, max_batch: usize) {
+    for _ in 0..GATHER_TURNS {
+        if waiting.len() >= max_batch {
+            return;
+        }
+        tokio::task::yield_now().await;
+        let before = waiting.len();
+        while waiting.len() < max_batch {
+            match rx.try_recv() {
+                Ok(item) => waiting.push(item),
+                Err(_) => break,
+            }
+        }
+        if waiting.len() == before {
+            return;
+        }
+    }
+}
 
 impl<Req, Resp, E> Coalescer<Req, Resp, E>
 where
@@ -43,6 +77,7 @@ where
         tokio::spawn(async move {
             let mut waiting = Vec::new();
             while rx.recv_many(&mut waiting, max_batch).await > 0 {
+                gather(&mut rx, &mut waiting, max_batch).await;
                 // A caller that gave up (its request timed out) needs no answer.
                 waiting.retain(|(_, reply)| !reply.is_closed());
                 if waiting.is_empty() {
@@ -106,6 +141,70 @@ mod tests {
         }
         let n = batches.load(Ordering::SeqCst);
         assert!(n < 200, "200 concurrent calls ran as {n} batches");
+    }
+
+    /// Requests arrive in waves over sockets, as they do on a server: each wave's socket turns
+    /// readable only when the wave before it has queued its request, so the runtime sees it at
+    /// its next poll of the sockets. Without gathering the worker would run each wave alone.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn requests_that_arrive_while_the_worker_gathers_share_its_batch() {
+        use tokio::io::AsyncReadExt;
+        use tokio::net::UnixStream;
+
+        const WAVES: usize = 5;
+        let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = sizes.clone();
+        let c = Arc::new(Coalescer::spawn(64, move |reqs: Vec<usize>| {
+            seen.lock().unwrap().push(reqs.len());
+            async move { Ok::<_, ()>(reqs) }
+        }));
+        let (mut senders, receivers): (Vec<_>, Vec<_>) =
+            (0..WAVES).map(|_| UnixStream::pair().unwrap()).unzip();
+        let first = senders.remove(0);
+        let mut next = senders.into_iter().map(Some).collect::<Vec<_>>();
+        next.push(None);
+        let waves: Vec<_> = receivers
+            .into_iter()
+            .zip(next)
+            .enumerate()
+            .map(|(i, (mut arrival, next))| {
+                let c = c.clone();
+                tokio::spawn(async move {
+                    arrival.read_exact(&mut [0u8]).await.unwrap();
+                    if let Some(next) = next {
+                        next.try_write(b"r").unwrap();
+                    }
+                    (i, c.call(i).await)
+                })
+            })
+            .collect();
+        first.try_write(b"r").unwrap();
+        for wave in waves {
+            let (i, answer) = wave.await.unwrap();
+            assert_eq!(answer, Ok(Ok(i)));
+        }
+        assert_eq!(*sizes.lock().unwrap(), vec![WAVES]);
+    }
+
+    #[tokio::test]
+    async fn gathering_stops_at_a_full_batch() {
+        let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = sizes.clone();
+        let c = Arc::new(Coalescer::spawn(8, move |reqs: Vec<usize>| {
+            seen.lock().unwrap().push(reqs.len());
+            async move { Ok::<_, ()>(reqs) }
+        }));
+        let calls: Vec<_> = (0..20usize)
+            .map(|i| {
+                let c = c.clone();
+                tokio::spawn(async move { c.call(i).await })
+            })
+            .collect();
+        for call in calls {
+            call.await.unwrap().unwrap().unwrap();
+        }
+        assert_eq!(*sizes.lock().unwrap(), vec![8, 8, 4]);
     }
 
     #[tokio::test]
