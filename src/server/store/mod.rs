@@ -8,6 +8,7 @@
 
 pub mod audit;
 mod auth_cache;
+mod copy_text;
 mod epoch;
 mod info_json;
 #[cfg(test)]

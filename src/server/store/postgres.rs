@@ -23,6 +23,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row};
 
 use super::auth_cache::AuthCache;
+use super::copy_text;
 use super::epoch::EpochReader;
 use super::rows::{
     TOKEN_COLUMNS, USER_COLUMNS, credential_from_row, db_err, json_list, micros, token_from_row,
@@ -32,7 +33,7 @@ use super::{
     AccessRecord, AddressTexts, Credential, Cursor, NewEvent, NewToken, NewUser, OpenError,
     OrgRecord, Rotation, Store, StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord,
 };
-use crate::api::perms::{Permission, Role};
+use crate::api::perms::Role;
 use crate::api::types::OrgPolicy;
 
 pub struct PgStore {
@@ -640,39 +641,21 @@ impl Store for PgStore {
             .await
             .map_err(db_err)?;
         }
-        // The rows go in as one array per column: one statement, prepared once, however many
-        // rows a flush has (a VALUES list as long as the batch was a new statement to parse and
-        // plan at nearly every flush). Chunks bound the arrays' size.
-        let mut addresses = AddressTexts::default();
-        for chunk in access.chunks(5000) {
-            let col = |f: fn(&AccessRecord) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
-            let text = |f: for<'r> fn(&'r AccessRecord) -> &'r str| {
-                chunk.iter().map(f).collect::<Vec<&str>>()
-            };
-            let ips: Vec<Option<Arc<str>>> = chunk.iter().map(|a| addresses.text(a.ip)).collect();
-            let ips: Vec<Option<&str>> = ips.iter().map(|ip| ip.as_deref()).collect();
-            let permissions: Vec<Option<&str>> = chunk
-                .iter()
-                .map(|a| a.permission.map(Permission::as_str))
-                .collect();
-            sqlx::query(
-                "INSERT INTO access_log (org_id, at, credential_id, method, path, status, ip, \
-                 latency_us, permission) \
-                 SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
-                 $5::TEXT[], $6::BIGINT[], $7::TEXT[], $8::BIGINT[], $9::TEXT[])",
-            )
-            .bind(col(|a| a.org_id))
-            .bind(col(|a| micros(a.at)))
-            .bind(text(|a| &a.credential_id))
-            .bind(text(|a| &a.method))
-            .bind(text(|a| &a.path))
-            .bind(col(|a| i64::from(a.status)))
-            .bind(ips)
-            .bind(col(|a| a.latency_us))
-            .bind(permissions)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        // The rows stream in through one `COPY` (see `copy_text`), in chunks that bound the
+        // buffer; their ids follow the order of `access`.
+        if !access.is_empty() {
+            let mut addresses = AddressTexts::default();
+            let mut copy = tx
+                .copy_in_raw(copy_text::COPY_ACCESS_LOG)
+                .await
+                .map_err(db_err)?;
+            let mut buf = Vec::new();
+            for chunk in access.chunks(4096) {
+                buf.clear();
+                copy_text::write_rows(&mut buf, chunk, &mut addresses);
+                copy.send(buf.as_slice()).await.map_err(db_err)?;
+            }
+            copy.finish().await.map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)?;
         self.cache.touch(last_used);
