@@ -1,8 +1,10 @@
 //! Access-log rows in PostgreSQL's `COPY … FROM STDIN` text format.
 //!
 //! A flush writes thousands of rows a second (two per verify). `COPY` takes them as one stream
-//! that the server parses line by line, where an `INSERT … SELECT * FROM UNNEST(…)` had it
-//! decode nine arrays and plan a statement: the rows cost PostgreSQL about half the CPU.
+//! that PostgreSQL parses line by line, where an `INSERT … SELECT * FROM UNNEST(…)` had it
+//! build and unpack nine arrays first. On this project's machine 50,000 rows into the access
+//! log took 714–907 ms by `COPY` against 934–1,058 ms by that `INSERT` (psql, alternating):
+//! about a fifth less, the rest being the table, its indexes and the WAL.
 //!
 //! The format: one line per row, columns separated by tabs, `\N` for NULL, and in text values
 //! a backslash, tab, newline or carriage return written as its backslash escape. Every value
