@@ -112,34 +112,49 @@ fn print_cpu(h: &cpu::Split, v: &cpu::Split, postgres: bool) {
     if h.requests == 0 || v.requests == 0 {
         return; // no /proc to read
     }
-    let storage = if postgres {
-        "PostgreSQL's own processes are not counted"
-    } else {
-        "the server's column includes its SQLite writer threads"
+    let (h, v) = (h.per_request_us(), v.per_request_us());
+    // A database elsewhere leaves no process here to read: nothing is counted for it then.
+    let database = postgres && v.database > 0.0;
+    let storage = match (postgres, database) {
+        (false, _) => "the server's column includes its SQLite writer threads",
+        (true, true) => "the database column is this machine's PostgreSQL processes",
+        (true, false) => "PostgreSQL runs elsewhere: its CPU is not counted",
     };
     println!("CPU per request, µs (from /proc; {storage}):");
+    // The database column only where there is one to read.
+    let db = |cell: String| if database { cell } else { String::new() };
     println!(
-        "{:<10} {:>9} {:>9} {:>10} {:>9}",
-        "endpoint", "server", "(writer)", "generator", "all"
+        "{:<10} {:>9} {:>9} {:>10}{} {:>9}",
+        "endpoint",
+        "server",
+        "(writer)",
+        "generator",
+        db(format!(" {:>9}", "database")),
+        "all"
     );
-    let mut all = Vec::new();
-    for (name, split) in [("/healthz", h), ("/v1/verify", v)] {
-        let (server, writer, generator) = split.per_request_us();
+    for (name, r) in [("/healthz", &h), ("/v1/verify", &v)] {
         println!(
-            "{name:<10} {server:>9.1} {writer:>9.1} {generator:>10.1} {:>9.1}",
-            server + generator
+            "{name:<10} {:>9.1} {:>9.1} {:>10.1}{} {:>9.1}",
+            r.server,
+            r.named,
+            r.generator,
+            db(format!(" {:>9.1}", r.database)),
+            r.all()
         );
-        all.push((server + generator, generator));
     }
-    let ((h_all, h_gen), (_, v_gen)) = (all[0], all[1]);
     // The cores are saturated in both rounds, so throughput goes as 1 / (all CPU per request).
-    // Were the server's verify as cheap as its /healthz, a verify would still cost the
-    // generator's extra work on top of /healthz's total.
+    // Were the server's verify (and the database's share of it) as cheap as its /healthz, a
+    // verify would still cost the generator's extra work on top of /healthz's total.
+    let extra = v.generator - h.generator;
+    let who = if database {
+        "the server and the database"
+    } else {
+        "the server"
+    };
     println!(
-        "the generator alone spends {:.1} µs more per verify than per /healthz: a verify that cost \
-         the server no more than /healthz would run at {:.2}× here",
-        v_gen - h_gen,
-        h_all / (h_all + (v_gen - h_gen))
+        "the generator alone spends {extra:.1} µs more per verify than per /healthz: a verify that \
+         cost {who} no more than /healthz would run at {:.2}× here",
+        h.all() / (h.all() + extra)
     );
 }
 
@@ -239,10 +254,16 @@ async fn run() {
     // The CPU each side spent per request, from /proc: the server (and its SQLite writer
     // threads) and this process, the load generator.
     let server_pid = server.child.id();
+    let postgres = database.starts_with("postgres");
     let cpu_now = || {
         let server = cpu::sample(server_pid, "sqlx-sqlite")?;
         let generator = cpu::sample(std::process::id(), "")?.total;
-        Some((server, generator))
+        let database = if postgres {
+            cpu::processes_named("postgres")?
+        } else {
+            Default::default()
+        };
+        Some((server, generator, database))
     };
     let (mut h_cpu, mut v_cpu) = (cpu::Split::default(), cpu::Split::default());
     for _ in 0..rounds {
@@ -254,14 +275,16 @@ async fn run() {
         vr.seconds += flush().await;
         let end = cpu_now();
         if let (Some(a), Some(b), Some(c)) = (start, mid, end) {
-            h_cpu.add(b.0 - a.0, b.1 - a.1, hr.requests);
-            v_cpu.add(c.0 - b.0, c.1 - b.1, vr.requests);
+            let h_db = cpu::spent_since(&b.2, &a.2);
+            let v_db = cpu::spent_since(&c.2, &b.2);
+            h_cpu.add(b.0 - a.0, b.1 - a.1, h_db, hr.requests);
+            v_cpu.add(c.0 - b.0, c.1 - b.1, v_db, vr.requests);
         }
         round_ratios.push(vr.rps() / hr.rps());
         h.add(hr);
         v.add(vr);
     }
-    let backend = match (database.starts_with("postgres"), &redis) {
+    let backend = match (postgres, &redis) {
         (true, Some(_)) => "PostgreSQL, counters in Redis",
         (true, None) => "PostgreSQL",
         (false, Some(_)) => "SQLite, counters in Redis",
@@ -295,7 +318,7 @@ async fn run() {
         round_ratios[mid]
     };
     println!("per round: {} (median {median:.2})", listed.join(" "));
-    print_cpu(&h_cpu, &v_cpu, database.starts_with("postgres"));
+    print_cpu(&h_cpu, &v_cpu, postgres);
     assert_eq!(v.errors, 0, "verify answered errors or refusals");
     drop(server);
 }

@@ -5,6 +5,7 @@
 //! however cheap the server is. These samples show the split, per endpoint, in every run.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::Path;
 
 /// CPU seconds a process has used: all of it, and the part of its threads whose name starts
@@ -47,6 +48,37 @@ pub fn sample(pid: u32, prefix: &str) -> Option<Cpu> {
     Some(Cpu { total, named })
 }
 
+/// CPU seconds of every process on this machine named exactly `name` (PostgreSQL's: its
+/// backends, WAL writer, checkpointer…), by pid. Compare two samples with [`spent_since`].
+pub fn processes_named(name: &str) -> Option<HashMap<u32, f64>> {
+    let mut seconds = HashMap::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() == name
+            && let Some(s) = stat_seconds(&entry.path().join("stat"))
+        {
+            seconds.insert(pid, s);
+        }
+    }
+    Some(seconds)
+}
+
+/// What the processes of `now` spent since `before`; one that started in between counts
+/// whole. One that ended in between is missed: the database's connections stay open for
+/// the whole run, so only short-lived helpers can be.
+pub fn spent_since(now: &HashMap<u32, f64>, before: &HashMap<u32, f64>) -> f64 {
+    now.iter()
+        .map(|(pid, s)| s - before.get(pid).copied().unwrap_or(0.0))
+        .sum()
+}
+
 /// utime + stime of a `stat` file, in seconds.
 fn stat_seconds(path: &Path) -> Option<f64> {
     let text = std::fs::read_to_string(path).ok()?;
@@ -71,28 +103,47 @@ fn clock_ticks_per_second() -> f64 {
     100.0
 }
 
-/// The CPU both processes spent over a span of requests.
+/// The CPU the server, the load generator and the database (when it runs on this machine)
+/// spent over a span of requests.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Split {
     pub server: Cpu,
     pub generator: f64,
+    pub database: f64,
     pub requests: u64,
 }
 
+/// Microseconds per request.
+#[derive(Debug, Clone, Copy)]
+pub struct PerRequest {
+    pub server: f64,
+    /// The part of `server` its named threads spent.
+    pub named: f64,
+    pub generator: f64,
+    pub database: f64,
+}
+
+impl PerRequest {
+    pub fn all(&self) -> f64 {
+        self.server + self.generator + self.database
+    }
+}
+
 impl Split {
-    pub fn add(&mut self, server: Cpu, generator: f64, requests: u64) {
+    pub fn add(&mut self, server: Cpu, generator: f64, database: f64, requests: u64) {
         self.server += server;
         self.generator += generator;
+        self.database += database;
         self.requests += requests;
     }
 
-    /// Microseconds per request: (server, of which its named threads, generator).
-    pub fn per_request_us(&self) -> (f64, f64, f64) {
+    pub fn per_request_us(&self) -> PerRequest {
         let n = self.requests.max(1) as f64 / 1e6;
-        (
-            self.server.total / n,
-            self.server.named / n,
-            self.generator / n,
-        )
+        PerRequest {
+            server: self.server.total / n,
+            named: self.server.named / n,
+            generator: self.generator / n,
+            database: self.database / n,
+        }
     }
 }
