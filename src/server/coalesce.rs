@@ -11,9 +11,9 @@
 //! queued meanwhile, again and again while each turn brings more (at most [`GATHER_TURNS`]
 //! turns). A yield lets the runtime poll its sockets and run the requests that arrived, so
 //! those that would reach the queue a few microseconds after the first one share its batch
-//! instead of waiting a whole round trip for the next. On PostgreSQL that cut the statements per
-//! verify, and with them the CPU of both the server and the database: verify went from 0.20–0.22×
-//! to 0.26–0.29× `/healthz` in `cargo bench --bench verify` (README, "Performance"). A lone
+//! instead of waiting a whole round trip for the next. On PostgreSQL that took a verify from
+//! about 5 to about 8 requests per statement, and the CPU it costs the server and the database
+//! together down by about a fifth (`cargo bench --bench verify`; README, "Performance"). A lone
 //! request costs one turn that brings nothing, a few microseconds.
 //!
 //! A failed batch fails every request in it (the callers answer 503); the next batch is tried
