@@ -252,7 +252,8 @@ async fn run() {
     flush().await;
     let mut round_ratios = Vec::new();
     // The CPU each side spent per request, from /proc: the server (and its SQLite writer
-    // threads) and this process, the load generator.
+    // threads), this process (the load generator) and, on PostgreSQL, the database's processes
+    // when they run on this machine.
     let server_pid = server.child.id();
     let postgres = database.starts_with("postgres");
     let cpu_now = || {

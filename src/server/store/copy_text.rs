@@ -7,9 +7,10 @@
 //! about a fifth less, the rest being the table, its indexes and the WAL.
 //!
 //! The format: one line per row, columns separated by tabs, `\N` for NULL, and in text values
-//! a backslash, tab, newline or carriage return written as its backslash escape. Every value
-//! but the path is ours (ids, method names, addresses, permission names); the path is the
-//! request's, so it is escaped like the rest rather than trusted to be plain.
+//! a backslash, tab, newline or carriage return written as its backslash escape. Ids,
+//! addresses and permission names are ours; the path and an unusual method are the request's
+//! (HTTP already keeps them to printable characters), and every text is escaped alike rather
+//! than trusted to be plain.
 
 use super::{AccessRecord, AddressTexts, rows::micros};
 use crate::api::perms::Permission;
