@@ -435,6 +435,10 @@ mod tests {
             AccessFilter { since, ..f.clone() },
             AccessFilter {
                 token_id: Some("tk_x".into()),
+                ..f.clone()
+            },
+            AccessFilter {
+                token_id: Some("tk_x".into()),
                 since,
                 ..f.clone()
             },
@@ -459,6 +463,34 @@ mod tests {
                 "{plan}"
             );
         }
+    }
+
+    /// New rows carry the highest id: ascending, each goes to the end of its token's range in
+    /// the index, where SQLite appends without splitting a page in the middle (migration 0005).
+    #[tokio::test]
+    async fn a_new_access_row_goes_to_the_end_of_its_tokens_index_range() {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .unwrap();
+        let columns: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT name, \"desc\" FROM pragma_index_xinfo('access_credential') WHERE key = 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            columns,
+            [
+                ("credential_id".to_string(), false),
+                ("id".to_string(), false)
+            ]
+        );
     }
 
     #[test]
