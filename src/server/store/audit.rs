@@ -394,8 +394,8 @@ impl AuditStore for Database {
 mod tests {
     use super::*;
 
-    /// The query plan of every shape of access-log page, on a database migrated as a server's.
-    async fn access_plans(filters: &[AccessFilter]) -> Vec<String> {
+    /// An in-memory SQLite database migrated as a server's.
+    async fn migrated_sqlite() -> sqlx::SqlitePool {
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(1)
             .connect("sqlite::memory:")
@@ -405,6 +405,12 @@ mod tests {
             .run(&pool)
             .await
             .unwrap();
+        pool
+    }
+
+    /// The query plan of every shape of access-log page, on a database migrated as a server's.
+    async fn access_plans(filters: &[AccessFilter]) -> Vec<String> {
+        let pool = migrated_sqlite().await;
         let mut plans = Vec::new();
         for f in filters {
             for before_id in [None, Some(1000)] {
@@ -469,15 +475,7 @@ mod tests {
     /// the index, where SQLite appends without splitting a page in the middle (migration 0005).
     #[tokio::test]
     async fn a_new_access_row_goes_to_the_end_of_its_tokens_index_range() {
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
-            .await
-            .unwrap();
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
-            .await
-            .unwrap();
+        let pool = migrated_sqlite().await;
         let columns: Vec<(String, bool)> = sqlx::query_as(
             "SELECT name, \"desc\" FROM pragma_index_xinfo('access_credential') WHERE key = 1",
         )
