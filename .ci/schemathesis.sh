@@ -56,6 +56,8 @@ api POST /v1/users "$owner" "{\"email\":\"member@example.com\",\"role\":\"member
 member_session=$(curl -sS --fail-with-body -H 'Content-Type: application/json' \
   -d "{\"email\":\"member@example.com\",\"password\":\"$member_pw\"}" "$server/v1/sessions" | field '["secret"]')
 member=$(mint "$member_session" st-member)
+# /metrics needs audit:read: the owner's scrape credential, used for nothing else.
+scrape=$(mint "$owner" st-metrics-scrape)
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header,unsupported_method,allow_header_conformance,ignored_auth
 # Operations that can end the caller's own credential (revoke, logout, remove or demote a member)
@@ -90,7 +92,7 @@ if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "the server died during the run:"; cat "$work/log"; exit 1
 fi
 # No 5xx may hide anywhere in the run: the server's own counter must still be zero.
-fives=$(curl -sS "$server/metrics" | sed -n 's/^tokctl_http_requests_total{class="5xx"} //p')
+fives=$(curl -sS -H "Authorization: Bearer $scrape" "$server/metrics" | sed -n 's/^tokctl_http_requests_total{class="5xx"} //p')
 if [ "${fives:-missing}" != "0" ]; then
   echo "the server answered ${fives:-an unknown number of} 5xx during the run; its log:"
   grep -E 'status=5[0-9][0-9]' "$work/log" | head -20

@@ -61,8 +61,9 @@ fn accounted(rows: &[Value]) -> u64 {
         .sum()
 }
 
-async fn unaudited_total(s: &TestServer) -> u64 {
-    let m = s.call("GET", "/metrics", None, None).await.text;
+/// `/metrics` needs `audit:read`: scraped with the owner's credential.
+async fn unaudited_total(s: &TestServer, owner: &str) -> u64 {
+    let m = s.get("/metrics", owner).await.text;
     m.lines()
         .find_map(|l| l.strip_prefix("tokctl_auth_failures_unaudited_total "))
         .and_then(|v| v.trim().parse().ok())
@@ -161,7 +162,7 @@ async fn a_flood_of_bad_bearers_writes_at_most_the_cap_and_accounts_for_the_rest
         .map(|r| r["suppressed"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(
-        unaudited_total(&s).await,
+        unaudited_total(&s, &owner).await,
         suppressed,
         "/metrics and the log disagree"
     );

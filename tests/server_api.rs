@@ -923,7 +923,7 @@ async fn metrics_count_requests_and_auth_failures() {
     let owner = s.owner_session().await;
     s.get("/v1/me", &owner).await;
     s.get("/v1/me", "tokctl_pat_bad").await;
-    let m = s.call("GET", "/metrics", None, None).await;
+    let m = s.get("/metrics", &owner).await;
     assert_eq!(m.status, 200);
     assert!(
         m.text.contains("tokctl_auth_failures_total 1"),

@@ -38,6 +38,9 @@ pub enum ErrorCode {
     /// The body is not the JSON the endpoint takes.
     BadRequest,
     TokenInUrl,
+    /// Two credentials in one request (two `Authorization` headers, or two in one): which one
+    /// the request acts as would be a guess, so none is used.
+    AmbiguousCredential,
     PayloadTooLarge,
     RateLimited,
     /// The server cannot reach its database; nothing was decided.
@@ -46,7 +49,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::Unauthenticated,
         ErrorCode::TokenMalformed,
         ErrorCode::TokenUnknown,
@@ -61,6 +64,7 @@ impl ErrorCode {
         ErrorCode::Invalid,
         ErrorCode::BadRequest,
         ErrorCode::TokenInUrl,
+        ErrorCode::AmbiguousCredential,
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
         ErrorCode::Unavailable,
@@ -83,6 +87,7 @@ impl ErrorCode {
             ErrorCode::Invalid => "invalid",
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::TokenInUrl => "token_in_url",
+            ErrorCode::AmbiguousCredential => "ambiguous_credential",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
@@ -108,7 +113,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::Invalid => 422,
-            ErrorCode::BadRequest | ErrorCode::TokenInUrl => 400,
+            ErrorCode::BadRequest | ErrorCode::TokenInUrl | ErrorCode::AmbiguousCredential => 400,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::RateLimited => 429,
             ErrorCode::Unavailable => 503,

@@ -3,6 +3,7 @@
 //! Generating, checking (offline, before any request) and hashing secrets. The server never
 //! stores a secret, only [`hash`] of it; the CLI checks [`parse`] before it sends one anywhere.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use hmac::{Hmac, Mac};
@@ -172,12 +173,161 @@ pub fn parse(s: &str) -> Result<TokenType, SecretFormatError> {
     Ok(kind)
 }
 
-/// True when a string merely *looks* like a tokctl secret (for refusing secrets in URLs):
-/// it contains a `tokctl_<type>_` marker, checksum or not.
+/// The markers a secret starts with; matched case-insensitively (an upper-cased secret is
+/// recoverable offline: the checksum tells which of its letters' cases is right).
+const MARKERS: [&[u8]; 3] = [b"tokctl_pat_", b"tokctl_mcp_", b"tokctl_ses_"];
+
+/// Bytes a marker may be split by and still be read as one by a person or a tool: spaces,
+/// control characters and non-ASCII (zero-width spaces and the like, as UTF-8).
+fn invisible(b: u8) -> bool {
+    b <= b' ' || b == 0x7f || b >= 0x80
+}
+
+/// The first secret marker in `bytes` at or after `from`, as `(start, end)`.
+fn find_marker(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
+    (from..bytes.len())
+        .filter(|&i| bytes[i].eq_ignore_ascii_case(&b't'))
+        .find_map(|start| {
+            MARKERS.iter().find_map(|marker| {
+                let (mut i, mut k) = (start, 0);
+                while k < marker.len() {
+                    let b = *bytes.get(i)?;
+                    if b.eq_ignore_ascii_case(&marker[k]) {
+                        k += 1;
+                    } else if !(k > 0 && invisible(b)) {
+                        return None;
+                    }
+                    i += 1;
+                }
+                Some((start, i))
+            })
+        })
+}
+
+/// True when a string merely *looks* like a tokctl secret (for refusing secrets in URLs and
+/// where an id or name belongs): it contains a `tokctl_<type>_` marker, in any letter case,
+/// checksum or not. See [`url_part_carries_secret`] for text that may be percent-encoded.
 pub fn looks_like_secret(s: &str) -> bool {
-    ["tokctl_pat_", "tokctl_mcp_", "tokctl_ses_"]
-        .iter()
-        .any(|m| s.contains(m))
+    find_marker(s.as_bytes(), 0).is_some()
+}
+
+/// Percent-decoding rounds after which a URL part is no longer decoded: each round costs a
+/// pass over the part, and no client encodes anything that often by accident. A part still
+/// encoded after them is treated as carrying a secret (fail closed).
+const DECODE_ROUNDS: usize = 8;
+
+/// One round of percent-decoding (hex digits in either case; `+` is read as a space, as in
+/// a form). Invalid escapes stay as they are. None when there was nothing to decode.
+fn percent_decode_once(bytes: &[u8]) -> Option<Vec<u8>> {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    if !bytes.iter().any(|&b| b == b'%' || b == b'+') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i] == b'%')
+            .then(|| Some((hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?)))
+            .flatten();
+        match pair {
+            Some((hi, lo)) => {
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            None => {
+                out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+                i += 1;
+            }
+        }
+    }
+    (out != bytes).then_some(out)
+}
+
+/// `s` percent-decoded until nothing changes (a proxy may have encoded it twice:
+/// `%2574okctl_…`); None when it still changes after [`DECODE_ROUNDS`] rounds.
+fn fully_decoded(s: &str) -> Option<Cow<'_, [u8]>> {
+    let mut bytes = Cow::Borrowed(s.as_bytes());
+    for _ in 0..DECODE_ROUNDS {
+        match percent_decode_once(&bytes) {
+            Some(next) => bytes = Cow::Owned(next),
+            None => return Some(bytes),
+        }
+    }
+    percent_decode_once(&bytes).is_none().then_some(bytes)
+}
+
+/// True when a URL's path or query (as sent, percent-encoded) carries something shaped like a
+/// secret in any of its segments: a `tokctl_<type>_` marker after percent-decoding (repeated:
+/// double encoding, hex digits of either case, `+`), whatever its checksum; in a query also an
+/// `access_token=` parameter (RFC 6750's URI query form). A part encoded more than
+/// [`DECODE_ROUNDS`] times counts as carrying one.
+pub fn url_part_carries_secret(part: &str, is_query: bool) -> bool {
+    match fully_decoded(part) {
+        None => true,
+        Some(decoded) => {
+            find_marker(&decoded, 0).is_some()
+                || (is_query && contains_ignore_case(&decoded, b"access_token="))
+        }
+    }
+}
+
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// What replaces a secret-shaped substring in anything logged or stored.
+pub const REDACTED: &str = "[redacted]";
+
+/// `s` (a URL path or other text that is logged or stored) with every secret-shaped substring
+/// replaced by [`REDACTED`]: the marker and the 36 base62 characters after it (whatever lies
+/// between them: a secret split by `/` or an encoded byte is redacted whole). Text without a
+/// marker, encoded or not, is returned as it is, without a copy; text encoded more than
+/// [`DECODE_ROUNDS`] times is replaced whole. Text with one is returned
+/// percent-decoded (that is how the marker was seen), redacted, with any byte outside visible
+/// ASCII encoded again, so the result is one printable line.
+pub fn redact_secrets(s: &str) -> Cow<'_, str> {
+    let Some(decoded) = fully_decoded(s) else {
+        // Too deeply encoded to see what it holds: none of it is kept.
+        return Cow::Borrowed(REDACTED);
+    };
+    let Some(mut found) = find_marker(&decoded, 0) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(decoded.len());
+    let mut copied = 0;
+    loop {
+        let (start, end) = found;
+        push_visible(&mut out, &decoded[copied..start]);
+        out.push_str(REDACTED);
+        let mut i = end;
+        let mut body = 0;
+        while i < decoded.len() && body < RANDOM_LEN + CHECKSUM_LEN {
+            body += usize::from(decoded[i].is_ascii_alphanumeric());
+            i += 1;
+        }
+        copied = i;
+        match find_marker(&decoded, copied) {
+            Some(next) => found = next,
+            None => break,
+        }
+    }
+    push_visible(&mut out, &decoded[copied..]);
+    Cow::Owned(out)
+}
+
+/// Appends `bytes`, percent-encoding any byte outside visible ASCII (and `%` itself).
+fn push_visible(out: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        if invisible(b) || b == b'%' {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(b as char);
+        }
+    }
 }
 
 /// The lookup key the server stores: SHA-256 of the whole secret, or HMAC-SHA-256 with the
@@ -265,5 +415,69 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_ne!(hash("abc", Some(b"pepper")), hash("abc", None));
+    }
+
+    #[test]
+    fn secrets_in_url_parts_are_seen_however_encoded() {
+        let secret = generate(TokenType::Pat).expose().to_string();
+        let body = &secret["tokctl_pat_".len()..];
+        let wrong_checksum = format!("tokctl_mcp_{}", "A".repeat(36));
+        for part in [
+            format!("/v1/tokens/{secret}"),
+            format!("/v1/tokens/{secret}/revoke"),
+            format!("/v1/tokens/%74okctl_pat_{body}"),
+            format!("/v1/tokens/%74%6F%6b%63%74%6c%5f%70%61%74%5F{body}"),
+            format!("/v1/tokens/%2574okctl_pat_{body}"),
+            format!("/v1/tokens/%252574okctl%25255Fpat_{body}"),
+            format!("/v1/tokens/TOKCTL_PAT_{}", body.to_uppercase()),
+            format!("/v1/tokens/tok%E2%80%8Bctl_pat_{body}"),
+            format!("/v1/tokens/tokctl+_pat_{body}"),
+            format!("/a/{wrong_checksum}"),
+            format!("/x/tokctl_ses_{}%2F{}", &body[..10], &body[10..]),
+        ] {
+            assert!(url_part_carries_secret(&part, false), "{part}");
+            let redacted = redact_secrets(&part);
+            assert!(redacted.contains(REDACTED), "{part} → {redacted}");
+            assert!(!looks_like_secret(&redacted), "{part} → {redacted}");
+            assert!(!redacted.contains(&body[..12]), "{part} → {redacted}");
+            assert!(!redacted.contains(&body[24..]), "{part} → {redacted}");
+        }
+        assert!(url_part_carries_secret("x=1&ACCESS%5Ftoken=abc", true));
+        assert!(!url_part_carries_secret("access_token=abc", false));
+        // Encoded more often than any client does by accident: refused, and not logged.
+        let deep = format!("/%{}74", "25".repeat(DECODE_ROUNDS + 1));
+        assert!(url_part_carries_secret(&deep, false));
+        assert_eq!(redact_secrets(&deep), REDACTED);
+    }
+
+    #[test]
+    fn ordinary_paths_pass_and_are_logged_as_they_are() {
+        for part in [
+            "/v1/tokens/tk_abc/revoke",
+            "/v1/tokens/tokctl-pat-rotation",
+            "/v1/users/a%40example.com",
+            "/v1/tokens/my%20token",
+            "/%",
+            "/a%2",
+            "/%é%",
+            "/tokctl_pa",
+        ] {
+            assert!(!url_part_carries_secret(part, false), "{part}");
+            assert!(matches!(redact_secrets(part), Cow::Borrowed(p) if p == part));
+        }
+        assert!(!url_part_carries_secret("permission=work:read", true));
+    }
+
+    #[test]
+    fn redaction_keeps_what_surrounds_the_secret_and_stays_one_printable_line() {
+        let secret = generate(TokenType::Mcp).expose().to_string();
+        assert_eq!(
+            redact_secrets(&format!("/v1/tokens/{secret}/rotate")),
+            "/v1/tokens/[redacted]/rotate"
+        );
+        assert_eq!(
+            redact_secrets(&format!("/a%0A/{secret}/{secret}")),
+            "/a%0A/[redacted]/[redacted]"
+        );
     }
 }

@@ -16,7 +16,7 @@ use super::mcp;
 use super::routes::{audit, forward_auth, health, me, org, sessions, tokens, users, verify};
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
-use crate::api::secret::looks_like_secret;
+use crate::api::secret::url_part_carries_secret;
 
 /// Request bodies are small JSON documents; anything bigger is refused with 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -118,16 +118,19 @@ impl utoipa::Modify for BearerAuth {
 
 /// The MCP endpoint (streamable HTTP, JSON-RPC 2.0), documented here; it is served by rmcp.
 /// Methods: `initialize`, `tools/list`, `tools/call` with the tools `whoami`, `list_tokens`,
-/// `revoke_token`, `audit`. Send `Accept: application/json, text/event-stream`.
+/// `revoke_token`, `audit`. Send `Accept: application/json, text/event-stream`. A browser's
+/// request (one with an `Origin` header) is served only from an origin given with
+/// `--mcp-allowed-origin`.
 #[utoipa::path(post, path = "/mcp", tag = "mcp", security(("bearer" = [])),
     request_body(content = serde_json::Value, description = "a JSON-RPC 2.0 request", content_type = "application/json"),
     responses(
         (status = 200, body = serde_json::Value, description = "the JSON-RPC response; tool refusals are results with isError"),
-        (status = 400, body = serde_json::Value, description = "a secret in the URL: JSON-RPC error -32001"),
+        (status = 400, body = serde_json::Value, description = "JSON-RPC error: -32700 the body is not JSON; -32600 not a JSON-RPC 2.0 request; -32001 a secret in the URL (`token_in_url`) or two credentials (`ambiguous_credential`, WWW-Authenticate: Bearer error=\"invalid_request\")"),
         (status = 401, body = serde_json::Value, description = "missing, malformed, unknown, expired or revoked token: JSON-RPC error -32001, WWW-Authenticate: Bearer error=\"invalid_token\""),
-        (status = 403, body = serde_json::Value, description = "outside the token's allowed networks: JSON-RPC error -32003"),
+        (status = 403, body = serde_json::Value, description = "JSON-RPC error -32003: an `Origin` header not allowed by --mcp-allowed-origin (or two of them), or a request from outside the token's allowed networks"),
         (status = 406, body = String, content_type = "text/plain", description = "the Accept header does not include both application/json and text/event-stream (MCP streamable HTTP)"),
-        (status = 415, body = String, content_type = "text/plain", description = "the body is not application/json"),
+        (status = 413, body = serde_json::Value, description = "the body is larger than 64 KiB: JSON-RPC error -32600"),
+        (status = 415, body = String, content_type = "text/plain", description = "the Content-Type is not application/json"),
         (status = 429, body = serde_json::Value, description = "over the token's rate limit: JSON-RPC error -32029, Retry-After")))]
 pub async fn mcp_endpoint() {}
 
@@ -147,50 +150,30 @@ async fn plain_text_if_untyped(mut resp: Response) -> Response {
     resp
 }
 
-/// Refuses any request that carries a secret in its URL, before anything logs the URL
-/// (on `/mcp` as a JSON-RPC error).
+/// Refuses any request that carries a secret in its URL, path or query (see
+/// [`url_part_carries_secret`]: any segment, after percent-decoding, checksum or not), before
+/// routing, authentication, the access log and the audit log see it (on `/mcp` as a JSON-RPC
+/// error). The request log of [`super::metrics::observe`], which wraps this layer to count the
+/// refusal, writes the path redacted.
 async fn refuse_secret_in_url(req: Request, next: Next) -> Response {
-    if let Some(q) = req.uri().query() {
-        let decoded = percent_decode(q);
-        if decoded.contains("access_token=") || looks_like_secret(&decoded) {
-            let err = ApiError::new(
-                ErrorCode::TokenInUrl,
-                "a secret was sent in the URL; send it only in the `Authorization: Bearer` header \
-                 (and treat this secret as leaked: rotate it)",
-            );
-            if req.uri().path() == "/mcp" {
-                return mcp::error_response(err, serde_json::Value::Null);
-            }
-            return err.into_response();
+    let uri = req.uri();
+    let in_url = url_part_carries_secret(uri.path(), false)
+        || uri
+            .query()
+            .is_some_and(|q| url_part_carries_secret(q, true));
+    if in_url {
+        let err = ApiError::new(
+            ErrorCode::TokenInUrl,
+            "a secret was sent in the URL; send it only in the `Authorization: Bearer` header, \
+             and refer to tokens by id (tk_…) or name (and treat this secret as leaked: rotate it)",
+        );
+        let path = uri.path();
+        if path == "/mcp" || path.starts_with("/mcp/") {
+            return mcp::error_response(err, serde_json::Value::Null);
         }
+        return err.into_response();
     }
     next.run(req).await
-}
-
-/// Enough percent-decoding to see a secret hidden as `%74okctl_…`.
-fn percent_decode(s: &str) -> String {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).map(|d| d as u8)
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let pair = (bytes[i] == b'%')
-            .then(|| Some((hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?)))
-            .flatten();
-        match pair {
-            Some((hi, lo)) => {
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            None => {
-                out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn not_found() -> ApiError {
@@ -225,6 +208,13 @@ pub fn router(state: SharedState) -> Router {
             get(org::get_policy).patch(org::patch_policy),
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    // `/metrics` needs `audit:read`, through the same guard as `/v1` (counted and rate-limited
+    // like every call), unless `--metrics-unauthenticated` serves it to anyone.
+    let metrics = Router::new().route("/metrics", get(super::metrics::endpoint));
+    let metrics = match state.metrics_unauthenticated {
+        true => metrics,
+        false => metrics.route_layer(middleware::from_fn_with_state(state.clone(), authenticate)),
+    };
     let verify = Router::new()
         .route("/v1/verify", post(verify::verify))
         .route_layer(middleware::from_fn_with_state(
@@ -234,6 +224,7 @@ pub fn router(state: SharedState) -> Router {
     let mcp = Router::new()
         .route_service("/mcp", mcp::service(state.clone()))
         .route_layer(middleware::map_response(plain_text_if_untyped))
+        .route_layer(middleware::from_fn(mcp::jsonrpc_body_errors))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             mcp::authenticate_mcp,
@@ -241,10 +232,10 @@ pub fn router(state: SharedState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/openapi.json", get(openapi))
-        .route("/metrics", get(super::metrics::endpoint))
         .route("/v1/sessions", post(sessions::login))
         .route("/v1/forward-auth", get(forward_auth::forward_auth))
         .merge(authenticated)
+        .merge(metrics)
         .merge(verify)
         .merge(mcp)
         .fallback(not_found)
@@ -265,18 +256,4 @@ pub fn router(state: SharedState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .service(routes);
     Router::new().fallback_service(stack)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_encoded_secrets_are_seen() {
-        assert!(looks_like_secret(&percent_decode("x=%74okctl_pat_abc")));
-        assert_eq!(percent_decode("a%2"), "a%2");
-        assert_eq!(percent_decode("%"), "%");
-        assert_eq!(percent_decode("a+b%20c"), "a b c");
-        assert_eq!(percent_decode("%é%"), "%é%");
-    }
 }

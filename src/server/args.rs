@@ -27,6 +27,18 @@ pub struct ServerArgs {
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     pub trusted_proxy: Vec<IpNet>,
 
+    /// A browser origin allowed to call `/mcp` (repeatable; e.g. `https://app.example.com`,
+    /// `http://localhost:3000`, `null`). A request with an `Origin` header not listed is
+    /// refused (403): the MCP spec's DNS-rebinding defence. Requests without `Origin`
+    /// (non-browser clients) pass. None by default.
+    #[arg(long = "mcp-allowed-origin", value_name = "ORIGIN", value_parser = super::origin::parse_allowed)]
+    pub mcp_allowed_origin: Vec<super::origin::Origin>,
+
+    /// Serve `/metrics` without a credential. By default a scrape needs a bearer credential
+    /// holding `audit:read` (Prometheus: `authorization: credentials_file`).
+    #[arg(long)]
+    pub metrics_unauthenticated: bool,
+
     /// Bootstrap a throwaway org and owner in a temporary database and print the
     /// `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it.
     #[arg(long)]

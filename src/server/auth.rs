@@ -110,6 +110,8 @@ impl Principal {
 pub enum AuthFailure {
     Missing,
     Malformed,
+    /// Two credentials: two `Authorization` headers, or two in one (answered 400).
+    Ambiguous,
     Unknown,
     Revoked,
     Expired,
@@ -119,6 +121,7 @@ impl AuthFailure {
     pub fn reason(self) -> &'static str {
         match self {
             AuthFailure::Missing | AuthFailure::Malformed => "malformed",
+            AuthFailure::Ambiguous => "ambiguous",
             AuthFailure::Unknown => "unknown",
             AuthFailure::Revoked => "revoked",
             AuthFailure::Expired => "expired",
@@ -134,6 +137,11 @@ impl AuthFailure {
             AuthFailure::Malformed => ApiError::new(
                 ErrorCode::TokenMalformed,
                 "the bearer credential is not a well-formed tokctl secret (bad prefix, length or checksum)",
+            ),
+            AuthFailure::Ambiguous => ApiError::new(
+                ErrorCode::AmbiguousCredential,
+                "the request carries two credentials (two `Authorization` headers, or two \
+                 credentials in one); send exactly one `Authorization: Bearer <secret>`",
             ),
             AuthFailure::Unknown => ApiError::new(
                 ErrorCode::TokenUnknown,
@@ -170,18 +178,29 @@ fn method_name(method: &Method) -> Cow<'static, str> {
     }
 }
 
-/// The secret in an `Authorization: Bearer …` header.
+/// The secret in an `Authorization: Bearer …` header. More than one credential is
+/// [`AuthFailure::Ambiguous`], never "the first one": two `Authorization` header lines (RFC 9110
+/// allows only one), or one whose credential part holds a list or a second credential
+/// (`Bearer a, Bearer b`, `Bearer a b`).
 pub fn bearer(headers: &HeaderMap) -> Result<&str, AuthFailure> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or(AuthFailure::Missing)?
-        .to_str()
-        .map_err(|_| AuthFailure::Malformed)?;
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next().ok_or(AuthFailure::Missing)?;
+    if values.next().is_some() {
+        return Err(AuthFailure::Ambiguous);
+    }
+    let value = value.to_str().map_err(|_| AuthFailure::Malformed)?;
+    if value.contains(',') {
+        return Err(AuthFailure::Ambiguous);
+    }
     let (scheme, secret) = value.split_once(' ').ok_or(AuthFailure::Malformed)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthFailure::Malformed);
     }
-    Ok(secret.trim())
+    let secret = secret.trim();
+    if secret.contains(|c: char| c.is_ascii_whitespace()) {
+        return Err(AuthFailure::Ambiguous);
+    }
+    Ok(secret)
 }
 
 /// The rate-limit check a request makes of the credential it presents, once that is valid.
@@ -383,6 +402,9 @@ pub async fn record_failure(
             return;
         }
     };
+    // The guard refuses no secret-shaped path itself (the URL check before routing does), so
+    // redact it here too: nothing secret reaches the audit log that admins read.
+    let path = crate::api::secret::redact_secrets(path);
     let mut detail = serde_json::json!({"reason": failure.reason(), "path": path});
     if suppressed > 0 {
         detail["suppressed"] = suppressed.into();

@@ -130,12 +130,22 @@ impl IntoResponse for ApiError {
         {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
-        if status == StatusCode::UNAUTHORIZED {
+        if let Some(challenge) = challenge(self.code) {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                HeaderValue::from_static(challenge),
             );
         }
         resp
+    }
+}
+
+/// The `WWW-Authenticate` challenge of an answer (RFC 6750 §3.1): `invalid_token` with every
+/// 401, `invalid_request` for two credentials in one request (400).
+pub fn challenge(code: ErrorCode) -> Option<&'static str> {
+    match code {
+        ErrorCode::AmbiguousCredential => Some("Bearer error=\"invalid_request\""),
+        _ if code.status() == 401 => Some("Bearer error=\"invalid_token\""),
+        _ => None,
     }
 }

@@ -58,7 +58,7 @@ use super::auth::{self, Principal, Surface};
 use super::client_ip::client_ip;
 use super::error::ApiError;
 use super::state::SharedState;
-use super::{audit, tokens};
+use super::{audit, origin, tokens};
 use crate::api::error::ErrorCode;
 use crate::api::types::{AuditQuery, ListTokensQuery};
 
@@ -68,13 +68,18 @@ pub const UNAUTHENTICATED: i32 = -32001;
 pub const FORBIDDEN: i32 = -32003;
 /// JSON-RPC error code for a token over its rate limit (`data.retry_after` in seconds).
 pub const RATE_LIMITED: i32 = -32029;
-const INVALID_REQUEST: i32 = -32600;
+/// JSON-RPC: the body is not JSON.
+pub const PARSE_ERROR: i32 = -32700;
+/// JSON-RPC: the body is JSON but not a valid request.
+pub const INVALID_REQUEST: i32 = -32600;
 const INTERNAL_ERROR: i32 = -32603;
 
 fn jsonrpc_code(code: ErrorCode) -> i32 {
     match code.status() {
         401 => UNAUTHENTICATED,
-        _ if code == ErrorCode::TokenInUrl => UNAUTHENTICATED,
+        _ if matches!(code, ErrorCode::TokenInUrl | ErrorCode::AmbiguousCredential) => {
+            UNAUTHENTICATED
+        }
         403 => FORBIDDEN,
         429 => RATE_LIMITED,
         400 | 413 | 422 => INVALID_REQUEST,
@@ -100,10 +105,10 @@ pub fn error_response(err: ApiError, id: Value) -> Response {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
-    if status == StatusCode::UNAUTHORIZED {
+    if let Some(challenge) = super::error::challenge(err.code) {
         resp.headers_mut().insert(
             header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            HeaderValue::from_static(challenge),
         );
     }
     resp
@@ -121,13 +126,26 @@ fn request_id(body: &[u8]) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// The middleware in front of `/mcp`: the `/v1` guard with JSON-RPC errors.
+/// The middleware in front of `/mcp`: the `Origin` check, then the `/v1` guard with JSON-RPC
+/// errors.
 pub async fn authenticate_mcp(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
     next: Next,
 ) -> Response {
+    // Before anything else: a page a browser was tricked into (DNS rebinding) gets nothing
+    // done, not even a failed-authentication row.
+    if !origin::allowed(req.headers(), &state.mcp_allowed_origins) {
+        return error_response(
+            ApiError::forbidden(
+                "this request's `Origin` is not one the server allows for /mcp (one `Origin` \
+                 header naming an origin given with --mcp-allowed-origin; non-browser clients \
+                 send none)",
+            ),
+            Value::Null,
+        );
+    }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return error_response(auth::too_large(), Value::Null);
@@ -136,6 +154,99 @@ pub async fn authenticate_mcp(
     let ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
     let req = Request::from_parts(parts, Body::from(bytes));
     auth::guard(&state, ip, req, next, Surface::Mcp { id }, None).await
+}
+
+/// Answers a POST whose body is not JSON (-32700 parse error) or not a JSON-RPC 2.0 message
+/// (-32600 invalid request) with HTTP 400 and a JSON-RPC error body, as MCP clients expect.
+/// rmcp makes the transport checks (406 for the Accept header, 415 for the Content-Type) and
+/// then parses the body, answering a body it cannot parse with 415 and plain text: that one
+/// answer is rewritten here, so the order of the checks stays rmcp's and a good request costs
+/// no second parse. Runs after authentication, like the body checks of the REST routes.
+pub async fn jsonrpc_body_errors(req: Request, next: Next) -> Response {
+    if req.method() != axum::http::Method::POST {
+        return next.run(req).await;
+    }
+    let declared_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let essence = v.split_once(';').map_or(v, |(essence, _)| essence);
+            essence.trim().eq_ignore_ascii_case("application/json")
+        });
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return error_response(auth::too_large(), Value::Null);
+    };
+    let resp = next
+        .run(Request::from_parts(parts, Body::from(bytes.clone())))
+        .await;
+    if declared_json && resp.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        return jsonrpc_problem(&bytes);
+    }
+    resp
+}
+
+/// The JSON-RPC error for a body rmcp cannot take: -32700 when it is not JSON, else -32600
+/// naming the first rule of JSON-RPC 2.0 it breaks. The messages never quote the body.
+fn jsonrpc_problem(body: &[u8]) -> Response {
+    let (code, id, message) = match serde_json::from_slice::<Value>(body) {
+        Err(e) => (
+            PARSE_ERROR,
+            Value::Null,
+            format!(
+                "parse error: the body is not JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        ),
+        Ok(v) => {
+            let id = match v.get("id") {
+                Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+                _ => Value::Null,
+            };
+            (
+                INVALID_REQUEST,
+                id,
+                format!("invalid request: {}", jsonrpc_rule_broken(&v)),
+            )
+        }
+    };
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": {"code": code, "message": message, "data": {"code": ErrorCode::BadRequest.as_str()}},
+    });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+/// Which rule of a JSON-RPC 2.0 message (as MCP uses it: no batches) `v` breaks.
+fn jsonrpc_rule_broken(v: &Value) -> &'static str {
+    let Some(obj) = v.as_object() else {
+        return "a JSON-RPC 2.0 message is one JSON object (MCP does not take batches)";
+    };
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return "`jsonrpc` must be \"2.0\"";
+    }
+    if let Some(id) = obj.get("id")
+        && !matches!(id, Value::String(_) | Value::Number(_))
+    {
+        return "`id` must be a string or an integer";
+    }
+    match obj.get("method") {
+        Some(Value::String(_)) => {}
+        Some(_) => return "`method` must be a string",
+        None if obj.contains_key("result") || obj.contains_key("error") => {}
+        None => return "`method` is missing",
+    }
+    if obj
+        .get("params")
+        .is_some_and(|p| !matches!(p, Value::Object(_)))
+    {
+        return "`params` must be an object";
+    }
+    "the message does not match any JSON-RPC 2.0 request, notification or response MCP takes \
+     (check the parameters of the method)"
 }
 
 /// The rmcp service mounted at `/mcp`.

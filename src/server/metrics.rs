@@ -1,16 +1,23 @@
 //! Prometheus metrics (`GET /metrics`) and the structured request log.
 //!
 //! Counters are plain atomics: recording costs a few nanoseconds and no lock. The request log
-//! names the route, never the query string (where a leaked secret could sit).
+//! names the path, never the query string, and a secret-shaped part of the path is written as
+//! `[redacted]` (such a request is refused, but the log line of the refusal is written too).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use axum::Extension;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::auth::Principal;
+use super::error::{ApiError, ApiResult};
 use super::state::SharedState;
+use crate::api::error::ErrorCode;
+use crate::api::perms::Permission;
+use crate::api::secret::redact_secrets;
 
 /// The credential a response was made for, set by the auth middleware for the request log.
 #[derive(Clone, Debug)]
@@ -84,8 +91,12 @@ pub fn request_log_enabled() -> bool {
 pub async fn observe(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     // Copied only when there is a request log to write them to.
-    let request =
-        request_log_enabled().then(|| (req.method().clone(), req.uri().path().to_string()));
+    let request = request_log_enabled().then(|| {
+        (
+            req.method().clone(),
+            redact_secrets(req.uri().path()).into_owned(),
+        )
+    });
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
     state.metrics.count(status);
@@ -107,11 +118,29 @@ pub async fn observe(State(state): State<SharedState>, req: Request, next: Next)
     resp
 }
 
-/// Prometheus text exposition of the counters above.
-#[utoipa::path(get, path = "/metrics", tag = "meta",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn endpoint(State(state): State<SharedState>) -> String {
-    state
+/// Prometheus text exposition of the counters above. Needs a credential holding `audit:read`
+/// (the guard in front of the route authenticates it) unless the server runs with
+/// `--metrics-unauthenticated`; the counters tell an outsider how the service is used.
+#[utoipa::path(get, path = "/metrics", tag = "meta", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, body = crate::api::error::ErrorBody, description = "no credential, or a malformed, unknown, expired or revoked one (not with --metrics-unauthenticated)"),
+        (status = 403, body = crate::api::error::ErrorBody, description = "the credential lacks audit:read, or is outside its networks (not with --metrics-unauthenticated)"),
+        (status = 429, body = crate::api::error::ErrorBody, description = "the credential is over its rate limit (Retry-After)")))]
+pub async fn endpoint(
+    State(state): State<SharedState>,
+    principal: Option<Extension<Principal>>,
+) -> ApiResult<String> {
+    if !state.metrics_unauthenticated {
+        let Some(Extension(p)) = principal else {
+            return Err(ApiError::new(
+                ErrorCode::Internal,
+                "the metrics route is not behind the auth middleware",
+            ));
+        };
+        p.require(Permission::AuditRead)?;
+    }
+    Ok(state
         .metrics
-        .render(state.usage.pending(), state.usage.dropped())
+        .render(state.usage.pending(), state.usage.dropped()))
 }

@@ -351,6 +351,8 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
         verify_throttle: Throttle::new(VERIFY_FAILURE_BURST, VERIFY_FAILURE_INTERVAL),
         failure_audit: Default::default(),
         metrics: Default::default(),
+        mcp_allowed_origins: args.mcp_allowed_origin.clone(),
+        metrics_unauthenticated: args.metrics_unauthenticated,
     });
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,

@@ -28,6 +28,10 @@ pub struct AppState {
     /// unbounded database writes.
     pub failure_audit: super::failure_audit::FailureAuditCap,
     pub metrics: super::metrics::Metrics,
+    /// `--mcp-allowed-origin`: browser origins `/mcp` answers (see [`super::origin`]).
+    pub mcp_allowed_origins: Vec<super::origin::Origin>,
+    /// `--metrics-unauthenticated`: `/metrics` without a credential.
+    pub metrics_unauthenticated: bool,
 }
 
 pub type SharedState = Arc<AppState>;

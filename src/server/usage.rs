@@ -7,12 +7,14 @@
 //! Flushes take turns: reads of the access log flush first, and must not find the buffer empty
 //! only because the background flush took it and has not committed yet.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
 use super::store::{AccessRecord, Database, Store, StoreResult};
+use crate::api::secret::redact_secrets;
 
 /// Rows kept while the database is unreachable; beyond it the oldest are dropped (and counted).
 pub const MAX_PENDING: usize = 200_000;
@@ -56,9 +58,22 @@ impl Drop for Taken<'_> {
     }
 }
 
+/// `path` with its secret-shaped parts redacted, when it has any.
+fn redacted(path: &str) -> Option<String> {
+    match redact_secrets(path) {
+        Cow::Owned(clean) => Some(clean),
+        Cow::Borrowed(_) => None,
+    }
+}
+
 impl UsageBuffer {
-    /// Records one use of a credential. Never blocks on I/O.
-    pub fn record(&self, rec: AccessRecord) {
+    /// Records one use of a credential. Never blocks on I/O. The row's path comes from a URL
+    /// (ours, or the one a proxy forwards to forward-auth): any secret-shaped part of it is
+    /// stored as `[redacted]`.
+    pub fn record(&self, mut rec: AccessRecord) {
+        if let Some(clean) = redacted(&rec.path) {
+            rec.path = clean.into();
+        }
         let mut p = self.lock();
         let at = rec.at;
         // Looked up before inserting: the id is copied only the first time it is seen per flush.

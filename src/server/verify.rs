@@ -88,7 +88,9 @@ impl Reason {
 
     fn from_auth(f: AuthFailure) -> Reason {
         match f {
-            AuthFailure::Missing | AuthFailure::Malformed => Reason::Malformed,
+            AuthFailure::Missing | AuthFailure::Malformed | AuthFailure::Ambiguous => {
+                Reason::Malformed
+            }
             AuthFailure::Unknown => Reason::Unknown,
             AuthFailure::Revoked => Reason::Revoked,
             AuthFailure::Expired => Reason::Expired,

@@ -19,7 +19,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::server::auth::{CREDENTIAL_EXPIRES, bearer};
+use crate::server::auth::{AuthFailure, CREDENTIAL_EXPIRES, bearer};
 use crate::server::client_ip::client_ip;
 use crate::server::error::ApiResult;
 use crate::server::extract::Query;
@@ -64,11 +64,22 @@ fn original_request(headers: &HeaderMap) -> (String, String) {
     (method, if path.is_empty() { "/".into() } else { path })
 }
 
+/// A forwarded `Authorization` that names no single credential. Always 401: nginx
+/// `auth_request` turns any answer but 2xx, 401 and 403 into a 500 for the client, and to the
+/// protected app this is a request without a usable credential. Two credentials (two header
+/// lines, or two in one) are never judged by the first; the body still says
+/// `ambiguous_credential`, with `WWW-Authenticate: Bearer error="invalid_request"`.
+fn refuse_forwarded_credential(f: AuthFailure) -> Response {
+    let mut resp = f.into_error().into_response();
+    *resp.status_mut() = StatusCode::UNAUTHORIZED;
+    resp
+}
+
 /// Checks the forwarded request's own bearer token.
 #[utoipa::path(get, path = "/v1/forward-auth", params(ForwardAuthQuery), tag = "verify",
     responses(
         (status = 204, description = "allowed; Tokctl-Token-Id, Tokctl-User and Tokctl-Role name the caller for the upstream"),
-        (status = 401, body = ErrorBody, description = "missing, malformed, unknown, revoked or expired token (WWW-Authenticate)"),
+        (status = 401, body = ErrorBody, description = "missing, malformed, unknown, revoked or expired token, or two credentials in the forwarded request (`ambiguous_credential`) (WWW-Authenticate)"),
         (status = 403, body = ErrorBody, description = "the token lacks the permission, or the client is outside its networks"),
         (status = 422, body = ErrorBody, description = "`permission` is not in the catalog (a proxy configuration error)"),
         (status = 429, body = ErrorBody, description = "over the token's rate limit (Retry-After)")))]
@@ -81,7 +92,10 @@ pub async fn forward_auth(
     let started = Instant::now();
     let now = Utc::now();
     let permission = verify::asked_permission(q.permission.as_deref())?;
-    let secret = bearer(&headers).map_err(|f| f.into_error())?;
+    let secret = match bearer(&headers) {
+        Ok(secret) => secret,
+        Err(f) => return Ok(refuse_forwarded_credential(f)),
+    };
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let question = Question {
         org_id: None,
