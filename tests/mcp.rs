@@ -316,3 +316,220 @@ async fn the_openapi_document_describes_the_agent_surface() {
         );
     }
 }
+
+/// A POST to `/mcp` with a raw body and extra headers (each appended: two of a name are two
+/// header lines).
+async fn post_raw(
+    s: &TestServer,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/mcp", s.url))
+        .bearer_auth(token)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let content_type = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = r.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    (status, content_type, body)
+}
+
+#[tokio::test]
+async fn malformed_json_and_invalid_requests_get_jsonrpc_errors() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    for junk in ["{\"jsonrpc\": ", "not json", "{'id': 1}", "\u{0}"] {
+        let (status, content_type, body) = post_raw(&s, &owner, &[], junk).await;
+        assert_eq!(status, 400, "{junk}: {body}");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{content_type}"
+        );
+        assert_eq!(body["jsonrpc"], "2.0");
+        assert_eq!(body["id"], Value::Null);
+        assert_eq!(body["error"]["code"], -32700, "{junk}: {body}");
+    }
+    for (invalid, id, names) in [
+        (
+            json!({"jsonrpc": "1.0", "id": 3, "method": "tools/list"}),
+            json!(3),
+            "jsonrpc",
+        ),
+        (
+            json!({"jsonrpc": "2.0", "id": "a", "method": 7}),
+            json!("a"),
+            "method",
+        ),
+        (json!({"jsonrpc": "2.0", "id": 4}), json!(4), "method"),
+        (
+            json!({"jsonrpc": "2.0", "id": [1], "method": "tools/list"}),
+            Value::Null,
+            "id",
+        ),
+        (
+            json!([{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}]),
+            Value::Null,
+            "batches",
+        ),
+        (json!(null), Value::Null, "object"),
+        (
+            json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": 1}),
+            json!(5),
+            "params",
+        ),
+    ] {
+        let (status, _, body) = post_raw(&s, &owner, &[], &invalid.to_string()).await;
+        assert_eq!(status, 400, "{invalid}: {body}");
+        assert_eq!(body["error"]["code"], -32600, "{invalid}: {body}");
+        assert_eq!(body["id"], id, "{invalid}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(names), "{invalid}: {message}");
+    }
+    // A good request on the same server still works, and junk without a credential is
+    // still a 401 first (nothing is parsed for an unauthenticated caller).
+    let (status, _, body) = post_raw(
+        &s,
+        &owner,
+        &[],
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let r = reqwest::Client::new()
+        .post(format!("{}/mcp", s.url))
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn origins_not_allowed_are_refused_before_anything_is_done() {
+    let list = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    // By default no browser origin is allowed; clients that send none pass.
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    assert_eq!(post_raw(&s, &owner, &[], list).await.0, 200);
+    for origin in ["http://localhost:3000", "null", "https://evil.example"] {
+        let (status, _, body) = post_raw(&s, &owner, &[("origin", origin)], list).await;
+        assert_eq!(status, 403, "{origin}: {body}");
+        assert_eq!(body["jsonrpc"], "2.0");
+        assert_eq!(body["error"]["code"], -32003, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("--mcp-allowed-origin"),
+            "{body}"
+        );
+    }
+    // A refused origin did nothing: not even a revocation of the caller.
+    let revoke = call(2, "revoke_token", json!({}));
+    let (status, _, _) = post_raw(
+        &s,
+        &owner,
+        &[("origin", "https://evil.example")],
+        &revoke.to_string(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(s.get("/v1/me", &owner).await.status, 200);
+
+    let s = TestServer::start_with(common::ServerOptions {
+        args: vec![
+            "--mcp-allowed-origin".into(),
+            "https://app.example.com/".into(),
+            "--mcp-allowed-origin".into(),
+            "http://localhost:3000".into(),
+        ],
+        ..Default::default()
+    });
+    let owner = s.owner_session().await;
+    for allowed in [
+        "https://app.example.com",
+        "HTTPS://App.Example.com:443",
+        "http://localhost:3000",
+    ] {
+        let (status, _, body) = post_raw(&s, &owner, &[("origin", allowed)], list).await;
+        assert_eq!(status, 200, "{allowed}: {body}");
+    }
+    for (refused, second) in [
+        ("https://app.example.com:8443", None),
+        ("http://app.example.com", None),
+        ("https://app.example.com.evil.example", None),
+        ("http://localhost:3001", None),
+        ("null", None),
+        ("https://app.example.com/path", None),
+        ("", None),
+        ("https://app.example.com", Some("https://evil.example")),
+        ("https://evil.example", Some("https://app.example.com")),
+        ("https://app.example.com", Some("https://app.example.com")),
+    ] {
+        let mut headers = vec![("origin", refused)];
+        headers.extend(second.map(|o| ("origin", o)));
+        let (status, _, body) = post_raw(&s, &owner, &headers, list).await;
+        assert_eq!(status, 403, "{headers:?}: {body}");
+        assert_eq!(body["error"]["code"], -32003, "{body}");
+    }
+}
+
+#[test]
+fn a_bad_mcp_allowed_origin_is_a_usage_error_at_start() {
+    for bad in ["app.example.com", "https://app.example.com/mcp", "*"] {
+        let out = std::process::Command::new(common::tokctl_bin())
+            .args([
+                "server",
+                "--mcp-allowed-origin",
+                bad,
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env("HOME", std::env::temp_dir())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--mcp-allowed-origin") && err.contains("https://app.example.com"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_jsonrpc_refusals_of_mcp() {
+    let s = TestServer::start();
+    let doc = s.call("GET", "/openapi.json", None, None).await.body;
+    let responses = &doc["paths"]["/mcp"]["post"]["responses"];
+    for (status, mentions) in [
+        ("400", "-32700"),
+        ("400", "-32600"),
+        ("400", "ambiguous_credential"),
+        ("403", "--mcp-allowed-origin"),
+        ("413", "-32600"),
+    ] {
+        let description = responses[status]["description"].as_str().unwrap_or("");
+        assert!(description.contains(mentions), "{status}: {description}");
+    }
+    assert!(
+        responses["415"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Type")
+    );
+}
