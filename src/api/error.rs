@@ -153,3 +153,23 @@ pub mod exit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_and_refusals_of_the_request_exit_6() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        for code in [ErrorCode::TokenInUrl, ErrorCode::AmbiguousCredential] {
+            assert_eq!(code.status(), 400);
+            assert_eq!(code.exit_code(), exit::REJECTED);
+        }
+        assert_eq!(
+            ErrorCode::AmbiguousCredential.as_str(),
+            "ambiguous_credential"
+        );
+    }
+}

@@ -42,7 +42,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct ApiDoc;
 
 /// The error answers every `/v1` operation can give, whatever its handler: a malformed body,
-/// query or path and a secret in the URL (400), an oversized body (413), and for authenticated
+/// query or path, a secret in the URL and two credentials (400), an oversized body (413), and for authenticated
 /// operations a missing, malformed, unknown, expired or revoked credential (401), a credential
 /// outside its networks or lacking the permission (403), its rate limit (429); the database
 /// being unreachable (503) anywhere. Documented once here so the schema matches what clients
@@ -84,7 +84,11 @@ impl utoipa::Modify for CommonResponses {
                         .entry(code.to_string())
                         .or_insert_with(|| error(description).into());
                 };
-                add("400", "malformed request, or a secret in the URL");
+                add(
+                    "400",
+                    "malformed request, a secret in the URL (`token_in_url`), or two credentials \
+                     (`ambiguous_credential`)",
+                );
                 add("503", "the database is unreachable; nothing was changed");
                 add("413", "the request body is too large");
                 add("429", "rate limited (see Retry-After)");

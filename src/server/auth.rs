@@ -615,3 +615,44 @@ pub async fn guard(
     });
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn one_bearer_credential_is_read_and_two_are_ambiguous() {
+        assert_eq!(bearer(&headers(&["Bearer abc"])), Ok("abc"));
+        assert_eq!(bearer(&headers(&["bearer  abc "])), Ok("abc"));
+        assert_eq!(bearer(&headers(&[])), Err(AuthFailure::Missing));
+        assert_eq!(
+            bearer(&headers(&["Basic abc"])),
+            Err(AuthFailure::Malformed)
+        );
+        assert_eq!(bearer(&headers(&["Bearer"])), Err(AuthFailure::Malformed));
+        for two in [
+            &["Bearer a", "Bearer b"][..],
+            &["Bearer a", "Bearer a"],
+            &["Bearer a", ""],
+            &["Bearer a, Bearer b"],
+            &["Bearer a,b"],
+            &["Bearer a b"],
+            &["Bearer a\tb"],
+            &["Basic x, Bearer a"],
+        ] {
+            assert_eq!(
+                bearer(&headers(two)),
+                Err(AuthFailure::Ambiguous),
+                "{two:?}"
+            );
+        }
+    }
+}

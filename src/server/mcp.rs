@@ -16,8 +16,11 @@
 //! - A POST must send `Accept: application/json, text/event-stream` (else 406) and
 //!   `Content-Type: application/json` (else 415); that is rmcp's, per the MCP spec.
 //! - rmcp validates the `Host` header against loopback names by default (a DNS-rebinding defence
-//!   for unauthenticated local servers). Every request here needs a bearer token a browser page
-//!   cannot attach, so the check is disabled: deployments sit behind real host names.
+//!   for unauthenticated local servers). Deployments sit behind real host names, so that check
+//!   is disabled; the MCP spec's own defence, the `Origin` check, is ours instead
+//!   ([`super::origin`], `--mcp-allowed-origin`): a browser's request from an origin not listed
+//!   is refused with 403 and a JSON-RPC error (-32003) before authentication, so it gets
+//!   nothing done and writes nothing. rmcp's Origin check answers plain text, so it is unused.
 //! - The handler sees the HTTP request: rmcp inserts the request's `http::request::Parts` into
 //!   the JSON-RPC request's extensions, so `RequestContext::extensions.get::<Parts>()` gives the
 //!   headers and the axum extensions, where the auth middleware put the [`Principal`].
@@ -26,8 +29,11 @@
 //!   [`error_response`] as the renderer: HTTP 401, `WWW-Authenticate: Bearer
 //!   error="invalid_token"`, and `{"jsonrpc":"2.0","id":…,"error":{"code":-32001,…}}` whose
 //!   message names the reason (missing, malformed, unknown, expired, revoked). Over the rate
-//!   limit it is HTTP 429 with `Retry-After` and code [`RATE_LIMITED`]; a secret in the URL is
-//!   HTTP 400 with code -32001 (see `app::refuse_secret_in_url`).
+//!   limit it is HTTP 429 with `Retry-After` and code [`RATE_LIMITED`]; a secret in the URL
+//!   (see `app::refuse_secret_in_url`) or two credentials (`ambiguous_credential`) is HTTP 400
+//!   with code -32001.
+//! - A body rmcp cannot parse gets HTTP 400 and -32700 (not JSON) or -32600 (not a JSON-RPC
+//!   2.0 message) from [`jsonrpc_body_errors`], instead of rmcp's 415 with plain text.
 //!
 //! Tool-level refusals (a permission the token lacks, a token not found) are tool results with
 //! `isError: true` and `{"error": {"code", "message"}}` as structured content — the MCP

@@ -7,7 +7,11 @@
 //! `WWW-Authenticate`, 403, 429 with `Retry-After`. The client's address comes from
 //! `X-Forwarded-For` / `X-Real-IP` only when the proxy is inside a `--trusted-proxy` CIDR. The
 //! access-log row carries the original method and path (`X-Original-Method` / `X-Forwarded-Method`,
-//! `X-Original-URI` / `X-Forwarded-Uri`), never the query string, which may hold anything.
+//! `X-Original-URI` / `X-Forwarded-Uri`), never the query string, which may hold anything, and
+//! with any secret-shaped part of the path stored as `[redacted]` (by the usage buffer, like
+//! every access-log row). A secret in that forwarded URL is not refused: it is the client's URL
+//! to the protected app, not a request to tokctl, and the proxy has already seen it; the token
+//! judged is still the one in the forwarded `Authorization` header.
 
 use std::net::SocketAddr;
 use std::time::Instant;
