@@ -121,6 +121,10 @@ async fn a_secret_anywhere_in_the_url_is_refused_and_never_logged_or_stored() {
         assert_eq!(v["error"]["code"], -32001);
         assert_eq!(v["error"]["data"]["code"], "token_in_url");
     }
+    // A served MCP call, so rmcp's own trace lines are in the log checked below.
+    let whoami = r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}"#;
+    let (status, text) = send(&s, "POST", "/mcp", &mcp_headers, Some(whoami)).await;
+    assert_eq!(status, 200, "{text}");
     // Nothing was done with it: the token is still active.
     let r = s.get(&format!("/v1/tokens/{leaked_id}"), &owner).await;
     assert_eq!(r.body["status"], "active", "{}", r.text);
