@@ -257,12 +257,15 @@ fn lines(pairs: Vec<(&'static str, String)>) -> Forwarding {
     Box::leak(v.into_boxed_slice())
 }
 
+/// Builds a request's forwarding headers around the i-th forged entry.
+type Forge = fn(u8) -> Forwarding;
+
 #[tokio::test]
 async fn rotating_a_forged_leftmost_entry_buys_no_login_budget() {
     let s = behind_proxy();
     // Each attacker forges a fresh leftmost entry per try; the proxy's entry (its real
     // address) comes after, in one of the forms the parser used to skip or never read.
-    let attackers: [(&str, fn(u8) -> Forwarding); 3] = [
+    let attackers: [(&str, Forge); 3] = [
         ("a second line", |i| {
             lines(vec![
                 ("x-forwarded-for", format!("10.0.0.{i}")),

@@ -19,7 +19,11 @@
 //!   client, else the client is unknown. We cannot tell which one the proxy wrote and which one
 //!   the client added (a proxy overwrites or appends to its own header and passes the other
 //!   through), so a disagreement is a forgery of one of them.
-//! - `X-Real-IP` only when neither of the above is present (one line, one address).
+//! - `X-Real-IP` is read only when neither of the above is present (one line, one address).
+//!   Beside one, it is never read as the client, but it must name the list's last entry (what a
+//!   proxy setting both writes: nginx's `$remote_addr` in each), else the client is unknown: a
+//!   proxy that sets only `X-Real-IP` passes the client's own `X-Forwarded-For` through, and
+//!   that forgery must not be believed either.
 //! - Every entry a trusted proxy: the request began at a proxy; the leftmost entry is the client.
 
 use std::fmt;
@@ -96,13 +100,26 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> Client
     let has_forwarded = headers.contains_key(FORWARDED);
     let xff = has_xff.then(|| walk(peer, xff_entries(headers), trusted));
     let forwarded = has_forwarded.then(|| walk(peer, forwarded_entries(headers), trusted));
-    match (xff, forwarded) {
+    let client = match (xff, forwarded) {
         (Some(a), Some(b)) if a == b => a,
         // Only one of them can be the proxy's; we cannot tell which.
-        (Some(_), Some(_)) => ClientAddr::Unknown { via: peer },
+        (Some(_), Some(_)) => return ClientAddr::Unknown { via: peer },
         (Some(one), None) | (None, Some(one)) => one,
-        (None, None) => real_ip(peer, headers),
+        (None, None) => return real_ip(peer, headers),
+    };
+    if headers.contains_key(X_REAL_IP) {
+        // The proxy wrote X-Real-IP or the list, perhaps not both: they must agree.
+        let real = real_ip(peer, headers).known();
+        let names = |present: bool, last: Option<Option<IpAddr>>| {
+            !present || (real.is_some() && last.flatten().map(|ip| ip.to_canonical()) == real)
+        };
+        if !names(has_xff, xff_entries(headers).next())
+            || !names(has_forwarded, forwarded_entries(headers).next())
+        {
+            return ClientAddr::Unknown { via: peer };
+        }
     }
+    client
 }
 
 fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
@@ -488,17 +505,44 @@ mod tests {
             from_proxy(&[("x-real-ip", "10.9.9.9:1234")]),
             known("10.9.9.9")
         );
+        // Beside X-Forwarded-For it is never the answer: the list is read, and X-Real-IP, as
+        // nginx writes it beside an appended list, names the list's last entry.
         let h = [
-            ("x-forwarded-for", "198.51.100.7"),
-            ("x-real-ip", "10.9.9.9"),
+            ("x-forwarded-for", "10.9.9.9, 198.51.100.7"),
+            ("x-real-ip", "198.51.100.7"),
         ];
         assert_eq!(from_proxy(&h), known("198.51.100.7"));
-        let h = [("forwarded", "for=198.51.100.7"), ("x-real-ip", "10.9.9.9")];
+        let h = [
+            ("x-forwarded-for", "198.51.100.7, 127.0.0.3"),
+            ("x-real-ip", "127.0.0.3"),
+        ];
         assert_eq!(from_proxy(&h), known("198.51.100.7"));
-        // Even an empty X-Forwarded-For means a list was sent: X-Real-IP is not read, and the
-        // list, with no hop in it, names the peer.
+        let h = [
+            ("forwarded", "for=198.51.100.7"),
+            ("x-real-ip", "198.51.100.7"),
+        ];
+        assert_eq!(from_proxy(&h), known("198.51.100.7"));
+        // Disagreeing, one of them is the client's own: neither is believed. (A proxy setting
+        // only X-Real-IP passes the client's X-Forwarded-For through.)
+        for h in [
+            [
+                ("x-forwarded-for", "198.51.100.7"),
+                ("x-real-ip", "10.9.9.9"),
+            ],
+            [("forwarded", "for=198.51.100.7"), ("x-real-ip", "10.9.9.9")],
+            [
+                ("x-forwarded-for", "10.9.9.9, _x"),
+                ("x-real-ip", "10.9.9.9"),
+            ],
+            [("x-forwarded-for", "10.9.9.9"), ("x-real-ip", "nope")],
+        ] {
+            assert_eq!(from_proxy(&h), unknown_via(PROXY), "{h:?}");
+        }
+        // An empty X-Forwarded-For means a list was sent: the list, with no hop in it, names
+        // the peer, and X-Real-IP is not read as the client.
+        assert_eq!(from_proxy(&[("x-forwarded-for", "")]), known(PROXY));
         let h = [("x-forwarded-for", ""), ("x-real-ip", "10.9.9.9")];
-        assert_eq!(from_proxy(&h), known(PROXY));
+        assert_eq!(from_proxy(&h), unknown_via(PROXY));
         assert_eq!(from_proxy(&[("x-real-ip", "nope")]), unknown_via(PROXY));
         let h = [("x-real-ip", "10.9.9.9"), ("x-real-ip", "10.9.9.8")];
         assert_eq!(from_proxy(&h), unknown_via(PROXY));
