@@ -661,3 +661,65 @@ async fn a_flood_of_bogus_forward_auths_never_fails_a_valid_one() {
          another → 100/100 allowed, {t} guesses throttled (429), {answered} answered 401"
     );
 }
+
+#[tokio::test]
+async fn a_gateway_naming_a_fresh_client_ip_per_guess_is_still_throttled() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (_, gateway) = s
+        .mint(
+            &owner,
+            json!({"name": "gateway", "scopes": ["tokens:verify"]}),
+        )
+        .await;
+    let (_, valid) = s
+        .mint(
+            &owner,
+            json!({"name": "busy", "rate_limit": {"per_minute": 1000, "per_hour": 10000}}),
+        )
+        .await;
+    let url = format!("{}/v1/verify", s.url);
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let send = move |client: reqwest::Client, job: Job, secret: String| {
+        let (url, gateway, valid, n) = (url.clone(), gateway.clone(), valid.clone(), n.clone());
+        async move {
+            // Every guess from an address of its own (as a gateway credential could claim).
+            let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let ip = std::net::Ipv4Addr::from(0x0a00_0000 + i).to_string();
+            let token = if job == Job::Valid { valid } else { secret };
+            let r = client
+                .post(&url)
+                .bearer_auth(&gateway)
+                .json(&json!({"token": token, "client_ip": ip}))
+                .send()
+                .await
+                .expect("verify");
+            let status = r.status().as_u16();
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            let what = match status {
+                200 => body["reason"].as_str().unwrap_or("allowed").to_string(),
+                _ => body["error"]["code"].as_str().unwrap_or("").to_string(),
+            };
+            (status, what)
+        }
+    };
+    let started = Instant::now();
+    let results = flood(5000, 50, send).await;
+    let elapsed = started.elapsed();
+    let (ok, t, answered) = tally(
+        &results,
+        |st, w| st == 200 && w == "allowed",
+        |st, w| st == 429 && w == "rate_limited",
+    );
+    assert_eq!(ok, 50);
+    // The caller's budget: 3000 at once, then 50 a second (`VERIFY_CALLER_FAILURE_*`).
+    let budget = 3000 + (elapsed.as_secs_f64() * 50.0) as usize + 10;
+    assert!(
+        answered <= budget,
+        "{answered} guesses answered for one gateway naming fresh addresses (budget {budget})"
+    );
+    println!(
+        "guessing/verify: a gateway naming a fresh client_ip for each of 5000 guesses → {answered} \
+         answered, {t} throttled; 50/50 valid verifies allowed"
+    );
+}

@@ -24,6 +24,9 @@ pub struct AppState {
     /// Unknown or malformed secrets presented to verify and forward-auth, per presenting client
     /// address (`verify::throttle_guess`): nobody fishes for valid tokens through them.
     pub verify_throttle: super::throttle::Throttle,
+    /// The same, per verify caller across the `client_ip`s it names (a larger budget): a
+    /// gateway credential that names a fresh address each time is still throttled.
+    pub verify_caller_throttle: super::throttle::Throttle,
     /// `auth.failed` rows per client address: an outsider's bad bearers must not buy
     /// unbounded database writes.
     pub failure_audit: super::failure_audit::FailureAuditCap,

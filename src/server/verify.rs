@@ -297,7 +297,9 @@ pub async fn judge(
 /// address that presented it (`presenter`: the end client's, never the gateway's when the
 /// gateway names it), and once that address is over its budget such answers become a 429
 /// (`Err`: how long until it may try again) instead of `unknown`/`malformed`. Nobody fishes for
-/// valid secrets through verify or forward-auth.
+/// valid secrets through verify or forward-auth. `caller`, the verify caller's token id when it
+/// named the client's address itself, is charged too, with a budget ten addresses large: the
+/// caller could name a fresh address for every guess.
 ///
 /// Any other verdict passes untouched, whatever the address's budget: a flood of bogus secrets,
 /// from the same gateway or even the same address, never turns a valid token's answer into a
@@ -308,6 +310,7 @@ pub fn throttle_guess(
     state: &AppState,
     verdict: &Verdict,
     presenter: IpAddr,
+    caller: Option<&str>,
 ) -> Result<(), std::time::Duration> {
     if !matches!(verdict.reason, Some(Reason::Unknown | Reason::Malformed)) {
         return Ok(());
@@ -315,6 +318,10 @@ pub fn throttle_guess(
     let key = super::throttle::address_key(presenter);
     let now = Instant::now();
     state.verify_throttle.check(&key, now)?;
+    if let Some(caller) = caller {
+        state.verify_caller_throttle.check(caller, now)?;
+        state.verify_caller_throttle.charge(caller, now);
+    }
     state.verify_throttle.charge(&key, now);
     Ok(())
 }

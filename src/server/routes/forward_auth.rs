@@ -93,7 +93,8 @@ pub async fn forward_auth(
     };
     let verdict = verify::judge(&state, question, now, started, None).await?;
     // Guesses are throttled on the forwarded client's address, never a valid token.
-    verify::throttle_guess(&state, &verdict, ip.throttle_ip()).map_err(verify::guessing_refused)?;
+    verify::throttle_guess(&state, &verdict, ip.throttle_ip(), None)
+        .map_err(verify::guessing_refused)?;
     let (method, path) = original_request(&headers);
     let status = verdict.reason.map_or(204, Reason::status);
     verify::record_use(

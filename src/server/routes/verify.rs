@@ -59,9 +59,14 @@ pub async fn verify(
         client_ip,
     };
     let verdict = verify::judge(&state, question, now, p.arrived, early).await?;
-    // The presenter is the end client the gateway names, else the gateway itself.
-    let presenter = client_ip.unwrap_or_else(|| p.ip.throttle_ip());
-    verify::throttle_guess(&state, &verdict, presenter).map_err(verify::guessing_refused)?;
+    // The presenter is the end client the gateway names (the gateway answering for its guesses
+    // too), else the gateway itself.
+    let (presenter, caller) = match client_ip {
+        Some(ip) => (ip, Some(p.token.id.as_str())),
+        None => (p.ip.throttle_ip(), None),
+    };
+    verify::throttle_guess(&state, &verdict, presenter, caller)
+        .map_err(verify::guessing_refused)?;
     verify::record_use(
         &state,
         &verdict,
