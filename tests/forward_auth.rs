@@ -116,6 +116,15 @@ fn tokctl_addr(s: &TestServer) -> String {
 }
 
 async fn start_nginx(s: &TestServer, upstream: SocketAddr) -> Option<Proxy> {
+    start_nginx_with(s, upstream, |site| site).await
+}
+
+/// nginx with the example site as `edit` changes it.
+async fn start_nginx_with(
+    s: &TestServer,
+    upstream: SocketAddr,
+    edit: impl FnOnce(String) -> String,
+) -> Option<Proxy> {
     if Command::new("nginx").arg("-v").output().is_err() {
         say_skipped(
             "nginx forward auth",
@@ -131,7 +140,7 @@ async fn start_nginx(s: &TestServer, upstream: SocketAddr) -> Option<Proxy> {
         &tokctl_addr(s),
         upstream,
     );
-    std::fs::write(dir.path().join("tokctl.conf"), site).unwrap();
+    std::fs::write(dir.path().join("tokctl.conf"), edit(site)).unwrap();
     let d = dir.path().display();
     let main = format!(
         "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
@@ -348,4 +357,94 @@ async fn forward_auth_answers_directly_and_ignores_untrusted_forwarded_headers()
     )
     .await;
     assert_eq!(r.status, 422);
+}
+
+/// The example's own line: nginx replaces whatever X-Forwarded-For the client sent.
+const XFF_OVERWRITE: &str = "proxy_set_header X-Forwarded-For $remote_addr;";
+/// The other common configuration: nginx appends the address it saw to the client's header.
+const XFF_APPEND: &str = "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;";
+/// And the third: nginx sets X-Real-IP only, passing the client's X-Forwarded-For through.
+const REAL_IP_ONLY: &str = "proxy_set_header X-Real-IP $remote_addr;";
+
+/// A client behind real nginx claims, in its own forwarding headers, the one address a token is
+/// pinned to: with nginx appending to its X-Forwarded-For (`$proxy_add_x_forwarded_for`, the
+/// realistic case) or replacing it (the example), on one line or two, or in the headers nginx
+/// passes through untouched (`Forwarded`, `X-Real-IP`; with nginx setting only X-Real-IP, the
+/// client's whole X-Forwarded-For). None of it may pass the pin; the same token pinned to the
+/// client's real address passes whatever the client adds on the left of nginx's entry.
+#[tokio::test]
+async fn nginx_clients_cannot_claim_a_pinned_address_in_their_own_headers() {
+    for (config, directive) in [
+        ("appending", XFF_APPEND),
+        ("overwriting", XFF_OVERWRITE),
+        ("X-Real-IP only", REAL_IP_ONLY),
+    ] {
+        let s = server();
+        let upstream = start_upstream().await;
+        let Some(nginx) = start_nginx_with(&s, upstream, |site| {
+            assert!(site.contains(XFF_OVERWRITE), "the example changed: {site}");
+            site.replace(XFF_OVERWRITE, directive)
+        })
+        .await
+        else {
+            return;
+        };
+        let owner = s.owner_session().await;
+        let page = format!("{}/items/1", nginx.url);
+        let (_, pinned) = s
+            .mint(
+                &owner,
+                json!({"name": "pinned", "allowed_cidrs": ["10.1.2.3/32"]}),
+            )
+            .await;
+        let (_, mine) = s
+            .mint(
+                &owner,
+                json!({"name": "mine", "allowed_cidrs": [format!("{CLIENT_IP}/32")]}),
+            )
+            .await;
+        let claims: [&[(&str, &str)]; 6] = [
+            &[("x-forwarded-for", "10.1.2.3")],
+            &[
+                ("x-forwarded-for", "10.1.2.3"),
+                ("x-forwarded-for", "10.1.2.3"),
+            ],
+            &[
+                ("x-forwarded-for", "10.9.9.9"),
+                ("x-forwarded-for", "10.1.2.3"),
+            ],
+            &[("x-forwarded-for", "10.1.2.3, _hidden")],
+            &[("forwarded", "for=10.1.2.3")],
+            &[("x-real-ip", "10.1.2.3")],
+        ];
+        for claim in claims {
+            let r = get(&page, Some(&pinned), claim).await;
+            assert_eq!(
+                r.status, 403,
+                "nginx ({config}): a client claiming {claim:?} passed a token pinned to that address: {:?}",
+                r.body
+            );
+        }
+        // The honest client at its real address still passes, whatever it adds on the left
+        // of an X-Forwarded-For that nginx writes.
+        let r = get(&page, Some(&mine), &[]).await;
+        assert_eq!(r.status, 200, "nginx ({config}): {:?}", r.body);
+        if directive == REAL_IP_ONLY {
+            continue;
+        }
+        for claim in [
+            &[("x-forwarded-for", "10.1.2.3")][..],
+            &[
+                ("x-forwarded-for", "garbage"),
+                ("x-forwarded-for", "10.1.2.3"),
+            ][..],
+        ] {
+            let r = get(&page, Some(&mine), claim).await;
+            assert_eq!(r.status, 200, "nginx ({config}) {claim:?}: {:?}", r.body);
+        }
+    }
+    println!(
+        "forward auth/nginx: a client's own X-Forwarded-For (one line, two lines), Forwarded and \
+         X-Real-IP never pass a pin, with nginx appending, overwriting or setting X-Real-IP only"
+    );
 }

@@ -8,6 +8,9 @@
 //!   byte; only a secret that was once real can ever see `token_revoked` or `token_expired`
 //!   (the distinct codes DESIGN.md requires for the holder — SECURITY.md explains why that is
 //!   safe);
+//! - unknown or malformed secrets presented to verify and forward-auth are throttled per
+//!   presenting client address (429 once over budget), and a flood of them never makes a valid
+//!   token's verify or forward-auth fail, from any address;
 //! - tokens are looked up by SHA-256 (or HMAC with the pepper) of the secret: the database holds
 //!   no secret, and no comparison ever runs on the secret itself.
 
@@ -399,4 +402,324 @@ async fn tokens_are_found_by_hash_and_the_database_holds_no_secret() {
     // Keep the pepper directory alive until the server is done with it.
     drop(p);
     drop(pepper_dir);
+}
+
+/// One request of a guessing flood: a bogus secret from the attacker, or a valid one from
+/// someone else.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Bogus,
+    Valid,
+}
+
+/// `bogus` bogus secrets with `valid` valid ones spread evenly among them, sent by a few
+/// concurrent workers through `send`; returns each job with the answer's (status, code or reason).
+async fn flood<F, Fut>(bogus: usize, valid: usize, send: F) -> Vec<(Job, u16, String)>
+where
+    F: Fn(reqwest::Client, Job, String) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = (u16, String)> + Send,
+{
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let every = (bogus + valid) / valid;
+    let jobs: std::sync::Arc<Vec<(Job, String)>> = std::sync::Arc::new(
+        (0..bogus + valid)
+            .map(|i| {
+                if i % every == every - 1 {
+                    (Job::Valid, String::new())
+                } else if i % 10 == 0 {
+                    // Malformed (bad checksum) as well as unknown: both are guesses.
+                    (Job::Bogus, format!("tokctl_pat_{}", "0".repeat(36)))
+                } else {
+                    let g = tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat);
+                    (Job::Bogus, g.expose().to_string())
+                }
+            })
+            .collect(),
+    );
+    let next = std::sync::Arc::new(AtomicUsize::new(0));
+    let client = reqwest::Client::new();
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let (jobs, next, client, send) = (jobs.clone(), next.clone(), client.clone(), send.clone());
+        workers.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((job, secret)) = jobs.get(i) else {
+                    return out;
+                };
+                let (status, what) = send(client.clone(), *job, secret.clone()).await;
+                out.push((*job, status, what));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    all
+}
+
+/// Checks that every valid job was `allowed`; returns how many valid jobs there were, and how
+/// many bogus ones were `throttled` and answered otherwise.
+fn tally(
+    results: &[(Job, u16, String)],
+    allowed: impl Fn(u16, &str) -> bool,
+    throttled: impl Fn(u16, &str) -> bool,
+) -> (usize, usize, usize) {
+    let mut counts = (0, 0, 0);
+    for (job, status, what) in results {
+        match job {
+            Job::Valid => {
+                assert!(
+                    allowed(*status, what),
+                    "a valid token was refused: {status} {what}"
+                );
+                counts.0 += 1;
+            }
+            Job::Bogus if throttled(*status, what) => counts.1 += 1,
+            Job::Bogus => counts.2 += 1,
+        }
+    }
+    counts
+}
+
+/// The most guesses one address may have answered in `elapsed`: the server's burst (300), then
+/// one per 200 ms (`VERIFY_FAILURE_BURST`, `VERIFY_FAILURE_INTERVAL`), with a little slack.
+fn guess_budget(elapsed: std::time::Duration) -> usize {
+    300 + (elapsed.as_secs_f64() * 5.0) as usize + 10
+}
+
+#[tokio::test]
+async fn a_flood_of_bogus_verifies_never_fails_a_valid_one() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (_, gateway) = s
+        .mint(
+            &owner,
+            json!({"name": "gateway", "scopes": ["tokens:verify"]}),
+        )
+        .await;
+    let (_, valid) = s
+        .mint(
+            &owner,
+            json!({"name": "busy", "rate_limit": {"per_minute": 1000, "per_hour": 10000}}),
+        )
+        .await;
+    let url = format!("{}/v1/verify", s.url);
+    // The gateway names each presenting client: the attacker at one address, a legitimate client
+    // at another, both through this one gateway.
+    let send = |client_ip: Option<&'static str>, other_ip: Option<&'static str>| {
+        let (url, gateway, valid) = (url.clone(), gateway.clone(), valid.clone());
+        move |client: reqwest::Client, job: Job, secret: String| {
+            let (url, gateway, valid) = (url.clone(), gateway.clone(), valid.clone());
+            async move {
+                let (token, ip) = match job {
+                    Job::Bogus => (secret, client_ip),
+                    Job::Valid => (valid, other_ip),
+                };
+                let mut body = json!({"token": token, "permission": "work:read"});
+                if let Some(ip) = ip {
+                    body["client_ip"] = ip.into();
+                }
+                let r = client
+                    .post(&url)
+                    .bearer_auth(&gateway)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("verify");
+                let status = r.status().as_u16();
+                let has_retry = r.headers().contains_key("retry-after");
+                let body: serde_json::Value = r.json().await.unwrap_or_default();
+                let what = match status {
+                    200 => body["reason"].as_str().unwrap_or("allowed").to_string(),
+                    429 if has_retry => body["error"]["code"].as_str().unwrap_or("").to_string(),
+                    _ => format!("{body}"),
+                };
+                (status, what)
+            }
+        }
+    };
+    let allowed = |st: u16, w: &str| st == 200 && w == "allowed";
+    let throttled = |st: u16, w: &str| st == 429 && w == "rate_limited";
+
+    // 5,000 guesses from 203.0.113.66 interleaved with 100 valid verifies from 198.51.100.10.
+    let started = Instant::now();
+    let results = flood(5000, 100, send(Some("203.0.113.66"), Some("198.51.100.10"))).await;
+    let elapsed = started.elapsed();
+    let (ok, t, answered) = tally(&results, allowed, throttled);
+    assert_eq!(ok, 100);
+    assert!(
+        answered >= 300 && answered <= guess_budget(elapsed),
+        "{answered} guesses answered from one address"
+    );
+    for (job, status, what) in &results {
+        if *job == Job::Bogus && !throttled(*status, what) {
+            assert!(
+                *status == 200 && (what == "unknown" || what == "malformed"),
+                "{status} {what}"
+            );
+        }
+    }
+
+    // The gateway that names no client: the guesses and the valid verifies come from the same
+    // caller (the case of the issue: 66 of 100 valid verifies answered 429). Still every valid
+    // one passes, and the guesses are throttled on the gateway's own address.
+    let started = Instant::now();
+    let results = flood(1000, 100, send(None, None)).await;
+    let (ok, t2, answered2) = tally(&results, allowed, throttled);
+    assert_eq!(ok, 100);
+    assert!(t2 > 0, "the gateway's guesses were never throttled");
+    assert!(answered2 <= guess_budget(started.elapsed()));
+    println!(
+        "guessing/verify: 5000 bogus secrets from one address + 100 valid verifies from another → \
+         100/100 allowed, {t} guesses throttled, {answered} answered; through one gateway naming \
+         no client: 100/100 allowed, {t2} of 1000 throttled"
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_bogus_forward_auths_never_fails_a_valid_one() {
+    let s = TestServer::start_with(ServerOptions {
+        args: vec!["--trusted-proxy".into(), "127.0.0.0/8".into()],
+        ..Default::default()
+    });
+    let owner = s.owner_session().await;
+    let (_, valid) = s
+        .mint(
+            &owner,
+            json!({"name": "busy", "rate_limit": {"per_minute": 1000, "per_hour": 10000}}),
+        )
+        .await;
+    let url = format!("{}/v1/forward-auth?permission=work:read", s.url);
+    let send = {
+        let (url, valid) = (url.clone(), valid.clone());
+        move |client: reqwest::Client, job: Job, secret: String| {
+            let (url, valid) = (url.clone(), valid.clone());
+            async move {
+                // As the proxy forwards them: the attacker's guesses from 203.0.113.66, the
+                // legitimate client's requests from 198.51.100.10.
+                let (token, xff) = match job {
+                    Job::Bogus => (secret, "203.0.113.66"),
+                    Job::Valid => (valid, "198.51.100.10"),
+                };
+                let r = client
+                    .get(&url)
+                    .bearer_auth(token)
+                    .header("x-forwarded-for", xff)
+                    .send()
+                    .await
+                    .expect("forward-auth");
+                let status = r.status().as_u16();
+                let retry = r.headers().contains_key("retry-after");
+                let body: serde_json::Value = r.json().await.unwrap_or_default();
+                let code = body["error"]["code"].as_str().unwrap_or("").to_string();
+                (
+                    status,
+                    if status == 429 && !retry {
+                        "no retry-after".into()
+                    } else {
+                        code
+                    },
+                )
+            }
+        }
+    };
+    let started = Instant::now();
+    let results = flood(5000, 100, send).await;
+    let elapsed = started.elapsed();
+    let (ok, t, answered) = tally(
+        &results,
+        |st, _| st == 204,
+        |st, w| st == 429 && w == "rate_limited",
+    );
+    assert_eq!(ok, 100);
+    assert!(
+        answered >= 300 && answered <= guess_budget(elapsed),
+        "{answered} guesses answered from one address"
+    );
+    for (job, status, what) in &results {
+        if *job == Job::Bogus && *status != 429 {
+            assert!(
+                *status == 401 && (what == "token_unknown" || what == "token_malformed"),
+                "{status} {what}"
+            );
+        }
+    }
+    // Even from the throttled address itself, a valid token passes: only guesses are throttled.
+    let r = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(&valid)
+        .header("x-forwarded-for", "203.0.113.66")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    println!(
+        "guessing/forward-auth: 5000 bogus secrets from one forwarded address + 100 valid from \
+         another → 100/100 allowed, {t} guesses throttled (429), {answered} answered 401"
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_naming_a_fresh_client_ip_per_guess_is_still_throttled() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (_, gateway) = s
+        .mint(
+            &owner,
+            json!({"name": "gateway", "scopes": ["tokens:verify"]}),
+        )
+        .await;
+    let (_, valid) = s
+        .mint(
+            &owner,
+            json!({"name": "busy", "rate_limit": {"per_minute": 1000, "per_hour": 10000}}),
+        )
+        .await;
+    let url = format!("{}/v1/verify", s.url);
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let send = move |client: reqwest::Client, job: Job, secret: String| {
+        let (url, gateway, valid, n) = (url.clone(), gateway.clone(), valid.clone(), n.clone());
+        async move {
+            // Every guess from an address of its own (as a gateway credential could claim).
+            let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let ip = std::net::Ipv4Addr::from(0x0a00_0000 + i).to_string();
+            let token = if job == Job::Valid { valid } else { secret };
+            let r = client
+                .post(&url)
+                .bearer_auth(&gateway)
+                .json(&json!({"token": token, "client_ip": ip}))
+                .send()
+                .await
+                .expect("verify");
+            let status = r.status().as_u16();
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            let what = match status {
+                200 => body["reason"].as_str().unwrap_or("allowed").to_string(),
+                _ => body["error"]["code"].as_str().unwrap_or("").to_string(),
+            };
+            (status, what)
+        }
+    };
+    let started = Instant::now();
+    let results = flood(5000, 50, send).await;
+    let elapsed = started.elapsed();
+    let (ok, t, answered) = tally(
+        &results,
+        |st, w| st == 200 && w == "allowed",
+        |st, w| st == 429 && w == "rate_limited",
+    );
+    assert_eq!(ok, 50);
+    // The caller's budget: 3000 at once, then 50 a second (`VERIFY_CALLER_FAILURE_*`).
+    let budget = 3000 + (elapsed.as_secs_f64() * 50.0) as usize + 10;
+    assert!(
+        answered <= budget,
+        "{answered} guesses answered for one gateway naming fresh addresses (budget {budget})"
+    );
+    println!(
+        "guessing/verify: a gateway naming a fresh client_ip for each of 5000 guesses → {answered} \
+         answered, {t} throttled; 50/50 valid verifies allowed"
+    );
 }

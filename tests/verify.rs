@@ -206,7 +206,7 @@ async fn the_callers_own_credential_is_checked_and_not_charged() {
 }
 
 #[tokio::test]
-async fn fishing_for_tokens_is_throttled_per_caller() {
+async fn fishing_for_tokens_is_throttled_per_client_address() {
     let s = TestServer::start();
     let (owner, gw) = setup(&s).await;
     let (_, other_gw) = s
@@ -229,12 +229,23 @@ async fn fishing_for_tokens_is_throttled_per_caller() {
     assert!(i >= 300, "refused after only {i} unknown secrets");
     assert_eq!(r.code(), "rate_limited");
     assert!(r.header("retry-after").is_some());
-    // Another caller is not affected.
+    // Guesses are throttled per presenting address (no `client_ip`: the callers' own, shared
+    // here by both gateways on loopback), never a valid token's verify, from either gateway.
     let (_, target) = s.mint(&owner, json!({"name": "t"})).await;
+    for caller in [&other_gw, &gw] {
+        let r = s.post("/v1/verify", caller, json!({"token": target})).await;
+        assert_eq!(r.body["allowed"], true, "{}", r.text);
+    }
+    let guess = tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat);
+    // Another client address, named by the gateway, has its own budget.
     let r = s
-        .post("/v1/verify", &other_gw, json!({"token": target}))
+        .post(
+            "/v1/verify",
+            &gw,
+            json!({"token": guess.expose(), "client_ip": "198.51.100.20"}),
+        )
         .await;
-    assert_eq!(r.body["allowed"], true, "{}", r.text);
+    assert_eq!(r.body["reason"], "unknown", "{}", r.text);
 }
 
 #[tokio::test]

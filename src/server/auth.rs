@@ -12,7 +12,7 @@
 //! token other than the caller's.
 
 use std::borrow::Cow;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Instant;
@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use super::app::BODY_LIMIT;
-use super::client_ip::client_ip;
+use super::client_ip::{ClientAddr, client_ip};
 use super::error::{ApiError, ApiResult};
 use super::ratelimit::{Decision, LimiterError};
 use super::state::{AppState, SharedState};
@@ -45,7 +45,9 @@ pub struct Principal {
     pub cred: Arc<Credential>,
     /// Token scopes ∩ the owner's current role.
     pub permissions: PermSet,
-    pub ip: IpAddr,
+    /// Where the request came from ([`client_ip`]); unknown when a trusted proxy's forwarding
+    /// headers could not be read.
+    pub ip: ClientAddr,
     /// When the request arrived: a second credential judged for it (verify's token) must
     /// reflect every change committed before this, and need not wait for anything later.
     pub arrived: Instant,
@@ -89,8 +91,9 @@ impl Principal {
         &self,
         action: &'static str,
         target: Option<String>,
-        detail: serde_json::Value,
+        mut detail: serde_json::Value,
     ) -> NewEvent {
+        self.ip.annotate(&mut detail);
         NewEvent {
             org_id: self.token.org_id,
             at: Utc::now(),
@@ -99,7 +102,7 @@ impl Principal {
             actor_user_id: Some(self.user.id),
             credential_id: Some(self.token.id.clone()),
             target,
-            ip: Some(self.ip.to_string()),
+            ip: self.ip.audit_ip(),
             detail,
         }
     }
@@ -388,11 +391,12 @@ pub async fn record_failure(
     state: &AppState,
     failure: AuthFailure,
     cred: Option<&Credential>,
-    ip: IpAddr,
+    ip: ClientAddr,
     path: &str,
 ) {
     use super::failure_audit::Admission;
-    let suppressed = match state.failure_audit.admit(ip, Instant::now()) {
+    // An unknown client is capped on the last trusted hop: forged garbage buys no fresh budget.
+    let suppressed = match state.failure_audit.admit(ip.throttle_ip(), Instant::now()) {
         Admission::Record { suppressed } => suppressed,
         Admission::Suppress => {
             state
@@ -409,6 +413,7 @@ pub async fn record_failure(
     if suppressed > 0 {
         detail["suppressed"] = suppressed.into();
     }
+    ip.annotate(&mut detail);
     let event = NewEvent {
         org_id: cred.map_or(state.org_id, |c| c.token.org_id),
         at: Utc::now(),
@@ -417,7 +422,7 @@ pub async fn record_failure(
         actor_user_id: cred.map(|c| c.user.id),
         credential_id: cred.map(|c| c.token.id.clone()),
         target: None,
-        ip: Some(ip.to_string()),
+        ip: ip.audit_ip(),
         detail,
     };
     if let Err(e) = state.store.record_event(event).await {
@@ -509,10 +514,11 @@ fn rate_limited(token: &TokenRecord, d: &Decision) -> ApiError {
 /// Authenticates the request, enforces the token's networks and rate limit, runs the handler
 /// with the [`Principal`] attached, and records the access-log row (buffered) and the
 /// `Tokctl-Credential-Expires` and `RateLimit-*` headers. `ip` is the client's address
-/// ([`client_ip`]), resolved once by the caller, which may need it before the guard runs.
+/// ([`client_ip`]), resolved once by the caller, which may need it before the guard runs; an
+/// unknown address is inside no network, so a CIDR-pinned token is refused `ip_not_allowed`.
 pub async fn guard(
     state: &AppState,
-    ip: IpAddr,
+    ip: ClientAddr,
     mut req: Request,
     next: Next,
     surface: Surface,
@@ -523,7 +529,7 @@ pub async fn guard(
     let path = req.uri().path().to_string();
     // Charged requests from inside the token's networks count against its rate limit.
     let plan = |c: &Credential| {
-        if surface.charges() && network_allows(&c.token, Some(ip)) {
+        if surface.charges() && network_allows(&c.token, ip.known()) {
             RateCheck::Consume
         } else {
             RateCheck::Skip
@@ -574,11 +580,11 @@ pub async fn guard(
         method: method_name(req.method()),
         path: path.into(),
         status: 0,
-        ip: Some(ip),
+        ip: ip.known(),
         latency_us: 0,
         permission: None,
     };
-    let mut resp = if !network_allows(&principal.token, Some(ip)) {
+    let mut resp = if !network_allows(&principal.token, ip.known()) {
         surface.reject(ApiError::new(
             ErrorCode::IpNotAllowed,
             format!(

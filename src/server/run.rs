@@ -47,10 +47,14 @@ fn optimistic_rounds() -> usize {
         .min(16)
 }
 
-/// Verifies of unknown or malformed secrets one calling credential may make at once, and how
-/// fast that budget refills: 300 at once, then 5 a second.
+/// Unknown or malformed secrets one client address may present to verify and forward-auth at
+/// once, and how fast that budget refills: 300 at once, then 5 a second.
 pub const VERIFY_FAILURE_BURST: u32 = 300;
 pub const VERIFY_FAILURE_INTERVAL: Duration = Duration::from_millis(200);
+/// The budget of one verify caller across the client addresses it names (ten addresses' worth):
+/// a gateway credential cannot fish without limit by naming a fresh `client_ip` each time.
+pub const VERIFY_CALLER_FAILURE_BURST: u32 = VERIFY_FAILURE_BURST * 10;
+pub const VERIFY_CALLER_FAILURE_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Runs `tokctl server …`; the returned code is the process exit code.
 pub fn main(args: ServerArgs) -> anyhow::Result<u8> {
@@ -349,6 +353,10 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
         login_throttle: Throttle::new(10, Duration::from_secs(30)),
         limiter,
         verify_throttle: Throttle::new(VERIFY_FAILURE_BURST, VERIFY_FAILURE_INTERVAL),
+        verify_caller_throttle: Throttle::new(
+            VERIFY_CALLER_FAILURE_BURST,
+            VERIFY_CALLER_FAILURE_INTERVAL,
+        ),
         failure_audit: Default::default(),
         metrics: Default::default(),
         mcp_allowed_origins: args.mcp_allowed_origin.clone(),

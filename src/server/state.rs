@@ -21,9 +21,12 @@ pub struct AppState {
     pub login_throttle: super::throttle::Throttle,
     /// Per-token rate limits (minute and hour, from the token record).
     pub limiter: super::ratelimit::RateLimiter,
-    /// Verify calls of unknown or malformed secrets, per calling credential: nobody fishes
-    /// for valid tokens through `/v1/verify`.
+    /// Unknown or malformed secrets presented to verify and forward-auth, per presenting client
+    /// address (`verify::throttle_guess`): nobody fishes for valid tokens through them.
     pub verify_throttle: super::throttle::Throttle,
+    /// The same, per verify caller across the `client_ip`s it names (a larger budget): a
+    /// gateway credential that names a fresh address each time is still throttled.
+    pub verify_caller_throttle: super::throttle::Throttle,
     /// `auth.failed` rows per client address: an outsider's bad bearers must not buy
     /// unbounded database writes.
     pub failure_audit: super::failure_audit::FailureAuditCap,

@@ -19,6 +19,7 @@ use axum::http::HeaderMap;
 use super::auth::{
     self, Admitted, AuthFailure, EarlyCheck, Prefetch, RateCheck, ResolveError, resolve_and_check,
 };
+use super::client_ip::ClientAddr;
 use super::error::{ApiError, ApiResult};
 use super::ratelimit::Decision;
 use super::state::AppState;
@@ -190,8 +191,9 @@ fn ours(org_id: Option<i64>, c: &Credential) -> bool {
 /// The verified token's rate-limit check to start alongside the caller's authentication, from
 /// the call's headers and body as they arrived, when both credentials are cached here and the
 /// call would reach the judgement on them: the caller may verify from `ip` (the address the call
-/// came from) and is not throttled, the body is a well-formed verify request, and the token is
-/// of the caller's org. Only a guess:
+/// came from), the body is a well-formed verify request, and the token is of the caller's org.
+/// (The guess throttle never stands between a valid token and its judgement: see
+/// [`throttle_guess`].) Only a guess:
 /// whatever it checks is kept only if the confirmed credentials agree ([`resolve_and_check`]).
 /// A stale guess costs the token one unit of its limit for a call that did not pass (the caller
 /// was revoked in between, say).
@@ -199,20 +201,14 @@ pub fn prefetch(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-    ip: IpAddr,
+    ip: ClientAddr,
     now: DateTime<Utc>,
 ) -> Option<Prefetch> {
     let caller = auth::unconfirmed(state, auth::bearer(headers).ok()?, now)?;
     let may_verify = effective_permissions(caller.user.role, &caller.token.scopes)
         .contains(Permission::TokensVerify);
     // A caller refused for its own networks never reaches the judgement.
-    if !may_verify
-        || !network_allows(&caller.token, Some(ip))
-        || state
-            .verify_throttle
-            .check(&caller.token.id, Instant::now())
-            .is_err()
-    {
+    if !may_verify || !network_allows(&caller.token, ip.known()) {
         return None;
     }
     // The handler's extractor refuses a body not sent as JSON: nothing to check then.
@@ -297,6 +293,50 @@ pub async fn judge(
         permissions,
         rate: Some(rate),
     })
+}
+
+/// Guess throttling, after the judgement: a secret judged unknown or malformed is charged to the
+/// address that presented it (`presenter`: the end client's, never the gateway's when the
+/// gateway names it), and once that address is over its budget such answers become a 429
+/// (`Err`: how long until it may try again) instead of `unknown`/`malformed`. Nobody fishes for
+/// valid secrets through verify or forward-auth. `caller`, the verify caller's token id when it
+/// named the client's address itself, is charged too, with a budget ten addresses large: the
+/// caller could name a fresh address for every guess.
+///
+/// Any other verdict passes untouched, whatever the address's budget: a flood of bogus secrets,
+/// from the same gateway or even the same address, never turns a valid token's answer into a
+/// refusal. That is also why this runs after the judgement rather than before it: the lookup is
+/// what tells a guess from a valid token. On the valid path this costs one comparison (no lock,
+/// no allocation).
+pub fn throttle_guess(
+    state: &AppState,
+    verdict: &Verdict,
+    presenter: IpAddr,
+    caller: Option<&str>,
+) -> Result<(), std::time::Duration> {
+    if !matches!(verdict.reason, Some(Reason::Unknown | Reason::Malformed)) {
+        return Ok(());
+    }
+    let key = super::throttle::address_key(presenter);
+    let now = Instant::now();
+    state.verify_throttle.check(&key, now)?;
+    if let Some(caller) = caller {
+        state.verify_caller_throttle.check(caller, now)?;
+        state.verify_caller_throttle.charge(caller, now);
+    }
+    state.verify_throttle.charge(&key, now);
+    Ok(())
+}
+
+/// The answer to a guess over its address's budget ([`throttle_guess`]): 429 with `Retry-After`.
+pub fn guessing_refused(wait: std::time::Duration) -> ApiError {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    ApiError::rate_limited(
+        format!(
+            "too many unknown or malformed secrets were presented from this client address; retry in {secs} s"
+        ),
+        secs,
+    )
 }
 
 /// How the checking call is recorded in the verified token's access log.

@@ -4,8 +4,9 @@
 //! the same rules as verify ([`crate::server::verify`]).
 //!
 //! Answers only what proxies understand: 204 with identity headers for the upstream, 401 with
-//! `WWW-Authenticate`, 403, 429 with `Retry-After`. The client's address comes from
-//! `X-Forwarded-For` / `X-Real-IP` only when the proxy is inside a `--trusted-proxy` CIDR. The
+//! `WWW-Authenticate`, 403, 429 with `Retry-After`. The client's address comes from the
+//! forwarding headers only when the proxy is inside a `--trusted-proxy` CIDR
+//! ([`crate::server::client_ip`]); unknown or malformed secrets are throttled on it. The
 //! access-log row carries the original method and path (`X-Original-Method` / `X-Forwarded-Method`,
 //! `X-Original-URI` / `X-Forwarded-Uri`), never the query string, which may hold anything, and
 //! with any secret-shaped part of the path stored as `[redacted]` (by the usage buffer, like
@@ -86,7 +87,7 @@ fn refuse_forwarded_credential(f: AuthFailure) -> Response {
         (status = 401, body = ErrorBody, description = "missing, malformed, unknown, revoked or expired token, or two credentials in the forwarded request (`ambiguous_credential`) (WWW-Authenticate)"),
         (status = 403, body = ErrorBody, description = "the token lacks the permission, or the client is outside its networks"),
         (status = 422, body = ErrorBody, description = "`permission` is not in the catalog (a proxy configuration error)"),
-        (status = 429, body = ErrorBody, description = "over the token's rate limit (Retry-After)")))]
+        (status = 429, body = ErrorBody, description = "over the token's rate limit, or too many unknown or malformed secrets from this client address (Retry-After)")))]
 pub async fn forward_auth(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -105,9 +106,13 @@ pub async fn forward_auth(
         org_id: None,
         secret,
         permission,
-        client_ip: Some(ip),
+        // Unknown (unreadable forwarding headers): inside no network.
+        client_ip: ip.known(),
     };
     let verdict = verify::judge(&state, question, now, started, None).await?;
+    // Guesses are throttled on the forwarded client's address, never a valid token.
+    verify::throttle_guess(&state, &verdict, ip.throttle_ip(), None)
+        .map_err(verify::guessing_refused)?;
     let (method, path) = original_request(&headers);
     let status = verdict.reason.map_or(204, Reason::status);
     verify::record_use(
@@ -117,7 +122,7 @@ pub async fn forward_auth(
             method: method.into(),
             path: path.into(),
             status,
-            ip: Some(ip),
+            ip: ip.known(),
             started,
             at: now,
             permission,

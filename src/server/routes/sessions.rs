@@ -32,7 +32,9 @@ pub async fn login(
 ) -> ApiResult<(StatusCode, Json<TokenWithSecret>)> {
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let email_key = format!("email:{}", req.email.trim().to_lowercase());
-    let ip_key = crate::server::throttle::address_key(ip);
+    // An unknown client (unreadable forwarding headers) is throttled on the last trusted hop:
+    // rotating forged entries buys no fresh budget.
+    let ip_key = crate::server::throttle::address_key(ip.throttle_ip());
     let now_i = Instant::now();
     for key in [&email_key, &ip_key] {
         if let Err(wait) = state.login_throttle.check(key, now_i) {
@@ -80,8 +82,12 @@ pub async fn login(
             actor_user_id: None,
             credential_id: None,
             target: Some(req.email.trim().to_string()),
-            ip: Some(ip.to_string()),
-            detail: serde_json::json!({"reason": "login_failed"}),
+            ip: ip.audit_ip(),
+            detail: {
+                let mut detail = serde_json::json!({"reason": "login_failed"});
+                ip.annotate(&mut detail);
+                detail
+            },
         };
         if let Err(e) = state.store.record_event(event).await {
             tracing::warn!(error = %e, "could not record a failed login");
@@ -123,8 +129,12 @@ pub async fn login(
                 actor_user_id: Some(user.id),
                 credential_id: Some(id.clone()),
                 target: Some(id),
-                ip: Some(ip.to_string()),
-                detail: serde_json::json!({}),
+                ip: ip.audit_ip(),
+                detail: {
+                    let mut detail = serde_json::json!({});
+                    ip.annotate(&mut detail);
+                    detail
+                },
             },
         )
         .await?;

@@ -22,12 +22,14 @@ type ErrorBody = crate::api::error::ErrorBody;
 
 /// Verify a token: validity, allowed networks, rate limit and permission in one call. Counts as
 /// a use of the verified token (last used, access log, rate limit); the caller's own token is
-/// not charged, but its verifies of unknown or malformed secrets are throttled.
+/// not charged. Unknown or malformed secrets are throttled per presenting client address
+/// (`client_ip` when given, else the caller's): over that budget they are answered 429; a
+/// valid token's answer never is.
 #[utoipa::path(post, path = "/v1/verify", request_body = VerifyRequest, tag = "verify", security(("bearer" = [])),
     responses((status = 200, body = VerifyResponse, description = "the verdict, allowed or not"),
               (status = 401, body = ErrorBody, description = "the caller's own credential does not authenticate"),
               (status = 403, body = ErrorBody, description = "the caller lacks tokens:verify"),
-              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "the caller sent too many unknown secrets")))]
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "too many unknown or malformed secrets from this client address (never for a valid token)")))]
 pub async fn verify(
     State(state): State<SharedState>,
     mut request: Request,
@@ -47,16 +49,6 @@ pub async fn verify(
     let Json(req) = Json::<VerifyRequest>::from_request(request, &state).await?;
     let started = Instant::now();
     p.require(Permission::TokensVerify)?;
-    let throttle_key = p.token.id.as_str();
-    if let Err(wait) = state.verify_throttle.check(throttle_key, Instant::now()) {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        return Err(ApiError::rate_limited(
-            format!(
-                "this credential verified too many unknown or malformed secrets; retry in {secs} s"
-            ),
-            secs,
-        ));
-    }
     let permission = verify::asked_permission(req.permission.as_deref())?;
     let client_ip = verify::asked_client_ip(req.client_ip.as_deref())?;
     let now = Utc::now();
@@ -67,9 +59,14 @@ pub async fn verify(
         client_ip,
     };
     let verdict = verify::judge(&state, question, now, p.arrived, early).await?;
-    if matches!(verdict.reason, Some(Reason::Unknown | Reason::Malformed)) {
-        state.verify_throttle.charge(throttle_key, Instant::now());
-    }
+    // The presenter is the end client the gateway names (the gateway answering for its guesses
+    // too), else the gateway itself.
+    let (presenter, caller) = match client_ip {
+        Some(ip) => (ip, Some(p.token.id.as_str())),
+        None => (p.ip.throttle_ip(), None),
+    };
+    verify::throttle_guess(&state, &verdict, presenter, caller)
+        .map_err(verify::guessing_refused)?;
     verify::record_use(
         &state,
         &verdict,
