@@ -82,7 +82,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l rate-limit -d '`N
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l allow-cidr -d 'Only requests from this network may use the token (repeatable)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l description -d 'What the token is for' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l owner -d 'Mint for this service account (admins)' -r
-complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment, instead of printing the secret; tokctl exits with CMD\'s status' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD\'s status' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l profile -d 'Which saved login to use; one profile per server and user' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
@@ -140,7 +140,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s V -l version -d
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l expires -d 'New lifetime or date (default: the lifetime the token had)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l grace -d 'How long the old secret keeps working (at most 1h; default 0)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l owner -d 'The token\'s owner, to find a service account\'s token by name (admins)' -r
-complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment, instead of printing the secret; tokctl exits with CMD\'s status' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD\'s status' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l profile -d 'Which saved login to use; one profile per server and user' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
@@ -270,6 +270,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_see
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l profile -d 'Which saved login to use; one profile per server and user' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l metrics-unauthenticated -d 'Serve `/metrics` without a credential. By default a scrape needs a bearer credential holding `audit:read` (Prometheus: `authorization: credentials_file`)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l dev -d 'Bootstrap a throwaway org and owner in a temporary database and print the `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l allow-insecure-permissions -d 'Use a SQLite database even when group or others may read or write its files (unix; by default it is refused, as ssh refuses a key file others can read)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -284,6 +285,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_su
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l profile -d 'Which saved login to use; one profile per server and user' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l password-stdin -d 'Read the owner\'s password from stdin (one line)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l allow-insecure-permissions -d 'Use a SQLite database even when group or others may read or write its files (unix; by default it is refused, as ssh refuses a key file others can read)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'

@@ -1,6 +1,7 @@
 //! The `tokctl` binary: parse the arguments, run the command, turn an error into one message
 //! and an exit code. `tokctl server` goes to the server; everything else to the CLI.
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -12,7 +13,19 @@ use tokctl::cli::{Cli, CliError, args::Command};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // Before clap, whose errors would echo the value: a secret typed where a token id or name
+    // belongs is refused here, nothing sent (src/cli/secret_args.rs).
+    if let Err(e) = tokctl::cli::refuse_secret_arguments(&args) {
+        let json = args
+            .iter()
+            .skip(1)
+            .take_while(|a| *a != "--")
+            .any(|a| a == "--json");
+        report(&e, json);
+        return ExitCode::from(e.exit_code());
+    }
+    let cli = Cli::parse_from(args);
     if let Command::Server(args) = cli.command {
         return match tokctl::server::main(args) {
             Ok(code) => ExitCode::from(code),
@@ -43,7 +56,13 @@ fn report(e: &CliError, json: bool) {
     let help = e.help();
     if json {
         let doc = serde_json::json!({
-            "error": {"code": e.code(), "message": e.to_string(), "help": help},
+            "error": {
+                "code": e.code(),
+                "message": e.to_string(),
+                "help": help,
+                "exit_code": e.exit_code(),
+            },
+            // Also at the top level, where earlier releases put it.
             "exit_code": e.exit_code(),
         });
         eprintln!("{doc}");

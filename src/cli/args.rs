@@ -214,7 +214,8 @@ pub struct MintArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its
-    /// environment, instead of printing the secret; tokctl exits with CMD's status.
+    /// environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the
+    /// secret; tokctl exits with CMD's status.
     #[arg(long, value_name = "CMD")]
     pub exec: Option<String>,
 

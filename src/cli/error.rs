@@ -26,6 +26,10 @@ pub enum CliError {
         source_name: &'static str,
         reason: SecretFormatError,
     },
+    /// A secret given where an argument belongs (`tokctl revoke tokctl_pat_…`), refused before
+    /// any request (exit 2).
+    #[error("{}", .0.message())]
+    SecretArgument(super::secret_args::SecretArgument),
     #[error("{0}")]
     Session(#[from] SessionError),
     #[error("{0}")]
@@ -72,7 +76,7 @@ impl CliError {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage { .. } => exit::USAGE,
+            CliError::Usage { .. } | CliError::SecretArgument(_) => exit::USAGE,
             CliError::NotLoggedIn { .. } | CliError::MalformedSecret { .. } => exit::NOT_LOGGED_IN,
             CliError::Session(SessionError::NoKeyring(_)) => exit::NOT_LOGGED_IN,
             CliError::Session(_) => exit::OTHER,
@@ -91,6 +95,7 @@ impl CliError {
     pub fn code(&self) -> String {
         match self {
             CliError::Usage { .. } => "usage".into(),
+            CliError::SecretArgument(_) => "secret_in_argument".into(),
             CliError::NotLoggedIn { .. } => "not_logged_in".into(),
             CliError::MalformedSecret { .. } => "token_malformed".into(),
             CliError::Session(SessionError::NoKeyring(_)) => "no_keyring".into(),
@@ -114,6 +119,7 @@ impl CliError {
             | CliError::Rejected { help, .. }
             | CliError::NotFound { help, .. }
             | CliError::ExecFailed { help, .. } => help.clone(),
+            CliError::SecretArgument(found) => Some(found.help()),
             CliError::NotLoggedIn { .. } => Some(
                 "run `tokctl login`, or set TOKCTL_TOKEN to a token's secret for scripts and CI"
                     .into(),

@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt;
 use super::args::ExecArgs;
 use super::{CliError, Ctx, output};
 use crate::api::duration::rfc3339;
-use crate::api::secret::Secret;
+use crate::api::secret::{Secret, looks_like_secret};
 use crate::api::types::{RevokeRequest, TokenWithSecret};
 
 /// What happened to make the secret: it decides the notes after a failed delivery.
@@ -138,7 +138,8 @@ fn grace_note(ctx: &Ctx, issued: &TokenWithSecret) {
 }
 
 /// Runs `sh -c CMD` (`cmd /C CMD` on Windows) with the secret and a newline on its stdin and
-/// `TOKCTL_TOKEN_ID` in its environment; the secret is never in its argv. Returns its exit
+/// `TOKCTL_TOKEN_ID` in its environment, the caller's credentials taken out of it
+/// ([`credential_vars`]); the secret is never in its argv. Returns its exit
 /// status (128 + signal when killed by one).
 pub async fn run_with_secret(cmd: &str, secret: &Secret, token_id: &str) -> Result<u8, CliError> {
     let mut command = if cfg!(windows) {
@@ -150,6 +151,9 @@ pub async fn run_with_secret(cmd: &str, secret: &Secret, token_id: &str) -> Resu
         c.arg("-c").arg(cmd);
         c
     };
+    for name in credential_vars(std::env::vars_os()) {
+        command.env_remove(name);
+    }
     command
         .env("TOKCTL_TOKEN_ID", token_id)
         .stdin(Stdio::piped())
@@ -176,6 +180,27 @@ pub async fn run_with_secret(cmd: &str, secret: &Secret, token_id: &str) -> Resu
     Ok(exit_status_code(status))
 }
 
+/// tokctl's own settings a child may keep: none of them holds a secret, and a child that runs
+/// `tokctl` itself (to check the new secret) needs them.
+const KEPT_TOKCTL_VARS: &[&str] = &["TOKCTL_SERVER", "TOKCTL_PROFILE", "TOKCTL_TIMEOUT"];
+
+/// The variables taken out of an `--exec` child's environment: the caller's credential
+/// (`TOKCTL_TOKEN`), every other `TOKCTL_*` variable but [`KEPT_TOKCTL_VARS`] (a database or
+/// Redis URL may carry a password, a pepper file is a key), and any variable whose value holds
+/// something shaped like a tokctl secret, whatever its name. The child gets the new secret on
+/// stdin and `TOKCTL_TOKEN_ID`, never the credential that made it.
+fn credential_vars(
+    vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Vec<std::ffi::OsString> {
+    vars.filter(|(name, value)| {
+        let n = name.to_string_lossy();
+        let tokctl_setting = n.starts_with("TOKCTL_") && !KEPT_TOKCTL_VARS.contains(&n.as_ref());
+        tokctl_setting || looks_like_secret(&value.to_string_lossy())
+    })
+    .map(|(name, _)| name)
+    .collect()
+}
+
 fn exit_status_code(status: std::process::ExitStatus) -> u8 {
     if let Some(code) = status.code() {
         return u8::try_from(code & 0xff).unwrap_or(1);
@@ -188,4 +213,36 @@ fn exit_status_code(status: std::process::ExitStatus) -> u8 {
         }
     }
     1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    #[test]
+    fn credentials_leave_the_child_environment_and_settings_stay() {
+        let vars = [
+            ("TOKCTL_TOKEN", "tokctl_pat_whatever"),
+            ("TOKCTL_DATABASE", "postgres://u:pw@db/tokctl"),
+            ("TOKCTL_REDIS", "redis://:pw@cache"),
+            ("DEPLOY_KEY", "Bearer tokctl_mcp_abc"),
+            ("TOKCTL_SERVER", "http://127.0.0.1:8700"),
+            ("TOKCTL_PROFILE", "default"),
+            ("PATH", "/usr/bin"),
+            ("HOME", "/home/u"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let removed = credential_vars(vars.into_iter());
+        assert_eq!(
+            removed,
+            [
+                "TOKCTL_TOKEN",
+                "TOKCTL_DATABASE",
+                "TOKCTL_REDIS",
+                "DEPLOY_KEY"
+            ]
+            .map(OsString::from)
+        );
+    }
 }

@@ -16,6 +16,7 @@ pub mod output;
 mod prompt;
 mod revoke;
 mod rotate;
+mod secret_args;
 mod tokens;
 mod users;
 
@@ -26,6 +27,7 @@ use chrono::Utc;
 
 pub use args::Cli;
 pub use error::CliError;
+pub use secret_args::refuse as refuse_secret_arguments;
 
 use crate::api::secret::{self, Secret};
 use crate::client::Client;

@@ -56,6 +56,11 @@ pub struct ServerArgs {
     /// How long audit events and access-log rows are kept.
     #[arg(long, default_value = "90d", value_parser = crate::cli_parsers::duration)]
     pub retention: chrono::Duration,
+
+    /// Use a SQLite database even when group or others may read or write its files (unix; by
+    /// default it is refused, as ssh refuses a key file others can read).
+    #[arg(long)]
+    pub allow_insecure_permissions: bool,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -81,4 +86,9 @@ pub struct InitArgs {
     /// A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user's data dir).
     #[arg(long, env = "TOKCTL_DATABASE")]
     pub database: Option<String>,
+
+    /// Use a SQLite database even when group or others may read or write its files (unix; by
+    /// default it is refused, as ssh refuses a key file others can read).
+    #[arg(long)]
+    pub allow_insecure_permissions: bool,
 }

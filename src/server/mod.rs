@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod client_ip;
 pub mod coalesce;
+pub mod db_files;
 pub mod error;
 pub mod extract;
 pub mod failure_audit;

@@ -19,7 +19,7 @@ use super::state::{AppState, SharedState};
 use super::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
 use super::throttle::Throttle;
 use super::usage::UsageBuffer;
-use super::{app, audit, password, serve, tokens};
+use super::{app, audit, db_files, password, serve, tokens};
 use crate::api::error::exit;
 use crate::api::perms::Role;
 use crate::api::secret::{self, Secret, TokenType};
@@ -97,8 +97,44 @@ fn database_url(arg: Option<&str>) -> anyhow::Result<String> {
     let dirs = directories::ProjectDirs::from("dev", "tokctl", "tokctl")
         .context("cannot find the user's data directory; pass --database")?;
     let dir = dirs.data_dir();
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    db_files::create_private_dir(dir)?;
     Ok(dir.join("tokctl.db").display().to_string())
+}
+
+/// Opens (creating if needed) the database; a SQLite one's files are made private first, and
+/// refused when others can read or write them (src/server/db_files.rs). `Err` is the exit
+/// code after the error was printed.
+async fn open_database(url: &str, allow_insecure: bool) -> Result<Database, u8> {
+    let refuse = |message: &str, help: Option<&str>| {
+        let _ = fail(exit::OTHER, message, help);
+        exit::OTHER
+    };
+    let sqlite = db_files::sqlite_path(url);
+    if let Some(path) = &sqlite {
+        match db_files::prepare(path, allow_insecure) {
+            Ok(exposed) => {
+                for f in exposed {
+                    eprintln!(
+                        "warning: {} is mode {:04o}: others can read or write it \
+                         (--allow-insecure-permissions)",
+                        f.path.display(),
+                        f.mode
+                    );
+                }
+            }
+            Err(e) => return Err(refuse(&e.to_string(), e.help().as_deref())),
+        }
+    }
+    let db = Database::open(url)
+        .await
+        .map_err(|e| refuse(&e.to_string(), None))?;
+    if let Some(path) = &sqlite
+        && let Err(e) = db_files::tighten_sidecars(path)
+    {
+        db.close().await;
+        return Err(refuse(&e.to_string(), None));
+    }
+    Ok(db)
 }
 
 fn read_password_stdin() -> anyhow::Result<Secret> {
@@ -150,9 +186,9 @@ async fn init_org(args: InitArgs) -> anyhow::Result<u8> {
         return fail(exit::REJECTED, &format!("password refused: {e}"), None);
     }
     let url = database_url(args.database.as_deref())?;
-    let db = match Database::open(&url).await {
+    let db = match open_database(&url, args.allow_insecure_permissions).await {
         Ok(db) => db,
-        Err(e) => return fail(exit::OTHER, &e.to_string(), None),
+        Err(code) => return Ok(code),
     };
     let hash = tokio::task::spawn_blocking(move || password::hash(pw.expose()))
         .await?
@@ -287,7 +323,7 @@ async fn shutdown_signal() {
 async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     let dev_dir = if args.dev {
         let dir = std::env::temp_dir().join(format!("tokctl-dev-{}", secret::random_base62(10)));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        db_files::create_private_dir(&dir)?;
         Some(dir)
     } else {
         None
@@ -301,9 +337,9 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     } else {
         read_pepper(args.pepper_file.as_ref())?
     };
-    let db = match Database::open(&url).await {
+    let db = match open_database(&url, args.allow_insecure_permissions).await {
         Ok(db) => db,
-        Err(e) => return fail(exit::OTHER, &e.to_string(), None),
+        Err(code) => return Ok(code),
     };
     if let Err(e) = db.claim_for_serving() {
         return fail(exit::OTHER, &e.to_string(), None);

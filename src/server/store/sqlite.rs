@@ -161,10 +161,12 @@ impl SqliteStore {
     /// replicas run on PostgreSQL.
     pub fn claim_for_serving(&self) -> Result<(), OpenError> {
         let lock_path = format!("{}.lock", self.path);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        // Private like the database beside it (src/server/db_files.rs).
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
             .open(&lock_path)
             .map_err(|e| OpenError::Open(format!("{lock_path}: {e}")))?;
         file.try_lock().map_err(|_| {
