@@ -893,7 +893,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__server)
-            opts="-q -y -h -V --listen --database --redis --trusted-proxy --dev --pepper-file --max-connections --retention --allow-insecure-permissions --server --profile --json --quiet --yes --no-input --help --version init help"
+            opts="-q -y -h -V --listen --database --redis --trusted-proxy --mcp-allowed-origin --metrics-unauthenticated --dev --pepper-file --max-connections --retention --allow-insecure-permissions --server --profile --json --quiet --yes --no-input --help --version init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -912,6 +912,10 @@ _tokctl() {
                     return 0
                     ;;
                 --trusted-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mcp-allowed-origin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
