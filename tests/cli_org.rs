@@ -304,13 +304,16 @@ async fn expiry_warning_once_per_command_and_a_job_rotating_its_own_token() {
     let who = job.run(&["whoami"]);
     assert!(who.stdout.contains("in 3 days"), "{who:?}");
 
+    // A token cannot rotate itself into a longer life (a 3-day token stays a 3-day token):
+    // exit 4 naming `expires`.
+    let out = job.run(&["rotate", "ci-self", "--expires", "30d"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stderr.contains("`expires`"), "{out:?}");
     // The job rotates the very token it runs with; the secret goes to --exec; the old one dies.
     let sink = job.dir("tmp").join("new-secret");
     let out = job.run(&[
         "rotate",
         "ci-self",
-        "--expires",
-        "30d",
         "--exec",
         &format!("cat > '{}'", sink.display()),
     ]);
@@ -319,6 +322,22 @@ async fn expiry_warning_once_per_command_and_a_job_rotating_its_own_token() {
     assert_eq!(job.run(&["whoami"]).code, 3, "the old secret must be dead");
     let rotated = User::with_token(&s.url, &new);
     let out = rotated.run(&["list"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    // Still a 3-day token: still warned, once.
+    assert_eq!(out.stderr.matches("warning:").count(), 1, "{out:?}");
+    // A session gives it a longer life; then the warning is gone.
+    let sink = u.dir("tmp").join("longer");
+    let out = u.run(&[
+        "rotate",
+        "ci-self",
+        "--expires",
+        "30d",
+        "--exec",
+        &format!("cat > '{}'", sink.display()),
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let longer = std::fs::read_to_string(&sink).unwrap().trim().to_string();
+    let out = User::with_token(&s.url, &longer).run(&["list"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!out.stderr.contains("warning"), "{out:?}");
 }

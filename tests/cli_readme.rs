@@ -35,10 +35,12 @@ fn readme_blocks() -> Vec<String> {
 async fn readme_script_examples_work_as_written() {
     let s = TestServer::start();
     let owner = s.owner_session().await;
+    // A 30-day token: the README's job rotates it with `--expires 30d`, and a token rotating
+    // itself keeps at most its lifetime (DESIGN.md, no escalation).
     let (_, ci_token) = s
         .mint(
             &owner,
-            serde_json::json!({"name": "ci-bot", "expires": "7d"}),
+            serde_json::json!({"name": "ci-bot", "expires": "30d"}),
         )
         .await;
     s.mint(

@@ -5,7 +5,7 @@
 //! whose resource it touches. The oracle is written from DESIGN.md alone (the catalog, roles
 //! and "scopes ∩ current role" in the shared `tests/common/oracle.rs`; ownership and no
 //! escalation below) and says what the server must answer; the server must agree exactly. Every case also checks `/v1/me` lists exactly the
-//! oracle's permissions, and every token a PAT mints or rotates holds no more than that PAT.
+//! oracle's permissions, and every token a credential mints or rotates holds no more than it.
 //!
 //! `TOKCTL_MATRIX_CASES` sets the case count (default 400); the test prints what it tried.
 
@@ -196,13 +196,29 @@ fn expect(case: &Case) -> Expect {
     let allow_if = |ok: bool| if ok { Expect::Allowed } else { Expect::Denied };
     // A PAT never grants what it does not hold; a session (the full role) may ask beyond it.
     let within = |asked: &BTreeSet<&'static str>| a.is_session() || asked.is_subset(&eff);
+    // A token for someone else holds its scopes ∩ that owner's role: within the caller's own,
+    // session or PAT alike.
+    let within_for = |scopes: &[String], owner: Role| {
+        within(&asked_for(scopes, owner)) && effective(owner, scopes).is_subset(&eff)
+    };
+    // A role given (to a new member: from nothing) adds only what the credential holds.
+    let grant = |from: Option<Role>, to: Role| {
+        let before = from.map(Role::grants).unwrap_or_default();
+        if to.grants().difference(&before).all(|p| eff.contains(p)) {
+            Expect::Allowed
+        } else {
+            Expect::Escalation
+        }
+    };
     match &case.op {
         Op::Me => Expect::Allowed,
         Op::ListUsers => allow_if(has("members:read")),
-        Op::AddService(r) => allow_if(has("members:write") && *r <= a.role()),
-        Op::SetRole(from, to) => {
-            allow_if(has("members:write") && *from <= a.role() && *to <= a.role())
+        Op::AddService(r) if has("members:write") && *r <= a.role() => grant(None, *r),
+        Op::AddService(_) => Expect::Denied,
+        Op::SetRole(from, to) if has("members:write") && *from <= a.role() && *to <= a.role() => {
+            grant(Some(*from), *to)
         }
+        Op::SetRole(..) => Expect::Denied,
         Op::RemoveMember(r) => allow_if(has("members:write") && *r <= a.role()),
         Op::GetPolicy => allow_if(has("org:read")),
         Op::PatchPolicy => allow_if(has("org:settings:write")),
@@ -248,7 +264,7 @@ fn expect(case: &Case) -> Expect {
             Whose::Service => {
                 if !has("tokens:admin") {
                     Expect::Denied
-                } else if !within(&asked_for(target_scopes, SERVICE_TARGET_ROLE)) {
+                } else if !within_for(target_scopes, SERVICE_TARGET_ROLE) {
                     Expect::Escalation
                 } else {
                     Expect::Allowed
@@ -268,7 +284,7 @@ fn expect(case: &Case) -> Expect {
             Some(Whose::Service) => {
                 if !has("tokens:admin") {
                     Expect::Denied
-                } else if !within(&asked_for(scopes, SERVICE_TARGET_ROLE)) {
+                } else if !within_for(scopes, SERVICE_TARGET_ROLE) {
                     Expect::Escalation
                 } else {
                     Expect::Allowed
@@ -653,9 +669,9 @@ async fn run_case(w: &World, case: &Case, tally: &Tally) -> Result<(), TestCaseE
         Expect::Invalid => tally.invalid.fetch_add(1, Ordering::Relaxed),
     };
 
-    // A PAT never mints or rotates into more than it has.
-    if !case.actor.is_session()
-        && matches!(case.op, Op::Mint(..) | Op::RotateToken(..))
+    // No credential mints or rotates into more than it has (a session included: for a
+    // service account too).
+    if matches!(case.op, Op::Mint(..) | Op::RotateToken(..))
         && expected == Expect::Allowed
         && let Some(new_secret) = resp.body["secret"].as_str()
     {
@@ -743,8 +759,8 @@ fn server_allows_exactly_scopes_intersect_role_and_ownership() {
     }
     println!(
         "permission matrix: {cases} cases over real HTTP ({} requests): {} allowed, {} denied, \
-         {} refused as escalation, {} refused as invalid; {} tokens minted/rotated by a PAT \
-         checked to hold no more than it",
+         {} refused as escalation, {} refused as invalid; {} tokens minted/rotated \
+         checked to hold no more than their maker",
         world.requests.load(Ordering::Relaxed),
         tally.allowed.load(Ordering::Relaxed),
         tally.denied.load(Ordering::Relaxed),

@@ -29,8 +29,12 @@ pub enum ErrorCode {
     Forbidden,
     /// The request came from outside the token's allowed networks.
     IpNotAllowed,
-    /// A PAT tried to mint or rotate into scopes it does not hold itself.
+    /// A credential tried to mint or rotate a token, or grant a role, holding permissions it
+    /// does not hold itself.
     ScopeExceedsCredential,
+    /// A token tried to mint or rotate a token outliving it, with higher rate limits, or usable
+    /// from networks it is not (the message names the field).
+    ExceedsCredential,
     NotFound,
     Conflict,
     /// A field's value is refused (unknown scope, expiry beyond policy, weak password, …).
@@ -59,6 +63,7 @@ impl ErrorCode {
         ErrorCode::Forbidden,
         ErrorCode::IpNotAllowed,
         ErrorCode::ScopeExceedsCredential,
+        ErrorCode::ExceedsCredential,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
         ErrorCode::Invalid,
@@ -82,6 +87,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::IpNotAllowed => "ip_not_allowed",
             ErrorCode::ScopeExceedsCredential => "scope_exceeds_credential",
+            ErrorCode::ExceedsCredential => "exceeds_credential",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Invalid => "invalid",
@@ -107,9 +113,10 @@ impl ErrorCode {
             | ErrorCode::TokenExpired
             | ErrorCode::TokenRevoked
             | ErrorCode::LoginFailed => 401,
-            ErrorCode::Forbidden | ErrorCode::IpNotAllowed | ErrorCode::ScopeExceedsCredential => {
-                403
-            }
+            ErrorCode::Forbidden
+            | ErrorCode::IpNotAllowed
+            | ErrorCode::ScopeExceedsCredential
+            | ErrorCode::ExceedsCredential => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::Invalid => 422,

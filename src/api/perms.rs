@@ -179,6 +179,16 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// The role with its indefinite article, for messages: "a viewer", "an admin".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Role::Viewer => "a viewer",
+            Role::Member => "a member",
+            Role::Admin => "an admin",
+            Role::Owner => "an owner",
+        }
+    }
+
     /// What the role grants: viewer = every `:read` but audit:read, plus tokens:write;
     /// member adds work:write and workspace:write; admin adds members:write, tokens:admin,
     /// tokens:verify and audit:read; owner adds org:settings:write.

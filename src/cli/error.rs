@@ -148,8 +148,15 @@ impl CliError {
                 ),
                 (401, _) => Some("run `tokctl login` to start a new session".into()),
                 (403, "scope_exceeds_credential") => Some(
-                    "a token can only mint or rotate within its own scopes; use a session \
-                     (`tokctl login`) or a broader token"
+                    "no credential grants more than it holds: a token mints or rotates only \
+                     within its own scopes, and no one hands out a token or a role holding a \
+                     permission they lack; `tokctl whoami` shows yours"
+                        .into(),
+                ),
+                (403, "exceeds_credential") => Some(
+                    "a token mints tokens that expire no later, are limited no higher and are \
+                     pinned no wider than itself; leave the flag out to get the most allowed, or \
+                     use a session (`tokctl login`)"
                         .into(),
                 ),
                 (403, _) => Some("`tokctl whoami` shows your role and permissions".into()),

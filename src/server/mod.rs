@@ -13,6 +13,7 @@ pub mod extract;
 pub mod failure_audit;
 pub mod mcp;
 pub mod metrics;
+pub mod no_escalation;
 pub mod origin;
 pub mod password;
 pub mod policy;

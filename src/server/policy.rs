@@ -34,8 +34,9 @@ pub fn resolve_expiry(
         Some(at) if at <= now => Err(ApiError::invalid(
             "`expires` is in the past; give a duration (30d) or a future date",
         )),
-        // A minute of slack so `--expires 365d` is not refused for the time the request took.
-        Some(at) if at - now > max + Duration::minutes(1) => Err(ApiError::invalid(format!(
+        // Exactly the max, no slack: a duration is counted from this same `now`, so `365d`
+        // is exactly the max; a date is judged against the moment the server decides.
+        Some(at) if at - now > max => Err(ApiError::invalid(format!(
             "`expires` is beyond the org policy's max_expiry of {}",
             policy.max_expiry
         ))),
@@ -248,5 +249,20 @@ mod tests {
         assert!(resolve_expiry(&p, Some(Expiry::Never), now).is_err());
         assert!(resolve_expiry(&p, Some(Expiry::In(Duration::days(400))), now).is_err());
         assert!(resolve_expiry(&p, Some(Expiry::In(Duration::days(365))), now).is_ok());
+        // Exactly the max, not a minute more (there used to be a minute of slack).
+        let max = now + Duration::days(365);
+        assert!(resolve_expiry(&p, Some(Expiry::At(max)), now).is_ok());
+        let over = max + Duration::minutes(1);
+        assert!(resolve_expiry(&p, Some(Expiry::At(over)), now).is_err());
+        let over = max + Duration::seconds(1);
+        assert!(resolve_expiry(&p, Some(Expiry::At(over)), now).is_err());
+        assert!(
+            resolve_expiry(
+                &p,
+                Some(Expiry::In(Duration::days(365) + Duration::minutes(1))),
+                now
+            )
+            .is_err()
+        );
     }
 }

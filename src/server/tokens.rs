@@ -2,19 +2,20 @@
 //!
 //! Rules: one's own tokens need `tokens:read` to read and `tokens:write` to change; other
 //! members' tokens need `tokens:admin` (list, show, revoke any; mint and rotate only service
-//! accounts'). A credential may always revoke itself. A PAT or MCP token never mints or rotates
-//! into more than its own effective permission (403 `scope_exceeds_credential`).
+//! accounts'). A credential may always revoke itself. No token minted or rotated ever holds
+//! more than the caller, nor (made with a token) outlives, outpaces or outreaches it: those
+//! rules are [`super::no_escalation`]'s.
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::auth::Principal;
 use super::error::{ApiError, ApiResult};
+use super::no_escalation;
 use super::policy;
 use super::state::AppState;
 use super::store::{Cursor, NewToken, Rotation, Store, TokenFilter, TokenRecord, UserRecord};
 use crate::api::duration::parse_duration;
-use crate::api::error::ErrorCode;
-use crate::api::perms::{Permission, requested, validate_scopes};
+use crate::api::perms::{Permission, validate_scopes};
 use crate::api::secret::{self, TokenType};
 use crate::api::types::{
     ListTokensQuery, MintRequest, Page, RevokeResult, RotateRequest, TokenInfo, TokenStatus,
@@ -24,6 +25,8 @@ use crate::api::types::{
 /// The longest grace period a rotation may give the old secret.
 pub const MAX_GRACE: Duration = Duration::hours(1);
 pub const MAX_PAGE: u32 = 500;
+/// The most networks one token may be pinned to.
+pub const MAX_CIDRS: usize = 64;
 pub const DEFAULT_PAGE: u32 = 100;
 
 pub fn new_token_id() -> String {
@@ -48,25 +51,6 @@ fn check_name(name: &str) -> ApiResult<()> {
             "`name` `{name}` is not valid: 1–64 letters, digits, `-`, `_` or `.`, starting with a letter or digit, not `tk_…`"
         )))
     }
-}
-
-/// Refuses a PAT/MCP credential asking for more than it holds itself.
-fn check_no_escalation(p: &Principal, owner: &UserRecord, scopes: &[String]) -> ApiResult<()> {
-    if p.is_session() {
-        return Ok(());
-    }
-    let asked = requested(scopes).unwrap_or_else(|| owner.role.permissions());
-    let missing = asked.minus(p.permissions);
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        ErrorCode::ScopeExceedsCredential,
-        format!(
-            "this credential cannot grant what it does not hold: {}",
-            missing.names().join(", ")
-        ),
-    ))
 }
 
 /// The member a request acts for: the caller, or the named member.
@@ -105,13 +89,13 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
         ));
     }
     let scopes = validate_scopes(&req.scopes).map_err(|e| ApiError::invalid(e.to_string()))?;
-    check_no_escalation(p, &owner, &scopes)?;
+    no_escalation::check_token_permissions(p, &owner, &scopes)?;
     let org = state.store.org(p.org_id()).await?;
     let now = Utc::now();
     let expires = policy::parse_expires_field(req.expires.as_deref())?;
-    let expires_at = policy::resolve_expiry(&org.policy, expires, now)?;
-    let rate_limit = policy::resolve_rate_limit(&org.policy, req.rate_limit)?;
-    let allowed_cidrs = normalize_cidrs(&req.allowed_cidrs)?;
+    let expires_at = no_escalation::mint_expiry(p, &org.policy, expires, now)?;
+    let rate_limit = no_escalation::mint_rate_limit(p, &org.policy, req.rate_limit)?;
+    let allowed_cidrs = no_escalation::mint_networks(p, normalize_cidrs(&req.allowed_cidrs)?)?;
     if req
         .description
         .as_ref()
@@ -156,6 +140,12 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
 }
 
 fn normalize_cidrs(cidrs: &[String]) -> ApiResult<Vec<String>> {
+    if cidrs.len() > MAX_CIDRS {
+        return Err(ApiError::invalid(format!(
+            "`allowed_cidrs` has {} entries; a token may be pinned to at most {MAX_CIDRS} networks",
+            cidrs.len()
+        )));
+    }
     cidrs
         .iter()
         .map(|c| {
@@ -312,17 +302,11 @@ pub async fn rotate(
             .await?
             .ok_or_else(|| ApiError::not_found("the token's owner is no longer a member"))?
     };
-    check_no_escalation(p, &owner_record, &token.scopes)?;
+    no_escalation::check_token_permissions(p, &owner_record, &token.scopes)?;
+    no_escalation::check_rotation_bounds(p, &token)?;
     let org = state.store.org(p.org_id()).await?;
-    let asked = match policy::parse_expires_field(req.expires.as_deref())? {
-        Some(e) => Some(e),
-        // The same lifetime the token had: a 7-day token stays a 7-day token.
-        None => Some(match token.expires_at {
-            Some(at) => crate::api::duration::Expiry::In(at - token.issued_at),
-            None => crate::api::duration::Expiry::Never,
-        }),
-    };
-    let expires_at = policy::resolve_expiry(&org.policy, asked, now)?;
+    let asked = policy::parse_expires_field(req.expires.as_deref())?;
+    let expires_at = no_escalation::rotation_expiry(p, &org.policy, &token, asked, now)?;
     let grace = req
         .grace
         .as_deref()

@@ -1,7 +1,8 @@
 //! `/v1/users`: list, add (people and service accounts), change role, remove.
 //!
-//! No escalation here either: nobody grants a role above their own, and the last owner can
-//! be neither demoted nor removed.
+//! No escalation here either ([`no_escalation`]): nobody grants a role above their own or a
+//! permission their credential lacks, nobody changes or removes a member above their own role,
+//! and the last owner can be neither demoted nor removed.
 
 use axum::Extension;
 use axum::extract::State;
@@ -13,6 +14,7 @@ use crate::api::types::{AddUserRequest, Page, PatchUserRequest, RevokeResult, Us
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::{Json, Path};
+use crate::server::no_escalation;
 use crate::server::password;
 use crate::server::state::{AppState, SharedState};
 use crate::server::store::{NewUser, Store, UserRecord};
@@ -54,16 +56,6 @@ fn check_service_name(name: &str) -> ApiResult<()> {
             "`name` `{name}` is not valid: 1–64 letters, digits, `-`, `_` or `.`, starting with a letter or digit"
         )))
     }
-}
-
-fn check_grant(p: &Principal, role: Role) -> ApiResult<()> {
-    if role > p.user.role {
-        return Err(ApiError::forbidden(format!(
-            "a {} cannot grant the {role} role",
-            p.user.role
-        )));
-    }
-    Ok(())
 }
 
 async fn find_member(state: &AppState, p: &Principal, member: &str) -> ApiResult<UserRecord> {
@@ -111,7 +103,7 @@ pub async fn add(
     Json(req): Json<AddUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserInfo>)> {
     p.require(Permission::MembersWrite)?;
-    check_grant(&p, req.role)?;
+    no_escalation::check_role_grant(&p, None, req.role)?;
     let now = Utc::now();
     let new = if req.service {
         let name = req
@@ -194,8 +186,8 @@ pub async fn set_role(
 ) -> ApiResult<Json<UserInfo>> {
     p.require(Permission::MembersWrite)?;
     let user = find_member(&state, &p, &member).await?;
-    check_grant(&p, req.role)?;
-    check_grant(&p, user.role)?;
+    no_escalation::check_role_rank(&p, &user, "change the role of")?;
+    no_escalation::check_role_grant(&p, Some(user.role), req.role)?;
     if user.role == Role::Owner
         && req.role != Role::Owner
         && other_owners(&state, &p, user.id).await? == 0
@@ -223,7 +215,7 @@ pub async fn remove(
 ) -> ApiResult<Json<RevokeResult>> {
     p.require(Permission::MembersWrite)?;
     let user = find_member(&state, &p, &member).await?;
-    check_grant(&p, user.role)?;
+    no_escalation::check_role_rank(&p, &user, "remove")?;
     if user.role == Role::Owner && other_owners(&state, &p, user.id).await? == 0 {
         return Err(ApiError::conflict(
             "this is the org's last owner; it cannot be removed",
