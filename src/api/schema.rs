@@ -465,7 +465,7 @@ pub fn jsonrpc_request() -> RefOr<Schema> {
             "jsonrpc": {"type": "string", "enum": ["2.0"]},
             "method": {"type": "string", "examples": ["tools/list"]},
             "id": {"type": ["string", "integer"]},
-            "params": {"type": "object"},
+            "params": {"type": ["object", "null"]},
         },
         "description": "a JSON-RPC 2.0 request or notification: `initialize`, `tools/list`, \
             `tools/call` (tools `whoami`, `list_tokens`, `revoke_token`, `audit`), `ping`",
