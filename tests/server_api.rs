@@ -200,7 +200,7 @@ async fn bad_bodies_get_clear_errors_and_nothing_changes() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    // Wrong type → 400 naming the field.
+    // Wrong type → 422 (a refused value, like any other) naming the field.
     let r = s
         .post(
             "/v1/tokens",
@@ -208,7 +208,7 @@ async fn bad_bodies_get_clear_errors_and_nothing_changes() {
             json!({"name": "x", "scopes": "work:read"}),
         )
         .await;
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 422);
     assert!(
         r.body["error"]["message"]
             .as_str()
@@ -280,6 +280,106 @@ async fn bad_bodies_get_clear_errors_and_nothing_changes() {
             .len(),
         0
     );
+}
+
+/// Well-formed JSON of the wrong shape is a refused value (422, naming the field) on every body,
+/// as the OpenAPI document says; only a body that is not JSON is a malformed request (400).
+/// Before, axum's rejection answered 400 for both.
+#[tokio::test]
+async fn wrong_json_types_are_422_and_malformed_json_is_400() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (id, _) = s.mint(&owner, json!({"name": "target"})).await;
+    let raw = |method: &str, path: &str, body: &'static str| {
+        let req = reqwest::Client::new()
+            .request(method.parse().unwrap(), format!("{}{path}", s.url))
+            .bearer_auth(&owner)
+            .header("content-type", "application/json")
+            .body(body);
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+    let rotate = format!("/v1/tokens/{id}/rotate");
+    let revoke = format!("/v1/tokens/{id}/revoke");
+    for (method, path, body, field) in [
+        ("POST", "/v1/tokens", r#"{"name": 5}"#, "name"),
+        ("POST", "/v1/tokens", r#"{"scopes": []}"#, "name"),
+        (
+            "POST",
+            "/v1/tokens",
+            r#"{"name": "x", "rate_limit": {"per_minute": "5"}}"#,
+            "per_minute",
+        ),
+        (
+            "POST",
+            "/v1/tokens",
+            r#"{"name": "x", "rate_limit": {"per_minute": 1.5}}"#,
+            "per_minute",
+        ),
+        (
+            "POST",
+            "/v1/tokens",
+            r#"{"name": "x", "allowed_cidrs": [7]}"#,
+            "allowed_cidrs",
+        ),
+        (
+            "POST",
+            "/v1/users",
+            r#"{"email": "a@example.com", "role": 7}"#,
+            "role",
+        ),
+        (
+            "PATCH",
+            "/v1/users/dev@example.com",
+            r#"{"role": true}"#,
+            "role",
+        ),
+        ("POST", "/v1/verify", r#"{"token": 5}"#, "token"),
+        ("POST", "/v1/tokens/revoke", r#"{"owner": ["x"]}"#, "owner"),
+        ("POST", &rotate, r#"{"grace": 5}"#, "string"),
+        ("POST", &revoke, r#"{"reason": {}}"#, "string"),
+        ("POST", "/v1/sessions", r#"[null, null]"#, "string"),
+        ("PATCH", "/v1/org/policy", r#"[1]"#, "object"),
+    ] {
+        let (status, text) = raw(method, path, body).await;
+        assert_eq!(status, 422, "{method} {path} {body}: {text}");
+        assert!(text.contains(field), "{method} {path} {body}: {text}");
+        assert!(text.contains("\"code\":\"invalid\""), "{text}");
+    }
+    for (method, path, body) in [
+        ("POST", "/v1/tokens", r#"{"name": "#),
+        ("POST", "/v1/users", "{role}"),
+        ("POST", "/v1/verify", "tokctl"),
+        ("POST", rotate.as_str(), "{"),
+        ("POST", revoke.as_str(), "nul"),
+        ("PATCH", "/v1/org/policy", "{\"max_expiry\": }"),
+    ] {
+        let (status, text) = raw(method, path, body).await;
+        assert_eq!(status, 400, "{method} {path} {body}: {text}");
+        assert!(text.contains("\"code\":\"bad_request\""), "{text}");
+    }
+    // What JSON Schema calls an integer is one, whatever its spelling; `null` is no body.
+    let (status, text) = raw(
+        "POST",
+        "/v1/tokens",
+        r#"{"name": "whole", "rate_limit": {"per_minute": 120.0, "per_hour": null}}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{text}");
+    assert!(text.contains("\"per_minute\":120"), "{text}");
+    let (status, text) = raw("POST", &revoke, "null").await;
+    assert_eq!(status, 200, "{text}");
+    // Nothing else was minted or changed by the refused requests.
+    let names: Vec<String> = s.get("/v1/tokens", &owner).await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["whole"]);
 }
 
 #[tokio::test]

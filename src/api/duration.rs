@@ -23,6 +23,14 @@ pub enum Expiry {
     Never,
 }
 
+/// The longest duration [`parse_duration`] accepts, in minutes (1000 years of 366 days), so
+/// arithmetic on dates can never overflow. The OpenAPI document states it per unit.
+pub const MAX_DURATION_MINUTES: i64 = 1000 * 366 * 24 * 60;
+
+/// Minutes per unit letter of a duration.
+pub const UNIT_MINUTES: [(char, i64); 4] =
+    [('m', 1), ('h', 60), ('d', 60 * 24), ('w', 60 * 24 * 7)];
+
 /// Parses `90m`, `12h`, `30d`, `52w` into a positive duration.
 pub fn parse_duration(s: &str) -> Result<Duration, BadDuration> {
     let bad = || BadDuration(s.to_string());
@@ -32,16 +40,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, BadDuration> {
     if number <= 0 {
         return Err(bad());
     }
-    let minutes_per_unit = match unit {
-        'm' => 1,
-        'h' => 60,
-        'd' => 60 * 24,
-        'w' => 60 * 24 * 7,
-        _ => return Err(bad()),
-    };
-    // Bound it so arithmetic on dates can never overflow: 1000 years is plenty.
+    let (_, minutes_per_unit) = UNIT_MINUTES
+        .into_iter()
+        .find(|(u, _)| *u == unit)
+        .ok_or_else(bad)?;
     let minutes = number.checked_mul(minutes_per_unit).ok_or_else(bad)?;
-    if minutes > 1000 * 366 * 24 * 60 {
+    if minutes > MAX_DURATION_MINUTES {
         return Err(bad());
     }
     Ok(Duration::minutes(minutes))

@@ -4,6 +4,7 @@
 pub mod duration;
 pub mod error;
 pub mod perms;
+pub mod schema;
 pub mod secret;
 pub mod types;
 pub mod wire_time;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::perms::Role;
+use super::schema;
 use super::secret::{Secret, TokenType};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -82,33 +83,104 @@ pub struct TokenWithSecret {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct MintRequest {
+    #[schema(schema_with = schema::token_name)]
     pub name: String,
     /// Blank or `*` = the owner's full role; `work:*` = every `work:` permission.
     #[serde(default)]
+    #[schema(schema_with = schema::scopes)]
     pub scopes: Vec<String>,
     /// `pat` (default) or `mcp`.
     #[serde(default, rename = "type")]
+    #[schema(schema_with = schema::mint_type)]
     pub kind: Option<TokenType>,
     /// `90m`, `12h`, `30d`, `52w`, an RFC 3339 date, or `never`; default from org policy.
     #[serde(default)]
+    #[schema(schema_with = schema::expires)]
     pub expires: Option<String>,
     #[serde(default)]
     pub rate_limit: Option<RateLimitRequest>,
     #[serde(default)]
+    #[schema(schema_with = schema::cidrs)]
     pub allowed_cidrs: Vec<String>,
     #[serde(default)]
+    #[schema(schema_with = schema::description)]
     pub description: Option<String>,
     /// A service account's name (admins only).
     #[serde(default)]
     pub owner: Option<String>,
 }
 
+/// Reads an optional count the way JSON Schema's `integer` means it: any number without a
+/// fraction, so `1000.0` (what some JSON encoders write) is 1000, as the OpenAPI document
+/// promises. A fraction, a negative number, one beyond `u32`, or a string is refused.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    d.deserialize_any(WholeNumber { text: false })
+}
+
+/// [`whole_number`] for a query string, whose values are all text.
+pub fn whole_number_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    d.deserialize_any(WholeNumber { text: true })
+}
+
+struct WholeNumber {
+    text: bool,
+}
+
+impl serde::de::Visitor<'_> for WholeNumber {
+    type Value = Option<u32>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a whole number from 0 to 4294967295")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        u32::try_from(v)
+            .map(Some)
+            .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        u32::try_from(v)
+            .map(Some)
+            .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
+            // Whole and within u32, as checked just above: the cast is exact.
+            Ok(Some(v as u32))
+        } else {
+            Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let bad = || E::invalid_value(serde::de::Unexpected::Str(v), &self);
+        if !self.text {
+            return Err(E::invalid_type(serde::de::Unexpected::Str(v), &self));
+        }
+        match v.parse::<u64>() {
+            Ok(n) => self.visit_u64(n),
+            Err(_) => match v.parse::<f64>() {
+                Ok(f) if f.is_finite() => self.visit_f64(f),
+                _ => Err(bad()),
+            },
+        }
+    }
+}
+
 /// Either limit may be left out to take the org's default.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
 pub struct RateLimitRequest {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(schema_with = schema::rate_limit_value)]
     pub per_minute: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(schema_with = schema::rate_limit_value)]
     pub per_hour: Option<u32>,
 }
 
@@ -116,9 +188,11 @@ pub struct RateLimitRequest {
 pub struct RotateRequest {
     /// Default: the lifetime the token had.
     #[serde(default)]
+    #[schema(schema_with = schema::expires)]
     pub expires: Option<String>,
     /// How long the old secret keeps working (at most `1h`; default none).
     #[serde(default)]
+    #[schema(schema_with = schema::grace)]
     pub grace: Option<String>,
 }
 
@@ -183,7 +257,8 @@ pub struct Me {
     pub permissions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// The schema is [`schema::add_user`]: which fields a request needs depends on `service`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AddUserRequest {
     /// A person's email (with `password`), or omitted for a service account.
     #[serde(default)]
@@ -196,6 +271,26 @@ pub struct AddUserRequest {
     pub password: Option<Secret>,
     #[serde(default)]
     pub service: bool,
+}
+
+impl utoipa::PartialSchema for AddUserRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        schema::add_user()
+    }
+}
+
+impl ToSchema for AddUserRequest {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((
+            Role::name().into_owned(),
+            <Role as utoipa::PartialSchema>::schema(),
+        ));
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -214,19 +309,25 @@ pub struct Page<T> {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListTokensQuery {
+    #[param(schema_with = schema::token_cursor)]
     pub cursor: Option<String>,
     /// 1–500, default 100.
+    #[serde(default, deserialize_with = "whole_number_text")]
+    #[param(schema_with = schema::page_limit)]
     pub limit: Option<u32>,
     /// A member's email or name, or `*` for everyone (tokens:admin).
     pub owner: Option<String>,
     /// `active` (default), `expired`, `revoked`, or `all`.
+    #[param(schema_with = schema::status_filter)]
     pub status: Option<String>,
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", schema_with = schema::type_filter)]
     pub kind: Option<String>,
     /// Active tokens expiring within this duration (`7d`).
+    #[param(schema_with = schema::duration)]
     pub expiring_within: Option<String>,
     /// Tokens not used for this duration (`30d`), never-used ones included.
+    #[param(schema_with = schema::duration)]
     pub unused_for: Option<String>,
 }
 
@@ -235,8 +336,10 @@ pub struct ListTokensQuery {
 pub struct VerifyRequest {
     pub token: Secret,
     #[serde(default)]
+    #[schema(schema_with = schema::permission_or_null)]
     pub permission: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = schema::client_ip)]
     pub client_ip: Option<String>,
 }
 
@@ -289,6 +392,30 @@ pub struct AccessRow {
     pub permission: Option<String>,
 }
 
+/// The body of `PATCH /v1/org/policy`: read as JSON by `policy::apply_patch`; this type only
+/// names its schema, [`schema::policy_patch`].
+pub struct PolicyPatch;
+
+impl utoipa::PartialSchema for PolicyPatch {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        schema::policy_patch()
+    }
+}
+
+impl ToSchema for PolicyPatch {}
+
+/// The body of `POST /mcp`, read by the rmcp SDK; this type only names its schema,
+/// [`schema::jsonrpc_request`].
+pub struct JsonRpcRequest;
+
+impl utoipa::PartialSchema for JsonRpcRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        schema::jsonrpc_request()
+    }
+}
+
+impl ToSchema for JsonRpcRequest {}
+
 /// The org's token policy (`GET/PATCH /v1/org/policy`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrgPolicy {
@@ -327,6 +454,7 @@ impl Default for OrgPolicy {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// `events` (default) or `access`.
+    #[param(schema_with = schema::audit_kind)]
     pub kind: Option<String>,
     /// A token id (`tk_…`), or the name of one of the caller's tokens.
     pub token: Option<String>,
@@ -334,20 +462,54 @@ pub struct AuditQuery {
     pub user: Option<String>,
     /// Events only: `token.mint`, `token.rotate`, `token.revoke`, `session.login`,
     /// `session.logout`, `auth.failed`, `user.add`, `user.role`, `user.remove`, `org.policy`.
+    #[param(schema_with = schema::audit_action)]
     pub action: Option<String>,
     /// A duration back from now (`24h`, `7d`) or an RFC 3339 time.
+    #[param(schema_with = schema::since)]
     pub since: Option<String>,
+    #[param(schema_with = schema::audit_cursor)]
     pub cursor: Option<String>,
     /// 1–500, default 100.
+    #[serde(default, deserialize_with = "whole_number_text")]
+    #[param(schema_with = schema::page_limit)]
     pub limit: Option<u32>,
 }
 
 /// `GET /v1/audit`: a page of events or of access-log rows, newest first.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AuditPage {
     Events(Page<AuditEvent>),
     Access(Page<AccessRow>),
+}
+
+// The shape of `AuditPage` as utoipa derives it (`oneOf`), for its schema below.
+/// `GET /v1/audit`: a page of events or of access-log rows, newest first.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum AuditPageShape {
+    Events(Page<AuditEvent>),
+    Access(Page<AccessRow>),
+}
+
+/// `anyOf` rather than the derived `oneOf`: an empty page is both a page of events and a page of
+/// access rows, and `oneOf` would call that invalid.
+impl utoipa::PartialSchema for AuditPage {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        schema::one_of_as_any_of(<AuditPageShape as utoipa::PartialSchema>::schema())
+    }
+}
+
+impl ToSchema for AuditPage {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <AuditPageShape as ToSchema>::schemas(schemas);
+    }
 }
 
 /// `GET /v1/tokens/{id}/usage` query.
@@ -355,6 +517,7 @@ pub enum AuditPage {
 #[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// A duration back from now (`24h`, `7d`) or an RFC 3339 time; default: everything kept.
+    #[param(schema_with = schema::since)]
     pub since: Option<String>,
     /// For a token named rather than given by id: whose (tokens:admin).
     pub owner: Option<String>,

@@ -4,7 +4,7 @@
 //! stdin. A secret typed where a token id or name belongs (`tokctl revoke tokctl_pat_…`) would
 //! otherwise go into a URL path, the server's logs and the audit log. So every argument, and
 //! every environment variable clap reads into one (`TOKCTL_SERVER`, `TOKCTL_PROFILE`), is
-//! checked here by shape ([`looks_like_secret`], checksum or not, also after percent-decoding),
+//! checked here by shape ([`url_part_carries_secret`], checksum or not, also after percent-decoding),
 //! and a hit ends the command with exit 2 before any request. This runs before clap, whose
 //! own errors ("unexpected argument '…'") would echo the value; the message names the place
 //! and the command to use instead, never the value.
@@ -15,7 +15,7 @@ use clap::CommandFactory;
 
 use super::CliError;
 use super::args::Cli;
-use crate::api::secret::looks_like_secret;
+use crate::api::secret::url_part_carries_secret;
 
 /// Where on the command line the secret was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,15 @@ const NAMING_ARGS: &[&str] = &[
 /// Refuses a secret anywhere in `args` (the whole argv, program name first) or in an
 /// environment variable clap would read into an argument.
 pub fn refuse(args: &[OsString]) -> Result<(), CliError> {
+    // Building clap's command tree to say *where* a secret is costs more than the rest of a
+    // typical command's start-up; a command line with nothing secret-shaped needs no tree.
+    let env_suspect = std::env::vars_os().any(|(name, value)| {
+        name.to_str().is_some_and(|n| n.starts_with("TOKCTL_") && n != "TOKCTL_TOKEN")
+            && secret_shaped(&value.to_string_lossy())
+    });
+    if !env_suspect && !args.iter().any(|a| secret_shaped(&a.to_string_lossy())) {
+        return Ok(());
+    }
     match find(args, |var| std::env::var_os(var)) {
         Some(found) => Err(CliError::SecretArgument(found)),
         None => Ok(()),
@@ -205,31 +214,10 @@ fn unnamed_place() -> SecretArgument {
 }
 
 /// Shaped like a tokctl secret as written, or once percent-decoded (`%74okctl_pat_…` would
-/// reach the server's path decoded).
+/// reach the server's path decoded): the server's own URL rule, so the CLI refuses locally
+/// exactly what the server would refuse.
 fn secret_shaped(s: &str) -> bool {
-    looks_like_secret(s) || (s.contains('%') && looks_like_secret(&percent_decode(s)))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    url_part_carries_secret(s, false)
 }
 
 #[cfg(test)]

@@ -89,6 +89,14 @@ impl utoipa::Modify for CommonResponses {
                     "malformed request, a secret in the URL (`token_in_url`), or two credentials \
                      (`ambiguous_credential`)",
                 );
+                if op.request_body.is_some() {
+                    // A body of the wrong shape (`"name": 5`, a missing field) is a refused
+                    // value like any other: 422, whatever else the operation refuses.
+                    add(
+                        "422",
+                        "a value in the body is refused; the message names the field",
+                    );
+                }
                 add("503", "the database is unreachable; nothing was changed");
                 add("413", "the request body is too large");
                 add("429", "rate limited (see Retry-After)");
@@ -126,9 +134,10 @@ impl utoipa::Modify for BearerAuth {
 /// request (one with an `Origin` header) is served only from an origin given with
 /// `--mcp-allowed-origin`.
 #[utoipa::path(post, path = "/mcp", tag = "mcp", security(("bearer" = [])),
-    request_body(content = serde_json::Value, description = "a JSON-RPC 2.0 request", content_type = "application/json"),
+    request_body(content = crate::api::types::JsonRpcRequest, description = "a JSON-RPC 2.0 request", content_type = "application/json"),
     responses(
         (status = 200, body = serde_json::Value, description = "the JSON-RPC response; tool refusals are results with isError"),
+        (status = 202, description = "a JSON-RPC notification or response: accepted, no body"),
         (status = 400, body = serde_json::Value, description = "JSON-RPC error: -32700 the body is not JSON; -32600 not a JSON-RPC 2.0 request; -32001 a secret in the URL (`token_in_url`) or two credentials (`ambiguous_credential`, WWW-Authenticate: Bearer error=\"invalid_request\")"),
         (status = 401, body = serde_json::Value, description = "missing, malformed, unknown, expired or revoked token: JSON-RPC error -32001, WWW-Authenticate: Bearer error=\"invalid_token\""),
         (status = 403, body = serde_json::Value, description = "JSON-RPC error -32003: an `Origin` header not allowed by --mcp-allowed-origin (or two of them), or a request from outside the token's allowed networks"),

@@ -99,7 +99,15 @@ impl From<JsonRejection> for ApiError {
         }
         // axum's text names the failing field path (`scopes[0]: invalid type …`); it echoes
         // no values, so it is safe to return even when the body held a secret.
-        ApiError::bad_request(format!("invalid JSON body: {}", r.body_text()))
+        match r {
+            // Well-formed JSON of the wrong shape (`"name": 5`, a missing field) is a value the
+            // endpoint refuses, like every other validation error: 422. Only a body that is not
+            // JSON at all (or not sent as JSON) stays a malformed request: 400.
+            JsonRejection::JsonDataError(_) => {
+                ApiError::invalid(format!("invalid JSON body: {}", r.body_text()))
+            }
+            _ => ApiError::bad_request(format!("invalid JSON body: {}", r.body_text())),
+        }
     }
 }
 

@@ -139,7 +139,7 @@ fn field_duration(key: &str, v: &serde_json::Value) -> ApiResult<String> {
 pub fn apply_patch(current: &OrgPolicy, patch: &serde_json::Value) -> ApiResult<OrgPolicy> {
     let obj = patch
         .as_object()
-        .ok_or_else(|| ApiError::bad_request("the body must be a JSON object of policy fields"))?;
+        .ok_or_else(|| ApiError::invalid("the body must be a JSON object of policy fields"))?;
     let mut p = current.clone();
     for (key, v) in obj {
         match key.as_str() {

@@ -41,6 +41,7 @@ pub const ROLE: HeaderName = HeaderName::from_static("tokctl-role");
 #[into_params(parameter_in = Query)]
 pub struct ForwardAuthQuery {
     /// The permission the protected route needs (none: any valid token).
+    #[param(schema_with = crate::api::schema::permission)]
     pub permission: Option<String>,
 }
 

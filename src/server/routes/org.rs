@@ -25,7 +25,7 @@ pub async fn get_policy(
 }
 
 /// Changes some fields of the policy; an unknown key or bad value changes nothing (422).
-#[utoipa::path(patch, path = "/v1/org/policy", request_body(content = Object, description = "any subset of the OrgPolicy fields"),
+#[utoipa::path(patch, path = "/v1/org/policy", request_body(content = crate::api::types::PolicyPatch, description = "any subset of the OrgPolicy fields"),
     tag = "org", security(("bearer" = [])),
     responses((status = 200, body = OrgPolicy), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn patch_policy(
