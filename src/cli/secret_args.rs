@@ -75,7 +75,8 @@ pub fn refuse(args: &[OsString]) -> Result<(), CliError> {
     // Building clap's command tree to say *where* a secret is costs more than the rest of a
     // typical command's start-up; a command line with nothing secret-shaped needs no tree.
     let env_suspect = std::env::vars_os().any(|(name, value)| {
-        name.to_str().is_some_and(|n| n.starts_with("TOKCTL_") && n != "TOKCTL_TOKEN")
+        name.to_str()
+            .is_some_and(|n| n.starts_with("TOKCTL_") && n != "TOKCTL_TOKEN")
             && secret_shaped(&value.to_string_lossy())
     });
     if !env_suspect && !args.iter().any(|a| secret_shaped(&a.to_string_lossy())) {
