@@ -377,7 +377,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --listen 'Address to listen on'
             cand --database 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user''s data dir)'
             cand --redis 'Keep per-token rate-limit counters in Redis (`redis://HOST:PORT[/DB]`), shared by every replica given the same URL, instead of in the PostgreSQL database'
-            cand --trusted-proxy 'Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR)'
+            cand --trusted-proxy 'Reverse proxies whose X-Forwarded-For / Forwarded / X-Real-IP are believed (repeatable CIDR)'
             cand --mcp-allowed-origin 'A browser origin allowed to call `/mcp` (repeatable; e.g. `https://app.example.com`, `http://localhost:3000`, `null`). A request with an `Origin` header not listed is refused (403): the MCP spec''s DNS-rebinding defence. Requests without `Origin` (non-browser clients) pass. None by default'
             cand --pepper-file 'A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it'
             cand --max-connections 'The most connections served at once; at the cap new ones wait in the backlog (kept below the open-files limit, which is raised to its maximum at start)'

@@ -23,7 +23,7 @@ pub struct ServerArgs {
     #[arg(long, env = "TOKCTL_REDIS", value_name = "URL")]
     pub redis: Option<String>,
 
-    /// Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (repeatable CIDR).
+    /// Reverse proxies whose X-Forwarded-For / Forwarded / X-Real-IP are believed (repeatable CIDR).
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     pub trusted_proxy: Vec<IpNet>,
 
