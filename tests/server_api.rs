@@ -341,7 +341,15 @@ async fn wrong_json_types_are_422_and_malformed_json_is_400() {
         ("POST", "/v1/tokens/revoke", r#"{"owner": ["x"]}"#, "owner"),
         ("POST", &rotate, r#"{"grace": 5}"#, "string"),
         ("POST", &revoke, r#"{"reason": {}}"#, "string"),
-        ("POST", "/v1/sessions", r#"[null, null]"#, "string"),
+        ("POST", "/v1/sessions", r#"[null, null]"#, "object"),
+        // serde's structs would take their fields as an array: `[]` was an empty rotation.
+        ("POST", &rotate, "[]", "object"),
+        (
+            "POST",
+            "/v1/tokens",
+            r#"{"name": "x", "rate_limit": [null]}"#,
+            "rate_limit",
+        ),
         ("PATCH", "/v1/org/policy", r#"[1]"#, "object"),
     ] {
         let (status, text) = raw(method, path, body).await;

@@ -97,7 +97,7 @@ pub struct MintRequest {
     #[serde(default)]
     #[schema(schema_with = schema::expires)]
     pub expires: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_null")]
     pub rate_limit: Option<RateLimitRequest>,
     #[serde(default)]
     #[schema(schema_with = schema::cidrs)]
@@ -113,6 +113,23 @@ pub struct MintRequest {
 /// Reads an optional count the way JSON Schema's `integer` means it: any number without a
 /// fraction, so `1000.0` (what some JSON encoders write) is 1000, as the OpenAPI document
 /// promises. A fraction, a negative number, one beyond `u32`, or a string is refused.
+/// A struct-typed field that must be written as a JSON object (or null): serde's derived
+/// structs would also take an array of their fields in order (`"rate_limit": [null]`), which
+/// the document does not allow.
+fn object_or_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::de::Error;
+    match Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)? {
+        None => Ok(None),
+        Some(map) => serde_path_to_error::deserialize(serde_json::Value::Object(map))
+            .map(Some)
+            .map_err(|e| D::Error::custom(format_args!("`{}`: {}", e.path(), e.inner()))),
+    }
+}
+
 pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
     d.deserialize_any(WholeNumber { text: false })
 }

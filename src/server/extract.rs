@@ -58,6 +58,14 @@ fn json_content_type(headers: &HeaderMap) -> bool {
 /// 400 for both, and calls some shape errors syntax errors: serde_json reports an enum given a
 /// number as "expected value".)
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // Every request body is a JSON object, but serde's derived structs also take an array of
+    // their fields in order (`[]` would be an empty rotate request): refuse one here, as the
+    // document does.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::invalid(
+            "invalid JSON body: the body must be a JSON object",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de)
         .map_err(|e| (e.path().to_string(), e.into_inner()))

@@ -124,6 +124,7 @@ pub async fn observe(State(state): State<SharedState>, req: Request, next: Next)
 #[utoipa::path(get, path = "/metrics", tag = "meta", security(("bearer" = [])),
     responses(
         (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 400, body = crate::api::error::ErrorBody, description = "two credentials (`ambiguous_credential`), or a secret in the URL (`token_in_url`)"),
         (status = 401, body = crate::api::error::ErrorBody, description = "no credential, or a malformed, unknown, expired or revoked one (not with --metrics-unauthenticated)"),
         (status = 403, body = crate::api::error::ErrorBody, description = "the credential lacks audit:read, or is outside its networks (not with --metrics-unauthenticated)"),
         (status = 429, body = crate::api::error::ErrorBody, description = "the credential is over its rate limit (Retry-After)")))]
