@@ -11,6 +11,7 @@ pub mod db_files;
 pub mod error;
 pub mod extract;
 pub mod failure_audit;
+pub mod head_timeout;
 pub mod mcp;
 pub mod metrics;
 pub mod no_escalation;

@@ -6,8 +6,12 @@
 //! memory and cannot take the service down:
 //!
 //! - a header-read timeout: a connection that has not sent a complete request head within
-//!   [`HEADER_READ_TIMEOUT`] (counted from when the server starts waiting for it, so idle
-//!   keep-alive connections are covered too) is closed;
+//!   [`HEADER_READ_TIMEOUT`] of the head's first byte (of the accept, for a new connection) is
+//!   closed (src/server/head_timeout.rs);
+//! - an idle timeout: a keep-alive connection that starts no new request within
+//!   [`IDLE_TIMEOUT`] of its last answer is closed. It is longer than the header timeout so a
+//!   client that pauses between requests (a person at a prompt) finds its connection still
+//!   open; clients should stop reusing a connection before it (the CLI's pool: 50 s);
 //! - a per-connection read buffer cap ([`MAX_HEADER_BYTES`]): a longer head is answered 431 and
 //!   the connection closed;
 //! - a cap on concurrent connections: at the cap the loop stops accepting (new clients wait in
@@ -33,8 +37,12 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-/// How long a client may take to send a complete request head.
+use super::head_timeout::{HeadTimeout, RequestPhase};
+
+/// How long a client may take to send a complete request head, from its first byte.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a keep-alive connection may sit idle between requests (nginx's default).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// The read buffer of a connection, and so the largest request head (hyper answers 431 above).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// The default cap on concurrent connections.
@@ -121,18 +129,28 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let phase = Arc::new(RequestPhase::default());
+        let (started, answered) = (phase.clone(), phase.clone());
         let service = hyper_util::service::TowerToHyperService::new(
             router
                 .clone()
                 .map_request(move |mut req: axum::http::Request<Incoming>| {
+                    started.started();
                     req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                     req.map(axum::body::Body::new)
                 })
+                .map_response(move |resp| {
+                    answered.answered();
+                    resp
+                })
                 .map_err(|e: Infallible| match e {}),
         );
+        let stream = HeadTimeout::new(stream, phase, HEADER_READ_TIMEOUT);
+        // hyper's header timer starts when it waits for a head, idle time included: it is
+        // the idle limit; HeadTimeout holds a started head to the shorter one.
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .header_read_timeout(IDLE_TIMEOUT)
             .max_buf_size(MAX_HEADER_BYTES)
             .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
