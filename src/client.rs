@@ -17,6 +17,11 @@ use crate::api::error::ErrorBody;
 use crate::api::secret::Secret;
 use crate::api::types::*;
 
+/// How long an idle pooled connection is reused: well below the server's keep-alive idle limit
+/// (`server::serve::IDLE_TIMEOUT`, 75 s), so a request never goes out on a connection the server
+/// is closing.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
+
 /// The header every authenticated response carries (absent for a credential that never
 /// expires).
 pub const CREDENTIAL_EXPIRES_HEADER: &str = "tokctl-credential-expires";
@@ -27,6 +32,12 @@ pub enum ClientError {
     BadUrl(String),
     #[error("cannot reach the tokctl server at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    /// No answer within `--timeout` (exit 8, like an unreachable server).
+    #[error("no answer from {url} in {waited} s; raise --timeout or check the server")]
+    Timeout {
+        url: String,
+        waited: crate::waiting::Timeout,
+    },
     /// An error answer of the API: `{"error": {"code", "message"}}`.
     #[error("{message}")]
     Api {
@@ -101,9 +112,25 @@ impl Client {
             let p = format!("{}/", base.path());
             base.set_path(&p);
         }
+        let host = base.host_str().unwrap_or_default().to_string();
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
+            // The whole request, connecting included: `--timeout` is all tokctl waits.
+            .timeout(crate::waiting::settings().timeout.0)
+            // Never reuse a connection the server may have closed as idle (its limit: 75 s).
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .retry(
+                reqwest::retry::for_host(host)
+                    .max_retries_per_request(1)
+                    .classify_fn(|attempt| {
+                        let retry = is_idempotent(attempt.method())
+                            && attempt.error().is_some_and(closed_before_response);
+                        if retry {
+                            attempt.retryable()
+                        } else {
+                            attempt.success()
+                        }
+                    }),
+            )
             .user_agent(concat!("tokctl/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Unreachable {
@@ -140,11 +167,27 @@ impl Client {
         Ok(req)
     }
 
-    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
-        let resp = req.send().await.map_err(|e| ClientError::Unreachable {
+    /// A transport error as the CLI reports it: a timeout names the time waited.
+    fn transport_error(&self, e: reqwest::Error) -> ClientError {
+        if e.is_timeout() {
+            return ClientError::Timeout {
+                url: self.server(),
+                waited: crate::waiting::settings().timeout,
+            };
+        }
+        ClientError::Unreachable {
             url: self.server(),
             reason: describe(&e),
-        })?;
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
+        let server = self.server();
+        crate::waiting::with_spinner(&server, self.send_now(req)).await
+    }
+
+    async fn send_now<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
+        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
         if let Some(v) = resp
             .headers()
             .get(CREDENTIAL_EXPIRES_HEADER)
@@ -165,10 +208,7 @@ impl Client {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("json"));
-        let bytes = resp.bytes().await.map_err(|e| ClientError::Unreachable {
-            url: self.server(),
-            reason: describe(&e),
-        })?;
+        let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
                 url: self.server(),
@@ -380,6 +420,45 @@ impl Client {
     ) -> Result<Vec<serde_json::Value>, ClientError> {
         self.all_pages("v1/audit", query, max).await
     }
+}
+
+/// Methods a server may receive twice with the effect of once (RFC 9110 §9.2.2): only these are
+/// retried. `POST` (mint, rotate, login) never is.
+fn is_idempotent(m: &Method) -> bool {
+    matches!(
+        *m,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
+}
+
+/// The connection closed (or was reset) before any response came: the server may not have
+/// seen the request, e.g. a keep-alive connection it closed as idle just as we wrote to it.
+/// Not a timeout, and not a failure to connect at all (no server there).
+fn closed_before_response(e: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::*;
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<reqwest::Error>()
+            && (r.is_timeout() || r.is_connect())
+        {
+            return false;
+        }
+        if let Some(h) = err.downcast_ref::<hyper::Error>()
+            && h.is_incomplete_message()
+        {
+            return true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            )
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// A reqwest error as one line, without the chain's noise.

@@ -10,3 +10,4 @@ pub mod client;
 pub mod harden;
 pub mod server;
 pub mod session;
+pub mod waiting;

@@ -57,6 +57,18 @@ pub struct GlobalArgs {
     /// Never prompt: a missing value is a usage error naming its flag (also when CI is set).
     #[arg(long, global = true)]
     pub no_input: bool,
+
+    /// Seconds to wait for the server's answer before giving up (exit 8).
+    #[arg(
+        long,
+        global = true,
+        env = "TOKCTL_TIMEOUT",
+        value_name = "SECS",
+        default_value = "30",
+        allow_negative_numbers = true,
+        value_parser = crate::waiting::Timeout::parse
+    )]
+    pub timeout: crate::waiting::Timeout,
 }
 
 #[derive(Debug, Subcommand)]

@@ -82,6 +82,7 @@ impl CliError {
             CliError::Session(_) => exit::OTHER,
             CliError::Api(ClientError::Api { status, .. }) => exit::for_status(*status),
             CliError::Api(ClientError::Unreachable { .. }) => exit::UNREACHABLE,
+            CliError::Api(ClientError::Timeout { .. }) => exit::UNREACHABLE,
             CliError::Api(ClientError::BadUrl(_)) => exit::USAGE,
             CliError::Api(ClientError::Protocol { .. }) => exit::OTHER,
             CliError::Rejected { .. } => exit::REJECTED,
@@ -102,6 +103,7 @@ impl CliError {
             CliError::Session(_) => "config".into(),
             CliError::Api(ClientError::Api { code, .. }) => code.clone(),
             CliError::Api(ClientError::Unreachable { .. }) => "unreachable".into(),
+            CliError::Api(ClientError::Timeout { .. }) => "timeout".into(),
             CliError::Api(ClientError::BadUrl(_)) => "usage".into(),
             CliError::Api(ClientError::Protocol { .. }) => "protocol".into(),
             CliError::Rejected { .. } => "invalid".into(),
@@ -169,6 +171,10 @@ impl CliError {
             },
             CliError::Api(ClientError::Unreachable { .. }) => Some(
                 "is `tokctl server` running there? check --server or TOKCTL_SERVER".into(),
+            ),
+            CliError::Api(ClientError::Timeout { .. }) => Some(
+                "--timeout SECS (or TOKCTL_TIMEOUT) sets how long tokctl waits; the default is 30"
+                    .into(),
             ),
             CliError::Api(ClientError::BadUrl(_)) => None,
             CliError::Api(ClientError::Protocol { .. }) => {

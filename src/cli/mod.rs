@@ -207,6 +207,10 @@ fn same_server(a: &str, b: &str) -> bool {
 pub fn run(cli: Cli) -> Result<u8, CliError> {
     let Cli { global, command } = cli;
     let ctx = Ctx::new(global);
+    crate::waiting::configure(crate::waiting::Settings {
+        timeout: ctx.global.timeout,
+        spinner: ctx.stderr_tty && !ctx.global.quiet,
+    });
     if !ctx.color() {
         console_colors_off();
     }
