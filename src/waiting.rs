@@ -45,7 +45,7 @@ impl fmt::Display for Timeout {
     /// Seconds as a person wrote them: `30`, `2.5`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0.as_millis();
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             write!(f, "{}", ms / 1000)
         } else {
             let s = format!("{:.3}", self.0.as_secs_f64());

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod coalesce;
 pub mod db_files;
+pub mod dev_dir;
 pub mod error;
 pub mod extract;
 pub mod failure_audit;

@@ -4,7 +4,7 @@
 //! last-used and access-log rows are flushed before the database is closed.
 
 use std::io::{BufRead, IsTerminal};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use anyhow::Context;
 use chrono::Utc;
 
 use super::args::{InitArgs, ServerArgs, ServerCommand};
+use super::dev_dir::DevDir;
 use super::ratelimit::RateLimiter;
 use super::ratelimit_pg::{self, PgLimiter};
 use super::ratelimit_redis::{self, RedisLimiter};
@@ -299,36 +300,111 @@ async fn bootstrap_dev(db: &Database) -> anyhow::Result<(Secret, String, Secret)
     Ok((fresh, email, pw))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is called, not
+/// when first polled, so a signal during startup is not lost (nor fatal) either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut term = signal(SignalKind::terminate()).ok();
+        async move {
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = int => {},
+                _ = term => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
+/// What startup hands to the serving loop.
+struct Started {
+    state: SharedState,
+    listener: tokio::net::TcpListener,
+    dev: Option<(Secret, String, Secret)>,
+}
+
 async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
+    // Signals from here on end in the cleanup below, startup included.
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    // Removed when dropped: on every return below, error or not (src/server/dev_dir.rs).
     let dev_dir = if args.dev {
-        let dir = std::env::temp_dir().join(format!("tokctl-dev-{}", secret::random_base62(10)));
-        db_files::create_private_dir(&dir)?;
-        Some(dir)
+        Some(DevDir::create()?)
     } else {
         None
     };
-    let url = match &dev_dir {
+    let started = tokio::select! {
+        started = start(&args, dev_dir.as_ref().map(DevDir::path)) => started?,
+        _ = shutdown.as_mut() => {
+            eprintln!("tokctl server stopped before it started serving");
+            return Ok(exit::OK);
+        }
+    };
+    let Started {
+        state,
+        listener,
+        dev,
+    } = match started {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let addr = listener.local_addr()?;
+    eprintln!("tokctl server listening on http://{addr}");
+    if let Some((token, email, pw)) = &dev {
+        println!("# a throwaway dev org; its database is deleted when this server stops");
+        println!("export TOKCTL_SERVER=http://{addr}");
+        println!("export TOKCTL_TOKEN={}", token.expose());
+        println!("# log in as the owner: {email} / password {}", pw.expose());
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
+    let flusher = tokio::spawn(flush_loop(state.clone()));
+    let retention = tokio::spawn(audit::retention_loop(state.clone(), args.retention));
+    let sweeper = tokio::spawn(sweep_loop(state.clone()));
+    // Connection limits (header-read timeout, head size, connection cap) live in serve.rs.
+    let max_connections = serve::connection_cap(args.max_connections);
+    tracing::debug!(max_connections, "connection cap");
+    serve::serve(
+        listener,
+        app::router(state.clone()),
+        max_connections,
+        shutdown,
+    )
+    .await;
+    flusher.abort();
+    retention.abort();
+    sweeper.abort();
+    final_flush(&state).await;
+    state.store.close().await;
+    drop(dev_dir);
+    eprintln!("tokctl server stopped");
+    Ok(exit::OK)
+}
+
+/// Opens the database (a fresh one in `dev_dir` for `--dev`), checks it and binds the listener.
+/// `Ok(Err(code))`: refused, the error already printed.
+async fn start(args: &ServerArgs, dev_dir: Option<&Path>) -> anyhow::Result<Result<Started, u8>> {
+    let url = match dev_dir {
         Some(dir) => dir.join("tokctl.db").display().to_string(),
         None => database_url(args.database.as_deref())?,
     };
@@ -339,10 +415,10 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     };
     let db = match open_database(&url, args.allow_insecure_permissions).await {
         Ok(db) => db,
-        Err(code) => return Ok(code),
+        Err(code) => return Ok(Err(code)),
     };
     if let Err(e) = db.claim_for_serving() {
-        return fail(exit::OTHER, &e.to_string(), None);
+        return fail(exit::OTHER, &e.to_string(), None).map(Err);
     }
     let dev = match &dev_dir {
         Some(_) => Some(bootstrap_dev(&db).await?),
@@ -356,7 +432,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
             Some(&format!(
                 "create it first: tokctl server init --org NAME --owner EMAIL --password-stdin --database {url}"
             )),
-        );
+        ).map(Err);
     };
     // Replicas share counters in Redis when given one, else in PostgreSQL; one SQLite server
     // keeps its own.
@@ -372,7 +448,8 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
                         ratelimit_redis::redact(redis_url)
                     ),
                     Some("start Redis or fix --redis (TOKCTL_REDIS), e.g. redis://127.0.0.1:6379"),
-                );
+                )
+                .map(Err);
             }
         },
         (None, Database::Postgres(pg)) => {
@@ -401,46 +478,20 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
+            state.store.close().await;
             return fail(
                 exit::OTHER,
                 &format!("cannot listen on {}: {e}", args.listen),
                 Some("pick another address with --listen"),
-            );
+            )
+            .map(Err);
         }
     };
-    let addr = listener.local_addr()?;
-    eprintln!("tokctl server listening on http://{addr}");
-    if let Some((token, email, pw)) = &dev {
-        println!("# a throwaway dev org; its database is deleted when this server stops");
-        println!("export TOKCTL_SERVER=http://{addr}");
-        println!("export TOKCTL_TOKEN={}", token.expose());
-        println!("# log in as the owner: {email} / password {}", pw.expose());
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-    }
-    let flusher = tokio::spawn(flush_loop(state.clone()));
-    let retention = tokio::spawn(audit::retention_loop(state.clone(), args.retention));
-    let sweeper = tokio::spawn(sweep_loop(state.clone()));
-    // Connection limits (header-read timeout, head size, connection cap) live in serve.rs.
-    let max_connections = serve::connection_cap(args.max_connections);
-    tracing::debug!(max_connections, "connection cap");
-    serve::serve(
+    Ok(Ok(Started {
+        state,
         listener,
-        app::router(state.clone()),
-        max_connections,
-        shutdown_signal(),
-    )
-    .await;
-    flusher.abort();
-    retention.abort();
-    sweeper.abort();
-    final_flush(&state).await;
-    state.store.close().await;
-    if let Some(dir) = dev_dir {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    eprintln!("tokctl server stopped");
-    Ok(exit::OK)
+        dev,
+    }))
 }
 
 /// Forgets rate-limit state of tokens idle past their hour window, so memory stays bounded.
