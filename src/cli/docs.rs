@@ -45,6 +45,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "TOKCTL_PROFILE",
         "Which saved login to use (same as --profile).",
     ),
+    (
+        "TOKCTL_TIMEOUT",
+        "Seconds to wait for the server's answer (same as --timeout; default 30); no answer in time exits 8.",
+    ),
     ("CI", "When set, tokctl never prompts (like --no-input)."),
     ("NO_COLOR", "When set, no colors."),
     (
@@ -72,7 +76,7 @@ const EXIT_CODES: &[(&str, &str)] = &[
     ("5", "Not found."),
     ("6", "Rejected request: validation, conflict, org policy."),
     ("7", "Rate limited; retry after the time in the message."),
-    ("8", "Server unreachable."),
+    ("8", "Server unreachable, or no answer within --timeout."),
 ];
 
 /// The completion scripts: (file name under `completions/`, contents).
