@@ -282,7 +282,11 @@ mod tests {
         c.save(&path).unwrap();
         let back = Config::load(&path).unwrap();
         assert_eq!(back.profiles, c.profiles);
-        assert!(std::fs::read_to_string(&path).unwrap().contains(r#""credential": "token""#));
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains(r#""credential": "token""#)
+        );
         std::fs::write(&path, "nonsense").unwrap();
         assert!(matches!(
             Config::load(&path),

@@ -45,7 +45,13 @@ pub fn cli_session_name(host: &str) -> String {
     let host: String = host
         .trim()
         .bytes()
-        .map(|b| if allowed(b) && b != b'@' { b as char } else { '-' })
+        .map(|b| {
+            if allowed(b) && b != b'@' {
+                b as char
+            } else {
+                '-'
+            }
+        })
         .collect();
     let host = if host.is_empty() { "localhost" } else { &host };
     let mut name = format!("cli@{host}");
@@ -80,7 +86,10 @@ mod tests {
         let long = cli_session_name(&"h".repeat(200));
         assert_eq!(long.len(), MAX_SESSION_NAME);
         for host in ["laptop", "my box", "ünïcode", &"h".repeat(200)] {
-            assert!(check_session_name(&cli_session_name(host)).is_ok(), "{host}");
+            assert!(
+                check_session_name(&cli_session_name(host)).is_ok(),
+                "{host}"
+            );
         }
     }
 }

@@ -158,14 +158,8 @@ const REVOKE_PREVIOUS_TIMEOUT: Duration = Duration::from_secs(10);
 /// on (a token given with `--with-token` is not ours to revoke). True when it was revoked now.
 /// Failure is not an error: an expired or already revoked session needs nothing, and anything
 /// else gets one plain line, since the session expires by itself.
-async fn revoke_previous_session(
-    ctx: &Ctx,
-    old: &Profile,
-    secret: Secret,
-    new: &Secret,
-) -> bool {
-    if secret.expose() == new.expose() || old.keyring_kind(&secret) != KeyringCredential::Session
-    {
+async fn revoke_previous_session(ctx: &Ctx, old: &Profile, secret: Secret, new: &Secret) -> bool {
+    if secret.expose() == new.expose() || old.keyring_kind(&secret) != KeyringCredential::Session {
         return false;
     }
     let Ok(client) = Client::new(&old.server, Some(secret)) else {

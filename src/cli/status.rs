@@ -117,10 +117,7 @@ impl Entry {
                 self.reachable = Some(false);
                 self.fail(
                     "timeout",
-                    format!(
-                        "no answer within {} seconds",
-                        PROFILE_TIMEOUT.as_secs()
-                    ),
+                    format!("no answer within {} seconds", PROFILE_TIMEOUT.as_secs()),
                 );
             }
         }
@@ -166,7 +163,10 @@ pub async fn run(ctx: &Ctx) -> Result<u8, CliError> {
         let mut e = Entry::new(&active, true, Source::Env, server.clone());
         e.in_use = true;
         match (secret::parse(token.expose()), server) {
-            (Err(reason), _) => e.fail("token_malformed", format!("TOKCTL_TOKEN is malformed: {reason}")),
+            (Err(reason), _) => e.fail(
+                "token_malformed",
+                format!("TOKCTL_TOKEN is malformed: {reason}"),
+            ),
             (Ok(_), None) => e.fail(
                 "no_server",
                 "TOKCTL_TOKEN is set but no server is: pass --server URL or set TOKCTL_SERVER",
@@ -184,10 +184,18 @@ pub async fn run(ctx: &Ctx) -> Result<u8, CliError> {
     for name in names {
         let profile: Option<&Profile> = config.profiles.get(name);
         let is_active = *name == active;
-        let mut e = Entry::new(name, is_active, Source::Keyring, profile.map(|p| p.server.clone()));
+        let mut e = Entry::new(
+            name,
+            is_active,
+            Source::Keyring,
+            profile.map(|p| p.server.clone()),
+        );
         e.in_use = is_active && !env_in_use;
         let Some(profile) = profile else {
-            e.fail("not_logged_in", format!("no profile `{name}`: run `tokctl login`"));
+            e.fail(
+                "not_logged_in",
+                format!("no profile `{name}`: run `tokctl login`"),
+            );
             entries.push(e);
             continue;
         };
@@ -203,7 +211,10 @@ pub async fn run(ctx: &Ctx) -> Result<u8, CliError> {
             }
             Ok(None) => {
                 e.keyring = Some(KeyringState::Missing);
-                e.fail("not_logged_in", "no credential in the keyring: run `tokctl login`");
+                e.fail(
+                    "not_logged_in",
+                    "no credential in the keyring: run `tokctl login`",
+                );
                 questions.push((entries.len(), profile.server.clone(), None));
             }
             Ok(Some(s)) => {
@@ -239,7 +250,8 @@ pub async fn run(ctx: &Ctx) -> Result<u8, CliError> {
             // the answer expected; the entry keeps its own error.
             e.reachable = Some(matches!(
                 answer,
-                Answer::Me(_) | Answer::Failed(ClientError::Api { .. } | ClientError::Protocol { .. })
+                Answer::Me(_)
+                    | Answer::Failed(ClientError::Api { .. } | ClientError::Protocol { .. })
             ));
         }
     }
