@@ -52,6 +52,9 @@ _tokctl() {
             tokctl,show)
                 cmd="tokctl__subcmd__show"
                 ;;
+            tokctl,status)
+                cmd="tokctl__subcmd__status"
+                ;;
             tokctl,usage)
                 cmd="tokctl__subcmd__usage"
                 ;;
@@ -96,6 +99,9 @@ _tokctl() {
                 ;;
             tokctl__subcmd__help,show)
                 cmd="tokctl__subcmd__help__subcmd__show"
+                ;;
+            tokctl__subcmd__help,status)
+                cmd="tokctl__subcmd__help__subcmd__status"
                 ;;
             tokctl__subcmd__help,usage)
                 cmd="tokctl__subcmd__help__subcmd__usage"
@@ -185,7 +191,7 @@ _tokctl() {
 
     case "${cmd}" in
         tokctl)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version login logout whoami mint list show revoke rotate users audit usage org completions server help"
+            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version login logout status whoami mint list show revoke rotate users audit usage org completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,7 +277,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__help)
-            opts="login logout whoami mint list show revoke rotate users audit usage org completions server help"
+            opts="login logout status whoami mint list show revoke rotate users audit usage org completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +486,20 @@ _tokctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokctl__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokctl__subcmd__help__subcmd__usage)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -629,13 +649,17 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__login)
-            opts="-q -y -h -V --email --password-stdin --with-token --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --email --password-stdin --with-token --session-name --server --profile --json --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -655,7 +679,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__logout)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --revoke --server --profile --json --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1033,6 +1057,28 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__status)
+            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -31,7 +31,8 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand login 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
-            cand logout 'Revoke this profile''s session on the server and delete it from the keyring'
+            cand logout 'Revoke this profile''s session on the server and delete it from the keyring (a token given with `login --with-token` is only forgotten, unless `--revoke`)'
+            cand status 'Every profile: server, identity, credential expiry, keyring state, whether the server answers; exit 3 when the active profile is not logged in'
             cand whoami 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
             cand mint 'Mint a new token; its secret is printed once (alone on stdout when piped)'
             cand list 'List tokens (yours by default); `--all` includes revoked and expired ones'
@@ -48,6 +49,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         }
         &'tokctl;login'= {
             cand --email 'Your email (default: the profile''s; prompted on a terminal)'
+            cand --session-name 'Name of the new session, shown by `tokctl list --type ses` (default: `cli@<hostname>`)'
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
             cand --password-stdin 'Read the password from stdin (one line; its LF or CRLF is stripped)'
@@ -64,6 +66,21 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --version 'Print version'
         }
         &'tokctl;logout'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --revoke 'Also revoke a token given with `login --with-token` (a session is always revoked)'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;status'= {
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
@@ -429,7 +446,8 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         }
         &'tokctl;help'= {
             cand login 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
-            cand logout 'Revoke this profile''s session on the server and delete it from the keyring'
+            cand logout 'Revoke this profile''s session on the server and delete it from the keyring (a token given with `login --with-token` is only forgotten, unless `--revoke`)'
+            cand status 'Every profile: server, identity, credential expiry, keyring state, whether the server answers; exit 3 when the active profile is not logged in'
             cand whoami 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
             cand mint 'Mint a new token; its secret is printed once (alone on stdout when piped)'
             cand list 'List tokens (yours by default); `--all` includes revoked and expired ones'
@@ -447,6 +465,8 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;help;login'= {
         }
         &'tokctl;help;logout'= {
+        }
+        &'tokctl;help;status'= {
         }
         &'tokctl;help;whoami'= {
         }

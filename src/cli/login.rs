@@ -129,17 +129,17 @@ pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
         }))?;
     } else {
         let now = Utc::now();
+        let kind = if created { "session" } else { "token" };
         let expires = me
             .credential
             .expires_at
-            .map(|t| format!("; session expires {}", output::when(t, now)))
+            .map(|t| format!("; the {kind} expires {}", output::when(t, now)))
             .unwrap_or_default();
         let replaced = if previous_revoked {
             " The profile's previous session is revoked."
         } else {
             ""
         };
-        let kind = if created { "session" } else { "token" };
         ctx.notice(format!(
             "Logged in to {server} as {} ({} in {}){expires}. The {kind} `{}` is in the OS keyring (profile `{profile_name}`).{replaced}",
             who(&me),
@@ -299,7 +299,6 @@ async fn forget_token(
             Ok(m) => {
                 let req = RevokeRequest {
                     reason: Some("logout".into()),
-                    ..Default::default()
                 };
                 if let Err(e) = client.revoke(&m.credential.id, &req).await {
                     ctx.warn("nothing changed: the token is still valid and still in the keyring");
