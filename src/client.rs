@@ -299,10 +299,12 @@ impl Client {
         &self,
         email: &str,
         password: Secret,
+        session_name: &str,
     ) -> Result<TokenWithSecret, ClientError> {
         let body = LoginRequest {
             email: email.to_string(),
             password,
+            name: Some(session_name.to_string()),
         };
         self.with_body(Method::POST, "v1/sessions", &body).await
     }

@@ -47,6 +47,33 @@ pub struct Profile {
     pub server: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// What the keyring holds for this profile: a session `tokctl login` made (logout revokes
+    /// it) or a secret given with `login --with-token` (logout only forgets it). None in a
+    /// config written before this was recorded: [`Profile::keyring_kind`] then goes by the
+    /// secret's type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<KeyringCredential>,
+}
+
+/// How the profile's keyring secret came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyringCredential {
+    /// Made by `tokctl login` with a password: this machine's own session.
+    Session,
+    /// Given with `tokctl login --with-token`: it lives on after logout unless revoked.
+    Token,
+}
+
+impl Profile {
+    /// What the stored `secret` is: as recorded, else a session secret counts as a session.
+    pub fn keyring_kind(&self, secret: &Secret) -> KeyringCredential {
+        match self.credential {
+            Some(k) => k,
+            None if secret.expose().starts_with("tokctl_ses_") => KeyringCredential::Session,
+            None => KeyringCredential::Token,
+        }
+    }
 }
 
 /// The config file: profiles by name.
@@ -212,6 +239,21 @@ mod tests {
     }
 
     #[test]
+    fn an_old_profile_goes_by_the_secret_type() {
+        let old: Profile = serde_json::from_str(r#"{"server": "http://x"}"#).unwrap();
+        assert_eq!(old.credential, None);
+        let ses = Secret::new("tokctl_ses_x".into());
+        let pat = Secret::new("tokctl_pat_x".into());
+        assert_eq!(old.keyring_kind(&ses), KeyringCredential::Session);
+        assert_eq!(old.keyring_kind(&pat), KeyringCredential::Token);
+        let given = Profile {
+            credential: Some(KeyringCredential::Token),
+            ..old
+        };
+        assert_eq!(given.keyring_kind(&ses), KeyringCredential::Token);
+    }
+
+    #[test]
     fn store_failures_mean_no_keyring() {
         let err = map_error(keyring_core::Error::NoStorageAccess(Box::new(
             std::io::Error::other("locked"),
@@ -234,11 +276,17 @@ mod tests {
             Profile {
                 server: "http://127.0.0.1:8700".into(),
                 email: Some("a@example.com".into()),
+                credential: Some(KeyringCredential::Token),
             },
         );
         c.save(&path).unwrap();
         let back = Config::load(&path).unwrap();
         assert_eq!(back.profiles, c.profiles);
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .contains(r#""credential": "token""#)
+        );
         std::fs::write(&path, "nonsense").unwrap();
         assert!(matches!(
             Config::load(&path),

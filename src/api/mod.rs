@@ -6,5 +6,6 @@ pub mod error;
 pub mod perms;
 pub mod schema;
 pub mod secret;
+pub mod session_name;
 pub mod types;
 pub mod wire_time;

@@ -166,6 +166,20 @@ pub fn token_name() -> RefOr<Schema> {
     }))
 }
 
+/// A session's name (`session_name::check_session_name`): a token name that may also hold
+/// `@`; absent or null means `session`.
+pub fn session_name() -> RefOr<Schema> {
+    let max = super::session_name::MAX_SESSION_NAME;
+    schema(or_null(json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max,
+        "pattern": format!("^(?!tk_)[A-Za-z0-9][A-Za-z0-9._@-]{{0,{}}}$", max - 1),
+        "description": "1–64 letters, digits, `.`, `_`, `-` or `@`, starting with a letter or digit, not `tk_…`; default `session`",
+        "examples": ["cli@laptop"],
+    })))
+}
+
 /// A service account's name (`users::check_service_name`).
 pub fn service_name() -> RefOr<Schema> {
     schema(json!({
@@ -487,6 +501,7 @@ mod tests {
             ("grace", grace),
             ("token_name", token_name),
             ("service_name", service_name),
+            ("session_name", session_name),
             ("email", email),
             ("password", password),
             ("permission", permission),

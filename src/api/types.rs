@@ -244,6 +244,10 @@ pub struct RevokeResult {
 pub struct LoginRequest {
     pub email: String,
     pub password: Secret,
+    /// The session's name (`tokctl login` sends `cli@<hostname>`); default `session`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = schema::session_name)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -75,8 +75,12 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Log in: the session goes into the OS keyring, the server URL and email into the config dir.
     Login(LoginArgs),
-    /// Revoke this profile's session on the server and delete it from the keyring.
-    Logout,
+    /// Revoke this profile's session on the server and delete it from the keyring (a token
+    /// given with `login --with-token` is only forgotten, unless `--revoke`).
+    Logout(LogoutArgs),
+    /// Every profile: server, identity, credential expiry, keyring state, whether the server
+    /// answers; exit 3 when the active profile is not logged in.
+    Status,
     /// Who the credential is: user, org, role, the credential and its expiry, permissions, server.
     Whoami,
     /// Mint a new token; its secret is printed once (alone on stdout when piped).
@@ -118,6 +122,22 @@ pub struct LoginArgs {
     /// Read an existing session or token secret from stdin instead of logging in with a password.
     #[arg(long)]
     pub with_token: bool,
+
+    /// Name of the new session, shown by `tokctl list --type ses` (default: `cli@<hostname>`).
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "with_token",
+        value_parser = crate::api::session_name::parse_session_name
+    )]
+    pub session_name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Also revoke a token given with `login --with-token` (a session is always revoked).
+    #[arg(long)]
+    pub revoke: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,14 +1,17 @@
 //! `tokctl login`, `tokctl logout`, `tokctl whoami`: the session in the OS keyring and who the
 //! credential is.
 
+use std::time::Duration;
+
 use chrono::Utc;
 
-use super::args::LoginArgs;
+use super::args::{LoginArgs, LogoutArgs};
 use super::{CliError, CredentialSource, Ctx, output, prompt, read_secret_line};
 use crate::api::secret::{self, Secret};
-use crate::api::types::Me;
+use crate::api::session_name::cli_session_name;
+use crate::api::types::{Me, RevokeRequest};
 use crate::client::{Client, ClientError};
-use crate::session::{Keyring, Profile};
+use crate::session::{Keyring, KeyringCredential, Profile};
 
 pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
     let (mut config, path) = ctx.load_config()?;
@@ -67,17 +70,27 @@ pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
                 Some("pipe the password in: tokctl login --email E --password-stdin < file".into()),
             ));
         };
+        let session_name = a
+            .session_name
+            .clone()
+            .unwrap_or_else(|| cli_session_name(&host_name()));
         // The keyring is checked before the server: a session that could not be kept is
         // never created.
         Keyring::open()?;
-        let issued = anonymous.login(&email, password).await?;
+        let issued = anonymous.login(&email, password, &session_name).await?;
         let me = Client::new(&server, Some(issued.secret.clone()))?
             .me()
             .await?;
         (issued.secret, me, true)
     };
 
-    let stored = Keyring::open().and_then(|k| k.set(&profile_name, &session));
+    let keyring = Keyring::open();
+    // What the profile held before, to revoke once the new session is safely stored.
+    let previous = match (&keyring, &existing) {
+        (Ok(k), Some(p)) => k.get(&profile_name).ok().flatten().map(|s| (p.clone(), s)),
+        _ => None,
+    };
+    let stored = keyring.and_then(|k| k.set(&profile_name, &session));
     if let Err(e) = stored {
         if created {
             // Do not leave a live session behind that nobody holds.
@@ -92,9 +105,18 @@ pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
         Profile {
             server: server.clone(),
             email: me.user.email.clone(),
+            credential: Some(if created {
+                KeyringCredential::Session
+            } else {
+                KeyringCredential::Token
+            }),
         },
     );
     config.save(&path)?;
+    let previous_revoked = match previous {
+        Some((old, secret)) => revoke_previous_session(ctx, &old, secret, &session).await,
+        None => false,
+    };
 
     if ctx.global.json {
         output::json(&serde_json::json!({
@@ -103,22 +125,88 @@ pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
             "user": me.user,
             "org": me.org,
             "credential": me.credential,
+            "previous_session_revoked": previous_revoked,
         }))?;
     } else {
         let now = Utc::now();
+        let kind = if created { "session" } else { "token" };
         let expires = me
             .credential
             .expires_at
-            .map(|t| format!("; session expires {}", output::when(t, now)))
+            .map(|t| format!("; the {kind} expires {}", output::when(t, now)))
             .unwrap_or_default();
+        let replaced = if previous_revoked {
+            " The profile's previous session is revoked."
+        } else {
+            ""
+        };
         ctx.notice(format!(
-            "Logged in to {server} as {} ({} in {}){expires}. The session is in the OS keyring (profile `{profile_name}`).",
+            "Logged in to {server} as {} ({} in {}){expires}. The {kind} `{}` is in the OS keyring (profile `{profile_name}`).{replaced}",
             who(&me),
             me.user.role,
-            me.org.name
+            me.org.name,
+            me.credential.name,
         ));
     }
     Ok(0)
+}
+
+/// How long a login waits for the server to revoke the session it replaces.
+const REVOKE_PREVIOUS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A new login replaces the profile's previous session: revoke it on the server it was made
+/// on (a token given with `--with-token` is not ours to revoke). True when it was revoked now.
+/// Failure is not an error: an expired or already revoked session needs nothing, and anything
+/// else gets one plain line, since the session expires by itself.
+async fn revoke_previous_session(ctx: &Ctx, old: &Profile, secret: Secret, new: &Secret) -> bool {
+    if secret.expose() == new.expose() || old.keyring_kind(&secret) != KeyringCredential::Session {
+        return false;
+    }
+    let Ok(client) = Client::new(&old.server, Some(secret)) else {
+        return false;
+    };
+    match tokio::time::timeout(REVOKE_PREVIOUS_TIMEOUT, client.logout()).await {
+        Ok(Ok(r)) => !r.already_revoked,
+        // Expired or revoked already (401), or not a session after all (422): nothing to do.
+        Ok(Err(ClientError::Api {
+            status: 401 | 422, ..
+        })) => false,
+        Ok(Err(e)) => {
+            ctx.notice(format!(
+                "note: the profile's previous session could not be revoked on {} ({e}); it expires by itself (`tokctl list --type ses` shows it).",
+                old.server
+            ));
+            false
+        }
+        Err(_) => {
+            ctx.notice(format!(
+                "note: {} did not answer in time to revoke the profile's previous session; it expires by itself (`tokctl list --type ses` shows it).",
+                old.server
+            ));
+            false
+        }
+    }
+}
+
+/// This machine's host name, for the default session name `cli@<hostname>`; empty when the
+/// system will not say.
+fn host_name() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: the buffer is valid for its whole length; gethostname writes at most that
+        // many bytes, and the name is read up to the first NUL within it.
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc != 0 {
+            return String::new();
+        }
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("COMPUTERNAME").unwrap_or_default()
+    }
 }
 
 fn who(me: &Me) -> String {
@@ -128,7 +216,7 @@ fn who(me: &Me) -> String {
         .unwrap_or_else(|| me.user.name.clone())
 }
 
-pub async fn logout(ctx: &Ctx) -> Result<u8, CliError> {
+pub async fn logout(ctx: &Ctx, a: LogoutArgs) -> Result<u8, CliError> {
     let (config, _) = ctx.load_config()?;
     let profile_name = ctx.profile_name().to_string();
     let Some(profile) = config.profiles.get(&profile_name).cloned() else {
@@ -138,6 +226,9 @@ pub async fn logout(ctx: &Ctx) -> Result<u8, CliError> {
     let Some(session) = keyring.get(&profile_name)? else {
         return nothing_to_do(ctx, &profile_name, Some(&profile.server));
     };
+    if profile.keyring_kind(&session) == KeyringCredential::Token {
+        return forget_token(ctx, &keyring, &profile_name, &profile, session, a.revoke).await;
+    }
     let server_result = match Client::new(&profile.server, Some(session)) {
         Ok(c) => c.logout().await.map(|_| ()),
         Err(e) => Err(e),
@@ -168,6 +259,89 @@ pub async fn logout(ctx: &Ctx) -> Result<u8, CliError> {
     } else {
         ctx.notice(format!(
             "Logged out of {} (profile `{profile_name}`): the session is revoked and gone from the keyring.",
+            profile.server
+        ));
+    }
+    Ok(0)
+}
+
+/// How long logout waits to learn a token's id for its advice (the token is forgotten anyway).
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Logout after `login --with-token`: the token leaves the keyring; it is revoked on the server
+/// only with `--revoke` (it may be a CI token or someone's PAT that lives on elsewhere).
+async fn forget_token(
+    ctx: &Ctx,
+    keyring: &Keyring,
+    profile_name: &str,
+    profile: &Profile,
+    token: Secret,
+    revoke: bool,
+) -> Result<u8, CliError> {
+    let client = Client::new(&profile.server, Some(token))?;
+    let me = if revoke {
+        client.me().await
+    } else {
+        // Only for the advice: which id to revoke. Unreachable or slow is fine.
+        tokio::time::timeout(LOOKUP_TIMEOUT, client.me())
+            .await
+            .unwrap_or_else(|_| {
+                Err(ClientError::Unreachable {
+                    url: profile.server.clone(),
+                    reason: "no answer in time".into(),
+                })
+            })
+    };
+    let credential = me.as_ref().ok().map(|m| m.credential.clone());
+    let mut revoked = false;
+    if revoke {
+        match me {
+            Ok(m) => {
+                let req = RevokeRequest {
+                    reason: Some("logout".into()),
+                };
+                if let Err(e) = client.revoke(&m.credential.id, &req).await {
+                    ctx.warn("nothing changed: the token is still valid and still in the keyring");
+                    return Err(e.into());
+                }
+                revoked = true;
+            }
+            // Expired or revoked already: nothing left to revoke.
+            Err(ClientError::Api { status: 401, .. }) => {}
+            Err(e) => {
+                ctx.warn("nothing changed: the token is still valid and still in the keyring");
+                return Err(e.into());
+            }
+        }
+    }
+    keyring.delete(profile_name)?;
+    if ctx.global.json {
+        output::json(&serde_json::json!({
+            "profile": profile_name,
+            "server": profile.server,
+            "revoked": revoked,
+            "token": credential,
+        }))?;
+        return Ok(0);
+    }
+    let label = match &credential {
+        Some(c) => format!("token `{}` ({})", c.name, c.id),
+        None => "token".to_string(),
+    };
+    if revoked {
+        ctx.notice(format!(
+            "Logged out of {} (profile `{profile_name}`): the {label} is revoked and gone from the keyring.",
+            profile.server
+        ));
+    } else if revoke {
+        ctx.notice(format!(
+            "Logged out of {} (profile `{profile_name}`): the token was no longer valid; it is gone from the keyring.",
+            profile.server
+        ));
+    } else {
+        let id = credential.as_ref().map_or("ID", |c| c.id.as_str());
+        ctx.notice(format!(
+            "Logged out of {} (profile `{profile_name}`): the {label} is gone from the keyring, but it stays valid on the server.\nTo revoke it: `tokctl revoke {id}`, or log out with `tokctl logout --revoke`.",
             profile.server
         ));
     }

@@ -7,6 +7,7 @@
 pub mod args;
 mod audit;
 pub mod docs;
+mod env_credential;
 mod error;
 mod exec;
 mod login;
@@ -17,6 +18,7 @@ mod prompt;
 mod revoke;
 mod rotate;
 mod secret_args;
+mod status;
 mod tokens;
 mod users;
 
@@ -134,6 +136,7 @@ impl Ctx {
                         )
                     })?,
             };
+            env_credential::note_if_overriding_keyring(self, &token);
             return Ok((Client::new(&server, Some(token))?, CredentialSource::Env));
         }
         let (config, _) = self.load_config()?;
@@ -234,7 +237,8 @@ fn console_colors_off() {
 async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
     match command {
         Command::Login(a) => login::login(ctx, a).await,
-        Command::Logout => login::logout(ctx).await,
+        Command::Logout(a) => login::logout(ctx, a).await,
+        Command::Status => status::run(ctx).await,
         Command::Whoami => login::whoami(ctx).await,
         Command::Mint(a) => mint::run(ctx, a).await,
         Command::List(a) => tokens::list(ctx, a).await,

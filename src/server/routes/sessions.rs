@@ -11,6 +11,7 @@ use secrecy::ExposeSecret;
 
 use crate::api::error::ErrorCode;
 use crate::api::secret::{self, TokenType};
+use crate::api::session_name::{SERVER_DEFAULT_SESSION_NAME, check_session_name};
 use crate::api::types::{LoginRequest, RevokeResult, TokenWithSecret};
 use crate::server::auth::Principal;
 use crate::server::client_ip::client_ip;
@@ -23,13 +24,21 @@ use crate::server::{password, policy, tokens};
 /// Log in with email and password: a session token (type `ses`), shown once.
 #[utoipa::path(post, path = "/v1/sessions", request_body = LoginRequest, tag = "sessions",
     responses((status = 201, body = TokenWithSecret), (status = 401, body = crate::api::error::ErrorBody),
-              (status = 429, body = crate::api::error::ErrorBody)))]
+              (status = 422, body = crate::api::error::ErrorBody), (status = 429, body = crate::api::error::ErrorBody)))]
 pub async fn login(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenWithSecret>)> {
+    // The name's shape is checked before anything else: a bad name costs no password check.
+    let name = match req.name.as_deref() {
+        Some(n) => {
+            check_session_name(n).map_err(|m| ApiError::invalid(format!("`name`: {m}")))?;
+            n.to_string()
+        }
+        None => SERVER_DEFAULT_SESSION_NAME.to_string(),
+    };
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let email_key = format!("email:{}", req.email.trim().to_lowercase());
     // An unknown client (unreadable forwarding headers) is throttled on the last trusted hop:
@@ -109,7 +118,7 @@ pub async fn login(
                 id: id.clone(),
                 org_id: user.org_id,
                 user_id: user.id,
-                name: "session".into(),
+                name,
                 kind: TokenType::Ses,
                 scopes: Vec::new(),
                 secret_hash: state.hash_secret(fresh.expose()),
