@@ -7,4 +7,5 @@ pub mod perms;
 pub mod schema;
 pub mod secret;
 pub mod types;
+pub mod validate;
 pub mod wire_time;

@@ -11,6 +11,7 @@ mod error;
 mod exec;
 mod login;
 mod mint;
+mod mint_prompts;
 mod org;
 pub mod output;
 mod prompt;
