@@ -98,9 +98,7 @@ pub fn cidr(text: &str) -> Result<IpNet, Invalid> {
     t.parse::<IpNet>()
         .or_else(|_| t.parse::<std::net::IpAddr>().map(IpNet::from))
         .map(|n| n.trunc())
-        .map_err(|_| {
-            Invalid("not a network (10.0.0.0/8, 2001:db8::/32) or an IP address".into())
-        })
+        .map_err(|_| Invalid("not a network (10.0.0.0/8, 2001:db8::/32) or an IP address".into()))
 }
 
 /// How many networks a token may be pinned to.

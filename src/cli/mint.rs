@@ -85,7 +85,9 @@ pub async fn run(ctx: &Ctx, mut a: MintArgs) -> Result<u8, CliError> {
     }
     if a.scopes.is_empty() {
         if ctx.can_prompt() {
-            a.scopes = mint_prompts::scopes(ctx, &mint_prompts::offered_scopes(&me, owner_role))?;
+            let offered = mint_prompts::offered_scopes(&me, owner_role);
+            let full_role = mint_prompts::covers_role(&offered, owner_role);
+            a.scopes = mint_prompts::scopes(ctx, &offered, full_role)?;
         } else {
             mint_prompts::full_role_note(ctx, a.owner.as_deref(), owner_role);
         }

@@ -38,18 +38,29 @@ pub fn offered_scopes(me: &Me, owner_role: Option<Role>) -> Vec<String> {
     set.names()
 }
 
-/// On a terminal with no `--scope`: a multi-select of what the token could use (none picked =
-/// the owner's full role, as blank means on the wire).
-pub fn scopes(ctx: &Ctx, offered: &[String]) -> Result<Vec<String>, CliError> {
+/// On a terminal with no `--scope`: a multi-select of what the token could use. None picked
+/// means the owner's full role (blank on the wire) when the caller holds all of it; when the
+/// caller is a narrower token (which may not grant the full role), it means all it offers.
+pub fn scopes(ctx: &Ctx, offered: &[String], full_role: bool) -> Result<Vec<String>, CliError> {
     if offered.is_empty() {
         return Ok(Vec::new());
     }
-    let picked = prompt::multi_select(
-        ctx,
-        "Scopes (space toggles, enter accepts; none = the full role)",
-        offered,
-    )?;
+    let prompt = if full_role {
+        "Scopes (space toggles, enter accepts; none = the full role)"
+    } else {
+        "Scopes (space toggles, enter accepts; none = all of these, all this credential holds)"
+    };
+    let picked = prompt::multi_select(ctx, prompt, offered)?;
+    if picked.is_empty() && !full_role {
+        return Ok(offered.to_vec());
+    }
     Ok(picked.into_iter().map(|i| offered[i].clone()).collect())
+}
+
+/// Whether the offered scopes are the owner's whole role (so blank grants nothing more).
+pub fn covers_role(offered: &[String], role: Option<Role>) -> bool {
+    let offered: PermSet = offered.iter().filter_map(|p| Permission::parse(p)).collect();
+    role.is_some_and(|r| r.permissions().is_subset_of(offered))
 }
 
 /// In a script with no `--scope`: the contract stays (blank = full role), said once on stderr.
@@ -178,10 +189,7 @@ mod tests {
 
     #[test]
     fn a_token_credential_caps_the_choices() {
-        let (c, at) = expiry_choices(
-            Some(&policy("30d", "365d", true)),
-            Some(Duration::days(10)),
-        );
+        let (c, at) = expiry_choices(Some(&policy("30d", "365d", true)), Some(Duration::days(10)));
         assert_eq!(c, ["1d", "7d"]);
         assert_eq!(c[at], "7d");
         let (c, _) = expiry_choices(None, Some(Duration::hours(1)));

@@ -183,11 +183,12 @@ impl Ctx {
         if expires - now > chrono::Duration::days(7) || self.global.quiet {
             return;
         }
-        let named = client
-            .me()
-            .await
-            .ok()
-            .map(|me| format!("{} `{}` ({})", me.credential.kind, me.credential.name, me.credential.id));
+        let named = client.me().await.ok().map(|me| {
+            format!(
+                "{} `{}` ({})",
+                me.credential.kind, me.credential.name, me.credential.id
+            )
+        });
         let server = self
             .global
             .server

@@ -17,11 +17,11 @@ use super::store::{Cursor, NewToken, Rotation, Store, TokenFilter, TokenRecord, 
 use crate::api::duration::parse_duration;
 use crate::api::perms::{Permission, validate_scopes};
 use crate::api::secret::{self, TokenType};
-use crate::api::validate;
 use crate::api::types::{
     ListTokensQuery, MintRequest, Page, RevokeResult, RotateRequest, TokenInfo, TokenStatus,
     TokenWithSecret,
 };
+use crate::api::validate;
 
 /// The longest grace period a rotation may give the old secret.
 pub const MAX_GRACE: Duration = Duration::hours(1);

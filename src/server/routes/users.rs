@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use chrono::Utc;
 
 use crate::api::perms::{Permission, Role};
-use crate::api::validate;
 use crate::api::types::{AddUserRequest, Page, PatchUserRequest, RevokeResult, UserInfo};
+use crate::api::validate;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::{Json, Path};
