@@ -677,13 +677,17 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__mint)
-            opts="-q -y -h -V --scope --type --expires --rate-limit --allow-cidr --description --owner --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --scopes --scope --type --expires --rate-limit --allow-cidr --description --owner --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scopes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
