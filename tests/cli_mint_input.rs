@@ -220,7 +220,12 @@ async fn the_expiry_prompt_offers_what_the_policy_allows_its_default_preselected
     assert!(shown.contains("365d"), "{shown}");
     // None picked by a narrower token: all it holds, not the full role it may not grant.
     let t = s.get("/v1/tokens/blind-child", &owner).await;
-    assert_eq!(t.body["scopes"], json!(["tokens:read", "tokens:write"]), "{}", t.text);
+    assert_eq!(
+        t.body["scopes"],
+        json!(["tokens:read", "tokens:write"]),
+        "{}",
+        t.text
+    );
 }
 
 #[tokio::test]

@@ -59,7 +59,10 @@ pub fn scopes(ctx: &Ctx, offered: &[String], full_role: bool) -> Result<Vec<Stri
 
 /// Whether the offered scopes are the owner's whole role (so blank grants nothing more).
 pub fn covers_role(offered: &[String], role: Option<Role>) -> bool {
-    let offered: PermSet = offered.iter().filter_map(|p| Permission::parse(p)).collect();
+    let offered: PermSet = offered
+        .iter()
+        .filter_map(|p| Permission::parse(p))
+        .collect();
     role.is_some_and(|r| r.permissions().is_subset_of(offered))
 }
 

@@ -364,3 +364,49 @@ pub async fn resolve_token(
             )),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_expiry_warning_names_the_credential_and_a_fix_that_works() {
+        let now = Utc::now();
+        let soon = now + chrono::Duration::days(3);
+        let w = expiry_warning(
+            CredentialSource::Keyring,
+            Some("ses `cli@box` (tk_1)"),
+            "work",
+            "https://tok.example",
+            soon,
+            now,
+        );
+        assert!(w.contains("the session of profile `work`, ses `cli@box` (tk_1), on https://tok.example expires"), "{w}");
+        assert!(w.contains("tokctl --profile work login"), "{w}");
+        let w = expiry_warning(
+            CredentialSource::Env,
+            Some("pat `ci` (tk_2)"),
+            "default",
+            "s",
+            soon,
+            now,
+        );
+        assert!(
+            w.starts_with("TOKCTL_TOKEN, pat `ci` (tk_2), expires"),
+            "{w}"
+        );
+        assert!(w.contains("tokctl rotate ci"), "{w}");
+        // Expired: rotate cannot revive it.
+        let past = now - chrono::Duration::hours(1);
+        let w = expiry_warning(
+            CredentialSource::Env,
+            Some("pat `ci` (tk_2)"),
+            "default",
+            "s",
+            past,
+            now,
+        );
+        assert!(w.contains("expired") && w.contains("tokctl mint"), "{w}");
+        assert!(!w.contains("tokctl rotate"), "{w}");
+    }
+}
