@@ -103,12 +103,13 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             break
         }
         'tokctl;mint' {
-            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A permission the token may use (repeatable); blank or `*` = your full role, `work:*` = every `work:` permission')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A permission the token may use (repeatable, or comma-separated: `--scope a,b`); blank or `*` = your full role, `work:*` = every `work:` permission (asked on a terminal when not given)')
+            [CompletionResult]::new('--scopes', '--scopes', [CompletionResultType]::ParameterName, 'A permission the token may use (repeatable, or comma-separated: `--scope a,b`); blank or `*` = your full role, `work:*` = every `work:` permission (asked on a terminal when not given)')
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Token type')
             [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'Lifetime (`90m`, `12h`, `30d`, `52w`), a date (`2027-01-31` or RFC 3339) or `never` (default: the org''s, 30d)')
             [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, '`N/min` or `N/hour` (repeatable, one of each; default: the org''s, 60/min and 1000/hour)')
             [CompletionResult]::new('--allow-cidr', '--allow-cidr', [CompletionResultType]::ParameterName, 'Only requests from this network may use the token (repeatable)')
-            [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'What the token is for')
+            [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'What the token is for (at most 1024 characters)')
             [CompletionResult]::new('--owner', '--owner', [CompletionResultType]::ParameterName, 'Mint for this service account (admins)')
             [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD''s status')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')

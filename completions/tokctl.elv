@@ -96,12 +96,13 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --version 'Print version'
         }
         &'tokctl;mint'= {
-            cand --scope 'A permission the token may use (repeatable); blank or `*` = your full role, `work:*` = every `work:` permission'
+            cand --scope 'A permission the token may use (repeatable, or comma-separated: `--scope a,b`); blank or `*` = your full role, `work:*` = every `work:` permission (asked on a terminal when not given)'
+            cand --scopes 'A permission the token may use (repeatable, or comma-separated: `--scope a,b`); blank or `*` = your full role, `work:*` = every `work:` permission (asked on a terminal when not given)'
             cand --type 'Token type'
             cand --expires 'Lifetime (`90m`, `12h`, `30d`, `52w`), a date (`2027-01-31` or RFC 3339) or `never` (default: the org''s, 30d)'
             cand --rate-limit '`N/min` or `N/hour` (repeatable, one of each; default: the org''s, 60/min and 1000/hour)'
             cand --allow-cidr 'Only requests from this network may use the token (repeatable)'
-            cand --description 'What the token is for'
+            cand --description 'What the token is for (at most 1024 characters)'
             cand --owner 'Mint for this service account (admins)'
             cand --exec 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD''s status'
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'

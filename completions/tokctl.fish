@@ -78,13 +78,13 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s y -l yes -d 'An
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s V -l version -d 'Print version'
-complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l scope -d 'A permission the token may use (repeatable); blank or `*` = your full role, `work:*` = every `work:` permission' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l scope -l scopes -d 'A permission the token may use (repeatable, or comma-separated: `--scope a,b`); blank or `*` = your full role, `work:*` = every `work:` permission (asked on a terminal when not given)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l type -d 'Token type' -r -f -a "pat\t'A personal access token for scripts and the REST API'
 mcp\t'A token for an AI agent using the MCP endpoint'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l expires -d 'Lifetime (`90m`, `12h`, `30d`, `52w`), a date (`2027-01-31` or RFC 3339) or `never` (default: the org\'s, 30d)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l rate-limit -d '`N/min` or `N/hour` (repeatable, one of each; default: the org\'s, 60/min and 1000/hour)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l allow-cidr -d 'Only requests from this network may use the token (repeatable)' -r
-complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l description -d 'What the token is for' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l description -d 'What the token is for (at most 1024 characters)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l owner -d 'Mint for this service account (admins)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD\'s status' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r

@@ -4,8 +4,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
-use tokctl::cli::{Cli, CliError, args::Command};
+use tokctl::cli::{CliError, args::Command};
 
 // The server allocates a few dozen small buffers per request: glibc's allocator spent about a
 // fifth of a verify's instructions on them (README "Performance").
@@ -25,7 +24,8 @@ fn main() -> ExitCode {
         report(&e, json);
         return ExitCode::from(e.exit_code());
     }
-    let cli = Cli::parse_from(args);
+    // clap's own message and exit code (2), but a usage line without env-supplied flags.
+    let cli = tokctl::cli::parse(&args).unwrap_or_else(|e| e.exit());
     if let Command::Server(args) = cli.command {
         return match tokctl::server::main(args) {
             Ok(code) => ExitCode::from(code),

@@ -290,8 +290,13 @@ async fn expiry_warning_once_per_command_and_a_job_rotating_its_own_token() {
     let out = job.run(&["list"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stderr.matches("warning:").count(), 1, "{out:?}");
-    assert!(out.stderr.contains("TOKCTL_TOKEN expires"), "{out:?}");
-    assert!(out.stderr.contains("tokctl rotate"), "{out:?}");
+    // It names the credential: which token, when, and how to renew that one.
+    assert!(
+        out.stderr.contains("TOKCTL_TOKEN, pat `ci-self` (tk_"),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("expires 20"), "{out:?}");
+    assert!(out.stderr.contains("tokctl rotate ci-self"), "{out:?}");
     // Silenced by --quiet; absent for a token with months left.
     assert!(job.run(&["--quiet", "list"]).stderr.is_empty());
     assert!(

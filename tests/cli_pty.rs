@@ -61,7 +61,7 @@ async fn interactive_mint_asks_name_type_scopes_and_expiry() {
     wait_for(&mut p, "audit:read");
     key(&mut p, " "); // the first permission the role grants: work:read
     key(&mut p, ENTER);
-    wait_for(&mut p, "never");
+    wait_for(&mut p, "365d"); // the default policy's choices: no `never`
     key(&mut p, DOWN); // 90d
     key(&mut p, ENTER);
     p.exp_string("shown once").unwrap();
@@ -77,8 +77,11 @@ async fn interactive_mint_asks_name_type_scopes_and_expiry() {
         chrono::DateTime::parse_from_rfc3339(t.body["expires_at"].as_str().unwrap()).unwrap();
     assert!(expires > chrono::Utc::now() + chrono::Duration::days(89));
 
-    // A name given, nothing else: no questions, the secret on the terminal with the notice.
+    // A name given, nothing else: only the scopes are asked, the secret on the terminal with
+    // the notice.
     let mut p = spawn(&u, &["mint", "named"]);
+    wait_for(&mut p, "Scopes");
+    key(&mut p, ENTER);
     p.exp_string("shown once").unwrap();
     p.exp_regex("tokctl_pat_[0-9A-Za-z]{36}").unwrap();
     p.exp_eof().unwrap();

@@ -8,4 +8,5 @@ pub mod schema;
 pub mod secret;
 pub mod session_name;
 pub mod types;
+pub mod validate;
 pub mod wire_time;

@@ -18,11 +18,11 @@ use super::duration::{MAX_DURATION_MINUTES, UNIT_MINUTES};
 use super::perms::Permission;
 
 /// The longest token or service account name.
-pub const MAX_NAME: usize = 64;
+pub const MAX_NAME: usize = super::validate::MAX_NAME;
 /// The longest token description, in characters.
-pub const MAX_DESCRIPTION: usize = 1024;
+pub const MAX_DESCRIPTION: usize = super::validate::MAX_DESCRIPTION;
 /// The most networks a token's `allowed_cidrs` may hold.
-pub const MAX_CIDRS: usize = 64;
+pub const MAX_CIDRS: usize = super::validate::MAX_CIDRS;
 
 /// The JSON written here, as utoipa's type. Every schema below is a literal that round-trips
 /// (the tests check each one), so the fallback is never taken.

@@ -182,16 +182,10 @@ pub enum RateLimitArg {
 }
 
 pub fn rate_limit(s: &str) -> Result<RateLimitArg, String> {
-    let bad = || format!("invalid rate limit `{s}`: write N/min or N/hour, e.g. 60/min");
-    let (n, unit) = s.trim().split_once('/').ok_or_else(bad)?;
-    let n: u32 = n.trim().parse().map_err(|_| bad())?;
-    if n == 0 {
-        return Err(format!("invalid rate limit `{s}`: it must be at least 1"));
-    }
-    match unit.trim() {
-        "min" | "m" | "minute" => Ok(RateLimitArg::PerMinute(n)),
-        "hour" | "h" | "hr" => Ok(RateLimitArg::PerHour(n)),
-        _ => Err(bad()),
+    use crate::api::validate::{self, RateUnit};
+    match validate::rate_limit(s).map_err(|e| e.to_string())? {
+        (n, RateUnit::Minute) => Ok(RateLimitArg::PerMinute(n)),
+        (n, RateUnit::Hour) => Ok(RateLimitArg::PerHour(n)),
     }
 }
 
@@ -207,11 +201,19 @@ pub fn grace(s: &str) -> Result<chrono::Duration, String> {
 #[derive(Debug, Args)]
 pub struct MintArgs {
     /// The token's name, unique among your active tokens (prompted on a terminal when no flag is given).
+    #[arg(value_parser = crate::cli_parsers::token_name)]
     pub name: Option<String>,
 
-    /// A permission the token may use (repeatable); blank or `*` = your full role, `work:*` =
-    /// every `work:` permission.
-    #[arg(long = "scope", value_name = "SCOPE", value_parser = crate::cli_parsers::scope)]
+    /// A permission the token may use (repeatable, or comma-separated: `--scope a,b`); blank or
+    /// `*` = your full role, `work:*` = every `work:` permission (asked on a terminal when not
+    /// given).
+    #[arg(
+        long = "scope",
+        visible_alias = "scopes",
+        value_name = "SCOPE",
+        value_delimiter = ',',
+        value_parser = crate::cli_parsers::scope
+    )]
     pub scopes: Vec<String>,
 
     /// Token type.
@@ -228,11 +230,11 @@ pub struct MintArgs {
     pub rate_limits: Vec<RateLimitArg>,
 
     /// Only requests from this network may use the token (repeatable).
-    #[arg(long = "allow-cidr", value_name = "CIDR")]
+    #[arg(long = "allow-cidr", value_name = "CIDR", value_parser = crate::cli_parsers::cidr)]
     pub allow_cidrs: Vec<IpNet>,
 
-    /// What the token is for.
-    #[arg(long, value_name = "TEXT")]
+    /// What the token is for (at most 1024 characters).
+    #[arg(long, value_name = "TEXT", value_parser = crate::cli_parsers::description)]
     pub description: Option<String>,
 
     /// Mint for this service account (admins).

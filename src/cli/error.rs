@@ -2,7 +2,7 @@
 //! `help:` line (DESIGN.md "Exit codes").
 
 use crate::api::error::exit;
-use crate::api::secret::SecretFormatError;
+use crate::api::secret::{SECRET_LEN, SecretFormatError};
 use crate::client::ClientError;
 use crate::session::SessionError;
 
@@ -126,10 +126,9 @@ impl CliError {
                 "run `tokctl login`, or set TOKCTL_TOKEN to a token's secret for scripts and CI"
                     .into(),
             ),
-            CliError::MalformedSecret { .. } => Some(
-                "a tokctl secret looks like tokctl_pat_… (46 characters); copy it again whole"
-                    .into(),
-            ),
+            CliError::MalformedSecret { .. } => Some(format!(
+                "a tokctl secret looks like tokctl_pat_… ({SECRET_LEN} characters); copy it again whole"
+            )),
             CliError::Session(SessionError::NoKeyring(_)) => Some(
                 "tokctl keeps sessions only in the OS keyring (Secret Service, Keychain, Credential \
                  Manager) and never in a file; without one, set TOKCTL_TOKEN to a token's secret"
@@ -143,9 +142,10 @@ impl CliError {
                 ..
             }) => match (*status, code.as_str()) {
                 (401, "login_failed") => None,
-                (401, _) if env_token => Some(
-                    "TOKCTL_TOKEN was refused: mint or rotate a new token, or unset it to use \
-                     your login session"
+                (401, code) if env_token => Some(env_token_refused(code)),
+                (401, "token_revoked") => Some(
+                    "this session was revoked (logged out elsewhere, or offboarded); run \
+                     `tokctl login` to start a new one"
                         .into(),
                 ),
                 (401, _) => Some("run `tokctl login` to start a new session".into()),
@@ -181,6 +181,26 @@ impl CliError {
                 Some("check that --server or TOKCTL_SERVER points at a tokctl server".into())
             }
         }
+    }
+}
+
+/// What to do when the server refuses `TOKCTL_TOKEN`: a revoked or expired token cannot be
+/// brought back (rotate needs a live token), so the way out is a new one.
+fn env_token_refused(code: &str) -> String {
+    let instead = "mint a new token with `tokctl mint NAME` (from a login session) and put its \
+                   secret in TOKCTL_TOKEN, or unset TOKCTL_TOKEN to use your login session";
+    match code {
+        "token_revoked" => {
+            format!("TOKCTL_TOKEN was revoked, and `tokctl rotate` cannot revive it: {instead}")
+        }
+        "token_expired" => {
+            format!("TOKCTL_TOKEN has expired, and `tokctl rotate` cannot revive it: {instead}")
+        }
+        "token_unknown" => format!(
+            "this server does not know TOKCTL_TOKEN (is --server or TOKCTL_SERVER the server \
+             that minted it?); else {instead}"
+        ),
+        _ => format!("TOKCTL_TOKEN was refused: {instead}"),
     }
 }
 

@@ -1,9 +1,9 @@
 //! `tokctl mint NAME …`: a new token; on a terminal with no flags at all, asks for name, type,
-//! scopes and expiry.
+//! scopes and expiry, and with no `--scope`, for the scopes (src/cli/mint_prompts.rs).
 
 use super::args::{MintArgs, MintType, RateLimitArg};
 use super::exec::{Made, deliver};
-use super::{CliError, Ctx, prompt};
+use super::{CliError, Ctx, mint_prompts, prompt};
 use crate::api::duration::{Expiry, format_duration, rfc3339};
 use crate::api::perms::{self, Role};
 use crate::api::secret::TokenType;
@@ -52,6 +52,8 @@ fn no_flags(a: &MintArgs) -> bool {
 
 pub async fn run(ctx: &Ctx, mut a: MintArgs) -> Result<u8, CliError> {
     let rate_limit = rate_limit_request(&a.rate_limits)?;
+    crate::api::validate::cidr_count(a.allow_cidrs.len())
+        .map_err(|e| CliError::usage(format!("--allow-cidr given {e}"), None))?;
     if a.name.is_none() && !ctx.can_prompt() {
         return Err(prompt::missing(
             "NAME",
@@ -75,10 +77,25 @@ pub async fn run(ctx: &Ctx, mut a: MintArgs) -> Result<u8, CliError> {
             .map(|u| u.role),
     };
 
-    if no_flags(&a) {
-        interactive(ctx, &mut a, me.user.role)?;
+    let asked_everything = no_flags(&a);
+    if asked_everything {
+        interactive(ctx, &mut a)?;
     } else if a.name.is_none() {
-        a.name = Some(prompt::input(ctx, "Token name", None)?);
+        a.name = Some(mint_prompts::name(ctx)?);
+    }
+    if a.scopes.is_empty() {
+        if ctx.can_prompt() {
+            let offered = mint_prompts::offered_scopes(&me, owner_role);
+            let full_role = mint_prompts::covers_role(&offered, owner_role);
+            a.scopes = mint_prompts::scopes(ctx, &offered, full_role)?;
+        } else {
+            mint_prompts::full_role_note(ctx, a.owner.as_deref(), owner_role);
+        }
+    }
+    if asked_everything {
+        let policy = mint_prompts::policy(client).await?;
+        let left = mint_prompts::credential_left(&me, chrono::Utc::now());
+        a.expires = mint_prompts::expiry(ctx, policy.as_ref(), left)?;
     }
     let name = a.name.clone().unwrap_or_default();
     let scopes =
@@ -115,9 +132,9 @@ pub async fn run(ctx: &Ctx, mut a: MintArgs) -> Result<u8, CliError> {
     deliver(ctx, issued, &a.exec, Made::Minted).await
 }
 
-/// `tokctl mint` with no flags on a terminal.
-fn interactive(ctx: &Ctx, a: &mut MintArgs, role: Role) -> Result<(), CliError> {
-    a.name = Some(prompt::input(ctx, "Token name", None)?);
+/// `tokctl mint` with no flags on a terminal: name and type here; scopes and expiry follow.
+fn interactive(ctx: &Ctx, a: &mut MintArgs) -> Result<(), CliError> {
+    a.name = Some(mint_prompts::name(ctx)?);
     let types = [
         "pat: a personal access token for scripts and the REST API",
         "mcp: an AI agent's token for the MCP endpoint",
@@ -126,20 +143,6 @@ fn interactive(ctx: &Ctx, a: &mut MintArgs, role: Role) -> Result<(), CliError> 
         1 => MintType::Mcp,
         _ => MintType::Pat,
     });
-    // Only what the role grants is offered: anything else would grant nothing now.
-    let offered: Vec<String> = role.permissions().names();
-    let picked = prompt::multi_select(
-        ctx,
-        "Scopes (space toggles, enter accepts; none = your full role)",
-        &offered,
-    )?;
-    a.scopes = picked.into_iter().map(|i| offered[i].clone()).collect();
-    let choices = ["1d", "7d", "30d", "90d", "365d", "never"];
-    let i = prompt::select(ctx, "Expires in", &choices, 2)?;
-    a.expires = Some(
-        crate::api::duration::parse_expiry(choices[i])
-            .map_err(|e| CliError::usage(e.to_string(), None))?,
-    );
     Ok(())
 }
 

@@ -12,6 +12,7 @@ mod error;
 mod exec;
 mod login;
 mod mint;
+mod mint_prompts;
 mod org;
 pub mod output;
 mod prompt;
@@ -20,6 +21,7 @@ mod rotate;
 mod secret_args;
 mod status;
 mod tokens;
+mod usage_line;
 mod users;
 
 use std::io::IsTerminal;
@@ -30,6 +32,7 @@ use chrono::Utc;
 pub use args::Cli;
 pub use error::CliError;
 pub use secret_args::refuse as refuse_secret_arguments;
+pub use usage_line::parse;
 
 use crate::api::secret::{self, Secret};
 use crate::client::Client;
@@ -170,8 +173,9 @@ impl Ctx {
     }
 
     /// After the command: the once-per-command warning when the credential expires within
-    /// 7 days, with the command that fixes it.
-    fn warn_if_credential_expiring(&self) {
+    /// 7 days, naming which credential (one `/v1/me` to learn its name, only then) and the
+    /// command that fixes it.
+    async fn warn_if_credential_expiring(&self) {
         let Some((client, source)) = self.client.get() else {
             return;
         };
@@ -179,25 +183,72 @@ impl Ctx {
             return;
         };
         let now = Utc::now();
-        if expires - now > chrono::Duration::days(7) {
+        if expires - now > chrono::Duration::days(7) || self.global.quiet {
             return;
         }
-        let verb = if expires > now { "expires" } else { "expired" };
-        let fix = match source {
-            CredentialSource::Keyring => "run `tokctl login` to start a new session".to_string(),
-            CredentialSource::Env => {
-                "rotate it with `tokctl rotate NAME` (`tokctl whoami` shows its name)".to_string()
-            }
-        };
-        let what = match source {
-            CredentialSource::Keyring => "your session",
-            CredentialSource::Env => "TOKCTL_TOKEN",
-        };
-        self.warn(format!(
-            "{what} {verb} {}; {fix}",
-            output::when(expires, now)
+        let named = client.me().await.ok().map(|me| {
+            format!(
+                "{} `{}` ({})",
+                me.credential.kind, me.credential.name, me.credential.id
+            )
+        });
+        let server = self
+            .global
+            .server
+            .clone()
+            .or_else(|| {
+                let (config, _) = self.load_config().ok()?;
+                Some(config.profiles.get(self.profile_name())?.server.clone())
+            })
+            .unwrap_or_else(|| "its server".into());
+        self.warn(expiry_warning(
+            *source,
+            named.as_deref(),
+            self.profile_name(),
+            &server,
+            expires,
+            now,
         ));
     }
+}
+
+/// The words of [`Ctx::warn_if_credential_expiring`]: which credential (`named` is
+/// "pat `ci` (tk_…)" when known), when, and what to do (an expired token cannot be rotated).
+fn expiry_warning(
+    source: CredentialSource,
+    named: Option<&str>,
+    profile: &str,
+    server: &str,
+    expires: chrono::DateTime<Utc>,
+    now: chrono::DateTime<Utc>,
+) -> String {
+    let expired = expires <= now;
+    let verb = if expired { "expired" } else { "expires" };
+    let (what, fix) = match source {
+        CredentialSource::Keyring => (
+            format!(
+                "the session of profile `{profile}`{} on {server}",
+                named.map(|n| format!(", {n},")).unwrap_or_default()
+            ),
+            format!("run `tokctl --profile {profile} login` to start a new session"),
+        ),
+        CredentialSource::Env => (
+            match named {
+                Some(n) => format!("TOKCTL_TOKEN, {n},"),
+                None => "TOKCTL_TOKEN".into(),
+            },
+            if expired {
+                "an expired token cannot be rotated: mint a new one with `tokctl mint NAME`".into()
+            } else {
+                let name = named
+                    .and_then(|n| n.split('`').nth(1))
+                    .unwrap_or("NAME")
+                    .to_string();
+                format!("rotate it with `tokctl rotate {name}` before then")
+            },
+        ),
+    };
+    format!("{what} {verb} {}; {fix}", output::when(expires, now))
 }
 
 /// Server URLs compared loosely (trailing slash, case of scheme and host).
@@ -224,9 +275,11 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         .enable_all()
         .build()
         .map_err(CliError::io("starting the async runtime"))?;
-    let result = rt.block_on(dispatch(&ctx, command));
-    ctx.warn_if_credential_expiring();
-    result
+    rt.block_on(async {
+        let result = dispatch(&ctx, command).await;
+        ctx.warn_if_credential_expiring().await;
+        result
+    })
 }
 
 fn console_colors_off() {
@@ -318,4 +371,50 @@ pub async fn resolve_token(
                 "`tokctl list --user {owner} --all` lists its tokens"
             )),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_expiry_warning_names_the_credential_and_a_fix_that_works() {
+        let now = Utc::now();
+        let soon = now + chrono::Duration::days(3);
+        let w = expiry_warning(
+            CredentialSource::Keyring,
+            Some("ses `cli@box` (tk_1)"),
+            "work",
+            "https://tok.example",
+            soon,
+            now,
+        );
+        assert!(w.contains("the session of profile `work`, ses `cli@box` (tk_1), on https://tok.example expires"), "{w}");
+        assert!(w.contains("tokctl --profile work login"), "{w}");
+        let w = expiry_warning(
+            CredentialSource::Env,
+            Some("pat `ci` (tk_2)"),
+            "default",
+            "s",
+            soon,
+            now,
+        );
+        assert!(
+            w.starts_with("TOKCTL_TOKEN, pat `ci` (tk_2), expires"),
+            "{w}"
+        );
+        assert!(w.contains("tokctl rotate ci"), "{w}");
+        // Expired: rotate cannot revive it.
+        let past = now - chrono::Duration::hours(1);
+        let w = expiry_warning(
+            CredentialSource::Env,
+            Some("pat `ci` (tk_2)"),
+            "default",
+            "s",
+            past,
+            now,
+        );
+        assert!(w.contains("expired") && w.contains("tokctl mint"), "{w}");
+        assert!(!w.contains("tokctl rotate"), "{w}");
+    }
 }

@@ -40,6 +40,22 @@ pub fn input(ctx: &Ctx, prompt: &str, default: Option<&str>) -> Result<String, C
     i.interact_text().map_err(failed)
 }
 
+/// A line checked as it is typed: a refused value shows `check`'s reason and is asked again
+/// (an empty line too, so a required value says why it is required).
+pub fn input_checked<E: ToString>(
+    ctx: &Ctx,
+    prompt: &str,
+    check: impl Fn(&str) -> Result<(), E>,
+) -> Result<String, CliError> {
+    let theme = theme(ctx);
+    dialoguer::Input::<String>::with_theme(theme.as_ref())
+        .with_prompt(prompt)
+        .allow_empty(true)
+        .validate_with(|v: &String| check(v))
+        .interact_text()
+        .map_err(failed)
+}
+
 /// A hidden password; with `confirm`, asked twice.
 pub fn password(ctx: &Ctx, prompt: &str, confirm: bool) -> Result<Secret, CliError> {
     let theme = theme(ctx);

@@ -5,6 +5,7 @@ use super::args::UsersCommand;
 use super::{CliError, Ctx, output, prompt, read_secret_line};
 use crate::api::perms::Role;
 use crate::api::types::{AddUserRequest, PatchUserRequest};
+use crate::api::validate;
 
 pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
     match c {
@@ -19,6 +20,9 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
         UsersCommand::Add(a) => {
             let role: Role = a.role.into();
             let req = if a.service {
+                validate::service_name(&a.who).map_err(|e| {
+                    CliError::usage(format!("NAME `{}` is not valid: {e}", a.who), None)
+                })?;
                 AddUserRequest {
                     email: None,
                     name: Some(a.who.clone()),
@@ -27,9 +31,9 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
                     service: true,
                 }
             } else {
-                if !a.who.contains('@') {
+                if let Err(e) = validate::email(&a.who) {
                     return Err(CliError::usage(
-                        format!("`{}` is not an email", a.who),
+                        format!("EMAIL `{}` is {e}", a.who),
                         Some(format!(
                             "a person is added by email; a service account with `tokctl users add {} --service --role ROLE`",
                             a.who

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::error::{ApiError, ApiResult};
 use crate::api::duration::{Expiry, format_duration, parse_duration, parse_expiry};
 use crate::api::types::{OrgPolicy, RateLimit, RateLimitRequest};
+use crate::api::validate::{self, RateUnit};
 
 fn policy_duration(field: &str, value: &str) -> ApiResult<Duration> {
     parse_duration(value).map_err(|_| {
@@ -63,10 +64,9 @@ pub fn resolve_rate_limit(
             .unwrap_or(policy.default_rate_limit.per_minute),
         per_hour: asked.per_hour.unwrap_or(policy.default_rate_limit.per_hour),
     };
-    if limit.per_minute == 0 || limit.per_hour == 0 {
-        return Err(ApiError::invalid(
-            "`rate_limit` values must be at least 1 request",
-        ));
+    for n in [limit.per_minute, limit.per_hour] {
+        validate::rate_limit_count(n)
+            .map_err(|e| ApiError::invalid(format!("`rate_limit` is not valid: {e}")))?;
     }
     if let Some(max) = policy.max_rate_limit
         && (limit.per_minute > max.per_minute || limit.per_hour > max.per_hour)
@@ -89,12 +89,9 @@ pub fn session_ttl(policy: &OrgPolicy) -> ApiResult<Duration> {
 pub fn parse_rate_limit_text(text: &str, base: RateLimit) -> Option<RateLimit> {
     let mut limit = base;
     for part in text.split(',') {
-        let (n, unit) = part.trim().split_once('/')?;
-        let n: u32 = n.trim().parse().ok()?;
-        match unit.trim() {
-            "min" | "minute" | "m" => limit.per_minute = n,
-            "hour" | "h" => limit.per_hour = n,
-            _ => return None,
+        match validate::rate_limit(part).ok()? {
+            (n, RateUnit::Minute) => limit.per_minute = n,
+            (n, RateUnit::Hour) => limit.per_hour = n,
         }
     }
     Some(limit)

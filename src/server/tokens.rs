@@ -21,36 +21,23 @@ use crate::api::types::{
     ListTokensQuery, MintRequest, Page, RevokeResult, RotateRequest, TokenInfo, TokenStatus,
     TokenWithSecret,
 };
+use crate::api::validate;
 
 /// The longest grace period a rotation may give the old secret.
 pub const MAX_GRACE: Duration = Duration::hours(1);
 pub const MAX_PAGE: u32 = 500;
 /// The most networks one token may be pinned to.
-pub const MAX_CIDRS: usize = 64;
+pub const MAX_CIDRS: usize = validate::MAX_CIDRS;
 pub const DEFAULT_PAGE: u32 = 100;
 
 pub fn new_token_id() -> String {
     format!("tk_{}", secret::random_base62(20))
 }
 
+/// The field checks of [`crate::api::validate`], which the CLI runs too, as 422s naming the field.
 fn check_name(name: &str) -> ApiResult<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && !name.starts_with("tk_");
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "`name` `{name}` is not valid: 1–64 letters, digits, `-`, `_` or `.`, starting with a letter or digit, not `tk_…`"
-        )))
-    }
+    validate::token_name(name)
+        .map_err(|e| ApiError::invalid(format!("`name` `{name}` is not valid: {e}")))
 }
 
 /// The member a request acts for: the caller, or the named member.
@@ -96,14 +83,9 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
     let expires_at = no_escalation::mint_expiry(p, &org.policy, expires, now)?;
     let rate_limit = no_escalation::mint_rate_limit(p, &org.policy, req.rate_limit)?;
     let allowed_cidrs = no_escalation::mint_networks(p, normalize_cidrs(&req.allowed_cidrs)?)?;
-    if req
-        .description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > 1024)
-    {
-        return Err(ApiError::invalid(
-            "`description` is longer than 1024 characters",
-        ));
+    if let Some(d) = &req.description {
+        validate::description(d)
+            .map_err(|e| ApiError::invalid(format!("`description` is not valid: {e}")))?;
     }
     let fresh = secret::generate(kind);
     let id = new_token_id();
@@ -140,24 +122,17 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
 }
 
 fn normalize_cidrs(cidrs: &[String]) -> ApiResult<Vec<String>> {
-    if cidrs.len() > MAX_CIDRS {
-        return Err(ApiError::invalid(format!(
-            "`allowed_cidrs` has {} entries; a token may be pinned to at most {MAX_CIDRS} networks",
-            cidrs.len()
-        )));
-    }
+    validate::cidr_count(cidrs.len())
+        .map_err(|e| ApiError::invalid(format!("`allowed_cidrs` has {e}")))?;
     cidrs
         .iter()
         .map(|c| {
-            let c = c.trim();
-            c.parse::<ipnet::IpNet>()
-                .or_else(|_| c.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map(|n| n.trunc().to_string())
-                .map_err(|_| {
-                    ApiError::invalid(format!(
-                        "`allowed_cidrs` entry `{c}` is not a CIDR (10.0.0.0/8) or IP address"
-                    ))
-                })
+            validate::cidr(c).map(|n| n.to_string()).map_err(|e| {
+                ApiError::invalid(format!(
+                    "`allowed_cidrs` entry `{}` is not valid: {e}",
+                    c.trim()
+                ))
+            })
         })
         .collect()
 }

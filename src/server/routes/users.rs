@@ -11,6 +11,7 @@ use chrono::Utc;
 
 use crate::api::perms::{Permission, Role};
 use crate::api::types::{AddUserRequest, Page, PatchUserRequest, RevokeResult, UserInfo};
+use crate::api::validate;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::{Json, Path};
@@ -21,41 +22,14 @@ use crate::server::store::{NewUser, Store, UserRecord};
 
 type ErrorBody = crate::api::error::ErrorBody;
 
+/// The field checks of [`crate::api::validate`], which the CLI runs too.
 fn check_email(email: &str) -> ApiResult<()> {
-    let ok = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "`email` `{email}` is not an email address"
-        )))
-    }
+    validate::email(email).map_err(|e| ApiError::invalid(format!("`email` `{email}` is {e}")))
 }
 
 fn check_service_name(name: &str) -> ApiResult<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(format!(
-            "`name` `{name}` is not valid: 1–64 letters, digits, `-`, `_` or `.`, starting with a letter or digit"
-        )))
-    }
+    validate::service_name(name)
+        .map_err(|e| ApiError::invalid(format!("`name` `{name}` is not valid: {e}")))
 }
 
 async fn find_member(state: &AppState, p: &Principal, member: &str) -> ApiResult<UserRecord> {
