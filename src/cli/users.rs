@@ -25,6 +25,7 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
                     role,
                     password: None,
                     service: true,
+                    dry_run: a.dry_run,
                 }
             } else {
                 if !a.who.contains('@') {
@@ -52,10 +53,14 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
                     role,
                     password: Some(password),
                     service: false,
+                    dry_run: a.dry_run,
                 }
             };
             let client = ctx.client()?;
             let user = client.add_user(&req).await?;
+            if a.dry_run {
+                return super::dry_run::member(ctx, "add", &user);
+            }
             if ctx.global.json {
                 output::json(&user)?;
             } else if user.service {
@@ -74,8 +79,12 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
         UsersCommand::SetRole(a) => {
             let req = PatchUserRequest {
                 role: a.role.into(),
+                dry_run: a.dry_run,
             };
             let user = ctx.client()?.set_role(&a.member, &req).await?;
+            if a.dry_run {
+                return super::dry_run::member(ctx, "make", &user);
+            }
             if ctx.global.json {
                 output::json(&user)?;
             } else {
@@ -87,6 +96,10 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
         }
         UsersCommand::Remove(a) => {
             let client = ctx.client()?;
+            if a.dry_run {
+                let preview = client.remove_user_dry_run(&a.member).await?;
+                return super::dry_run::removed(ctx, &a.member, &preview);
+            }
             let question = format!(
                 "Remove {}? Every token and session they have is revoked at once",
                 a.member
