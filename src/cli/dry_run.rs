@@ -103,7 +103,7 @@ pub fn revoke_line(ctx: &Ctx, r: &RevokeResult) {
 }
 
 /// `tokctl users add|set-role --dry-run`: the member as they would be.
-pub fn member(ctx: &Ctx, verb: &str, u: &UserInfo) -> Result<u8, CliError> {
+pub fn member(ctx: &Ctx, added: bool, u: &UserInfo) -> Result<u8, CliError> {
     if ctx.global.json {
         output::json(u)?;
         return Ok(0);
@@ -112,7 +112,14 @@ pub fn member(ctx: &Ctx, verb: &str, u: &UserInfo) -> Result<u8, CliError> {
         Some(e) => e.clone(),
         None => format!("service account {}", u.name),
     };
-    ctx.notice(format!("Would {verb} {who} as {} ({NOTHING_CHANGED}).", u.role));
+    ctx.notice(if added {
+        format!("Would add {who} as {} ({NOTHING_CHANGED}).", u.role)
+    } else {
+        format!(
+            "Would make {who} {}; their tokens would follow the new role ({NOTHING_CHANGED}).",
+            u.role
+        )
+    });
     Ok(0)
 }
 

@@ -59,7 +59,7 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
             let client = ctx.client()?;
             let user = client.add_user(&req).await?;
             if a.dry_run {
-                return super::dry_run::member(ctx, "add", &user);
+                return super::dry_run::member(ctx, true, &user);
             }
             if ctx.global.json {
                 output::json(&user)?;
@@ -83,7 +83,7 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
             };
             let user = ctx.client()?.set_role(&a.member, &req).await?;
             if a.dry_run {
-                return super::dry_run::member(ctx, "make", &user);
+                return super::dry_run::member(ctx, false, &user);
             }
             if ctx.global.json {
                 output::json(&user)?;
