@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'The org''s audit events, or its access log with `--access`')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Usage statistics of one token: requests, error rate, most used resources, latency')
             [CompletionResult]::new('org', 'org', [CompletionResultType]::ParameterValue, 'The org''s settings')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run the token service')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -109,6 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD''s status')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Run the server''s checks and print what would happen; change nothing')
             [CompletionResult]::new('--revoke-on-failure', '--revoke-on-failure', [CompletionResultType]::ParameterName, 'When CMD fails, revoke the new token instead of leaving it in place')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
@@ -169,7 +171,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'With `--user`: every token and session of the member')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'With `--user`: list what would be revoked, change nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be revoked (the server''s checks run); change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
@@ -189,6 +191,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD''s status')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Run the server''s checks and print what would happen; change nothing')
             [CompletionResult]::new('--revoke-on-failure', '--revoke-on-failure', [CompletionResultType]::ParameterName, 'When CMD fails, revoke the new token instead of leaving it in place')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
@@ -243,6 +246,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
             [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'A service account: no password, no session; admins mint its tokens with `--owner NAME`')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the new person''s password from stdin (one line)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Run the server''s checks and print what would happen; change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
@@ -258,6 +262,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
         'tokctl;users;set-role' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Run the server''s checks and print what would happen; change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
@@ -273,6 +278,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
         'tokctl;users;remove' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Run the server''s checks and print what would happen; change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
@@ -366,6 +372,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, '`default_expiry=30d`, `max_expiry=90d`, `allow_never=true`, `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`, `session_ttl=30d` (repeatable)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'With `--set`: run the server''s checks and print old and new; change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
@@ -387,6 +394,28 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             break
         }
         'tokctl;org;help;help' {
+            break
+        }
+        'tokctl;api' {
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'The HTTP method (default: GET, or POST when fields or --input are given)')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method (default: GET, or POST when fields or --input are given)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'A string field of the JSON body (repeatable); query parameters for GET')
+            [CompletionResult]::new('--raw-field', '--raw-field', [CompletionResultType]::ParameterName, 'A string field of the JSON body (repeatable); query parameters for GET')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'A typed field: numbers, true, false and null as JSON, anything else a string')
+            [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'A typed field: numbers, true, false and null as JSON, anything else a string')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Send this file as the body (`-` reads stdin)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (revoke, remove)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (revoke, remove)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'tokctl;completions' {
@@ -476,6 +505,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'The org''s audit events, or its access log with `--access`')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Usage statistics of one token: requests, error rate, most used resources, latency')
             [CompletionResult]::new('org', 'org', [CompletionResultType]::ParameterValue, 'The org''s settings')
+            [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run the token service')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -535,6 +565,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             break
         }
         'tokctl;help;org;policy' {
+            break
+        }
+        'tokctl;help;api' {
             break
         }
         'tokctl;help;completions' {

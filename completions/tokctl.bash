@@ -16,6 +16,9 @@ _tokctl() {
             ",$1")
                 cmd="tokctl"
                 ;;
+            tokctl,api)
+                cmd="tokctl__subcmd__api"
+                ;;
             tokctl,audit)
                 cmd="tokctl__subcmd__audit"
                 ;;
@@ -60,6 +63,9 @@ _tokctl() {
                 ;;
             tokctl,whoami)
                 cmd="tokctl__subcmd__whoami"
+                ;;
+            tokctl__subcmd__help,api)
+                cmd="tokctl__subcmd__help__subcmd__api"
                 ;;
             tokctl__subcmd__help,audit)
                 cmd="tokctl__subcmd__help__subcmd__audit"
@@ -185,12 +191,62 @@ _tokctl() {
 
     case "${cmd}" in
         tokctl)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version login logout whoami mint list show revoke rotate users audit usage org completions server help"
+            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version login logout whoami mint list show revoke rotate users audit usage org api completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__api)
+            opts="-X -f -F -q -y -h -V --method --raw-field --field --input --server --profile --json --quiet --yes --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raw-field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -271,8 +327,22 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__help)
-            opts="login logout whoami mint list show revoke rotate users audit usage org completions server help"
+            opts="login logout whoami mint list show revoke rotate users audit usage org api completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__help__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -677,7 +747,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__mint)
-            opts="-q -y -h -V --scope --type --expires --rate-limit --allow-cidr --description --owner --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --scope --type --expires --rate-limit --allow-cidr --description --owner --dry-run --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,7 +865,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__org__subcmd__policy)
-            opts="-q -y -h -V --set --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --set --dry-run --server --profile --json --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -855,7 +925,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__rotate)
-            opts="-q -y -h -V --expires --grace --owner --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --expires --grace --owner --dry-run --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1097,7 +1167,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__add)
-            opts="-q -y -h -V --role --service --password-stdin --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --role --service --password-stdin --dry-run --server --profile --json --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1229,7 +1299,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__remove)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --dry-run --server --profile --json --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1251,7 +1321,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__set__subcmd__role)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version viewer member admin owner"
+            opts="-q -y -h -V --dry-run --server --profile --json --quiet --yes --no-input --help --version viewer member admin owner"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

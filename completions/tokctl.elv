@@ -42,6 +42,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand audit 'The org''s audit events, or its access log with `--access`'
             cand usage 'Usage statistics of one token: requests, error rate, most used resources, latency'
             cand org 'The org''s settings'
+            cand api 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)'
             cand completions 'Print a shell completion script'
             cand server 'Run the token service'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -102,6 +103,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --exec 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD''s status'
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
+            cand --dry-run 'Run the server''s checks and print what would happen; change nothing'
             cand --revoke-on-failure 'When CMD fails, revoke the new token instead of leaving it in place'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
             cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -159,7 +161,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
             cand --all 'With `--user`: every token and session of the member'
-            cand --dry-run 'With `--user`: list what would be revoked, change nothing'
+            cand --dry-run 'List what would be revoked (the server''s checks run); change nothing'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
             cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
             cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -178,6 +180,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --exec 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD''s status'
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
+            cand --dry-run 'Run the server''s checks and print what would happen; change nothing'
             cand --revoke-on-failure 'When CMD fails, revoke the new token instead of leaving it in place'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
             cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -229,6 +232,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --profile 'Which saved login to use; one profile per server and user'
             cand --service 'A service account: no password, no session; admins mint its tokens with `--owner NAME`'
             cand --password-stdin 'Read the new person''s password from stdin (one line)'
+            cand --dry-run 'Run the server''s checks and print what would happen; change nothing'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
             cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
             cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -243,6 +247,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;users;set-role'= {
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
+            cand --dry-run 'Run the server''s checks and print what would happen; change nothing'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
             cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
             cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -257,6 +262,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;users;remove'= {
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
+            cand --dry-run 'Run the server''s checks and print what would happen; change nothing'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
             cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
             cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -340,6 +346,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --set '`default_expiry=30d`, `max_expiry=90d`, `allow_never=true`, `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`, `session_ttl=30d` (repeatable)'
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
+            cand --dry-run 'With `--set`: run the server''s checks and print old and new; change nothing'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
             cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
             cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -358,6 +365,27 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;org;help;policy'= {
         }
         &'tokctl;org;help;help'= {
+        }
+        &'tokctl;api'= {
+            cand -X 'The HTTP method (default: GET, or POST when fields or --input are given)'
+            cand --method 'The HTTP method (default: GET, or POST when fields or --input are given)'
+            cand -f 'A string field of the JSON body (repeatable); query parameters for GET'
+            cand --raw-field 'A string field of the JSON body (repeatable); query parameters for GET'
+            cand -F 'A typed field: numbers, true, false and null as JSON, anything else a string'
+            cand --field 'A typed field: numbers, true, false and null as JSON, anything else a string'
+            cand --input 'Send this file as the body (`-` reads stdin)'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove)'
+            cand --yes 'Answer yes to every confirmation (revoke, remove)'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'tokctl;completions'= {
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
@@ -440,6 +468,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand audit 'The org''s audit events, or its access log with `--access`'
             cand usage 'Usage statistics of one token: requests, error rate, most used resources, latency'
             cand org 'The org''s settings'
+            cand api 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)'
             cand completions 'Print a shell completion script'
             cand server 'Run the token service'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -482,6 +511,8 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand policy 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
         }
         &'tokctl;help;org;policy'= {
+        }
+        &'tokctl;help;api'= {
         }
         &'tokctl;help;completions'= {
         }

@@ -44,6 +44,7 @@ complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "users" -d 'Members of
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "org" -d 'The org\'s settings'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "api" -d 'Any API call with the profile\'s credential; the answer\'s JSON on stdout (like `gh api`)'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "server" -d 'Run the token service'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -85,6 +86,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l owner -d 'Mint fo
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD\'s status' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -130,7 +132,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l owner -d 'The t
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l profile -d 'Which saved login to use; one profile per server and user' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l all -d 'With `--user`: every token and session of the member'
-complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l dry-run -d 'With `--user`: list what would be revoked, change nothing'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l dry-run -d 'List what would be revoked (the server\'s checks run); change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -143,6 +145,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l owner -d 'The t
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD\'s status' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -179,6 +182,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_sub
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l profile -d 'Which saved login to use; one profile per server and user' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l service -d 'A service account: no password, no session; admins mint its tokens with `--owner NAME`'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the new person\'s password from stdin (one line)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -187,6 +191,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_sub
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -195,6 +200,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_sub
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -242,6 +248,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_s
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l set -d '`default_expiry=30d`, `max_expiry=90d`, `allow_never=true`, `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`, `session_ttl=30d` (repeatable)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l dry-run -d 'With `--set`: run the server\'s checks and print old and new; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -250,6 +257,18 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subco
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "policy" -d 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s X -l method -d 'The HTTP method (default: GET, or POST when fields or --input are given)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s f -l raw-field -d 'A string field of the JSON body (repeatable); query parameters for GET' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s F -l field -d 'A typed field: numbers, true, false and null as JSON, anything else a string' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l input -d 'Send this file as the body (`-` reads stdin)' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l profile -d 'Which saved login to use; one profile per server and user' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
@@ -294,21 +313,22 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_su
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create the org and its owner in a new database'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "login" -d 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "logout" -d 'Revoke this profile\'s session on the server and delete it from the keyring'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "whoami" -d 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "mint" -d 'Mint a new token; its secret is printed once (alone on stdout when piped)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "list" -d 'List tokens (yours by default); `--all` includes revoked and expired ones'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "show" -d 'Show one token by id or name'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "revoke" -d 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "rotate" -d 'New secret for the same token (same id, name, scopes and limits)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "users" -d 'Members of the org: people and service accounts'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "org" -d 'The org\'s settings'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "completions" -d 'Print a shell completion script'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "server" -d 'Run the token service'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "login" -d 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "logout" -d 'Revoke this profile\'s session on the server and delete it from the keyring'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "whoami" -d 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "mint" -d 'Mint a new token; its secret is printed once (alone on stdout when piped)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "list" -d 'List tokens (yours by default); `--all` includes revoked and expired ones'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "show" -d 'Show one token by id or name'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "revoke" -d 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "rotate" -d 'New secret for the same token (same id, name, scopes and limits)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "users" -d 'Members of the org: people and service accounts'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "org" -d 'The org\'s settings'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "api" -d 'Any API call with the profile\'s credential; the answer\'s JSON on stdout (like `gh api`)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "server" -d 'Run the token service'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List the org\'s members'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Add a person (EMAIL, with a password) or a service account (NAME with `--service`)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "set-role" -d 'Change a member\'s role; their tokens narrow or widen at once'

@@ -407,8 +407,11 @@ impl Client {
 
     pub async fn remove_user_dry_run(&self, member: &str) -> Result<RevokeResult, ClientError> {
         let path = format!("v1/users/{}", segment(member));
-        self.send(self.request(Method::DELETE, &path)?.query(&[("dry_run", "true")]))
-            .await
+        self.send(
+            self.request(Method::DELETE, &path)?
+                .query(&[("dry_run", "true")]),
+        )
+        .await
     }
 
     pub async fn patch_policy_dry_run(

@@ -27,7 +27,7 @@ async fn get_prints_the_answer_as_json() {
     // An absolute URL under the server itself is the same call.
     let out = u.run(&["api", &format!("{}/v1/me", s.url)]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json()["org"]["name"].is_string(), true);
+    assert!(out.json()["org"]["name"].is_string());
     // The session secret is never printed.
     assert!(!out.stdout.contains("tokctl_") && !out.stderr.contains("tokctl_"));
 }
@@ -35,7 +35,14 @@ async fn get_prints_the_answer_as_json() {
 #[tokio::test]
 async fn fields_make_a_json_body_and_post_by_default() {
     let (s, owner, u) = setup().await;
-    let out = u.run(&["api", "/v1/tokens", "-f", "name=via-api", "-f", "description=42"]);
+    let out = u.run(&[
+        "api",
+        "/v1/tokens",
+        "-f",
+        "name=via-api",
+        "-f",
+        "description=42",
+    ]);
     assert_eq!(out.code, 0, "{out:?}");
     let doc = out.json();
     assert_eq!(doc["token"]["name"], "via-api");
@@ -46,7 +53,14 @@ async fn fields_make_a_json_body_and_post_by_default() {
 
     // -F is typed: true/false/null/numbers as JSON.
     let out = u.run(&[
-        "api", "-X", "patch", "/v1/org/policy", "-f", "max_expiry=90d", "-F", "allow_never=true",
+        "api",
+        "-X",
+        "patch",
+        "/v1/org/policy",
+        "-f",
+        "max_expiry=90d",
+        "-F",
+        "allow_never=true",
     ]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["allow_never"], true);

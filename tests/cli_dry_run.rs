@@ -59,7 +59,10 @@ async fn mint_dry_run_says_what_would_be_minted_and_changes_nothing() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stderr.contains("Would mint pat `deploy`"), "{out:?}");
     assert!(out.stderr.contains("work:read"), "{out:?}");
-    assert!(out.stdout.contains("deploy"), "the table names the token: {out:?}");
+    assert!(
+        out.stdout.contains("deploy"),
+        "the table names the token: {out:?}"
+    );
     no_secret(&out);
 
     let out = u.run(&["mint", "deploy", "--type", "mcp", "--dry-run", "--json"]);
@@ -72,7 +75,11 @@ async fn mint_dry_run_says_what_would_be_minted_and_changes_nothing() {
     assert_eq!(doc["token"]["status"], "active");
     assert!(doc.get("secret").is_none(), "{doc}");
 
-    assert_eq!(state(&s, &owner).await, before, "a dry-run mint changed something");
+    assert_eq!(
+        state(&s, &owner).await,
+        before,
+        "a dry-run mint changed something"
+    );
 
     // The real one still works afterwards, under the same name: nothing was reserved.
     let out = u.run(&["mint", "deploy", "--json"]);
@@ -85,7 +92,10 @@ async fn mint_dry_run_fails_every_check_the_real_mint_fails() {
     assert_eq!(u.run(&["mint", "taken"]).code, 0);
     // A narrow token of the owner's: it cannot mint beyond its own scopes (no escalation).
     let (_, narrow) = s
-        .mint(&owner, json!({"name": "narrow", "scopes": ["tokens:write"], "expires": "1d"}))
+        .mint(
+            &owner,
+            json!({"name": "narrow", "scopes": ["tokens:write"], "expires": "1d"}),
+        )
         .await;
     let n = User::with_token(&s.url, &narrow);
     let viewer = s.add_person(&owner, "vera@example.com", "viewer").await;
@@ -133,7 +143,15 @@ async fn rotate_dry_run_gives_the_new_expiry_and_no_secret() {
     let secret = minted["secret"].as_str().unwrap().to_string();
     let before = state(&s, &owner).await;
 
-    let out = u.run(&["rotate", "ci", "--expires", "30d", "--grace", "10m", "--dry-run"]);
+    let out = u.run(&[
+        "rotate",
+        "ci",
+        "--expires",
+        "30d",
+        "--grace",
+        "10m",
+        "--dry-run",
+    ]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stderr.contains("Would rotate pat `ci`"), "{out:?}");
     assert!(out.stderr.contains("in 30 days"), "{out:?}");
@@ -149,12 +167,20 @@ async fn rotate_dry_run_gives_the_new_expiry_and_no_secret() {
     assert_ne!(doc["token"]["expires_at"], minted["token"]["expires_at"]);
     assert!(doc.get("secret").is_none());
 
-    assert_eq!(state(&s, &owner).await, before, "a dry-run rotate changed something");
+    assert_eq!(
+        state(&s, &owner).await,
+        before,
+        "a dry-run rotate changed something"
+    );
     // The old secret still works: nothing was rotated.
     assert_eq!(s.get("/v1/me", &secret).await.status, 200);
 
     // Over the policy, or a revoked token: the real call's refusal and exit code.
-    assert_eq!(u.run(&["rotate", "ci", "--expires", "400d", "--dry-run"]).code, 6);
+    assert_eq!(
+        u.run(&["rotate", "ci", "--expires", "400d", "--dry-run"])
+            .code,
+        6
+    );
     assert_eq!(u.run(&["revoke", "ci", "--yes"]).code, 0);
     let out = u.run(&["rotate", &id, "--dry-run"]);
     assert_eq!(out.code, 6, "{out:?}");
@@ -184,7 +210,10 @@ async fn revoke_dry_run_lists_the_tokens_and_revokes_none() {
     assert_eq!(doc["count"], 2, "{doc}");
     assert_eq!(doc["already_revoked"], 1, "{doc}");
     assert_eq!(doc["revoked"].as_array().unwrap().len(), 3);
-    assert!(out.stderr.contains("already revoked; nothing would change"), "{out:?}");
+    assert!(
+        out.stderr.contains("already revoked; nothing would change"),
+        "{out:?}"
+    );
 
     // Not found, like the real one.
     assert_eq!(u.run(&["revoke", "nope", "--dry-run"]).code, 5);
@@ -192,7 +221,11 @@ async fn revoke_dry_run_lists_the_tokens_and_revokes_none() {
     let m = User::with_token(&s.url, &member);
     assert_eq!(m.run(&["revoke", &a, "--dry-run"]).code, 5);
 
-    assert_eq!(state(&s, &owner).await, before, "a dry-run revoke changed something");
+    assert_eq!(
+        state(&s, &owner).await,
+        before,
+        "a dry-run revoke changed something"
+    );
     assert_eq!(s.get("/v1/me", &a_secret).await.status, 200);
     // Bulk offboarding's dry run still works.
     let out = u.run(&["revoke", "--user", "mo@example.com", "--all", "--dry-run"]);
@@ -207,10 +240,19 @@ async fn users_dry_runs_run_every_check_and_change_no_member() {
     s.mint(&member, json!({"name": "mo-token"})).await;
     let before = state(&s, &owner).await;
 
-    let out = u.run(&["users", "add", "ci-bot", "--service", "--role", "member", "--dry-run"]);
+    let out = u.run(&[
+        "users",
+        "add",
+        "ci-bot",
+        "--service",
+        "--role",
+        "member",
+        "--dry-run",
+    ]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stderr.contains("Would add service account ci-bot as member"),
+        out.stderr
+            .contains("Would add service account ci-bot as member"),
         "{out:?}"
     );
     let out = u.run_stdin(
@@ -232,7 +274,10 @@ async fn users_dry_runs_run_every_check_and_change_no_member() {
 
     let out = u.run(&["users", "set-role", "mo@example.com", "admin", "--dry-run"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("Would make mo@example.com admin"), "{out:?}");
+    assert!(
+        out.stderr.contains("Would make mo@example.com admin"),
+        "{out:?}"
+    );
 
     let out = u.run(&["users", "remove", "mo@example.com", "--dry-run"]);
     assert_eq!(out.code, 0, "{out:?}");
@@ -246,19 +291,62 @@ async fn users_dry_runs_run_every_check_and_change_no_member() {
     assert_eq!(out.json()["dry_run"], true);
     assert_eq!(out.json()["count"], 2);
 
-    assert_eq!(state(&s, &owner).await, before, "a users dry run changed something");
+    assert_eq!(
+        state(&s, &owner).await,
+        before,
+        "a users dry run changed something"
+    );
 
     // The checks: a name taken (409), a weak password (422), the last owner (409), no such
     // member (404), and a member without members:write (403), each as the real call.
     let m = User::with_token(&s.url, &member);
     let refused: Vec<(&User, Vec<&str>, Option<&str>, i32)> = vec![
-        (&u, vec!["users", "add", "mo@example.com", "--role", "viewer", "--password-stdin"], Some("a-long-enough-password-1\n"), 6),
-        (&u, vec!["users", "add", "weak@example.com", "--role", "viewer", "--password-stdin"], Some("x\n"), 6),
-        (&u, vec!["users", "set-role", "owner@example.com", "member"], None, 6),
+        (
+            &u,
+            vec![
+                "users",
+                "add",
+                "mo@example.com",
+                "--role",
+                "viewer",
+                "--password-stdin",
+            ],
+            Some("a-long-enough-password-1\n"),
+            6,
+        ),
+        (
+            &u,
+            vec![
+                "users",
+                "add",
+                "weak@example.com",
+                "--role",
+                "viewer",
+                "--password-stdin",
+            ],
+            Some("x\n"),
+            6,
+        ),
+        (
+            &u,
+            vec!["users", "set-role", "owner@example.com", "member"],
+            None,
+            6,
+        ),
         (&u, vec!["users", "remove", "owner@example.com"], None, 6),
         (&u, vec!["users", "remove", "nobody@example.com"], None, 5),
-        (&m, vec!["users", "add", "ci-bot", "--service", "--role", "viewer"], None, 4),
-        (&m, vec!["users", "set-role", "owner@example.com", "viewer"], None, 4),
+        (
+            &m,
+            vec!["users", "add", "ci-bot", "--service", "--role", "viewer"],
+            None,
+            4,
+        ),
+        (
+            &m,
+            vec!["users", "set-role", "owner@example.com", "viewer"],
+            None,
+            4,
+        ),
         (&m, vec!["users", "remove", "owner@example.com"], None, 4),
     ];
     for (who, args, input, code) in refused {
@@ -294,20 +382,37 @@ async fn policy_dry_run_shows_old_and_new_and_keeps_the_old() {
         "--dry-run",
     ]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("Would change the org policy"), "{out:?}");
+    assert!(
+        out.stderr.contains("Would change the org policy"),
+        "{out:?}"
+    );
     assert!(out.stdout.contains("max_expiry"), "{out:?}");
     assert!(out.stdout.contains("365d → 90d"), "{out:?}");
     assert!(out.stdout.contains("false → true"), "{out:?}");
-    assert!(!out.stdout.contains("session_ttl"), "unchanged fields are left out: {out:?}");
+    assert!(
+        !out.stdout.contains("session_ttl"),
+        "unchanged fields are left out: {out:?}"
+    );
 
     let doc = u
-        .run(&["org", "policy", "--set", "max_expiry=90d", "--dry-run", "--json"])
+        .run(&[
+            "org",
+            "policy",
+            "--set",
+            "max_expiry=90d",
+            "--dry-run",
+            "--json",
+        ])
         .json();
     assert_eq!(doc["dry_run"], true);
     assert_eq!(doc["old"]["max_expiry"], "365d");
     assert_eq!(doc["new"]["max_expiry"], "90d");
 
-    assert_eq!(state(&s, &owner).await, before, "a dry-run policy change changed it");
+    assert_eq!(
+        state(&s, &owner).await,
+        before,
+        "a dry-run policy change changed it"
+    );
 
     // default_expiry beyond max_expiry is refused as the real change is; a member may not.
     let out = u.run(&["org", "policy", "--set", "max_expiry=7d", "--dry-run"]);
@@ -334,7 +439,11 @@ async fn the_api_dry_run_never_returns_a_secret_nor_skips_a_check() {
     assert!(r.body.get("secret").is_none());
     let (id, _) = s.mint(&owner, json!({"name": "y"})).await;
     let r = s
-        .post(&format!("/v1/tokens/{id}/rotate"), &owner, json!({"dry_run": true}))
+        .post(
+            &format!("/v1/tokens/{id}/rotate"),
+            &owner,
+            json!({"dry_run": true}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(!r.text.contains("tokctl_"), "{}", r.text);
@@ -342,22 +451,48 @@ async fn the_api_dry_run_never_returns_a_secret_nor_skips_a_check() {
     let after_mint = state(&s, &owner).await;
     assert_ne!(before, after_mint);
     let r = s
-        .call("DELETE", "/v1/users/owner@example.com?dry_run=true", Some(&owner), None)
+        .call(
+            "DELETE",
+            "/v1/users/owner@example.com?dry_run=true",
+            Some(&owner),
+            None,
+        )
         .await;
     assert_eq!(r.status, 409, "the last owner, dry run or not: {}", r.text);
     let r = s
-        .call("PATCH", "/v1/org/policy", Some(&owner), Some(json!({"dry_run": "yes"})))
+        .call(
+            "PATCH",
+            "/v1/org/policy",
+            Some(&owner),
+            Some(json!({"dry_run": "yes"})),
+        )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
 
     let viewer = s.add_person(&owner, "vera@example.com", "viewer").await;
     let after_viewer = state(&s, &owner).await;
     for (method, path, body) in [
-        ("POST", "/v1/users", Some(json!({"name": "bot", "service": true, "role": "viewer", "dry_run": true}))),
-        ("PATCH", "/v1/users/owner@example.com", Some(json!({"role": "viewer", "dry_run": true}))),
+        (
+            "POST",
+            "/v1/users",
+            Some(json!({"name": "bot", "service": true, "role": "viewer", "dry_run": true})),
+        ),
+        (
+            "PATCH",
+            "/v1/users/owner@example.com",
+            Some(json!({"role": "viewer", "dry_run": true})),
+        ),
         ("DELETE", "/v1/users/owner@example.com?dry_run=true", None),
-        ("PATCH", "/v1/org/policy", Some(json!({"max_expiry": "90d", "dry_run": true}))),
-        ("POST", "/v1/tokens", Some(json!({"name": "svc", "owner": "owner@example.com", "dry_run": true}))),
+        (
+            "PATCH",
+            "/v1/org/policy",
+            Some(json!({"max_expiry": "90d", "dry_run": true})),
+        ),
+        (
+            "POST",
+            "/v1/tokens",
+            Some(json!({"name": "svc", "owner": "owner@example.com", "dry_run": true})),
+        ),
     ] {
         let r = s.call(method, path, Some(&viewer), body).await;
         assert_eq!(r.status, 403, "{method} {path}: {}", r.text);
@@ -383,11 +518,17 @@ async fn the_api_dry_run_never_returns_a_secret_nor_skips_a_check() {
     let text = doc.to_string();
     assert!(text.contains("TokenPreview") && text.contains("PolicyPreview"));
     let mint = &doc["paths"]["/v1/tokens"]["post"]["responses"];
-    assert!(mint.get("200").is_some() && mint.get("201").is_some(), "{mint}");
+    assert!(
+        mint.get("200").is_some() && mint.get("201").is_some(),
+        "{mint}"
+    );
     let remove = &doc["paths"]["/v1/users/{member}"]["delete"]["parameters"];
     assert!(remove.to_string().contains("dry_run"), "{remove}");
     for person_or_service in schemas["AddUserRequest"]["oneOf"].as_array().unwrap() {
-        assert_eq!(person_or_service["properties"]["dry_run"]["type"], "boolean");
+        assert_eq!(
+            person_or_service["properties"]["dry_run"]["type"],
+            "boolean"
+        );
     }
     assert_eq!(
         schemas["PolicyPatch"]["properties"]["dry_run"]["type"], "boolean",

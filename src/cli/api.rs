@@ -9,7 +9,7 @@
 //! came (pretty-printed JSON on a terminal); an HTTP error also prints the server's error body
 //! on stdout, then ends like any refused call: its message on stderr and the mapped exit code.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use reqwest::Method;
 use serde_json::{Map, Value};
@@ -156,7 +156,8 @@ fn typed(v: &str) -> Value {
 
 /// GET with fields: the fields as query parameters (strings as written, JSON otherwise).
 fn with_query(path: &str, fields: &Map<String, Value>) -> Result<String, CliError> {
-    let mut url = reqwest::Url::parse("http://x/").map_err(|_| CliError::usage("bad PATH", None))?;
+    let mut url =
+        reqwest::Url::parse("http://x/").map_err(|_| CliError::usage("bad PATH", None))?;
     {
         let mut q = url.query_pairs_mut();
         for (k, v) in fields {
@@ -182,10 +183,8 @@ fn read_input(file: &std::path::Path) -> Result<Vec<u8>, CliError> {
             .read_to_end(&mut body)
             .map_err(CliError::io("reading --input from stdin"))?;
     } else {
-        body = std::fs::read(file).map_err(CliError::io(format!(
-            "reading --input {}",
-            file.display()
-        )))?;
+        body = std::fs::read(file)
+            .map_err(CliError::io(format!("reading --input {}", file.display())))?;
     }
     if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
         return Err(CliError::usage(
@@ -200,10 +199,11 @@ fn print_body(ctx: &Ctx, answer: &RawAnswer) -> Result<(), CliError> {
     if answer.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    if answer.is_json && ctx.stdout_tty && std::io::stdout().is_terminal() {
-        if let Ok(v) = serde_json::from_slice::<Value>(&answer.body) {
-            return output::json(&v);
-        }
+    if answer.is_json
+        && ctx.stdout_tty
+        && let Ok(v) = serde_json::from_slice::<Value>(&answer.body)
+    {
+        return output::json(&v);
     }
     output::stdout(&String::from_utf8_lossy(&answer.body))
 }

@@ -166,7 +166,8 @@ pub fn policy(ctx: &Ctx, p: &PolicyPreview) -> Result<u8, CliError> {
 
 /// The policy's fields as text, in the order `tokctl org policy` shows them.
 fn flat(p: &crate::api::types::OrgPolicy) -> Vec<(&'static str, String)> {
-    let limits = |l: &crate::api::types::RateLimit| format!("{}/min, {}/hour", l.per_minute, l.per_hour);
+    let limits =
+        |l: &crate::api::types::RateLimit| format!("{}/min, {}/hour", l.per_minute, l.per_hour);
     vec![
         ("default_expiry", p.default_expiry.clone()),
         ("max_expiry", p.max_expiry.clone()),

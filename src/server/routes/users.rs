@@ -149,8 +149,7 @@ pub async fn add(
         password::check_strength(pw.expose())
             .map_err(|e| ApiError::invalid(format!("`password`: {e}")))?;
         if req.dry_run {
-            return dry_run_add(&state, &p, Some(email.clone()), email, req.role, false, now)
-                .await;
+            return dry_run_add(&state, &p, Some(email.clone()), email, req.role, false, now).await;
         }
         let hash = tokio::task::spawn_blocking(move || password::hash(pw.expose()))
             .await
@@ -277,7 +276,11 @@ pub async fn remove(
                 now,
                 None,
                 true,
-                p.event("user.remove", Some(user.label().to_string()), serde_json::json!({})),
+                p.event(
+                    "user.remove",
+                    Some(user.label().to_string()),
+                    serde_json::json!({}),
+                ),
             )
             .await?;
         return Ok(Json(RevokeResult {
