@@ -463,6 +463,115 @@ fn closed_before_response(e: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// Dry runs (`--dry-run`): the same calls with `dry_run`, answering what would happen.
+impl Client {
+    pub async fn mint_dry_run(&self, req: &MintRequest) -> Result<TokenPreview, ClientError> {
+        let req = MintRequest {
+            dry_run: true,
+            ..req.clone()
+        };
+        self.with_body(Method::POST, "v1/tokens", &req).await
+    }
+
+    pub async fn rotate_dry_run(
+        &self,
+        id_or_name: &str,
+        req: &RotateRequest,
+    ) -> Result<TokenPreview, ClientError> {
+        let req = RotateRequest {
+            dry_run: true,
+            ..req.clone()
+        };
+        let path = format!("v1/tokens/{}/rotate", segment(id_or_name));
+        self.with_body(Method::POST, &path, &req).await
+    }
+
+    pub async fn remove_user_dry_run(&self, member: &str) -> Result<RevokeResult, ClientError> {
+        let path = format!("v1/users/{}", segment(member));
+        self.send(
+            self.request(Method::DELETE, &path)?
+                .query(&[("dry_run", "true")]),
+        )
+        .await
+    }
+
+    pub async fn patch_policy_dry_run(
+        &self,
+        patch: &serde_json::Value,
+    ) -> Result<PolicyPreview, ClientError> {
+        let mut patch = patch.clone();
+        if let Some(o) = patch.as_object_mut() {
+            o.insert("dry_run".into(), serde_json::Value::Bool(true));
+        }
+        self.with_body(Method::PATCH, "v1/org/policy", &patch).await
+    }
+}
+
+/// The answer to [`Client::raw`], as it came.
+#[derive(Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub is_json: bool,
+}
+
+impl Client {
+    /// `tokctl api`: one request to `path` (relative to the server URL, query included) with
+    /// `body` as JSON. The URL is checked to stay on the server's origin and under its path, so
+    /// the credential never goes anywhere else; reqwest drops it on a redirect to another host.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<RawAnswer, ClientError> {
+        let url = self
+            .base
+            .join(path.trim_start_matches('/'))
+            .map_err(|_| ClientError::BadUrl(path.to_string()))?;
+        if url.origin() != self.base.origin() || !url.path().starts_with(self.base.path()) {
+            return Err(ClientError::BadUrl(path.to_string()));
+        }
+        let mut req = self.http.request(method, url);
+        if let Some(c) = &self.credential {
+            req = req.bearer_auth(c.expose());
+        }
+        if let Some(body) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let resp = req.send().await.map_err(|e| ClientError::Unreachable {
+            url: self.server(),
+            reason: describe(&e),
+        })?;
+        if let Some(v) = resp
+            .headers()
+            .get(CREDENTIAL_EXPIRES_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+            && let Ok(mut g) = self.credential_expires.lock()
+        {
+            *g = Some(v.with_timezone(&Utc));
+        }
+        let status = resp.status().as_u16();
+        let is_json = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
+        let body = resp.bytes().await.map_err(|e| ClientError::Unreachable {
+            url: self.server(),
+            reason: describe(&e),
+        })?;
+        Ok(RawAnswer {
+            status,
+            body: body.to_vec(),
+            is_json,
+        })
+    }
+}
+
 /// A reqwest error as one line, without the chain's noise.
 fn describe(e: &reqwest::Error) -> String {
     use std::error::Error as _;

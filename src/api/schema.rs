@@ -409,6 +409,11 @@ fn policy_limit() -> Value {
     })
 }
 
+/// `dry_run` of a body that changes state: every check runs, nothing changes.
+fn dry_run() -> Value {
+    json!({"type": "boolean", "description": "run every check and answer what would happen; change nothing"})
+}
+
 /// The body of `PATCH /v1/org/policy` (`policy::apply_patch`): any subset of the policy's
 /// fields, nothing else.
 pub fn policy_patch() -> RefOr<Schema> {
@@ -425,8 +430,9 @@ pub fn policy_patch() -> RefOr<Schema> {
             "default_rate_limit": policy_limit(),
             "session_rate_limit": policy_limit(),
             "max_rate_limit": {"anyOf": [{"type": "null"}, {"type": "string", "enum": ["none"]}, policy_limit()]},
+            "dry_run": dry_run(),
         },
-        "description": "any subset of the OrgPolicy fields; durations never `never`; null or \
+        "description": "any subset of the OrgPolicy fields (and `dry_run`); durations never `never`; null or \
             `none` lifts `max_rate_limit`. Also refused (422), the whole change: a \
             `default_expiry` longer than `max_expiry`, a `default_rate_limit` above \
             `max_rate_limit`, as they are after the change",
@@ -449,6 +455,7 @@ pub fn add_user() -> RefOr<Schema> {
                     "role": role,
                     "service": {"type": "boolean", "enum": [false]},
                     "name": {"type": ["string", "null"], "description": "ignored: a person's name is the email"},
+                    "dry_run": dry_run(),
                 },
             },
             {
@@ -461,6 +468,7 @@ pub fn add_user() -> RefOr<Schema> {
                     "service": {"type": "boolean", "enum": [true]},
                     "email": {"type": "null"},
                     "password": {"type": "null"},
+                    "dry_run": dry_run(),
                 },
             },
         ],

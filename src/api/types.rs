@@ -108,6 +108,9 @@ pub struct MintRequest {
     /// A service account's name (admins only).
     #[serde(default)]
     pub owner: Option<String>,
+    /// Run every check and answer what would be minted (200, no secret); change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// Reads an optional count the way JSON Schema's `integer` means it: any number without a
@@ -211,12 +214,19 @@ pub struct RotateRequest {
     #[serde(default)]
     #[schema(schema_with = schema::grace)]
     pub grace: Option<String>,
+    /// Run every check and answer the token as it would be after the rotation (no secret);
+    /// change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct RevokeRequest {
     #[serde(default)]
     pub reason: Option<String>,
+    /// Run every check and answer what would be revoked; change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -292,6 +302,9 @@ pub struct AddUserRequest {
     pub password: Option<Secret>,
     #[serde(default)]
     pub service: bool,
+    /// Run every check and answer the member as it would be (200); change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 impl utoipa::PartialSchema for AddUserRequest {
@@ -317,6 +330,53 @@ impl ToSchema for AddUserRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PatchUserRequest {
     pub role: Role,
+    /// Run every check and answer the member as it would be; change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What a dry-run mint or rotate answers: the token as it would be. There is no secret: none
+/// is generated, and the id is not reserved (a real mint gets another).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenPreview {
+    pub token: TokenInfo,
+    /// Always true.
+    pub dry_run: bool,
+}
+
+/// What mint and rotate answer: the token with its new secret or, for a `dry_run`, the token
+/// as it would be, without a secret.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum TokenAnswer {
+    Issued(TokenWithSecret),
+    DryRun(TokenPreview),
+}
+
+/// What a dry-run `PATCH /v1/org/policy` answers: the policy now and as it would be.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PolicyPreview {
+    pub old: OrgPolicy,
+    pub new: OrgPolicy,
+    /// Always true.
+    pub dry_run: bool,
+}
+
+/// What `PATCH /v1/org/policy` answers: the new policy or, for a `dry_run`, old and new.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum PolicyAnswer {
+    Changed(OrgPolicy),
+    DryRun(PolicyPreview),
+}
+
+/// `?dry_run=true` on a call without a body (`DELETE /v1/users/{member}`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DryRunQuery {
+    /// Run every check and answer what would happen; change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// One page of a keyset-paginated listing.

@@ -103,6 +103,8 @@ pub enum Command {
     /// The org's settings.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Any API call with the profile's credential; the answer's JSON on stdout (like `gh api`).
+    Api(ApiArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Run the token service.
@@ -241,6 +243,10 @@ pub struct MintArgs {
     #[arg(long, value_name = "SERVICE")]
     pub owner: Option<String>,
 
+    /// Run the server's checks and print what would happen; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
     #[command(flatten)]
     pub exec: ExecArgs,
 }
@@ -323,8 +329,8 @@ pub struct RevokeArgs {
     #[arg(long, requires = "user")]
     pub all: bool,
 
-    /// With `--user`: list what would be revoked, change nothing.
-    #[arg(long, requires = "user")]
+    /// List what would be revoked (the server's checks run); change nothing.
+    #[arg(long)]
     pub dry_run: bool,
 
     /// Why, for the audit log.
@@ -352,6 +358,10 @@ pub struct RotateArgs {
     /// The token's owner, to find a service account's token by name (admins).
     #[arg(long, value_name = "SERVICE")]
     pub owner: Option<String>,
+
+    /// Run the server's checks and print what would happen; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 
     #[command(flatten)]
     pub exec: ExecArgs,
@@ -405,6 +415,10 @@ pub struct UsersAddArgs {
     /// Read the new person's password from stdin (one line).
     #[arg(long)]
     pub password_stdin: bool,
+
+    /// Run the server's checks and print what would happen; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -413,12 +427,20 @@ pub struct UsersSetRoleArgs {
     pub member: String,
     #[arg(value_enum)]
     pub role: RoleArg,
+
+    /// Run the server's checks and print what would happen; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct UsersRemoveArgs {
     /// Email or service account name.
     pub member: String,
+
+    /// Run the server's checks and print what would happen; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -480,6 +502,32 @@ pub struct PolicyArgs {
     /// `session_ttl=30d` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+
+    /// With `--set`: run the server's checks and print old and new; change nothing.
+    #[arg(long, requires = "set")]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// A path on the server: `/v1/me` or `v1/me` (query included); never another host.
+    pub path: String,
+
+    /// The HTTP method (default: GET, or POST when fields or --input are given).
+    #[arg(long, short = 'X', value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// A string field of the JSON body (repeatable); query parameters for GET.
+    #[arg(long = "raw-field", short = 'f', value_name = "KEY=VALUE")]
+    pub raw_fields: Vec<String>,
+
+    /// A typed field: numbers, true, false and null as JSON, anything else a string.
+    #[arg(long = "field", short = 'F', value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+
+    /// Send this file as the body (`-` reads stdin).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["raw_fields", "fields"])]
+    pub input: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -76,6 +76,7 @@ pub async fn deliver(
     let mut revoked = false;
     let (message, help) = if exec.revoke_on_failure {
         let req = RevokeRequest {
+            dry_run: false,
             reason: Some(format!("--exec command failed with status {status}")),
         };
         ctx.client()?.revoke(&tok.id, &req).await?;

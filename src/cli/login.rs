@@ -299,6 +299,7 @@ async fn forget_token(
             Ok(m) => {
                 let req = RevokeRequest {
                     reason: Some("logout".into()),
+                    dry_run: false,
                 };
                 if let Err(e) = client.revoke(&m.credential.id, &req).await {
                     ctx.warn("nothing changed: the token is still valid and still in the keyring");

@@ -113,7 +113,12 @@ pub async fn run(ctx: &Ctx, mut a: MintArgs) -> Result<u8, CliError> {
         allowed_cidrs: a.allow_cidrs.iter().map(|c| c.to_string()).collect(),
         description: a.description.clone(),
         owner: a.owner.clone(),
+        dry_run: false,
     };
+    if a.dry_run {
+        let preview = client.mint_dry_run(&req).await?;
+        return super::dry_run::minted(ctx, &preview, a.exec.exec.as_deref());
+    }
     let issued = client.mint(&req).await?;
 
     if let (Some(role), Some(asked)) = (owner_role, perms::requested(&scopes)) {

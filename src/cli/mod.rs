@@ -4,10 +4,12 @@
 //! global flags, the credential and the HTTP client) and dispatches to one module per
 //! subcommand. `tokctl server` is not here: `main.rs` hands it to [`crate::server`].
 
+mod api;
 pub mod args;
 mod audit;
 pub mod docs;
 mod env_credential;
+mod dry_run;
 mod error;
 mod exec;
 mod login;
@@ -302,6 +304,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Audit(a) => audit::audit(ctx, a).await,
         Command::Usage(a) => audit::usage(ctx, a).await,
         Command::Org(c) => org::run(ctx, c).await,
+        Command::Api(a) => api::run(ctx, a).await,
         Command::Completions(a) => docs::print_completions(a.shell),
         Command::Server(_) => Err(CliError::usage(
             "`tokctl server` is not a client command",

@@ -121,6 +121,12 @@ pub async fn run(ctx: &Ctx, c: OrgCommand) -> Result<u8, CliError> {
         current
     } else {
         let patch = policy_patch(&a.set, &current)?;
+        if a.dry_run {
+            let preview = client
+                .patch_policy_dry_run(&serde_json::Value::Object(patch))
+                .await?;
+            return super::dry_run::policy(ctx, &preview);
+        }
         let updated = client
             .patch_policy(&serde_json::Value::Object(patch))
             .await?;

@@ -25,12 +25,13 @@ async fn revoke_tokens(ctx: &Ctx, a: &RevokeArgs) -> Result<u8, CliError> {
             a.tokens.len()
         )
     };
-    if !prompt::confirm_destructive(ctx, &prompt_text)? {
+    if !a.dry_run && !prompt::confirm_destructive(ctx, &prompt_text)? {
         ctx.notice("Nothing revoked.");
         return Ok(crate::api::error::exit::OTHER);
     }
     let req = RevokeRequest {
         reason: a.reason.clone(),
+        dry_run: a.dry_run,
     };
     let mut revoked: Vec<TokenInfo> = Vec::new();
     let mut newly = 0usize;
@@ -43,6 +44,15 @@ async fn revoke_tokens(ctx: &Ctx, a: &RevokeArgs) -> Result<u8, CliError> {
         }
         .await;
         match result {
+            Ok(r) if a.dry_run => {
+                super::dry_run::revoke_line(ctx, &r);
+                if r.already_revoked {
+                    already += r.revoked.len().max(1);
+                } else {
+                    newly += r.count;
+                }
+                revoked.extend(r.revoked);
+            }
             Ok(r) => {
                 for t in &r.revoked {
                     if r.already_revoked {
@@ -69,6 +79,7 @@ async fn revoke_tokens(ctx: &Ctx, a: &RevokeArgs) -> Result<u8, CliError> {
             "count": newly,
             "revoked": revoked,
             "already_revoked": already,
+            "dry_run": a.dry_run,
             "failed": failures.iter().map(|(t, e)| serde_json::json!({
                 "token": t, "code": e.code(), "message": e.to_string(),
             })).collect::<Vec<_>>(),

@@ -14,7 +14,12 @@ pub async fn run(ctx: &Ctx, a: RotateArgs) -> Result<u8, CliError> {
     let req = RotateRequest {
         expires: a.expires.map(expiry_string),
         grace: a.grace.map(format_duration),
+        dry_run: false,
     };
+    if a.dry_run {
+        let preview = client.rotate_dry_run(&id, &req).await?;
+        return super::dry_run::rotated(ctx, &preview, a.exec.exec.as_deref());
+    }
     let issued = client.rotate(&id, &req).await?;
     deliver(ctx, issued, &a.exec, Made::Rotated).await
 }

@@ -108,6 +108,7 @@ impl Entry {
                 let code = match &e {
                     ClientError::Api { code, .. } => code.clone(),
                     ClientError::Unreachable { .. } => "unreachable".into(),
+                    ClientError::Timeout { .. } => "timeout".into(),
                     ClientError::Protocol { .. } => "protocol".into(),
                     ClientError::BadUrl(_) => "bad_url".into(),
                 };

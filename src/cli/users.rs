@@ -29,6 +29,7 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
                     role,
                     password: None,
                     service: true,
+                    dry_run: a.dry_run,
                 }
             } else {
                 if let Err(e) = validate::email(&a.who) {
@@ -56,10 +57,14 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
                     role,
                     password: Some(password),
                     service: false,
+                    dry_run: a.dry_run,
                 }
             };
             let client = ctx.client()?;
             let user = client.add_user(&req).await?;
+            if a.dry_run {
+                return super::dry_run::member(ctx, true, &user);
+            }
             if ctx.global.json {
                 output::json(&user)?;
             } else if user.service {
@@ -78,8 +83,12 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
         UsersCommand::SetRole(a) => {
             let req = PatchUserRequest {
                 role: a.role.into(),
+                dry_run: a.dry_run,
             };
             let user = ctx.client()?.set_role(&a.member, &req).await?;
+            if a.dry_run {
+                return super::dry_run::member(ctx, false, &user);
+            }
             if ctx.global.json {
                 output::json(&user)?;
             } else {
@@ -91,6 +100,10 @@ pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
         }
         UsersCommand::Remove(a) => {
             let client = ctx.client()?;
+            if a.dry_run {
+                let preview = client.remove_user_dry_run(&a.member).await?;
+                return super::dry_run::removed(ctx, &a.member, &preview);
+            }
             let question = format!(
                 "Remove {}? Every token and session they have is revoked at once",
                 a.member

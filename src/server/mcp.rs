@@ -408,7 +408,9 @@ impl TokctlMcp {
             "revoke_token" => {
                 let a: RevokeArgs = arguments(args)?;
                 let reference = a.token.unwrap_or_else(|| p.token.id.clone());
-                match tokens::revoke(state, p, &reference, a.owner.as_deref(), a.reason).await {
+                match tokens::revoke(state, p, &reference, a.owner.as_deref(), a.reason, false)
+                    .await
+                {
                     Ok(r) => to_value(r),
                     Err(e) => Err(e),
                 }

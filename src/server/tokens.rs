@@ -18,8 +18,8 @@ use crate::api::duration::parse_duration;
 use crate::api::perms::{Permission, validate_scopes};
 use crate::api::secret::{self, TokenType};
 use crate::api::types::{
-    ListTokensQuery, MintRequest, Page, RevokeResult, RotateRequest, TokenInfo, TokenStatus,
-    TokenWithSecret,
+    ListTokensQuery, MintRequest, Page, RevokeResult, RotateRequest, TokenAnswer, TokenInfo,
+    TokenPreview, TokenStatus, TokenWithSecret,
 };
 use crate::api::validate;
 
@@ -55,7 +55,9 @@ async fn owner_for(state: &AppState, p: &Principal, owner: Option<&str>) -> ApiR
     }
 }
 
-pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResult<TokenWithSecret> {
+/// Mints a token, or with `dry_run` runs every check (the name conflict too) and answers the
+/// token as it would be: no secret generated, nothing written, no audit event.
+pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResult<TokenAnswer> {
     let owner = owner_for(state, p, req.owner.as_deref()).await?;
     if owner.id == p.user.id {
         p.require(Permission::TokensWrite)?;
@@ -87,8 +89,41 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
         validate::description(d)
             .map_err(|e| ApiError::invalid(format!("`description` is not valid: {e}")))?;
     }
-    let fresh = secret::generate(kind);
     let id = new_token_id();
+    if req.dry_run {
+        if let Some(taken) = state.store.token_by_name(owner.id, &req.name, now).await?
+            && taken.status(now) == TokenStatus::Active
+        {
+            return Err(ApiError::conflict(format!(
+                "an active token named `{}` exists already",
+                req.name
+            )));
+        }
+        let would = TokenRecord {
+            id,
+            org_id: p.org_id(),
+            user_id: owner.id,
+            owner: owner.label().to_string(),
+            name: req.name.clone(),
+            kind,
+            scopes,
+            created_at: now,
+            issued_at: now,
+            expires_at,
+            last_used_at: None,
+            revoked_at: None,
+            revoke_reason: None,
+            rate_limit,
+            allowed_cidrs,
+            description: req.description.clone(),
+            prev_expires_at: None,
+        };
+        return Ok(TokenAnswer::DryRun(TokenPreview {
+            token: would.info(now),
+            dry_run: true,
+        }));
+    }
+    let fresh = secret::generate(kind);
     let record = state
         .store
         .insert_token(
@@ -115,10 +150,10 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
             ),
         )
         .await?;
-    Ok(TokenWithSecret {
+    Ok(TokenAnswer::Issued(TokenWithSecret {
         token: record.info(now),
         secret: fresh,
-    })
+    }))
 }
 
 fn normalize_cidrs(cidrs: &[String]) -> ApiResult<Vec<String>> {
@@ -211,15 +246,25 @@ pub async fn find(
     Ok(token)
 }
 
+/// Revokes a token; with `dry_run`, finds it with the same checks and answers it as it is now.
 pub async fn revoke(
     state: &AppState,
     p: &Principal,
     reference: &str,
     owner: Option<&str>,
     reason: Option<String>,
+    dry_run: bool,
 ) -> ApiResult<RevokeResult> {
     let token = find(state, p, reference, owner, Access::Revoke).await?;
     let now = Utc::now();
+    if dry_run {
+        return Ok(RevokeResult {
+            count: 1,
+            already_revoked: token.revoked_at.is_some(),
+            revoked: vec![token.info(now)],
+            dry_run: true,
+        });
+    }
     let (record, newly) = state
         .store
         .revoke_token(
@@ -247,7 +292,7 @@ pub async fn rotate(
     reference: &str,
     owner: Option<&str>,
     req: RotateRequest,
-) -> ApiResult<TokenWithSecret> {
+) -> ApiResult<TokenAnswer> {
     let token = find(state, p, reference, owner, Access::Rotate).await?;
     let now = Utc::now();
     match token.status(now) {
@@ -299,6 +344,18 @@ pub async fn rotate(
         })
         .transpose()?
         .flatten();
+    if req.dry_run {
+        let would = TokenRecord {
+            issued_at: now,
+            expires_at,
+            prev_expires_at: grace,
+            ..token
+        };
+        return Ok(TokenAnswer::DryRun(TokenPreview {
+            token: would.info(now),
+            dry_run: true,
+        }));
+    }
     let fresh = secret::generate(token.kind);
     let record = state
         .store
@@ -323,10 +380,10 @@ pub async fn rotate(
             }
             other => other.into(),
         })?;
-    Ok(TokenWithSecret {
+    Ok(TokenAnswer::Issued(TokenWithSecret {
         token: record.info(now),
         secret: fresh,
-    })
+    }))
 }
 
 pub async fn list(

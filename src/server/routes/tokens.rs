@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 
 use crate::api::types::{
     BulkRevokeRequest, ListTokensQuery, MintRequest, Page, RevokeRequest, RevokeResult,
-    RotateRequest, TokenInfo, TokenWithSecret,
+    RotateRequest, TokenAnswer, TokenInfo, TokenPreview, TokenWithSecret,
 };
 use crate::server::auth::Principal;
 use crate::server::error::ApiResult;
@@ -29,16 +29,22 @@ pub struct OwnerQuery {
 }
 
 #[utoipa::path(post, path = "/v1/tokens", request_body = MintRequest, tag = "tokens", security(("bearer" = [])),
-    responses((status = 201, body = TokenWithSecret), (status = 403, body = ErrorBody),
+    responses((status = 201, body = TokenWithSecret),
+              (status = 200, body = TokenPreview, description = "`dry_run`: the token as it would be minted; no secret, nothing changed"),
+              (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "`owner` is not a member"),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn mint(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Json(req): Json<MintRequest>,
-) -> ApiResult<(StatusCode, Json<TokenWithSecret>)> {
+) -> ApiResult<(StatusCode, Json<TokenAnswer>)> {
     let out = tokens::mint(&state, &p, req).await?;
-    Ok((StatusCode::CREATED, Json(out)))
+    let status = match out {
+        TokenAnswer::Issued(_) => StatusCode::CREATED,
+        TokenAnswer::DryRun(_) => StatusCode::OK,
+    };
+    Ok((status, Json(out)))
 }
 
 #[utoipa::path(get, path = "/v1/tokens", params(ListTokensQuery), tag = "tokens", security(("bearer" = [])),
@@ -75,15 +81,24 @@ pub async fn revoke(
     Query(q): Query<OwnerQuery>,
     body: Bytes,
 ) -> ApiResult<Json<RevokeResult>> {
-    let reason = optional_json::<RevokeRequest>(&body)?.reason;
+    let req = optional_json::<RevokeRequest>(&body)?;
     Ok(Json(
-        tokens::revoke(&state, &p, &reference, q.owner.as_deref(), reason).await?,
+        tokens::revoke(
+            &state,
+            &p,
+            &reference,
+            q.owner.as_deref(),
+            req.reason,
+            req.dry_run,
+        )
+        .await?,
     ))
 }
 
 #[utoipa::path(post, path = "/v1/tokens/{token}/rotate", params(("token" = String, Path, description = "id (tk_…) or name"), OwnerQuery),
     request_body(content = Option<RotateRequest>), tag = "tokens", security(("bearer" = [])),
-    responses((status = 200, body = TokenWithSecret), (status = 404, body = ErrorBody),
+    responses((status = 200, body = TokenAnswer, description = "the token with its new secret; with `dry_run`, the token as it would be, no secret, nothing changed"),
+              (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rotate(
     State(state): State<SharedState>,
@@ -91,7 +106,7 @@ pub async fn rotate(
     Path(reference): Path<String>,
     Query(q): Query<OwnerQuery>,
     body: Bytes,
-) -> ApiResult<Json<TokenWithSecret>> {
+) -> ApiResult<Json<TokenAnswer>> {
     let req: RotateRequest = optional_json(&body)?;
     Ok(Json(
         tokens::rotate(&state, &p, &reference, q.owner.as_deref(), req).await?,

@@ -10,11 +10,13 @@ use axum::http::StatusCode;
 use chrono::Utc;
 
 use crate::api::perms::{Permission, Role};
-use crate::api::types::{AddUserRequest, Page, PatchUserRequest, RevokeResult, UserInfo};
+use crate::api::types::{
+    AddUserRequest, DryRunQuery, Page, PatchUserRequest, RevokeResult, UserInfo,
+};
 use crate::api::validate;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::extract::{Json, Path};
+use crate::server::extract::{Json, Path, Query};
 use crate::server::no_escalation;
 use crate::server::password;
 use crate::server::state::{AppState, SharedState};
@@ -69,7 +71,9 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/v1/users", request_body = AddUserRequest, tag = "users", security(("bearer" = [])),
-    responses((status = 201, body = UserInfo), (status = 403, body = ErrorBody),
+    responses((status = 201, body = UserInfo),
+              (status = 200, body = UserInfo, description = "`dry_run`: the member as they would be added; nothing changed"),
+              (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add(
     State(state): State<SharedState>,
@@ -89,6 +93,9 @@ pub async fn add(
             return Err(ApiError::invalid(
                 "a service account has no `email` or `password`; it authenticates only with tokens an admin mints",
             ));
+        }
+        if req.dry_run {
+            return dry_run_add(&state, &p, None, name, req.role, true, now).await;
         }
         NewUser {
             org_id: p.org_id(),
@@ -115,6 +122,9 @@ pub async fn add(
             .ok_or_else(|| ApiError::invalid("a person needs `password`"))?;
         password::check_strength(pw.expose())
             .map_err(|e| ApiError::invalid(format!("`password`: {e}")))?;
+        if req.dry_run {
+            return dry_run_add(&state, &p, Some(email.clone()), email, req.role, false, now).await;
+        }
         let hash = tokio::task::spawn_blocking(move || password::hash(pw.expose()))
             .await
             .map_err(|_| {
@@ -149,6 +159,33 @@ pub async fn add(
     Ok((StatusCode::CREATED, Json(user.info())))
 }
 
+/// A dry-run add: the name must be free, as the store's unique indexes will demand.
+async fn dry_run_add(
+    state: &AppState,
+    p: &Principal,
+    email: Option<String>,
+    name: String,
+    role: Role,
+    service: bool,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<(StatusCode, Json<UserInfo>)> {
+    if state.store.member(p.org_id(), &name).await?.is_some() {
+        return Err(ApiError::conflict(format!(
+            "a member named `{name}` exists already"
+        )));
+    }
+    Ok((
+        StatusCode::OK,
+        Json(UserInfo {
+            email,
+            name,
+            role,
+            service,
+            created_at: Some(now),
+        }),
+    ))
+}
+
 #[utoipa::path(patch, path = "/v1/users/{member}", params(("member" = String, Path, description = "email or name")),
     request_body = PatchUserRequest, tag = "users", security(("bearer" = [])),
     responses((status = 200, body = UserInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -170,6 +207,12 @@ pub async fn set_role(
             "this is the org's last owner; make someone else owner first",
         ));
     }
+    if req.dry_run {
+        return Ok(Json(UserInfo {
+            role: req.role,
+            ..user.info()
+        }));
+    }
     let event = p.event(
         "user.role",
         Some(user.label().to_string()),
@@ -179,13 +222,14 @@ pub async fn set_role(
     Ok(Json(updated.info()))
 }
 
-#[utoipa::path(delete, path = "/v1/users/{member}", params(("member" = String, Path, description = "email or name")),
+#[utoipa::path(delete, path = "/v1/users/{member}", params(("member" = String, Path, description = "email or name"), DryRunQuery),
     tag = "users", security(("bearer" = [])),
     responses((status = 200, body = RevokeResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn remove(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(member): Path<String>,
+    Query(q): Query<DryRunQuery>,
 ) -> ApiResult<Json<RevokeResult>> {
     p.require(Permission::MembersWrite)?;
     let user = find_member(&state, &p, &member).await?;
@@ -196,6 +240,30 @@ pub async fn remove(
         ));
     }
     let now = Utc::now();
+    if q.dry_run {
+        // What removing revokes: every token and session still active, listed as the bulk
+        // revoke's dry run lists them (no event is written).
+        let live = state
+            .store
+            .revoke_owner_tokens(
+                user.id,
+                now,
+                None,
+                true,
+                p.event(
+                    "user.remove",
+                    Some(user.label().to_string()),
+                    serde_json::json!({}),
+                ),
+            )
+            .await?;
+        return Ok(Json(RevokeResult {
+            count: live.len(),
+            revoked: live.iter().map(|t| t.info(now)).collect(),
+            already_revoked: false,
+            dry_run: true,
+        }));
+    }
     let event = p.event(
         "user.remove",
         Some(user.label().to_string()),
