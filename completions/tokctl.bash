@@ -185,7 +185,7 @@ _tokctl() {
 
     case "${cmd}" in
         tokctl)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version login logout whoami mint list show revoke rotate users audit usage org completions server help"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --help --version login logout whoami mint list show revoke rotate users audit usage org completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -199,6 +199,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -207,7 +211,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__audit)
-            opts="-q -y -h -V --access --token --user --action --since --limit --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --access --token --user --action --since --limit --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +245,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -249,7 +257,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__completions)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version bash elvish fish powershell zsh"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -260,6 +268,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -579,7 +591,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__list)
-            opts="-o -q -y -h -V --all --user --everyone --expiring-within --unused-for --type --status --output --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-o -q -y -h -V --all --user --everyone --expiring-within --unused-for --type --status --output --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -621,6 +633,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -629,7 +645,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__login)
-            opts="-q -y -h -V --email --password-stdin --with-token --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --email --password-stdin --with-token --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -647,6 +663,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -655,7 +675,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__logout)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -669,6 +689,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -677,7 +701,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__mint)
-            opts="-q -y -h -V --scope --type --expires --rate-limit --allow-cidr --description --owner --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --scope --type --expires --rate-limit --allow-cidr --description --owner --exec --revoke-on-failure --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -723,6 +747,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -731,7 +759,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__org)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version policy help"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --help --version policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -742,6 +770,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -795,7 +827,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__org__subcmd__policy)
-            opts="-q -y -h -V --set --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --set --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -813,6 +845,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -821,7 +857,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__revoke)
-            opts="-q -y -h -V --user --all --dry-run --reason --owner --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --user --all --dry-run --reason --owner --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -847,6 +883,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -855,7 +895,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__rotate)
-            opts="-q -y -h -V --expires --grace --owner --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --expires --grace --owner --exec --revoke-on-failure --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,6 +925,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -893,7 +937,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__server)
-            opts="-q -y -h -V --listen --database --redis --trusted-proxy --mcp-allowed-origin --metrics-unauthenticated --dev --pepper-file --max-connections --retention --allow-insecure-permissions --server --profile --json --quiet --yes --no-input --help --version init help"
+            opts="-q -y -h -V --listen --database --redis --trusted-proxy --mcp-allowed-origin --metrics-unauthenticated --dev --pepper-file --max-connections --retention --allow-insecure-permissions --server --profile --json --jq --quiet --yes --no-input --help --version init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -936,6 +980,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -989,7 +1037,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__server__subcmd__init)
-            opts="-q -y -h -V --org --owner --password-stdin --database --allow-insecure-permissions --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --org --owner --password-stdin --database --allow-insecure-permissions --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1015,6 +1063,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1023,7 +1075,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__show)
-            opts="-q -y -h -V --owner --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --owner --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1041,6 +1093,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1049,7 +1105,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__usage)
-            opts="-q -y -h -V --since --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --since --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1067,6 +1123,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1075,7 +1135,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version list add set-role remove help"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --help --version list add set-role remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1089,6 +1149,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1097,7 +1161,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__add)
-            opts="-q -y -h -V --role --service --password-stdin --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --role --service --password-stdin --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1112,6 +1176,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1207,7 +1275,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__list)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1218,6 +1286,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1229,7 +1301,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__remove)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1240,6 +1312,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1251,7 +1327,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__set__subcmd__role)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version viewer member admin owner"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --help --version viewer member admin owner"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,6 +1341,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1273,7 +1353,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__whoami)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1284,6 +1364,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_tokctl_global_optspecs
-    string join \n server= profile= json q/quiet y/yes no-input h/help V/version
+    string join \n server= profile= json jq= q/quiet y/yes no-input h/help V/version
 end
 
 function __fish_tokctl_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c tokctl -n "__fish_tokctl_needs_command" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_needs_command" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_needs_command" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_needs_command" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_needs_command" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -50,6 +51,7 @@ complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "help" -d 'Print this 
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l email -d 'Your email (default: the profile\'s; prompted on a terminal)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l password-stdin -d 'Read the password from stdin (one line; its LF or CRLF is stripped)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l with-token -d 'Read an existing session or token secret from stdin instead of logging in with a password'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
@@ -60,6 +62,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s h -l help -d 'Pr
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -68,6 +71,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s h -l help -d 'P
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -85,6 +89,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l owner -d 'Mint fo
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD\'s status' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -107,6 +112,7 @@ json\t'A JSON array of tokens (same as `--json`)'
 tsv\t'Tab-separated, no header: id, name, type, owner, scopes, expires_at, last_used_at, status, created_at'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l all -d 'Include revoked and expired tokens (same as `--status all`)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l everyone -d 'List everyone\'s tokens (tokens:admin)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
@@ -118,6 +124,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s V -l version -d '
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l owner -d 'The token\'s owner, to find a service account\'s token by name (admins)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -129,6 +136,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l reason -d 'Why,
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l owner -d 'The tokens\' owner, to find a service account\'s token by name (admins)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l all -d 'With `--user`: every token and session of the member'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l dry-run -d 'With `--user`: list what would be revoked, change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
@@ -143,6 +151,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l owner -d 'The t
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD\'s status' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -152,6 +161,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s h -l help -d 'P
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -165,6 +175,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -177,6 +188,7 @@ admin\t''
 owner\t''"
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l service -d 'A service account: no password, no session; admins mint its tokens with `--owner NAME`'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the new person\'s password from stdin (one line)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
@@ -187,6 +199,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_sub
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -195,6 +208,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_sub
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -213,6 +227,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l since -d 'Only r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l limit -d 'At most this many rows (default: all, following pagination)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l access -d 'The access log (one row per authenticated request) instead of lifecycle events'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -223,6 +238,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s V -l version -d 
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l since -d 'Only requests newer than this: a duration back from now (`7d`) or a date' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -231,6 +247,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s h -l help -d 'Pr
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -242,6 +259,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_s
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l set -d '`default_expiry=30d`, `max_expiry=90d`, `allow_never=true`, `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`, `session_ttl=30d` (repeatable)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -252,6 +270,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subco
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -268,6 +287,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_see
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l retention -d 'How long audit events and access-log rows are kept' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l metrics-unauthenticated -d 'Serve `/metrics` without a credential. By default a scrape needs a bearer credential holding `audit:read` (Prometheus: `authorization: credentials_file`)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l dev -d 'Bootstrap a throwaway org and owner in a temporary database and print the `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l allow-insecure-permissions -d 'Use a SQLite database even when group or others may read or write its files (unix; by default it is refused, as ssh refuses a key file others can read)'
@@ -284,6 +304,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_su
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l database -d 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user\'s data dir)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l password-stdin -d 'Read the owner\'s password from stdin (one line)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l allow-insecure-permissions -d 'Use a SQLite database even when group or others may read or write its files (unix; by default it is refused, as ssh refuses a key file others can read)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'

@@ -9,6 +9,7 @@ mod audit;
 pub mod docs;
 mod error;
 mod exec;
+mod jq;
 mod login;
 mod mint;
 mod org;
@@ -26,7 +27,7 @@ use std::sync::OnceLock;
 use chrono::Utc;
 
 pub use args::Cli;
-pub use error::CliError;
+pub use error::{CliError, json_requested};
 pub use secret_args::refuse as refuse_secret_arguments;
 
 use crate::api::secret::{self, Secret};
@@ -205,7 +206,15 @@ fn same_server(a: &str, b: &str) -> bool {
 
 /// Runs one parsed command line (anything but `tokctl server`); the Ok value is the exit code.
 pub fn run(cli: Cli) -> Result<u8, CliError> {
-    let Cli { global, command } = cli;
+    let Cli {
+        mut global,
+        command,
+    } = cli;
+    if let Some(expr) = &global.jq {
+        // Checked before any request; from here on every JSON document goes through it.
+        output::set_jq(expr)?;
+        global.json = true;
+    }
     let ctx = Ctx::new(global);
     if !ctx.color() {
         console_colors_off();

@@ -4,7 +4,8 @@
 //! The rules (DESIGN.md "Output"): machine output and requested data on stdout, notices,
 //! warnings and errors on stderr; with `--json` exactly one JSON document on stdout.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use comfy_table::{ContentArrangement, Table, presets};
@@ -14,28 +15,54 @@ use super::CliError;
 use crate::api::secret::Secret;
 use crate::api::types::{TokenInfo, UserInfo};
 
-/// Prints one JSON document on stdout.
-pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(|e| CliError::Io {
-        context: "writing JSON to stdout".into(),
-        source: std::io::Error::other(e),
-    })?;
-    writeln!(out).map_err(CliError::io("writing to stdout"))
+/// The `--jq` expression of this run, set once by [`set_jq`] (already checked) before any
+/// command prints. A process-wide setting so that every `--json` document, whichever command
+/// prints it, goes through the same filter.
+static JQ: OnceLock<String> = OnceLock::new();
+
+/// Checks `--jq EXPR` (a usage error naming the flag) and makes [`json`] apply it.
+pub fn set_jq(expr: &str) -> Result<(), CliError> {
+    super::jq::validate(expr)?;
+    let _ = JQ.set(expr.to_string());
+    Ok(())
 }
 
-/// Prints text on stdout.
-pub fn stdout(text: &str) -> Result<(), CliError> {
+/// Prints one JSON document on stdout, or what `--jq` makes of it: each value on its own
+/// line, strings raw (pretty-printed on a terminal, compact in a pipe, as gh does).
+/// Every command's `--json` output goes through here; `tokctl api` too.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| CliError::Io {
+        context: "writing JSON".into(),
+        source: std::io::Error::other(e),
+    })?;
+    text.push('\n');
+    if let Some(expr) = JQ.get() {
+        text = super::jq::apply(expr, &text, std::io::stdout().is_terminal())?;
+    }
+    write_stdout(text.as_bytes())
+}
+
+/// [`json`] under the name other commands look for: the `--jq`-aware printer.
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    json(value)
+}
+
+/// Writes and flushes, so a closed pipe shows up here as `BrokenPipe` (which `main` turns
+/// into a quiet exit 0) rather than being lost in a buffer.
+fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|_| {
-            if text.ends_with('\n') {
-                Ok(())
-            } else {
-                writeln!(out)
-            }
-        })
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
         .map_err(CliError::io("writing to stdout"))
+}
+
+/// Prints text on stdout (a line ending added when missing).
+pub fn stdout(text: &str) -> Result<(), CliError> {
+    if text.ends_with('\n') {
+        write_stdout(text.as_bytes())
+    } else {
+        write_stdout(format!("{text}\n").as_bytes())
+    }
 }
 
 /// The secret, alone on one line of stdout: for `$(tokctl mint …)` and pipes.
