@@ -14,10 +14,12 @@ mod login;
 mod mint;
 mod org;
 pub mod output;
+mod pager;
 mod prompt;
 mod revoke;
 mod rotate;
 mod secret_args;
+pub mod table;
 mod tokens;
 mod users;
 

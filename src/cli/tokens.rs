@@ -64,7 +64,13 @@ pub async fn list(ctx: &Ctx, a: ListArgs) -> Result<u8, CliError> {
         }
         OutputFormat::Table => {
             let with_owner = a.everyone || a.user.is_some();
-            output::stdout(&output::tokens_table(&tokens, with_owner, Utc::now()))?;
+            let text = output::tokens_table(&tokens, with_owner, Utc::now());
+            // `--all` is the long one: through the pager on a terminal.
+            if a.all {
+                super::pager::page(&text)?;
+            } else {
+                output::stdout(&text)?;
+            }
         }
     }
     Ok(0)
