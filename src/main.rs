@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use tokctl::cli::{CliError, args::Command};
 
 // The server allocates a few dozen small buffers per request: glibc's allocator spent about a
@@ -13,19 +14,27 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
+    let json = tokctl::cli::json_requested(&args);
     // Before clap, whose errors would echo the value: a secret typed where a token id or name
     // belongs is refused here, nothing sent (src/cli/secret_args.rs).
     if let Err(e) = tokctl::cli::refuse_secret_arguments(&args) {
-        let json = args
-            .iter()
-            .skip(1)
-            .take_while(|a| *a != "--")
-            .any(|a| a == "--json");
         report(&e, json);
         return ExitCode::from(e.exit_code());
     }
-    // clap's own message and exit code (2), but a usage line without env-supplied flags.
-    let cli = tokctl::cli::parse(&args).unwrap_or_else(|e| e.exit());
+    let cli = match tokctl::cli::parse(&args) {
+        Ok(cli) => cli,
+        // `--help` and `--version` print as usual; so do usage errors without `--json`.
+        Err(e)
+            if !json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) =>
+        {
+            e.exit()
+        }
+        Err(e) => {
+            let e = CliError::from_clap(&e);
+            report(&e, json);
+            return ExitCode::from(e.exit_code());
+        }
+    };
     if let Command::Server(args) = cli.command {
         return match tokctl::server::main(args) {
             Ok(code) => ExitCode::from(code),
@@ -37,13 +46,11 @@ fn main() -> ExitCode {
     }
     // A client command may hold a secret from here on: no core dumps (src/harden.rs).
     tokctl::harden::disable_core_dumps();
-    let json = cli.global.json;
+    let json = cli.global.json || cli.global.jq.is_some();
     match tokctl::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         // A reader that went away (`tokctl list | head -1`) is not an error worth a message.
-        Err(CliError::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             report(&e, json);
             ExitCode::from(e.exit_code())
@@ -62,8 +69,6 @@ fn report(e: &CliError, json: bool) {
                 "help": help,
                 "exit_code": e.exit_code(),
             },
-            // Also at the top level, where earlier releases put it.
-            "exit_code": e.exit_code(),
         });
         eprintln!("{doc}");
     } else {

@@ -403,7 +403,7 @@ async fn every_exit_code() {
     assert!(out.stdout.is_empty());
     let err: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
     assert_eq!(err["error"]["code"], "not_found");
-    assert_eq!(err["exit_code"], 5);
+    assert_eq!(err["error"]["exit_code"], 5);
 }
 
 #[tokio::test]

@@ -46,6 +46,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Filter the JSON output with a jq expression (implies --json); strings print raw.
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub jq: Option<String>,
+
     /// Print nothing on stderr but errors (no notices, no expiry warning).
     #[arg(long, short, global = true)]
     pub quiet: bool,

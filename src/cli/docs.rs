@@ -17,7 +17,10 @@ Environment:
                   offline (format and checksum) before any request
   TOKCTL_PROFILE  which saved login to use (same as --profile)
   CI              when set, never prompt (like --no-input)
-  NO_COLOR        when set, no colors
+  NO_COLOR        when set, no colors (wins over CLICOLOR_FORCE)
+  CLICOLOR_FORCE  when set and not 0, colors even in a pipe
+  TOKCTL_PAGER    pager for long output on a terminal (audit, list --all); empty or `cat`
+                  for none; default $PAGER, else `less -FRX`
 
 Exit codes:
   0  ok
@@ -50,7 +53,22 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "Seconds to wait for the server's answer (same as --timeout; default 30); no answer in time exits 8.",
     ),
     ("CI", "When set, tokctl never prompts (like --no-input)."),
-    ("NO_COLOR", "When set, no colors."),
+    (
+        "NO_COLOR",
+        "When set, no colors (wins over CLICOLOR_FORCE).",
+    ),
+    (
+        "CLICOLOR_FORCE",
+        "When set and not 0, tables are colored even when stdout is not a terminal.",
+    ),
+    (
+        "TOKCTL_PAGER",
+        "The pager for long output (audit, list --all) when stdout is a terminal, run with sh -c; empty or `cat` for none. Never used in a pipe.",
+    ),
+    (
+        "PAGER",
+        "The pager when TOKCTL_PAGER is unset; without either, `less -FRX`.",
+    ),
     (
         "TOKCTL_TOKEN_ID",
         "Set by tokctl for the command of --exec: the id of the token whose secret is on its stdin.",

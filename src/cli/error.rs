@@ -53,6 +53,9 @@ pub enum CliError {
         help: Option<String>,
         status: u8,
     },
+    /// `--jq EXPR` failed on the answer: the command itself already did its work (exit 1).
+    #[error("{message}")]
+    JqFailed { message: String },
     /// A prompt or stdin/stdout failed.
     #[error("{context}: {source}")]
     Io {
@@ -67,6 +70,11 @@ impl CliError {
             message: message.into(),
             help: help.into(),
         }
+    }
+
+    /// A reader that went away (`tokctl list | head -1`): the program ends quietly, exit 0.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
     pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
@@ -88,7 +96,7 @@ impl CliError {
             CliError::Rejected { .. } => exit::REJECTED,
             CliError::NotFound { .. } => exit::NOT_FOUND,
             CliError::ExecFailed { status, .. } => *status,
-            CliError::Io { .. } => exit::OTHER,
+            CliError::JqFailed { .. } | CliError::Io { .. } => exit::OTHER,
         }
     }
 
@@ -109,6 +117,7 @@ impl CliError {
             CliError::Rejected { .. } => "invalid".into(),
             CliError::NotFound { .. } => "not_found".into(),
             CliError::ExecFailed { .. } => "exec_failed".into(),
+            CliError::JqFailed { .. } => "jq_failed".into(),
             CliError::Io { .. } => "io".into(),
         }
     }
@@ -135,6 +144,11 @@ impl CliError {
                     .into(),
             ),
             CliError::Session(_) | CliError::Io { .. } => None,
+            CliError::JqFailed { .. } => Some(
+                "the command itself succeeded; run it with --json instead of --jq to see the \
+                 whole answer"
+                    .into(),
+            ),
             CliError::Api(ClientError::Api {
                 status,
                 code,
@@ -201,6 +215,32 @@ fn env_token_refused(code: &str) -> String {
              that minted it?); else {instead}"
         ),
         _ => format!("TOKCTL_TOKEN was refused: {instead}"),
+    }
+}
+
+/// Whether the command line asks for JSON (`--json`, `--jq`), read from the raw arguments:
+/// for errors found before or while clap parses them.
+pub fn json_requested(args: &[std::ffi::OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .filter_map(|a| a.to_str())
+        .any(|a| a == "--json" || a == "--jq" || a.starts_with("--jq="))
+}
+
+impl CliError {
+    /// A clap parse error as a usage error (exit 2): its first line as the message, the usage
+    /// line and the pointer to `--help` as the help.
+    pub fn from_clap(e: &clap::Error) -> CliError {
+        let text = e.render().to_string();
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        let message = lines
+            .next()
+            .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_string())
+            .unwrap_or_else(|| e.kind().to_string());
+        let rest: Vec<&str> = lines.collect();
+        let help = (!rest.is_empty()).then(|| rest.join("; "));
+        CliError::usage(message, help)
     }
 }
 

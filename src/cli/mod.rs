@@ -12,16 +12,19 @@ mod env_credential;
 mod dry_run;
 mod error;
 mod exec;
+mod jq;
 mod login;
 mod mint;
 mod mint_prompts;
 mod org;
 pub mod output;
+mod pager;
 mod prompt;
 mod revoke;
 mod rotate;
 mod secret_args;
 mod status;
+pub mod table;
 mod tokens;
 mod usage_line;
 mod users;
@@ -32,7 +35,7 @@ use std::sync::OnceLock;
 use chrono::Utc;
 
 pub use args::Cli;
-pub use error::CliError;
+pub use error::{CliError, json_requested};
 pub use secret_args::refuse as refuse_secret_arguments;
 pub use usage_line::parse;
 
@@ -261,7 +264,15 @@ fn same_server(a: &str, b: &str) -> bool {
 
 /// Runs one parsed command line (anything but `tokctl server`); the Ok value is the exit code.
 pub fn run(cli: Cli) -> Result<u8, CliError> {
-    let Cli { global, command } = cli;
+    let Cli {
+        mut global,
+        command,
+    } = cli;
+    if let Some(expr) = &global.jq {
+        // Checked before any request; from here on every JSON document goes through it.
+        output::set_jq(expr)?;
+        global.json = true;
+    }
     let ctx = Ctx::new(global);
     crate::waiting::configure(crate::waiting::Settings {
         timeout: ctx.global.timeout,

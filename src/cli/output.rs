@@ -4,38 +4,66 @@
 //! The rules (DESIGN.md "Output"): machine output and requested data on stdout, notices,
 //! warnings and errors on stderr; with `--json` exactly one JSON document on stdout.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::Cell;
 use serde::Serialize;
 
 use super::CliError;
+use super::table::{self, Fit, HumanTable};
 use crate::api::secret::Secret;
 use crate::api::types::{TokenInfo, UserInfo};
 
-/// Prints one JSON document on stdout.
-pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(|e| CliError::Io {
-        context: "writing JSON to stdout".into(),
-        source: std::io::Error::other(e),
-    })?;
-    writeln!(out).map_err(CliError::io("writing to stdout"))
+/// The `--jq` expression of this run, set once by [`set_jq`] (already checked) before any
+/// command prints. A process-wide setting so that every `--json` document, whichever command
+/// prints it, goes through the same filter.
+static JQ: OnceLock<String> = OnceLock::new();
+
+/// Checks `--jq EXPR` (a usage error naming the flag) and makes [`json`] apply it.
+pub fn set_jq(expr: &str) -> Result<(), CliError> {
+    super::jq::validate(expr)?;
+    let _ = JQ.set(expr.to_string());
+    Ok(())
 }
 
-/// Prints text on stdout.
-pub fn stdout(text: &str) -> Result<(), CliError> {
+/// Prints one JSON document on stdout, or what `--jq` makes of it: each value on its own
+/// line, strings raw (pretty-printed on a terminal, compact in a pipe, as gh does).
+/// Every command's `--json` output goes through here; `tokctl api` too.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| CliError::Io {
+        context: "writing JSON".into(),
+        source: std::io::Error::other(e),
+    })?;
+    text.push('\n');
+    if let Some(expr) = JQ.get() {
+        text = super::jq::apply(expr, &text, std::io::stdout().is_terminal())?;
+    }
+    write_stdout(text.as_bytes())
+}
+
+/// [`json`] under the name other commands look for: the `--jq`-aware printer.
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    json(value)
+}
+
+/// Writes and flushes, so a closed pipe shows up here as `BrokenPipe` (which `main` turns
+/// into a quiet exit 0) rather than being lost in a buffer.
+fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|_| {
-            if text.ends_with('\n') {
-                Ok(())
-            } else {
-                writeln!(out)
-            }
-        })
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
         .map_err(CliError::io("writing to stdout"))
+}
+
+/// Prints text on stdout (a line ending added when missing).
+pub fn stdout(text: &str) -> Result<(), CliError> {
+    if text.ends_with('\n') {
+        write_stdout(text.as_bytes())
+    } else {
+        write_stdout(format!("{text}\n").as_bytes())
+    }
 }
 
 /// The secret, alone on one line of stdout: for `$(tokctl mint …)` and pipes.
@@ -78,9 +106,9 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// A time as a date and its distance from now: `2025-07-01 12:00 UTC (in 29 days)`.
+/// A time to the second and its distance from now: `2025-07-01 12:00:00 UTC (in 29 days)`.
 pub fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    format!("{} ({})", t.format("%Y-%m-%d %H:%M UTC"), relative(t, now))
+    format!("{} UTC ({})", table::exact(t), relative(t, now))
 }
 
 /// Service accounts have names, people have emails: the owner column says which.
@@ -100,62 +128,51 @@ pub fn scopes_label(scopes: &[String]) -> String {
     }
 }
 
-fn table(headers: Vec<&str>, fit: Option<u16>) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING);
-    match fit {
-        Some(width) => {
-            t.set_content_arrangement(ContentArrangement::Dynamic);
-            t.set_width(width);
-        }
-        None => {
-            t.set_content_arrangement(ContentArrangement::Disabled);
-        }
-    }
-    t.set_header(headers);
-    t
-}
-
 /// The terminal's width when stdout is a terminal (tables fit it), else None.
 pub fn terminal_width() -> Option<u16> {
-    use std::io::IsTerminal;
-    if !std::io::stdout().is_terminal() {
-        return None;
-    }
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or_else(|| comfy_table::Table::new().width())
-        .or(Some(100))
+    table::terminal_width()
 }
 
 /// The token table of `list`: ID, NAME, TYPE, OWNER (when asked), SCOPES, EXPIRES, LAST USED,
-/// STATUS.
+/// STATUS. Fitted to a terminal with the ids whole; times relative (`in 6 days`, `3h ago`).
 pub fn tokens_table(tokens: &[TokenInfo], with_owner: bool, now: DateTime<Utc>) -> String {
-    let mut headers = vec!["ID", "NAME", "TYPE"];
+    let mut columns = vec![
+        ("ID", Fit::Whole),
+        ("NAME", Fit::Shrink),
+        ("TYPE", Fit::Whole),
+    ];
     if with_owner {
-        headers.push("OWNER");
+        columns.push(("OWNER", Fit::Shrink));
     }
-    headers.extend(["SCOPES", "EXPIRES", "LAST USED", "STATUS"]);
-    let mut t = table(headers, terminal_width());
+    columns.extend([
+        ("SCOPES", Fit::Shrink),
+        ("EXPIRES", Fit::Whole),
+        ("LAST USED", Fit::Optional),
+        ("STATUS", Fit::Whole),
+    ]);
+    let mut t = HumanTable::new(&columns);
     for tok in tokens {
-        let mut row = vec![tok.id.clone(), tok.name.clone(), tok.kind.to_string()];
+        let mut row = vec![
+            Cell::new(&tok.id),
+            Cell::new(&tok.name),
+            Cell::new(tok.kind),
+        ];
         if with_owner {
-            row.push(owner_label(&tok.owner));
+            row.push(Cell::new(owner_label(&tok.owner)));
         }
-        row.push(scopes_label(&tok.scopes));
-        row.push(match tok.expires_at {
-            Some(t) => relative(t, now),
+        row.push(Cell::new(scopes_label(&tok.scopes)));
+        row.push(Cell::new(match tok.expires_at {
+            Some(t) => table::relative_short(t, now),
             None => "never".into(),
-        });
-        row.push(match tok.last_used_at {
-            Some(t) => relative(t, now),
+        }));
+        row.push(Cell::new(match tok.last_used_at {
+            Some(t) => table::relative_short(t, now),
             None => "never".into(),
-        });
-        row.push(tok.status.as_str().to_string());
-        t.add_row(row);
+        }));
+        row.push(table::status_cell(tok, now));
+        t.row(row);
     }
-    t.to_string()
+    t.render()
 }
 
 /// Tab-separated, no header, one token a line, in a column order that never changes: id, name,
@@ -244,38 +261,40 @@ pub fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
 }
 
 pub fn users_table(users: &[UserInfo]) -> String {
-    let mut t = table(vec!["NAME", "EMAIL", "ROLE", "KIND"], terminal_width());
+    let mut t = HumanTable::new(&[
+        ("NAME", Fit::Shrink),
+        ("EMAIL", Fit::Shrink),
+        ("ROLE", Fit::Whole),
+        ("KIND", Fit::Whole),
+    ]);
     for u in users {
-        t.add_row(vec![
+        t.text_row(vec![
             u.name.clone(),
             u.email.clone().unwrap_or_else(|| "-".into()),
             u.role.to_string(),
             if u.service { "service" } else { "person" }.to_string(),
         ]);
     }
-    t.to_string()
+    t.render()
 }
 
-/// A generic table of JSON objects (audit rows), columns in the given order.
-pub fn json_table(rows: &[serde_json::Value], columns: &[&str]) -> String {
-    let headers: Vec<String> = columns.iter().map(|c| c.to_uppercase()).collect();
-    let mut t = table(
-        headers.iter().map(|s| s.as_str()).collect(),
-        terminal_width(),
-    );
+/// A generic table of JSON objects, columns in the given order: (key, header, fit).
+pub fn json_table(rows: &[serde_json::Value], columns: &[(&str, &str, Fit)]) -> String {
+    let headers: Vec<(&str, Fit)> = columns.iter().map(|(_, h, f)| (*h, *f)).collect();
+    let mut t = HumanTable::new(&headers);
     for row in rows {
-        t.add_row(
+        t.text_row(
             columns
                 .iter()
-                .map(|c| match row.get(*c) {
+                .map(|(key, _, _)| match row.get(*key) {
                     None | Some(serde_json::Value::Null) => "-".to_string(),
                     Some(serde_json::Value::String(s)) => s.clone(),
                     Some(v) => v.to_string(),
                 })
-                .collect::<Vec<_>>(),
+                .collect(),
         );
     }
-    t.to_string()
+    t.render()
 }
 
 /// A JSON value as indented `key: value` lines, for `usage` without `--json`.

@@ -75,15 +75,31 @@ async fn revoke_tokens(ctx: &Ctx, a: &RevokeArgs) -> Result<u8, CliError> {
         }
     }
     if ctx.global.json {
-        output::json(&serde_json::json!({
-            "count": newly,
-            "revoked": revoked,
-            "already_revoked": already,
-            "dry_run": a.dry_run,
-            "failed": failures.iter().map(|(t, e)| serde_json::json!({
-                "token": t, "code": e.code(), "message": e.to_string(),
-            })).collect::<Vec<_>>(),
-        }))?;
+        // The API's RevokeResult (same field shapes as `POST /v1/tokens/{id}/revoke` and the
+        // OpenAPI), plus the tokens that could not be revoked.
+        #[derive(serde::Serialize)]
+        struct Output {
+            #[serde(flatten)]
+            result: RevokeResult,
+            failed: Vec<serde_json::Value>,
+        }
+        output::json(&Output {
+            result: RevokeResult {
+                count: newly,
+                revoked: revoked.clone(),
+                // As the API says it: nothing changed because what was named was revoked already.
+                already_revoked: newly == 0 && already > 0,
+                dry_run: a.dry_run,
+            },
+            failed: failures
+                .iter()
+                .map(|(t, e)| {
+                    serde_json::json!({
+                        "token": t, "code": e.code(), "message": e.to_string(),
+                    })
+                })
+                .collect(),
+        })?;
     }
     let last = failures.pop();
     for (token, e) in failures {

@@ -43,11 +43,7 @@ pub fn list_query(a: &ListArgs) -> ListTokensQuery {
 }
 
 pub async fn list(ctx: &Ctx, a: ListArgs) -> Result<u8, CliError> {
-    let format = if ctx.global.json {
-        OutputFormat::Json
-    } else {
-        a.output.unwrap_or(OutputFormat::Table)
-    };
+    let format = output_format(ctx.global.json, a.output)?;
     let client = ctx.client()?;
     let tokens = client.list_tokens(&list_query(&a)).await?;
     match format {
@@ -68,10 +64,38 @@ pub async fn list(ctx: &Ctx, a: ListArgs) -> Result<u8, CliError> {
         }
         OutputFormat::Table => {
             let with_owner = a.everyone || a.user.is_some();
-            output::stdout(&output::tokens_table(&tokens, with_owner, Utc::now()))?;
+            let text = output::tokens_table(&tokens, with_owner, Utc::now());
+            // `--all` is the long one: through the pager on a terminal.
+            if a.all {
+                super::pager::page(&text)?;
+            } else {
+                output::stdout(&text)?;
+            }
         }
     }
     Ok(0)
+}
+
+/// `--json` (or `--jq`) and `--output` choose the same thing: both may be given only when they
+/// agree (`--json --output json`), else it is a usage error rather than one silently winning.
+fn output_format(json: bool, output: Option<OutputFormat>) -> Result<OutputFormat, CliError> {
+    match (json, output) {
+        (false, o) => Ok(o.unwrap_or(OutputFormat::Table)),
+        (true, None | Some(OutputFormat::Json)) => Ok(OutputFormat::Json),
+        (true, Some(other)) => {
+            let name = match other {
+                OutputFormat::Table => "table",
+                OutputFormat::Tsv => "tsv",
+                OutputFormat::Json => "json",
+            };
+            Err(CliError::usage(
+                format!("--output {name} conflicts with --json/--jq: choose one output format"),
+                Some(format!(
+                    "drop --json and --jq for {name}, or drop --output for JSON"
+                )),
+            ))
+        }
+    }
 }
 
 pub async fn show(ctx: &Ctx, a: ShowArgs) -> Result<u8, CliError> {
