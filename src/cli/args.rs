@@ -87,7 +87,7 @@ pub enum Command {
     /// The org's settings.
     #[command(subcommand)]
     Org(OrgCommand),
-    /// Print a shell completion script.
+    /// Print a shell completion script (it asks tokctl for token, member, scope and profile names).
     Completions(CompletionsArgs),
     /// Run the token service.
     Server(crate::server::ServerArgs),
@@ -452,6 +452,11 @@ pub struct PolicyArgs {
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+
+    /// Print the static script (what `completions/` holds): commands and flags only, no token,
+    /// member or profile names.
+    #[arg(long = "static")]
+    pub static_script: bool,
 }
 
 #[cfg(test)]

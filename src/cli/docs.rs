@@ -93,9 +93,16 @@ pub fn completion_files() -> Vec<(String, Vec<u8>)> {
     .collect()
 }
 
-pub fn print_completions(shell: Shell) -> Result<u8, CliError> {
+/// `tokctl completions SHELL`: the dynamic script (src/cli/complete.rs), or with `--static`
+/// the generated one of `completions/`.
+pub fn print_completions(args: &super::args::CompletionsArgs) -> Result<u8, CliError> {
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "tokctl", &mut buf);
+    if args.static_script {
+        clap_complete::generate(args.shell, &mut Cli::command(), "tokctl", &mut buf);
+    } else {
+        buf = super::complete::registration(args.shell)
+            .map_err(CliError::io("writing the completion script"))?;
+    }
     std::io::stdout()
         .write_all(&buf)
         .map_err(CliError::io("writing to stdout"))?;

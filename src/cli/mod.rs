@@ -6,6 +6,7 @@
 
 pub mod args;
 mod audit;
+pub mod complete;
 pub mod docs;
 mod error;
 mod exec;
@@ -211,7 +212,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         console_colors_off();
     }
     if let Command::Completions(a) = &command {
-        return docs::print_completions(a.shell);
+        return docs::print_completions(a);
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -241,7 +242,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Audit(a) => audit::audit(ctx, a).await,
         Command::Usage(a) => audit::usage(ctx, a).await,
         Command::Org(c) => org::run(ctx, c).await,
-        Command::Completions(a) => docs::print_completions(a.shell),
+        Command::Completions(a) => docs::print_completions(&a),
         Command::Server(_) => Err(CliError::usage(
             "`tokctl server` is not a client command",
             None,
