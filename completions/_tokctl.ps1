@@ -45,7 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'The org''s audit events, or its access log with `--access`')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Usage statistics of one token: requests, error rate, most used resources, latency')
             [CompletionResult]::new('org', 'org', [CompletionResultType]::ParameterValue, 'The org''s settings')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (it asks tokctl for token, member, scope and profile names)')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run the token service')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -392,6 +392,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
         'tokctl;completions' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
+            [CompletionResult]::new('--static', '--static', [CompletionResultType]::ParameterName, 'Print the static script (what `completions/` holds): commands and flags only, no token, member or profile names')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
@@ -476,7 +477,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'The org''s audit events, or its access log with `--access`')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Usage statistics of one token: requests, error rate, most used resources, latency')
             [CompletionResult]::new('org', 'org', [CompletionResultType]::ParameterValue, 'The org''s settings')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (it asks tokctl for token, member, scope and profile names)')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run the token service')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

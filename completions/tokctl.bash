@@ -249,7 +249,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__completions)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version bash elvish fish powershell zsh"
+            opts="-q -y -h -V --static --server --profile --json --quiet --yes --no-input --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

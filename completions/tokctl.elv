@@ -42,7 +42,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand audit 'The org''s audit events, or its access log with `--access`'
             cand usage 'Usage statistics of one token: requests, error rate, most used resources, latency'
             cand org 'The org''s settings'
-            cand completions 'Print a shell completion script'
+            cand completions 'Print a shell completion script (it asks tokctl for token, member, scope and profile names)'
             cand server 'Run the token service'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -362,6 +362,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;completions'= {
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
+            cand --static 'Print the static script (what `completions/` holds): commands and flags only, no token, member or profile names'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
             cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
             cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -440,7 +441,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand audit 'The org''s audit events, or its access log with `--access`'
             cand usage 'Usage statistics of one token: requests, error rate, most used resources, latency'
             cand org 'The org''s settings'
-            cand completions 'Print a shell completion script'
+            cand completions 'Print a shell completion script (it asks tokctl for token, member, scope and profile names)'
             cand server 'Run the token service'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

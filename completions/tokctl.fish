@@ -44,7 +44,7 @@ complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "users" -d 'Members of
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "org" -d 'The org\'s settings'
-complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "completions" -d 'Print a shell completion script (it asks tokctl for token, member, scope and profile names)'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "server" -d 'Run the token service'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l email -d 'Your email (default: the profile\'s; prompted on a terminal)' -r
@@ -252,6 +252,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subco
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l static -d 'Print the static script (what `completions/` holds): commands and flags only, no token, member or profile names'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
@@ -306,7 +307,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "org" -d 'The org\'s settings'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "completions" -d 'Print a shell completion script'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "completions" -d 'Print a shell completion script (it asks tokctl for token, member, scope and profile names)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "server" -d 'Run the token service'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List the org\'s members'

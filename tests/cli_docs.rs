@@ -92,7 +92,7 @@ fn man_page_documents_every_exit_code_and_environment_variable() {
 #[test]
 fn completions_command_prints_the_committed_script() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokctl"))
-        .args(["completions", "bash"])
+        .args(["completions", "bash", "--static"])
         .output()
         .unwrap();
     assert!(out.status.success());

@@ -134,7 +134,10 @@ pub fn registration(shell: clap_complete::Shell) -> std::io::Result<Vec<u8>> {
 }
 
 /// Keeps the candidates that start with what was typed.
-fn matching(current: &OsStr, values: impl IntoIterator<Item = (String, Option<String>)>) -> Vec<CompletionCandidate> {
+fn matching(
+    current: &OsStr,
+    values: impl IntoIterator<Item = (String, Option<String>)>,
+) -> Vec<CompletionCandidate> {
     let current = current.to_string_lossy();
     values
         .into_iter()
@@ -325,7 +328,9 @@ mod tests {
         for (path, id, _) in COMPLETERS {
             let mut cmd = &c;
             for name in path.split_whitespace() {
-                cmd = cmd.find_subcommand(name).unwrap_or_else(|| panic!("{path}"));
+                cmd = cmd
+                    .find_subcommand(name)
+                    .unwrap_or_else(|| panic!("{path}"));
             }
             let arg = cmd
                 .get_arguments()
@@ -346,7 +351,10 @@ mod tests {
             vec!["work:read".to_string()]
         );
         let after = values(scope_names(OsStr::new("work:read,work:")));
-        assert!(after.contains(&"work:read,work:write".to_string()), "{after:?}");
+        assert!(
+            after.contains(&"work:read,work:write".to_string()),
+            "{after:?}"
+        );
         assert!(!after.contains(&"work:read,work:read".to_string()));
     }
 }
