@@ -821,7 +821,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__revoke)
-            opts="-q -y -h -V --user --all --dry-run --reason --owner --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-y -q -h -V --user --all --dry-run --reason --owner --yes --server --profile --json --quiet --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1229,7 +1229,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__remove)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --help --version"
+            opts="-y -q -h -V --yes --server --profile --json --quiet --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -101,3 +101,29 @@ fn completions_command_prints_the_committed_script() {
             .unwrap();
     assert_eq!(out.stdout, committed, "regenerate with: {REGENERATE}");
 }
+
+#[test]
+fn every_man_page_has_examples_exit_status_environment_and_files() {
+    for (name, page) in tokctl::cli::docs::man_files().unwrap() {
+        let page = String::from_utf8(page).unwrap();
+        for section in [
+            ".SH EXAMPLES",
+            ".SH \"EXIT STATUS\"",
+            ".SH ENVIRONMENT",
+            ".SH FILES",
+        ] {
+            assert!(page.contains(section), "{name} has no {section}");
+        }
+        for var in [
+            "TOKCTL_TIMEOUT",
+            "TOKCTL_PAGER",
+            "CLICOLOR_FORCE",
+            "config.json",
+            "keyring",
+        ] {
+            assert!(page.contains(var), "{name} does not mention {var}");
+        }
+        // No section of --help text dumped in as EXTRA.
+        assert!(!page.contains(".SH EXTRA"), "{name}");
+    }
+}

@@ -16,8 +16,10 @@ Environment:
   TOKCTL_TOKEN    a token's secret to use instead of the login session (scripts, CI); checked
                   offline (format and checksum) before any request
   TOKCTL_PROFILE  which saved login to use (same as --profile)
+  TOKCTL_TIMEOUT  seconds to wait for the server (same as --timeout; default 30)
+  TOKCTL_PAGER    the pager for long output on a terminal (default: $PAGER, else less -FRX)
   CI              when set, never prompt (like --no-input)
-  NO_COLOR        when set, no colors
+  NO_COLOR        when set, no colors; CLICOLOR_FORCE=1 colors even when piped
 
 Exit codes:
   0  ok
@@ -45,8 +47,21 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "TOKCTL_PROFILE",
         "Which saved login to use (same as --profile).",
     ),
+    (
+        "TOKCTL_TIMEOUT",
+        "Seconds to wait for the server before giving up with exit 8 (same as --timeout; default 30).",
+    ),
+    (
+        "TOKCTL_PAGER",
+        "The pager long output (audit, list --all) goes through on a terminal; never used in a pipe. Default: PAGER, else less -FRX.",
+    ),
+    ("PAGER", "The pager when TOKCTL_PAGER is not set."),
     ("CI", "When set, tokctl never prompts (like --no-input)."),
     ("NO_COLOR", "When set, no colors."),
+    (
+        "CLICOLOR_FORCE",
+        "When set (not 0), colors even when the output is not a terminal (NO_COLOR wins).",
+    ),
     (
         "TOKCTL_TOKEN_ID",
         "Set by tokctl for the command of --exec: the id of the token whose secret is on its stdin.",
@@ -54,6 +69,21 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "XDG_CONFIG_HOME",
         "The config dir (default ~/.config): tokctl/config.json keeps each profile's server URL and email, never a secret.",
+    ),
+];
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_CONFIG_HOME/tokctl/config.json",
+        "Each profile's server URL and email (~/.config/tokctl/config.json by default on Linux; ~/Library/Application Support/tokctl/config.json on macOS; %APPDATA%\\tokctl\\config\\config.json on Windows). Never a secret.",
+    ),
+    (
+        "OS keyring",
+        "Each profile's session secret, under service tokctl and the profile name as user (Secret Service on Linux: secret-tool lookup service tokctl username default; Keychain on macOS; Credential Manager on Windows).",
+    ),
+    (
+        "$XDG_DATA_HOME/tokctl/tokctl.db",
+        "tokctl server's default SQLite database (~/.local/share/tokctl/tokctl.db on Linux).",
     ),
 ];
 
@@ -113,51 +143,77 @@ fn roff_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('-', "\\-")
 }
 
-/// The man pages: (file name under `man/`, contents), `tokctl.1` and one per subcommand.
+/// The man pages: (file name under `man/`, contents), `tokctl.1` and one per subcommand, each
+/// with EXAMPLES (src/cli/help.rs), EXIT STATUS, ENVIRONMENT and FILES.
 pub fn man_files() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     let mut files = Vec::new();
+    files.push(("tokctl.1".to_string(), man_page(&cmd, "")?));
 
-    // The root page, with ENVIRONMENT and EXIT STATUS sections of its own.
-    let man = clap_mangen::Man::new(cmd.clone());
-    let mut root = Vec::new();
-    man.render_title(&mut root)?;
-    man.render_name_section(&mut root)?;
-    man.render_synopsis_section(&mut root)?;
-    man.render_description_section(&mut root)?;
-    man.render_options_section(&mut root)?;
-    man.render_subcommands_section(&mut root)?;
-    writeln!(root, ".SH ENVIRONMENT")?;
-    for (name, text) in ENVIRONMENT {
-        writeln!(
-            root,
-            ".TP\n\\fB{}\\fR\n{}",
-            roff_escape(name),
-            roff_escape(text)
-        )?;
-    }
-    writeln!(root, ".SH \"EXIT STATUS\"")?;
-    for (code, text) in EXIT_CODES {
-        writeln!(root, ".TP\n\\fB{code}\\fR\n{}", roff_escape(text))?;
-    }
-    writeln!(
-        root,
-        ".PP\nWith \\fB\\-\\-exec\\fR \\fICMD\\fR (mint, rotate), tokctl exits with CMD's status when CMD fails."
-    )?;
-    man.render_version_section(&mut root)?;
-    files.push(("tokctl.1".to_string(), root));
-
-    fn sub(cmd: &clap::Command, files: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+    fn sub(
+        cmd: &clap::Command,
+        prefix: &str,
+        files: &mut Vec<(String, Vec<u8>)>,
+    ) -> std::io::Result<()> {
         for c in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
-            let man = clap_mangen::Man::new(c.clone());
-            let mut buf = Vec::new();
-            man.render(&mut buf)?;
-            files.push((man.get_filename(), buf));
-            sub(c, files)?;
+            let path = match prefix {
+                "" => c.get_name().to_string(),
+                p => format!("{p} {}", c.get_name()),
+            };
+            let name = clap_mangen::Man::new(c.clone()).get_filename();
+            files.push((name, man_page(c, &path)?));
+            sub(c, &path, files)?;
         }
         Ok(())
     }
-    sub(&cmd, &mut files)?;
+    sub(&cmd, "", &mut files)?;
     Ok(files)
+}
+
+/// One page: clap_mangen's sections, then ours (not its EXTRA section of the `--help` text).
+fn man_page(cmd: &clap::Command, path: &str) -> std::io::Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut page)?;
+    }
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(&mut page)?;
+    }
+    if let Some(examples) = super::help::examples(path) {
+        writeln!(page, ".SH EXAMPLES")?;
+        for e in examples {
+            writeln!(page, ".PP\n.nf\n\\fB{}\\fR\n.fi", roff_escape(e))?;
+        }
+    }
+    writeln!(page, ".SH \"EXIT STATUS\"")?;
+    for (code, text) in EXIT_CODES {
+        writeln!(page, ".TP\n\\fB{code}\\fR\n{}", roff_escape(text))?;
+    }
+    writeln!(
+        page,
+        ".PP\nWith \\fB\\-\\-exec\\fR \\fICMD\\fR (mint, rotate), tokctl exits with CMD's status when CMD fails."
+    )?;
+    for (title, rows) in [("ENVIRONMENT", ENVIRONMENT), ("FILES", FILES)] {
+        writeln!(page, ".SH {title}")?;
+        for (name, text) in rows {
+            writeln!(
+                page,
+                ".TP\n\\fB{}\\fR\n{}",
+                roff_escape(name),
+                roff_escape(text)
+            )?;
+        }
+    }
+    if path.is_empty() {
+        man.render_version_section(&mut page)?;
+    } else {
+        writeln!(page, ".SH \"SEE ALSO\"\n\\fBtokctl\\fR(1)")?;
+    }
+    Ok(page)
 }

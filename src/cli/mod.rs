@@ -10,6 +10,7 @@ pub mod complete;
 pub mod docs;
 mod error;
 mod exec;
+pub mod help;
 mod login;
 mod mint;
 mod org;
