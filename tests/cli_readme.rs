@@ -136,10 +136,15 @@ fn readme_first_session_is_the_real_output() {
 
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme.find("## Try it").expect("README section `## Try it`");
+    let start = readme
+        .find("## Try it")
+        .expect("README section `## Try it`");
     let section = &readme[start..];
     // The first screen says where the binary is.
-    assert!(section.contains("target/release/tokctl"), "README: where the binary is");
+    assert!(
+        section.contains("target/release/tokctl"),
+        "README: where the binary is"
+    );
     let block_start = section.find("```console\n").expect("a ```console block") + 11;
     let block = &section[block_start..];
     let block = &block[..block.find("```").expect("closed block")];
@@ -216,14 +221,18 @@ fn readme_first_session_is_the_real_output() {
             .collect();
         let want: Vec<String> = want.iter().map(|l| normalize(l)).collect();
         assert_eq!(
-            got, want,
+            got,
+            want,
             "README output of `{cmd}` differs from the real one (digits, ids and secrets \
              normalized); real output:\n{}",
             got.join("\n")
         );
     }
     for needed in ["mint", "list", "revoke", "whoami"] {
-        assert!(seen.iter().any(|s| s == needed), "the session runs `tokctl {needed}`");
+        assert!(
+            seen.iter().any(|s| s == needed),
+            "the session runs `tokctl {needed}`"
+        );
     }
     let _ = server.kill();
     let _ = server.wait();
