@@ -156,6 +156,14 @@ fn readme_first_session_is_the_real_output() {
         .unwrap()
         .port();
     let work = tempfile::tempdir().unwrap();
+    /// Stops the dev server however the test ends (a failed assert too).
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
     let mut server = Command::new(common::tokctl_bin())
         .args(["server", "--dev", "--listen", &format!("127.0.0.1:{port}")])
         .env("HOME", work.path())
@@ -165,8 +173,9 @@ fn readme_first_session_is_the_real_output() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut exports = Vec::new();
     let stdout = server.stdout.take().unwrap();
+    let _server = Stop(server);
+    let mut exports = Vec::new();
     let mut lines = std::io::BufReader::new(stdout).lines();
     for line in lines.by_ref() {
         let line = line.unwrap();
@@ -234,8 +243,6 @@ fn readme_first_session_is_the_real_output() {
             "the session runs `tokctl {needed}`"
         );
     }
-    let _ = server.kill();
-    let _ = server.wait();
 }
 
 /// What may differ between two runs: ids and secrets (their random part), digits; trailing
