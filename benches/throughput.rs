@@ -210,6 +210,7 @@ async fn main() {
         Some(&small),
     );
 
+    startup();
     cli_overhead(&s, &pat);
 
     let pid = s.pid();
@@ -231,6 +232,45 @@ fn mean_wall(runs: u32, mut make: impl FnMut() -> std::process::Command) -> Dura
         );
     }
     started.elapsed() / runs
+}
+
+/// Start-up: `tokctl --version` (budget 5 ms: clap's tree, the completion hook's environment
+/// lookup, no runtime) side by side with `curl --version` and `true`, alternated like the
+/// whoami runs below.
+fn startup() {
+    let runs = env_num("TOKCTL_BENCH_CLI_RUNS", 50) as u32;
+    let version = || {
+        let mut c = std::process::Command::new(common::tokctl_bin());
+        c.arg("--version").env_remove("COMPLETE");
+        c
+    };
+    let curl = || {
+        let mut c = std::process::Command::new("curl");
+        c.arg("--version");
+        c
+    };
+    let noop = || std::process::Command::new("true");
+    let has_curl = curl().output().is_ok();
+    mean_wall(3, version);
+    let (mut v, mut c, mut n) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    for _ in 0..5 {
+        v += mean_wall(runs / 5, version);
+        if has_curl {
+            c += mean_wall(runs / 5, curl);
+        }
+        n += mean_wall(runs / 5, noop);
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0 / 5.0;
+    let curl_text = if has_curl {
+        format!("`curl --version` {:.2} ms, ", ms(c))
+    } else {
+        String::new()
+    };
+    println!(
+        "\nstartup: `tokctl --version` {:.2} ms (budget 5 ms) vs {curl_text}`true` {:.2} ms per run ({runs} runs each)",
+        ms(v),
+        ms(n)
+    );
 }
 
 /// `tokctl whoami` against `curl` making the same request, run after run (process start,

@@ -13,6 +13,9 @@ use tokctl::cli::{CliError, args::Command};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // A shell asking for completions (`COMPLETE=bash tokctl -- …`) is answered first, before
+    // anything else runs; an ordinary run pays one environment lookup (src/cli/complete.rs).
+    tokctl::cli::complete::complete_and_exit();
     let args: Vec<OsString> = std::env::args_os().collect();
     let json = tokctl::cli::json_requested(&args);
     // Before clap, whose errors would echo the value: a secret typed where a token id or name

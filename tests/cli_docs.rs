@@ -92,7 +92,7 @@ fn man_page_documents_every_exit_code_and_environment_variable() {
 #[test]
 fn completions_command_prints_the_committed_script() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokctl"))
-        .args(["completions", "bash"])
+        .args(["completions", "bash", "--static"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -100,4 +100,30 @@ fn completions_command_prints_the_committed_script() {
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/tokctl.bash"))
             .unwrap();
     assert_eq!(out.stdout, committed, "regenerate with: {REGENERATE}");
+}
+
+#[test]
+fn every_man_page_has_examples_exit_status_environment_and_files() {
+    for (name, page) in tokctl::cli::docs::man_files().unwrap() {
+        let page = String::from_utf8(page).unwrap();
+        for section in [
+            ".SH EXAMPLES",
+            ".SH \"EXIT STATUS\"",
+            ".SH ENVIRONMENT",
+            ".SH FILES",
+        ] {
+            assert!(page.contains(section), "{name} has no {section}");
+        }
+        for var in [
+            "TOKCTL_TIMEOUT",
+            "TOKCTL_PAGER",
+            "CLICOLOR_FORCE",
+            "config.json",
+            "keyring",
+        ] {
+            assert!(page.contains(var), "{name} does not mention {var}");
+        }
+        // No section of --help text dumped in as EXTRA.
+        assert!(!page.contains(".SH EXTRA"), "{name}");
+    }
 }

@@ -15,7 +15,10 @@ use crate::api::duration::Expiry;
     name = "tokctl",
     version,
     propagate_version = true,
-    after_long_help = crate::cli::docs::AFTER_LONG_HELP,
+    help_template = crate::cli::help::root_template(),
+    after_help = crate::cli::help::examples_text("").unwrap_or_default(),
+    after_long_help = crate::cli::help::root_after_long_help(),
+    mut_subcommands = crate::cli::help::decorate_top,
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -27,6 +30,7 @@ pub struct Cli {
 
 /// Flags every command takes.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// URL of the token service (default: the profile's, saved by `tokctl login`).
     #[arg(long, global = true, env = "TOKCTL_SERVER", value_name = "URL")]
@@ -54,8 +58,9 @@ pub struct GlobalArgs {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
-    /// Answer yes to every confirmation (revoke, remove).
-    #[arg(long, short, global = true)]
+    /// Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag
+    /// of the commands that confirm (src/cli/help.rs), accepted everywhere as before.
+    #[arg(long, short, global = true, hide = true)]
     pub yes: bool,
 
     /// Never prompt: a missing value is a usage error naming its flag (also when CI is set).
@@ -109,7 +114,7 @@ pub enum Command {
     Org(OrgCommand),
     /// Any API call with the profile's credential; the answer's JSON on stdout (like `gh api`).
     Api(ApiArgs),
-    /// Print a shell completion script.
+    /// Print a shell completion script (it completes token, member, scope and profile names).
     Completions(CompletionsArgs),
     /// Run the token service.
     Server(crate::server::ServerArgs),
@@ -538,6 +543,11 @@ pub struct ApiArgs {
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+
+    /// Print the static script (what `completions/` holds): commands and flags only, no token,
+    /// member or profile names.
+    #[arg(long = "static")]
+    pub static_script: bool,
 }
 
 #[cfg(test)]

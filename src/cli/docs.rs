@@ -16,6 +16,7 @@ Environment:
   TOKCTL_TOKEN    a token's secret to use instead of the login session (scripts, CI); checked
                   offline (format and checksum) before any request
   TOKCTL_PROFILE  which saved login to use (same as --profile)
+  TOKCTL_TIMEOUT  seconds to wait for the server (same as --timeout; default 30)
   CI              when set, never prompt (like --no-input)
   NO_COLOR        when set, no colors (wins over CLICOLOR_FORCE)
   CLICOLOR_FORCE  when set and not 0, colors even in a pipe
@@ -79,6 +80,21 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
 ];
 
+const FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_CONFIG_HOME/tokctl/config.json",
+        "Each profile's server URL and email (~/.config/tokctl/config.json by default on Linux; ~/Library/Application Support/tokctl/config.json on macOS; %APPDATA%\\tokctl\\config\\config.json on Windows). Never a secret.",
+    ),
+    (
+        "OS keyring",
+        "Each profile's session secret, under service tokctl and the profile name as user (Secret Service on Linux: secret-tool lookup service tokctl username default; Keychain on macOS; Credential Manager on Windows).",
+    ),
+    (
+        "$XDG_DATA_HOME/tokctl/tokctl.db",
+        "tokctl server's default SQLite database (~/.local/share/tokctl/tokctl.db on Linux).",
+    ),
+];
+
 const EXIT_CODES: &[(&str, &str)] = &[
     ("0", "Success."),
     ("1", "Another error, or a confirmation answered no."),
@@ -115,9 +131,16 @@ pub fn completion_files() -> Vec<(String, Vec<u8>)> {
     .collect()
 }
 
-pub fn print_completions(shell: Shell) -> Result<u8, CliError> {
+/// `tokctl completions SHELL`: the dynamic script (src/cli/complete.rs), or with `--static`
+/// the generated one of `completions/`.
+pub fn print_completions(args: &super::args::CompletionsArgs) -> Result<u8, CliError> {
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "tokctl", &mut buf);
+    if args.static_script {
+        clap_complete::generate(args.shell, &mut Cli::command(), "tokctl", &mut buf);
+    } else {
+        buf = super::complete::registration(args.shell)
+            .map_err(CliError::io("writing the completion script"))?;
+    }
     std::io::stdout()
         .write_all(&buf)
         .map_err(CliError::io("writing to stdout"))?;
@@ -128,51 +151,77 @@ fn roff_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('-', "\\-")
 }
 
-/// The man pages: (file name under `man/`, contents), `tokctl.1` and one per subcommand.
+/// The man pages: (file name under `man/`, contents), `tokctl.1` and one per subcommand, each
+/// with EXAMPLES (src/cli/help.rs), EXIT STATUS, ENVIRONMENT and FILES.
 pub fn man_files() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     let mut files = Vec::new();
+    files.push(("tokctl.1".to_string(), man_page(&cmd, "")?));
 
-    // The root page, with ENVIRONMENT and EXIT STATUS sections of its own.
-    let man = clap_mangen::Man::new(cmd.clone());
-    let mut root = Vec::new();
-    man.render_title(&mut root)?;
-    man.render_name_section(&mut root)?;
-    man.render_synopsis_section(&mut root)?;
-    man.render_description_section(&mut root)?;
-    man.render_options_section(&mut root)?;
-    man.render_subcommands_section(&mut root)?;
-    writeln!(root, ".SH ENVIRONMENT")?;
-    for (name, text) in ENVIRONMENT {
-        writeln!(
-            root,
-            ".TP\n\\fB{}\\fR\n{}",
-            roff_escape(name),
-            roff_escape(text)
-        )?;
-    }
-    writeln!(root, ".SH \"EXIT STATUS\"")?;
-    for (code, text) in EXIT_CODES {
-        writeln!(root, ".TP\n\\fB{code}\\fR\n{}", roff_escape(text))?;
-    }
-    writeln!(
-        root,
-        ".PP\nWith \\fB\\-\\-exec\\fR \\fICMD\\fR (mint, rotate), tokctl exits with CMD's status when CMD fails."
-    )?;
-    man.render_version_section(&mut root)?;
-    files.push(("tokctl.1".to_string(), root));
-
-    fn sub(cmd: &clap::Command, files: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+    fn sub(
+        cmd: &clap::Command,
+        prefix: &str,
+        files: &mut Vec<(String, Vec<u8>)>,
+    ) -> std::io::Result<()> {
         for c in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
-            let man = clap_mangen::Man::new(c.clone());
-            let mut buf = Vec::new();
-            man.render(&mut buf)?;
-            files.push((man.get_filename(), buf));
-            sub(c, files)?;
+            let path = match prefix {
+                "" => c.get_name().to_string(),
+                p => format!("{p} {}", c.get_name()),
+            };
+            let name = clap_mangen::Man::new(c.clone()).get_filename();
+            files.push((name, man_page(c, &path)?));
+            sub(c, &path, files)?;
         }
         Ok(())
     }
-    sub(&cmd, &mut files)?;
+    sub(&cmd, "", &mut files)?;
     Ok(files)
+}
+
+/// One page: clap_mangen's sections, then ours (not its EXTRA section of the `--help` text).
+fn man_page(cmd: &clap::Command, path: &str) -> std::io::Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut page)?;
+    }
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(&mut page)?;
+    }
+    if let Some(examples) = super::help::examples(path) {
+        writeln!(page, ".SH EXAMPLES")?;
+        for e in examples {
+            writeln!(page, ".PP\n.nf\n\\fB{}\\fR\n.fi", roff_escape(e))?;
+        }
+    }
+    writeln!(page, ".SH \"EXIT STATUS\"")?;
+    for (code, text) in EXIT_CODES {
+        writeln!(page, ".TP\n\\fB{code}\\fR\n{}", roff_escape(text))?;
+    }
+    writeln!(
+        page,
+        ".PP\nWith \\fB\\-\\-exec\\fR \\fICMD\\fR (mint, rotate), tokctl exits with CMD's status when CMD fails."
+    )?;
+    for (title, rows) in [("ENVIRONMENT", ENVIRONMENT), ("FILES", FILES)] {
+        writeln!(page, ".SH {title}")?;
+        for (name, text) in rows {
+            writeln!(
+                page,
+                ".TP\n\\fB{}\\fR\n{}",
+                roff_escape(name),
+                roff_escape(text)
+            )?;
+        }
+    }
+    if path.is_empty() {
+        man.render_version_section(&mut page)?;
+    } else {
+        writeln!(page, ".SH \"SEE ALSO\"\n\\fBtokctl\\fR(1)")?;
+    }
+    Ok(page)
 }

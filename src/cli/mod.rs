@@ -7,12 +7,14 @@
 mod api;
 pub mod args;
 mod audit;
+pub mod complete;
 pub mod docs;
 mod env_credential;
 mod dry_run;
 mod error;
 mod exec;
 mod jq;
+pub mod help;
 mod login;
 mod mint;
 mod mint_prompts;
@@ -282,7 +284,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         console_colors_off();
     }
     if let Command::Completions(a) = &command {
-        return docs::print_completions(a.shell);
+        return docs::print_completions(a);
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -316,7 +318,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Usage(a) => audit::usage(ctx, a).await,
         Command::Org(c) => org::run(ctx, c).await,
         Command::Api(a) => api::run(ctx, a).await,
-        Command::Completions(a) => docs::print_completions(a.shell),
+        Command::Completions(a) => docs::print_completions(&a),
         Command::Server(_) => Err(CliError::usage(
             "`tokctl server` is not a client command",
             None,
