@@ -16,6 +16,9 @@ _tokctl() {
             ",$1")
                 cmd="tokctl"
                 ;;
+            tokctl,api)
+                cmd="tokctl__subcmd__api"
+                ;;
             tokctl,audit)
                 cmd="tokctl__subcmd__audit"
                 ;;
@@ -52,6 +55,9 @@ _tokctl() {
             tokctl,show)
                 cmd="tokctl__subcmd__show"
                 ;;
+            tokctl,status)
+                cmd="tokctl__subcmd__status"
+                ;;
             tokctl,usage)
                 cmd="tokctl__subcmd__usage"
                 ;;
@@ -60,6 +66,9 @@ _tokctl() {
                 ;;
             tokctl,whoami)
                 cmd="tokctl__subcmd__whoami"
+                ;;
+            tokctl__subcmd__help,api)
+                cmd="tokctl__subcmd__help__subcmd__api"
                 ;;
             tokctl__subcmd__help,audit)
                 cmd="tokctl__subcmd__help__subcmd__audit"
@@ -96,6 +105,9 @@ _tokctl() {
                 ;;
             tokctl__subcmd__help,show)
                 cmd="tokctl__subcmd__help__subcmd__show"
+                ;;
+            tokctl__subcmd__help,status)
+                cmd="tokctl__subcmd__help__subcmd__status"
                 ;;
             tokctl__subcmd__help,usage)
                 cmd="tokctl__subcmd__help__subcmd__usage"
@@ -185,7 +197,7 @@ _tokctl() {
 
     case "${cmd}" in
         tokctl)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --timeout --help --version login logout whoami mint list show revoke rotate users audit usage org completions server help"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version login logout status whoami mint list show revoke rotate users audit usage org api completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -196,6 +208,68 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__api)
+            opts="-X -f -F -q -y -h -V --method --raw-field --field --input --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --raw-field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -211,7 +285,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__audit)
-            opts="-q -y -h -V --access --token --user --action --since --limit --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --access --token --user --action --since --limit --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,6 +319,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -257,7 +335,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__completions)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --timeout --help --version bash elvish fish powershell zsh"
+            opts="-q -y -h -V --static --server --profile --json --jq --quiet --yes --no-input --timeout --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +346,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -283,8 +365,22 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__help)
-            opts="login logout whoami mint list show revoke rotate users audit usage org completions server help"
+            opts="login logout status whoami mint list show revoke rotate users audit usage org api completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__help__subcmd__api)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -492,6 +588,20 @@ _tokctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokctl__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokctl__subcmd__help__subcmd__usage)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -591,7 +701,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__list)
-            opts="-o -q -y -h -V --all --user --everyone --expiring-within --unused-for --type --status --output --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-o -q -y -h -V --all --user --everyone --expiring-within --unused-for --type --status --output --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -633,6 +743,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -645,7 +759,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__login)
-            opts="-q -y -h -V --email --password-stdin --with-token --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --email --password-stdin --with-token --session-name --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -655,11 +769,19 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -675,7 +797,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__logout)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --revoke --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -686,6 +808,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -701,13 +827,17 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__mint)
-            opts="-q -y -h -V --scope --type --expires --rate-limit --allow-cidr --description --owner --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --scopes --scope --type --expires --rate-limit --allow-cidr --description --owner --dry-run --exec --revoke-on-failure --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scopes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -747,6 +877,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -759,7 +893,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__org)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --timeout --help --version policy help"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version policy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -770,6 +904,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -827,7 +965,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__org__subcmd__policy)
-            opts="-q -y -h -V --set --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --set --dry-run --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -845,6 +983,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -857,7 +999,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__revoke)
-            opts="-q -y -h -V --user --all --dry-run --reason --owner --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-y -q -h -V --user --all --dry-run --reason --owner --yes --server --profile --json --jq --quiet --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -883,6 +1025,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -895,7 +1041,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__rotate)
-            opts="-q -y -h -V --expires --grace --owner --exec --revoke-on-failure --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --expires --grace --owner --dry-run --exec --revoke-on-failure --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -925,6 +1071,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -937,7 +1087,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__server)
-            opts="-q -y -h -V --listen --database --redis --trusted-proxy --mcp-allowed-origin --metrics-unauthenticated --dev --pepper-file --max-connections --retention --allow-insecure-permissions --server --profile --json --quiet --yes --no-input --timeout --help --version init help"
+            opts="-q -y -h -V --listen --database --redis --trusted-proxy --mcp-allowed-origin --metrics-unauthenticated --dev --pepper-file --max-connections --retention --allow-insecure-permissions --server --profile --json --jq --quiet --yes --no-input --timeout --help --version init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -980,6 +1130,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1037,7 +1191,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__server__subcmd__init)
-            opts="-q -y -h -V --org --owner --password-stdin --database --allow-insecure-permissions --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --org --owner --password-stdin --database --allow-insecure-permissions --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1063,6 +1217,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1075,7 +1233,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__show)
-            opts="-q -y -h -V --owner --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --owner --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1093,6 +1251,40 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__status)
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1105,7 +1297,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__usage)
-            opts="-q -y -h -V --since --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --since --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1123,6 +1315,10 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1135,7 +1331,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --timeout --help --version list add set-role remove help"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version list add set-role remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1146,6 +1342,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1161,7 +1361,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__add)
-            opts="-q -y -h -V --role --service --password-stdin --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --role --service --password-stdin --dry-run --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1176,6 +1376,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1275,7 +1479,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__list)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1286,6 +1490,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1301,7 +1509,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__remove)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-y -q -h -V --dry-run --yes --server --profile --json --jq --quiet --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1312,6 +1520,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1327,7 +1539,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__users__subcmd__set__subcmd__role)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --timeout --help --version viewer member admin owner"
+            opts="-q -y -h -V --dry-run --server --profile --json --jq --quiet --yes --no-input --timeout --help --version viewer member admin owner"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1338,6 +1550,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1353,7 +1569,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__whoami)
-            opts="-q -y -h -V --server --profile --json --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1364,6 +1580,10 @@ _tokctl() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_tokctl_global_optspecs
-    string join \n server= profile= json q/quiet y/yes no-input timeout= h/help V/version
+    string join \n server= profile= json jq= q/quiet y/yes no-input timeout= h/help V/version
 end
 
 function __fish_tokctl_needs_command
@@ -26,15 +26,17 @@ end
 
 complete -c tokctl -n "__fish_tokctl_needs_command" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_needs_command" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_needs_command" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_needs_command" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_needs_command" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_needs_command" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_needs_command" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokctl -n "__fish_tokctl_needs_command" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "login" -d 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
-complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "logout" -d 'Revoke this profile\'s session on the server and delete it from the keyring'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "logout" -d 'Revoke this profile\'s session on the server and delete it from the keyring (a token given with `login --with-token` is only forgotten, unless `--revoke`)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "status" -d 'Every profile: server, identity, credential expiry, keyring state, whether the server answers; exit 3 when the active profile is not logged in'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "whoami" -d 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "mint" -d 'Mint a new token; its secret is printed once (alone on stdout when piped)'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "list" -d 'List tokens (yours by default); `--all` includes revoked and expired ones'
@@ -45,36 +47,52 @@ complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "users" -d 'Members of
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "org" -d 'The org\'s settings'
-complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "api" -d 'Any API call with the profile\'s credential; the answer\'s JSON on stdout (like `gh api`)'
+complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "completions" -d 'Print a shell completion script (it completes token, member, scope and profile names)'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "server" -d 'Run the token service'
 complete -c tokctl -n "__fish_tokctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l email -d 'Your email (default: the profile\'s; prompted on a terminal)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l session-name -d 'Name of the new session, shown by `tokctl list --type ses` (default: `cli@<hostname>`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l password-stdin -d 'Read the password from stdin (one line; its LF or CRLF is stripped)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l with-token -d 'Read an existing session or token secret from stdin instead of logging in with a password'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand login" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l revoke -d 'Also revoke a token given with `login --with-token` (a session is always revoked)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand status" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand whoami" -s V -l version -d 'Print version'
@@ -89,11 +107,13 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l owner -d 'Mint fo
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD\'s status' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokctl -n "__fish_tokctl_using_subcommand mint" -s V -l version -d 'Print version'
@@ -112,22 +132,24 @@ json\t'A JSON array of tokens (same as `--json`)'
 tsv\t'Tab-separated, no header: id, name, type, owner, scopes, expires_at, last_used_at, status, created_at'"
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l all -d 'Include revoked and expired tokens (same as `--status all`)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l everyone -d 'List everyone\'s tokens (tokens:admin)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l owner -d 'The token\'s owner, to find a service account\'s token by name (admins)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s V -l version -d 'Print version'
@@ -136,12 +158,13 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l reason -d 'Why,
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l owner -d 'The tokens\' owner, to find a service account\'s token by name (admins)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l all -d 'With `--user`: every token and session of the member'
-complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l dry-run -d 'With `--user`: list what would be revoked, change nothing'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l dry-run -d 'List what would be revoked (the server\'s checks run); change nothing'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s y -l yes -d 'Answer yes to the confirmation'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s V -l version -d 'Print version'
@@ -151,20 +174,23 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l owner -d 'The t
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l exec -d 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD\'s status' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l revoke-on-failure -d 'When CMD fails, revoke the new token instead of leaving it in place'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand rotate" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -s V -l version -d 'Print version'
@@ -175,10 +201,11 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and not __fish_seen_subcommand_from list add set-role remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
@@ -188,30 +215,36 @@ admin\t''
 owner\t''"
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l service -d 'A service account: no password, no session; admins mint its tokens with `--owner NAME`'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the new person\'s password from stdin (one line)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from set-role" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l dry-run -d 'Run the server\'s checks and print what would happen; change nothing'
+complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Answer yes to the confirmation'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand users; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
@@ -227,30 +260,33 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l since -d 'Only r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l limit -d 'At most this many rows (default: all, following pagination)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l access -d 'The access log (one row per authenticated request) instead of lifecycle events'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l since -d 'Only requests newer than this: a duration back from now (`7d`) or a date' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand usage" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_subcommand_from policy help" -s V -l version -d 'Print version'
@@ -259,21 +295,39 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand org; and not __fish_seen_s
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l set -d '`default_expiry=30d`, `max_expiry=90d`, `allow_never=true`, `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`, `session_ttl=30d` (repeatable)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l dry-run -d 'With `--set`: run the server\'s checks and print old and new; change nothing'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from policy" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "policy" -d 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s X -l method -d 'The HTTP method (default: GET, or POST when fields or --input are given)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s f -l raw-field -d 'A string field of the JSON body (repeatable); query parameters for GET' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s F -l field -d 'A typed field: numbers, true, false and null as JSON, anything else a string' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l input -d 'Send this file as the body (`-` reads stdin)' -r -F
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s h -l help -d 'Print help'
+complete -c tokctl -n "__fish_tokctl_using_subcommand api" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l static -d 'Print the static script (what `completions/` holds): commands and flags only, no token, member or profile names'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand completions" -s V -l version -d 'Print version'
@@ -287,13 +341,14 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_see
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l retention -d 'How long audit events and access-log rows are kept' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l metrics-unauthenticated -d 'Serve `/metrics` without a credential. By default a scrape needs a bearer credential holding `audit:read` (Prometheus: `authorization: credentials_file`)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l dev -d 'Bootstrap a throwaway org and owner in a temporary database and print the `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l allow-insecure-permissions -d 'Use a SQLite database even when group or others may read or write its files (unix; by default it is refused, as ssh refuses a key file others can read)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and not __fish_seen_subcommand_from init help" -s V -l version -d 'Print version'
@@ -304,32 +359,35 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_su
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l database -d 'A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user\'s data dir)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l profile -d 'Which saved login to use; one profile per server and user' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l password-stdin -d 'Read the owner\'s password from stdin (one line)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l allow-insecure-permissions -d 'Use a SQLite database even when group or others may read or write its files (unix; by default it is refused, as ssh refuses a key file others can read)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -l no-input -d 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create the org and its owner in a new database'
 complete -c tokctl -n "__fish_tokctl_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "login" -d 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "logout" -d 'Revoke this profile\'s session on the server and delete it from the keyring'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "whoami" -d 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "mint" -d 'Mint a new token; its secret is printed once (alone on stdout when piped)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "list" -d 'List tokens (yours by default); `--all` includes revoked and expired ones'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "show" -d 'Show one token by id or name'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "revoke" -d 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "rotate" -d 'New secret for the same token (same id, name, scopes and limits)'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "users" -d 'Members of the org: people and service accounts'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "org" -d 'The org\'s settings'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "completions" -d 'Print a shell completion script'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "server" -d 'Run the token service'
-complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami mint list show revoke rotate users audit usage org completions server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "login" -d 'Log in: the session goes into the OS keyring, the server URL and email into the config dir'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "logout" -d 'Revoke this profile\'s session on the server and delete it from the keyring (a token given with `login --with-token` is only forgotten, unless `--revoke`)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "status" -d 'Every profile: server, identity, credential expiry, keyring state, whether the server answers; exit 3 when the active profile is not logged in'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "whoami" -d 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "mint" -d 'Mint a new token; its secret is printed once (alone on stdout when piped)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "list" -d 'List tokens (yours by default); `--all` includes revoked and expired ones'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "show" -d 'Show one token by id or name'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "revoke" -d 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "rotate" -d 'New secret for the same token (same id, name, scopes and limits)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "users" -d 'Members of the org: people and service accounts'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "audit" -d 'The org\'s audit events, or its access log with `--access`'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "usage" -d 'Usage statistics of one token: requests, error rate, most used resources, latency'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "org" -d 'The org\'s settings'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "api" -d 'Any API call with the profile\'s credential; the answer\'s JSON on stdout (like `gh api`)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "completions" -d 'Print a shell completion script (it completes token, member, scope and profile names)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "server" -d 'Run the token service'
+complete -c tokctl -n "__fish_tokctl_using_subcommand help; and not __fish_seen_subcommand_from login logout status whoami mint list show revoke rotate users audit usage org api completions server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List the org\'s members'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Add a person (EMAIL, with a password) or a service account (NAME with `--service`)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "set-role" -d 'Change a member\'s role; their tokens narrow or widen at once'

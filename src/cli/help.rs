@@ -28,10 +28,30 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
             "printf '%s\\n' \"$PASSWORD\" | tokctl login --email ana@example.com --password-stdin",
             "printf '%s\\n' \"$TOKEN\" | tokctl login --with-token",
             "tokctl login --profile work --server https://tokens.work.example",
+            "tokctl login --session-name laptop",
         ],
     ),
-    ("logout", &["tokctl logout", "tokctl logout --profile work"]),
-    ("whoami", &["tokctl whoami", "tokctl whoami --json"]),
+    (
+        "logout",
+        &["tokctl logout", "tokctl logout --profile work", "tokctl logout --revoke"],
+    ),
+    (
+        "whoami",
+        &["tokctl whoami", "tokctl whoami --json", "tokctl whoami --jq .user.email"],
+    ),
+    (
+        "status",
+        &["tokctl status", "tokctl status --json", "tokctl status --timeout 5"],
+    ),
+    (
+        "api",
+        &[
+            "tokctl api /v1/me",
+            "tokctl api /v1/tokens --jq '.items[].name'",
+            "tokctl api -X PATCH /v1/org/policy -f max_expiry=90d",
+            "tokctl api -X POST /v1/tokens --input mint.json",
+        ],
+    ),
     (
         "mint",
         &[
@@ -39,6 +59,7 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
             "tokctl mint notes-agent --type mcp --scope 'work:*' --rate-limit 30/min",
             "tokctl mint nightly --expires 7d --allow-cidr 10.0.0.0/8 --description 'nightly backup'",
             "tokctl mint deploy --owner ci-bot --exec 'gh secret set DEPLOY_TOKEN'",
+            "tokctl mint reader --scopes work:read,audit:read --dry-run",
         ],
     ),
     (
@@ -172,9 +193,10 @@ pub const GROUPS: &[(&str, &[&str])] = &[
         "Tokens",
         &["mint", "list", "show", "revoke", "rotate", "usage"],
     ),
-    ("Account", &["login", "logout", "whoami"]),
+    ("Account", &["login", "logout", "whoami", "status"]),
     ("Organisation", &["users", "org", "audit"]),
-    ("Setup", &["completions", "server"]),
+    ("Scripting", &["api", "completions"]),
+    ("Setup", &["server"]),
 ];
 
 /// Subcommands that ask before acting: the only ones showing `-y/--yes`.
