@@ -33,15 +33,27 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
     ),
     (
         "logout",
-        &["tokctl logout", "tokctl logout --profile work", "tokctl logout --revoke"],
+        &[
+            "tokctl logout",
+            "tokctl logout --profile work",
+            "tokctl logout --revoke",
+        ],
     ),
     (
         "whoami",
-        &["tokctl whoami", "tokctl whoami --json", "tokctl whoami --jq .user.email"],
+        &[
+            "tokctl whoami",
+            "tokctl whoami --json",
+            "tokctl whoami --jq .user.email",
+        ],
     ),
     (
         "status",
-        &["tokctl status", "tokctl status --json", "tokctl status --timeout 5"],
+        &[
+            "tokctl status",
+            "tokctl status --json",
+            "tokctl status --timeout 5",
+        ],
     ),
     (
         "api",
