@@ -7,7 +7,8 @@
 # Starts the server (default: target/release/tokctl, build it with `cargo build --release`)
 # under `valgrind --tool=callgrind` on a fresh SQLite database, mints a gateway and a target
 # token, warms both endpoints, then counts 4,000 `POST /v1/verify` (plus the usage flush that
-# writes their access-log rows) and 4,000 `GET /healthz`, each in its own dump. Prints
+# writes their access-log rows), 4,000 `GET /v1/forward-auth` and 4,000 `GET /healthz`, each in
+# its own dump. Prints
 # instructions per request; read the dumps with `callgrind_annotate --inclusive=yes FILE`.
 # Needs valgrind, curl and python3.
 set -euo pipefail
@@ -38,13 +39,20 @@ mint() {
 GATEWAY=$(mint gateway tokens:verify)
 TARGET=$(mint target work:read)
 BODY="{\"token\":\"$TARGET\",\"permission\":\"work:read\"}"
-load() { python3 "$HERE/load.py" "$URL" "$1" "$2" "$BODY" "$GATEWAY"; }
+FORWARD="/v1/forward-auth?permission=work:read"
+load() {
+  case "$1" in
+  /v1/forward-auth*) python3 "$HERE/load.py" "$URL" "$1" "$2" "" "$TARGET" ;;
+  *) python3 "$HERE/load.py" "$URL" "$1" "$2" "$BODY" "$GATEWAY" ;;
+  esac
+}
 # Warm up for long enough that the usage flush (every second) has run on every pooled
 # connection: each prepares its own copy of the access-log INSERTs, once. A shorter warm-up
 # counted those one-off parses (about 5k instructions per verify) as a cost of every verify.
 WARM_UNTIL=$((SECONDS + 12))
 while [ "$SECONDS" -lt "$WARM_UNTIL" ]; do load /v1/verify 500; done
 load /healthz 500
+load "$FORWARD" 500
 count() { # name path
   callgrind_control -z "$VPID" >/dev/null 2>&1
   callgrind_control -i on "$VPID" >/dev/null 2>&1
@@ -54,6 +62,7 @@ count() { # name path
   callgrind_control -d "$1" "$VPID" >/dev/null 2>&1
 }
 count verify /v1/verify
+count forward-auth "$FORWARD"
 count healthz /healthz
 # Inclusive count of the first function matching $2 in dump $1 (0 when it never ran).
 inclusive() {

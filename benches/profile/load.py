@@ -1,5 +1,6 @@
 """Sends COUNT requests to URL+PATH over 4 keep-alive connections: a POST of BODY with the
-bearer TOKEN when BODY is given (each answer must be an allowed verdict), else a GET."""
+bearer TOKEN to /v1/verify (each answer must be an allowed verdict), a GET with the bearer TOKEN
+to /v1/forward-auth (each must be allowed: 204), else a plain GET."""
 import http.client
 import sys
 import threading
@@ -15,11 +16,14 @@ def worker(n):
         if path == "/v1/verify":
             c.request("POST", path, body=body, headers={
                 "Content-Type": "application/json", "Authorization": "Bearer " + token})
+        elif path.startswith("/v1/forward-auth"):
+            c.request("GET", path, headers={"Authorization": "Bearer " + token})
         else:
             c.request("GET", path)
         r = c.getresponse()
         data = r.read()
-        assert r.status == 200, (r.status, data)
+        expected = 204 if path.startswith("/v1/forward-auth") else 200
+        assert r.status == expected, (r.status, data)
         assert path != "/v1/verify" or data.startswith(b'{"allowed":true,'), data
 
 
