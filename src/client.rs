@@ -181,13 +181,8 @@ impl Client {
         }
     }
 
-    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
-        let server = self.server();
-        crate::waiting::with_spinner(&server, self.send_now(req)).await
-    }
-
-    async fn send_now<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
-        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+    /// Remembers when the credential expires, as the server says on every answer.
+    fn note_credential_expiry(&self, resp: &reqwest::Response) {
         if let Some(v) = resp
             .headers()
             .get(CREDENTIAL_EXPIRES_HEADER)
@@ -197,17 +192,23 @@ impl Client {
         {
             *g = Some(v.with_timezone(&Utc));
         }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
+        let server = self.server();
+        crate::waiting::with_spinner(&server, self.send_now(req)).await
+    }
+
+    async fn send_now<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
+        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        self.note_credential_expiry(&resp);
         let status = resp.status();
         let retry_after = resp
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok());
-        let is_json = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("json"));
+        let is_json = is_json(&resp);
         let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
@@ -541,35 +542,30 @@ impl Client {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        let resp = req.send().await.map_err(|e| ClientError::Unreachable {
-            url: self.server(),
-            reason: describe(&e),
-        })?;
-        if let Some(v) = resp
-            .headers()
-            .get(CREDENTIAL_EXPIRES_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
-            && let Ok(mut g) = self.credential_expires.lock()
-        {
-            *g = Some(v.with_timezone(&Utc));
-        }
+        let server = self.server();
+        crate::waiting::with_spinner(&server, self.raw_now(req)).await
+    }
+
+    async fn raw_now(&self, req: RequestBuilder) -> Result<RawAnswer, ClientError> {
+        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        self.note_credential_expiry(&resp);
         let status = resp.status().as_u16();
-        let is_json = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("json"));
-        let body = resp.bytes().await.map_err(|e| ClientError::Unreachable {
-            url: self.server(),
-            reason: describe(&e),
-        })?;
+        let is_json = is_json(&resp);
+        let body = resp.bytes().await.map_err(|e| self.transport_error(e))?;
         Ok(RawAnswer {
             status,
             body: body.to_vec(),
             is_json,
         })
     }
+}
+
+/// Whether the answer says its body is JSON.
+fn is_json(resp: &reqwest::Response) -> bool {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"))
 }
 
 /// A reqwest error as one line, without the chain's noise.

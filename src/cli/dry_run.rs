@@ -146,7 +146,7 @@ pub fn policy(ctx: &Ctx, p: &PolicyPreview) -> Result<u8, CliError> {
         output::json(p)?;
         return Ok(0);
     }
-    let (old, new) = (flat(&p.old), flat(&p.new));
+    let (old, new) = (policy_fields(&p.old), policy_fields(&p.new));
     let changes: Vec<(&str, String)> = old
         .iter()
         .zip(&new)
@@ -165,7 +165,7 @@ pub fn policy(ctx: &Ctx, p: &PolicyPreview) -> Result<u8, CliError> {
 }
 
 /// The policy's fields as text, in the order `tokctl org policy` shows them.
-fn flat(p: &crate::api::types::OrgPolicy) -> Vec<(&'static str, String)> {
+pub(super) fn policy_fields(p: &crate::api::types::OrgPolicy) -> Vec<(&'static str, String)> {
     let limits =
         |l: &crate::api::types::RateLimit| format!("{}/min, {}/hour", l.per_minute, l.per_hour);
     vec![

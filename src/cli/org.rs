@@ -91,26 +91,8 @@ fn to_json(l: RateLimit) -> serde_json::Value {
     serde_json::json!({"per_minute": l.per_minute, "per_hour": l.per_hour})
 }
 
-fn limits(l: &RateLimit) -> String {
-    format!("{}/min, {}/hour", l.per_minute, l.per_hour)
-}
-
 fn policy_details(p: &OrgPolicy) -> String {
-    output::details(&[
-        ("default_expiry", p.default_expiry.clone()),
-        ("max_expiry", p.max_expiry.clone()),
-        ("allow_never", p.allow_never.to_string()),
-        ("default_rate_limit", limits(&p.default_rate_limit)),
-        (
-            "max_rate_limit",
-            p.max_rate_limit
-                .as_ref()
-                .map(limits)
-                .unwrap_or_else(|| "none".into()),
-        ),
-        ("session_rate_limit", limits(&p.session_rate_limit)),
-        ("session_ttl", p.session_ttl.clone()),
-    ])
+    output::details(&super::dry_run::policy_fields(p))
 }
 
 pub async fn run(ctx: &Ctx, c: OrgCommand) -> Result<u8, CliError> {
