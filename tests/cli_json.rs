@@ -234,8 +234,8 @@ async fn jq_filters_the_json_of_every_command() {
     assert!(out.stderr.contains("no_such_function"), "{out:?}");
 
     // An expression that fails on the answer: exit 1, and never the document (a secret) in
-    // the message.
-    let out = u.run(&["mint", "lost", "--jq", ".secret.x"]);
+    // the message. (`--scope`, so that no full-role note shares stderr with the error.)
+    let out = u.run(&["mint", "lost", "--scope", "work:read", "--jq", ".secret.x"]);
     assert_eq!(out.code, 1, "{out:?}");
     let doc = json_error(&out);
     assert_eq!(doc["error"]["code"], "jq_failed", "{doc}");
