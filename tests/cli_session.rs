@@ -199,7 +199,12 @@ async fn a_session_about_to_expire_warns_to_log_in_again() {
     let out = u.run(&["--profile", &p, "list"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stderr.matches("warning:").count(), 1, "{out:?}");
-    assert!(out.stderr.contains("tokctl login"), "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "run `tokctl --profile {p} login` to start a new session"
+        )),
+        "{out:?}"
+    );
     let out = u.run(&["--profile", &p, "--quiet", "list"]);
     assert!(!out.stderr.contains("warning"), "{out:?}");
     let who = u.run(&["--profile", &p, "whoami"]);

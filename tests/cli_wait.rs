@@ -299,8 +299,8 @@ async fn a_post_is_never_retried() {
 
 // --- interactive mint and a person's pauses ----------------------------------------------------
 
-/// `mint --type pat` asks only the name: a pause there keeps the connection of its `GET /v1/me`
-/// idle, and the mint goes out after it.
+/// `mint --type pat` asks the name, then the scopes: a pause at the name keeps the connection of
+/// its `GET /v1/me` idle, and the mint goes out after it.
 async fn mint_after_a_pause_at_the_name_prompt(pause: Duration) {
     let s = TestServer::start();
     let owner = s.owner_session().await;
@@ -309,6 +309,8 @@ async fn mint_after_a_pause_at_the_name_prompt(pause: Duration) {
     wait_for(&mut p, "Token name");
     std::thread::sleep(pause);
     p.send_line("after-a-pause").unwrap();
+    wait_for(&mut p, "Scopes");
+    key(&mut p, ENTER); // none picked: the full role
     p.exp_string("shown once").unwrap();
     p.exp_regex("tokctl_pat_[0-9A-Za-z]{36}").unwrap();
     p.exp_eof().unwrap();
@@ -345,7 +347,7 @@ async fn interactive_mint_survives_a_30_second_pause_at_every_prompt() {
     pause();
     key(&mut p, " "); // the first permission offered
     key(&mut p, ENTER);
-    wait_for(&mut p, "never");
+    wait_for(&mut p, "365d"); // the default policy's choices
     pause();
     key(&mut p, ENTER); // the default expiry
     p.exp_string("shown once").unwrap();
