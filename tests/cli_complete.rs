@@ -179,7 +179,8 @@ fn no_values(candidates: &[String]) -> bool {
 
 #[test]
 fn a_dead_or_silent_server_yields_nothing_quietly() {
-    let secret = "tokctl_pat_0123456789abcdefghijABCDEFGHIJxxxxxx";
+    let secret = tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat);
+    let secret = secret.expose();
     // Nothing listening.
     let dead = {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -222,7 +223,8 @@ fn completion_runs_before_the_secret_argument_check_and_sends_nothing() {
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let user = User::new(&url);
-    let secret = "tokctl_pat_0123456789abcdefghijABCDEFGHIJxxxxxx";
+    let secret = tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat);
+    let secret = secret.expose();
     let (_, out) = zsh_complete(&user, &["tokctl", "--server", secret, "show", ""]);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stderr.is_empty(), "{out:?}");

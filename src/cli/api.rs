@@ -240,6 +240,9 @@ mod tests {
             relative_path("http://127.0.0.1:8700/v1/tokens?limit=2", SERVER).unwrap(),
             "v1/tokens?limit=2"
         );
+        let secret = crate::api::secret::generate(crate::api::secret::TokenType::Pat);
+        let in_path = format!("v1/tokens/{}", secret.expose());
+        let in_query = format!("v1/tokens?x={}", secret.expose());
         for bad in [
             "https://evil.example/v1/me",
             "http://127.0.0.1:8701/v1/me",
@@ -247,8 +250,8 @@ mod tests {
             "//evil.example/v1/me",
             "/\\evil.example/v1/me",
             "v1/../../x",
-            "v1/tokens/tokctl_pat_0123456789abcdefghijABCDEFGHIJxxxxxx",
-            "v1/tokens?x=tokctl_pat_0123456789abcdefghijABCDEFGHIJxxxxxx",
+            &in_path,
+            &in_query,
             "v1/tokens?access_token=x",
             "",
         ] {
