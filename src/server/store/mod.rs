@@ -1,13 +1,15 @@
 //! Storage behind one trait, so handlers never see an SQL dialect.
 //!
-//! [`Store`] is what the server needs from a database; [`sqlite`] implements it (the embedded
-//! default), and a PostgreSQL implementation follows the same trait. [`Database`] is the
-//! backend chosen at start, dispatching to its implementation without boxing.
+//! [`Store`] is what the server needs from a database; [`Database`], the backend chosen at
+//! start, implements it without boxing. The statements are written once (`sql`), for both
+//! [`sqlite`] (the embedded default) and [`postgres`]; what truly differs between those two is
+//! listed in one place, the `Backend` trait (`backend`).
 //! Every change method takes the audit event that describes it and writes both in one
 //! transaction.
 
 pub mod audit;
 mod auth_cache;
+mod backend;
 mod copy_text;
 mod epoch;
 mod info_json;
@@ -15,6 +17,7 @@ mod info_json;
 pub use info_json::sample_credential;
 pub mod postgres;
 mod rows;
+mod sql;
 pub mod sqlite;
 
 use std::borrow::Cow;
@@ -29,6 +32,8 @@ use secrecy::SecretString;
 use crate::api::perms::{Permission, Role};
 use crate::api::secret::TokenType;
 use crate::api::types::{OrgPolicy, RateLimit, TokenInfo, TokenStatus, UserInfo};
+use backend::Backend;
+use sql::Sql;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -488,7 +493,7 @@ pub enum OpenError {
 
 impl Store for Database {
     async fn the_org(&self) -> StoreResult<Option<i64>> {
-        dispatch!(self, s => s.the_org())
+        dispatch!(self, s => Sql(s).the_org())
     }
     async fn create_org(
         &self,
@@ -496,10 +501,10 @@ impl Store for Database {
         owner: NewUser,
         policy: &OrgPolicy,
     ) -> StoreResult<OrgRecord> {
-        dispatch!(self, s => s.create_org(name, owner, policy))
+        dispatch!(self, s => Sql(s).create_org(name, owner, policy))
     }
     async fn org(&self, org_id: i64) -> StoreResult<OrgRecord> {
-        dispatch!(self, s => s.org(org_id))
+        dispatch!(self, s => Sql(s).org(org_id))
     }
     async fn set_policy(
         &self,
@@ -507,7 +512,7 @@ impl Store for Database {
         policy: &OrgPolicy,
         event: NewEvent,
     ) -> StoreResult<()> {
-        dispatch!(self, s => s.set_policy(org_id, policy, event))
+        dispatch!(self, s => Sql(s).set_policy(org_id, policy, event))
     }
     async fn credential_by_hash(
         &self,
@@ -524,19 +529,19 @@ impl Store for Database {
         }
     }
     async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        dispatch!(self, s => s.login_account(email))
+        dispatch!(self, s => Sql(s).login_account(email))
     }
     async fn member(&self, org_id: i64, email_or_name: &str) -> StoreResult<Option<UserRecord>> {
-        dispatch!(self, s => s.member(org_id, email_or_name))
+        dispatch!(self, s => Sql(s).member(org_id, email_or_name))
     }
     async fn list_members(&self, org_id: i64) -> StoreResult<Vec<UserRecord>> {
-        dispatch!(self, s => s.list_members(org_id))
+        dispatch!(self, s => Sql(s).list_members(org_id))
     }
     async fn add_member(&self, user: NewUser, event: NewEvent) -> StoreResult<UserRecord> {
-        dispatch!(self, s => s.add_member(user, event))
+        dispatch!(self, s => Sql(s).add_member(user, event))
     }
     async fn set_role(&self, user_id: i64, role: Role, event: NewEvent) -> StoreResult<UserRecord> {
-        dispatch!(self, s => s.set_role(user_id, role, event))
+        dispatch!(self, s => Sql(s).set_role(user_id, role, event))
     }
     async fn remove_member(
         &self,
@@ -544,13 +549,13 @@ impl Store for Database {
         now: DateTime<Utc>,
         event: NewEvent,
     ) -> StoreResult<Vec<TokenRecord>> {
-        dispatch!(self, s => s.remove_member(user_id, now, event))
+        dispatch!(self, s => Sql(s).remove_member(user_id, now, event))
     }
     async fn insert_token(&self, token: NewToken, event: NewEvent) -> StoreResult<TokenRecord> {
-        dispatch!(self, s => s.insert_token(token, event))
+        dispatch!(self, s => Sql(s).insert_token(token, event))
     }
     async fn token_by_id(&self, org_id: i64, id: &str) -> StoreResult<Option<TokenRecord>> {
-        dispatch!(self, s => s.token_by_id(org_id, id))
+        dispatch!(self, s => Sql(s).token_by_id(org_id, id))
     }
     async fn token_by_name(
         &self,
@@ -558,7 +563,7 @@ impl Store for Database {
         name: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<TokenRecord>> {
-        dispatch!(self, s => s.token_by_name(user_id, name, now))
+        dispatch!(self, s => Sql(s).token_by_name(user_id, name, now))
     }
     async fn list_tokens(
         &self,
@@ -566,7 +571,7 @@ impl Store for Database {
         cursor: Option<&Cursor>,
         limit: u32,
     ) -> StoreResult<Vec<TokenRecord>> {
-        dispatch!(self, s => s.list_tokens(filter, cursor, limit))
+        dispatch!(self, s => Sql(s).list_tokens(filter, cursor, limit))
     }
     async fn revoke_token(
         &self,
@@ -575,7 +580,7 @@ impl Store for Database {
         reason: Option<&str>,
         event: NewEvent,
     ) -> StoreResult<(TokenRecord, bool)> {
-        dispatch!(self, s => s.revoke_token(token_id, now, reason, event))
+        dispatch!(self, s => Sql(s).revoke_token(token_id, now, reason, event))
     }
     async fn revoke_owner_tokens(
         &self,
@@ -585,20 +590,20 @@ impl Store for Database {
         dry_run: bool,
         event: NewEvent,
     ) -> StoreResult<Vec<TokenRecord>> {
-        dispatch!(self, s => s.revoke_owner_tokens(user_id, now, reason, dry_run, event))
+        dispatch!(self, s => Sql(s).revoke_owner_tokens(user_id, now, reason, dry_run, event))
     }
     async fn rotate_token(&self, rotation: Rotation, event: NewEvent) -> StoreResult<TokenRecord> {
-        dispatch!(self, s => s.rotate_token(rotation, event))
+        dispatch!(self, s => Sql(s).rotate_token(rotation, event))
     }
     async fn record_event(&self, event: NewEvent) -> StoreResult<()> {
-        dispatch!(self, s => s.record_event(event))
+        dispatch!(self, s => Sql(s).record_event(event))
     }
     async fn flush_usage(
         &self,
         last_used: &[(String, DateTime<Utc>)],
         access: &[AccessRecord],
     ) -> StoreResult<()> {
-        dispatch!(self, s => s.flush_usage(last_used, access))
+        dispatch!(self, s => Sql(s).flush_usage(last_used, access))
     }
 }
 

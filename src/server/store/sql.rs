@@ -1,0 +1,610 @@
+//! The [`super::Store`] operations, written once for both backends.
+//!
+//! Every statement here is plain SQL that SQLite and PostgreSQL both take, with `$n`
+//! placeholders (sqlx binds them on SQLite too). What differs is asked of the [`Backend`]; the
+//! list of those differences is in [`super::backend`]. Dynamic SQL is only ever built from the
+//! constant column lists of `rows` and static text; every value goes through a bind parameter.
+
+use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
+
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+use sqlx::{AssertSqlSafe, Decode, Encode, Executor, IntoArguments, QueryBuilder, Type};
+
+use super::backend::{Backend, Conn, RowsAffected};
+use super::rows::{
+    Columns, TOKEN_COLUMNS, USER_COLUMNS, credential_from_row, db_err, json_list, micros,
+    token_from_row, token_list_query, user_from_row,
+};
+use super::{
+    AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OrgRecord, Rotation, StoreError,
+    StoreResult, TokenFilter, TokenRecord, UserRecord,
+};
+use crate::api::perms::Role;
+use crate::api::types::OrgPolicy;
+
+/// The store `B`, seen through the statements both backends share.
+pub struct Sql<'a, B>(pub &'a B);
+
+/// The hot path's statement: the current secret, or the previous one inside its grace period
+/// (two indexed lookups). Written once per process, so a lookup formats nothing.
+static CREDENTIAL_BY_HASH: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, FALSE AS via_prev FROM tokens t \
+         JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
+         WHERE t.secret_hash = $1 \
+         UNION ALL \
+         SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, o.name AS org_name, TRUE AS via_prev FROM tokens t \
+         JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = t.org_id \
+         WHERE t.prev_secret_hash = $1 AND t.prev_expires_at > $2 \
+         LIMIT 1"
+    )
+});
+
+impl<B> Sql<'_, B>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    <B::Db as sqlx::Database>::Arguments: IntoArguments<B::Db>,
+    for<'t> i64: Encode<'t, B::Db> + Decode<'t, B::Db> + Type<B::Db>,
+    for<'t> Option<i64>: Encode<'t, B::Db> + Decode<'t, B::Db> + Type<B::Db>,
+    for<'t> &'t str: Encode<'t, B::Db> + Type<B::Db>,
+    for<'t> Option<&'t str>: Encode<'t, B::Db> + Type<B::Db>,
+    for<'t> String: Encode<'t, B::Db> + Type<B::Db>,
+    for<'t> bool: Encode<'t, B::Db> + Type<B::Db>,
+    usize: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+{
+    /// Commits a change that can alter who authenticates as what: the one place the backends'
+    /// credential caches hear of changes.
+    pub async fn commit_change(&self, mut tx: sqlx::Transaction<'_, B::Db>) -> StoreResult<()> {
+        B::mark_changed(&mut tx).await?;
+        let committed = tx.commit().await;
+        self.0.forget_changed();
+        committed.map_err(db_err)
+    }
+
+    pub async fn credential_from_db(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Credential>> {
+        let sql = AssertSqlSafe(Cow::Borrowed(CREDENTIAL_BY_HASH.as_str()));
+        let row = sqlx::query(sql)
+            .bind(hash)
+            .bind(micros(now))
+            .fetch_optional(self.0.pool())
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(credential_from_row).transpose()
+    }
+
+    /// Reads a credential missing from the cache and keeps it under `generation`, the cache's
+    /// generation read before the query (an answer that raced a change is not kept).
+    pub async fn fetch_into_cache(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        generation: u64,
+    ) -> StoreResult<Option<Arc<Credential>>> {
+        let found = self.credential_from_db(hash, now).await?.map(Arc::new);
+        if let Some(c) = &found {
+            self.0.cache().insert(hash, Arc::clone(c), generation);
+        }
+        Ok(found)
+    }
+
+    pub async fn flush_usage(
+        &self,
+        last_used: &[(String, DateTime<Utc>)],
+        access: &[AccessRecord],
+    ) -> StoreResult<()> {
+        self.0.write_usage(last_used, access).await?;
+        self.0.cache().touch(last_used);
+        Ok(())
+    }
+
+    pub async fn the_org(&self) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar("SELECT MIN(id) FROM orgs")
+            .fetch_one(self.0.pool())
+            .await
+            .map_err(db_err)
+    }
+
+    pub async fn create_org(
+        &self,
+        name: &str,
+        owner: NewUser,
+        policy: &OrgPolicy,
+    ) -> StoreResult<OrgRecord> {
+        let mut tx = self.0.begin_write().await?;
+        if let Some(lock) = B::CREATE_ORG_LOCK {
+            // Two `server init`s at once: the second waits here, then sees the first's org.
+            sqlx::query(lock).execute(&mut *tx).await.map_err(db_err)?;
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if n > 0 {
+            return Err(StoreError::Conflict(
+                "this database already has an org".into(),
+            ));
+        }
+        let policy_json =
+            serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let org_id: i64 = sqlx::query_scalar(
+            "INSERT INTO orgs (name, policy, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(name)
+        .bind(policy_json)
+        .bind(micros(owner.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let user_id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (org_id, email, name, role, service, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, FALSE, $5, $6) RETURNING id",
+        )
+        .bind(org_id)
+        .bind(owner.email.as_deref())
+        .bind(owner.name.as_str())
+        .bind(owner.role.as_str())
+        .bind(
+            owner
+                .password_hash
+                .as_ref()
+                .map(ExposeSecret::expose_secret),
+        )
+        .bind(micros(owner.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let event = NewEvent {
+            org_id,
+            at: owner.created_at,
+            action: "user.add",
+            actor: None,
+            actor_user_id: None,
+            credential_id: None,
+            target: Some(owner.name.clone()),
+            ip: None,
+            detail: serde_json::json!({"role": owner.role, "via": "server init", "user_id": user_id}),
+        };
+        Self::insert_event(&mut tx, &event).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(OrgRecord {
+            id: org_id,
+            name: name.to_string(),
+            policy: policy.clone(),
+        })
+    }
+
+    pub async fn org(&self, org_id: i64) -> StoreResult<OrgRecord> {
+        let row = sqlx::query("SELECT id, name, policy FROM orgs WHERE id = $1")
+            .bind(org_id)
+            .fetch_optional(self.0.pool())
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
+        Ok(OrgRecord {
+            id: row.i64("id")?,
+            name: row.text("name")?,
+            policy: serde_json::from_str(&row.text("policy")?)
+                .map_err(|e| StoreError::Corrupt(format!("org policy: {e}")))?,
+        })
+    }
+
+    pub async fn set_policy(
+        &self,
+        org_id: i64,
+        policy: &OrgPolicy,
+        event: NewEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.0.begin_write().await?;
+        let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("UPDATE orgs SET policy = $1 WHERE id = $2")
+            .bind(json)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        Self::insert_event(&mut tx, &event).await?;
+        self.commit_change(tx).await
+    }
+
+    pub async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE (lower(u.email) = lower($1) \
+             OR (u.service AND u.name = $1)) AND u.removed_at IS NULL \
+             ORDER BY u.service LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_optional(self.0.pool())
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn member(
+        &self,
+        org_id: i64,
+        email_or_name: &str,
+    ) -> StoreResult<Option<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.removed_at IS NULL \
+             AND (lower(u.email) = lower($2) OR u.name = $2) LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(org_id)
+            .bind(email_or_name)
+            .fetch_optional(self.0.pool())
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn list_members(&self, org_id: i64) -> StoreResult<Vec<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.removed_at IS NULL \
+             ORDER BY u.service, u.name"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(org_id)
+            .fetch_all(self.0.pool())
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    pub async fn add_member(&self, user: NewUser, event: NewEvent) -> StoreResult<UserRecord> {
+        let mut tx = self.0.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (org_id, email, name, role, service, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(user.org_id)
+        .bind(user.email.as_deref())
+        .bind(user.name.as_str())
+        .bind(user.role.as_str())
+        .bind(user.service)
+        .bind(user.password_hash.as_ref().map(ExposeSecret::expose_secret))
+        .bind(micros(user.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("a member named `{}` exists already", user.name))
+            }
+            other => other,
+        })?;
+        Self::insert_event(&mut tx, &event).await?;
+        let record = Self::user_in(&mut tx, id).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(record)
+    }
+
+    pub async fn set_role(
+        &self,
+        user_id: i64,
+        role: Role,
+        event: NewEvent,
+    ) -> StoreResult<UserRecord> {
+        let mut tx = self.0.begin_write().await?;
+        let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2 AND removed_at IS NULL")
+            .bind(role.as_str())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Self::insert_event(&mut tx, &event).await?;
+        let record = Self::user_in(&mut tx, user_id).await?;
+        self.commit_change(tx).await?;
+        Ok(record)
+    }
+
+    pub async fn remove_member(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        event: NewEvent,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        let mut tx = self.0.begin_write().await?;
+        let done =
+            sqlx::query("UPDATE users SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL")
+                .bind(micros(now))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let tokens = Self::active_tokens_of(&mut tx, user_id, now).await?;
+        Self::revoke_all_in(&mut tx, &tokens, now, Some("member removed"), &event).await?;
+        Self::insert_event(&mut tx, &event).await?;
+        let revoked = Self::reread(&mut tx, &tokens).await?;
+        self.commit_change(tx).await?;
+        Ok(revoked)
+    }
+
+    pub async fn insert_token(&self, t: NewToken, event: NewEvent) -> StoreResult<TokenRecord> {
+        let mut tx = self.0.begin_write().await?;
+        if t.unique_name {
+            // An expired token keeps its name only until someone wants the name again.
+            sqlx::query(
+                "UPDATE tokens SET active_name = NULL WHERE user_id = $1 AND active_name = $2 \
+                 AND expires_at IS NOT NULL AND expires_at <= $3",
+            )
+            .bind(t.user_id)
+            .bind(t.name.as_str())
+            .bind(micros(t.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        sqlx::query(
+            "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, secret_hash, \
+             created_at, issued_at, expires_at, per_minute, per_hour, allowed_cidrs, description, \
+             created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(t.id.as_str())
+        .bind(t.org_id)
+        .bind(t.user_id)
+        .bind(t.name.as_str())
+        .bind(t.unique_name.then_some(t.name.as_str()))
+        .bind(t.kind.as_str())
+        .bind(json_list(&t.scopes))
+        .bind(t.secret_hash.as_str())
+        .bind(micros(t.created_at))
+        .bind(micros(t.created_at))
+        .bind(t.expires_at.map(micros))
+        .bind(t.rate_limit.per_minute as i64)
+        .bind(t.rate_limit.per_hour as i64)
+        .bind(json_list(&t.allowed_cidrs))
+        .bind(t.description.as_deref())
+        .bind(t.created_by)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "an active token named `{}` exists already",
+                t.name
+            )),
+            other => other,
+        })?;
+        Self::insert_event(&mut tx, &event).await?;
+        let record = Self::token_in(&mut tx, &t.id, false).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(record)
+    }
+
+    pub async fn token_by_id(&self, org_id: i64, id: &str) -> StoreResult<Option<TokenRecord>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.id = $1 AND t.org_id = $2"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(self.0.pool())
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    pub async fn token_by_name(
+        &self,
+        user_id: i64,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<TokenRecord>> {
+        // Active first; else the most recently revoked or expired of that name.
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.user_id = $1 AND t.name = $2 \
+             ORDER BY (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $3)) DESC, \
+             COALESCE(t.revoked_at, t.expires_at, t.created_at) DESC, t.created_at DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(name)
+            .bind(micros(now))
+            .fetch_optional(self.0.pool())
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    pub async fn list_tokens(
+        &self,
+        f: &TokenFilter,
+        cursor: Option<&Cursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        let mut q: QueryBuilder<B::Db> = token_list_query(f, cursor, limit);
+        let rows = q.build().fetch_all(self.0.pool()).await.map_err(db_err)?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    pub async fn revoke_token(
+        &self,
+        token_id: &str,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        event: NewEvent,
+    ) -> StoreResult<(TokenRecord, bool)> {
+        let mut tx = self.0.begin_write().await?;
+        let current = Self::token_in(&mut tx, token_id, true).await?;
+        if current.revoked_at.is_some() {
+            return Ok((current, false));
+        }
+        Self::revoke_all_in(&mut tx, std::slice::from_ref(&current), now, reason, &event).await?;
+        let record = Self::token_in(&mut tx, token_id, false).await?;
+        self.commit_change(tx).await?;
+        Ok((record, true))
+    }
+
+    pub async fn revoke_owner_tokens(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        dry_run: bool,
+        event: NewEvent,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        let mut tx = self.0.begin_write().await?;
+        let tokens = Self::active_tokens_of(&mut tx, user_id, now).await?;
+        if dry_run {
+            return Ok(tokens);
+        }
+        Self::revoke_all_in(&mut tx, &tokens, now, reason, &event).await?;
+        let revoked = Self::reread(&mut tx, &tokens).await?;
+        if tokens.is_empty() {
+            // Nothing changed that a cache could hold.
+            tx.commit().await.map_err(db_err)?;
+        } else {
+            self.commit_change(tx).await?;
+        }
+        Ok(revoked)
+    }
+
+    pub async fn rotate_token(&self, r: Rotation, event: NewEvent) -> StoreResult<TokenRecord> {
+        let mut tx = self.0.begin_write().await?;
+        // The CAST gives PostgreSQL the parameter's type where only `IS NULL` uses it.
+        let done = sqlx::query(
+            "UPDATE tokens SET \
+               prev_secret_hash = CASE WHEN CAST($1 AS BIGINT) IS NULL THEN NULL ELSE secret_hash END, \
+               prev_expires_at = $1, secret_hash = $2, issued_at = $3, expires_at = $4 \
+             WHERE id = $5 AND revoked_at IS NULL",
+        )
+        .bind(r.grace_until.map(micros))
+        .bind(r.new_hash.as_str())
+        .bind(micros(r.issued_at))
+        .bind(r.expires_at.map(micros))
+        .bind(r.token_id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Self::insert_event(&mut tx, &event).await?;
+        let record = Self::token_in(&mut tx, &r.token_id, false).await?;
+        self.commit_change(tx).await?;
+        Ok(record)
+    }
+
+    pub async fn record_event(&self, event: NewEvent) -> StoreResult<()> {
+        let mut conn = self.0.pool().acquire().await.map_err(db_err)?;
+        Self::insert_event(&mut conn, &event).await
+    }
+
+    async fn insert_event(conn: &mut Conn<B>, e: &NewEvent) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_events (org_id, at, action, actor, actor_user_id, credential_id, \
+             target, ip, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(e.org_id)
+        .bind(micros(e.at))
+        .bind(e.action)
+        .bind(e.actor.as_deref())
+        .bind(e.actor_user_id)
+        .bind(e.credential_id.as_deref())
+        .bind(e.target.as_deref())
+        .bind(e.ip.as_deref())
+        .bind(e.detail.to_string())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// The token, read in a transaction; `lock` for one the transaction goes on to change.
+    async fn token_in(conn: &mut Conn<B>, id: &str, lock: bool) -> StoreResult<TokenRecord> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1{}",
+            if lock { B::LOCK_READ_ROWS } else { "" }
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
+        token_from_row(&row)
+    }
+
+    async fn user_in(conn: &mut Conn<B>, id: i64) -> StoreResult<UserRecord> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    /// Revokes the given active tokens, one `token.revoke` event each, inside the caller's
+    /// transaction.
+    async fn revoke_all_in(
+        conn: &mut Conn<B>,
+        tokens: &[TokenRecord],
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        event: &NewEvent,
+    ) -> StoreResult<()> {
+        for t in tokens {
+            sqlx::query(
+                "UPDATE tokens SET revoked_at = $1, revoke_reason = $2, active_name = NULL, \
+                 prev_secret_hash = NULL, prev_expires_at = NULL WHERE id = $3 AND revoked_at IS NULL",
+            )
+            .bind(micros(now))
+            .bind(reason)
+            .bind(t.id.as_str())
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            let mut e = event.clone();
+            e.action = "token.revoke";
+            e.target = Some(t.id.clone());
+            Self::insert_event(conn, &e).await?;
+        }
+        Ok(())
+    }
+
+    /// The member's active tokens, newest first, locked for the change that reads them.
+    async fn active_tokens_of(
+        conn: &mut Conn<B>,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.user_id = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+             ORDER BY t.created_at DESC, t.id DESC{}",
+            B::LOCK_READ_ROWS
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(micros(now))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    /// The tokens as the transaction has left them.
+    async fn reread(conn: &mut Conn<B>, tokens: &[TokenRecord]) -> StoreResult<Vec<TokenRecord>> {
+        let mut out = Vec::with_capacity(tokens.len());
+        for t in tokens {
+            out.push(Self::token_in(conn, &t.id, false).await?);
+        }
+        Ok(out)
+    }
+}
