@@ -19,17 +19,20 @@
 //! - **Bulk writes**: [`Backend::write_usage`]. SQLite inserts access-log rows by statements of
 //!   a few fixed lengths and updates last-used times one by one; PostgreSQL streams a `COPY`
 //!   and updates all last-used times in one `UNNEST` statement.
-//! - Opening, migrations and pool sizes stay in `sqlite.rs` and `postgres.rs`.
+//! - **Opening**: connection options, pool sizes and the migrations each backend's file names;
+//!   connecting and migrating are [`connect_migrated`] for both.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use sqlx::migrate::{Migrate, Migrator};
+use sqlx::pool::PoolOptions;
 use sqlx::{Pool, Transaction};
 
 use super::auth_cache::AuthCache;
 use super::rows::Columns;
-use super::{AccessRecord, Credential, StoreResult};
+use super::{AccessRecord, Credential, OpenError, StoreResult};
 
 /// The connection inside a backend's transaction.
 pub type Conn<B> = <<B as Backend>::Db as sqlx::Database>::Connection;
@@ -85,4 +88,25 @@ impl RowsAffected for sqlx::postgres::PgQueryResult {
     fn rows_affected(&self) -> u64 {
         sqlx::postgres::PgQueryResult::rows_affected(self)
     }
+}
+
+/// Connects a pool and applies the backend's migrations.
+pub async fn connect_migrated<DB>(
+    pool: PoolOptions<DB>,
+    options: <DB::Connection as sqlx::Connection>::Options,
+    migrations: Migrator,
+) -> Result<Pool<DB>, OpenError>
+where
+    DB: sqlx::Database,
+    DB::Connection: Migrate,
+{
+    let pool = pool
+        .connect_with(options)
+        .await
+        .map_err(|e| OpenError::Open(e.to_string()))?;
+    migrations
+        .run(&pool)
+        .await
+        .map_err(|e| OpenError::Migrate(e.to_string()))?;
+    Ok(pool)
 }

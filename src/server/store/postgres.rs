@@ -23,7 +23,7 @@ use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 
 use super::auth_cache::AuthCache;
-use super::backend::Backend;
+use super::backend::{Backend, connect_migrated};
 use super::copy_text;
 use super::epoch::EpochReader;
 use super::rows::{db_err, micros};
@@ -41,17 +41,12 @@ impl PgStore {
         let options: PgConnectOptions = url
             .parse()
             .map_err(|e: sqlx::Error| OpenError::Open(e.to_string()))?;
-        let pool = PgPoolOptions::new()
+        let pool_options = PgPoolOptions::new()
             .max_connections(16)
             // Fail fast when the database is down: requests answer 503 instead of hanging.
-            .acquire_timeout(Duration::from_secs(3))
-            .connect_with(options)
-            .await
-            .map_err(|e| OpenError::Open(e.to_string()))?;
-        sqlx::migrate!("migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(|e| OpenError::Migrate(e.to_string()))?;
+            .acquire_timeout(Duration::from_secs(3));
+        let pool =
+            connect_migrated(pool_options, options, sqlx::migrate!("migrations/postgres")).await?;
         Ok(PgStore {
             epoch: EpochReader::spawn(pool.clone()),
             pool,

@@ -24,6 +24,10 @@ use super::{
 use crate::api::perms::Role;
 use crate::api::types::OrgPolicy;
 
+type Query<'q, B> = sqlx::query::Query<'q, <B as Backend>::Db, Arguments<B>>;
+type Arguments<B> = <<B as Backend>::Db as sqlx::Database>::Arguments;
+type Row<B> = <<B as Backend>::Db as sqlx::Database>::Row;
+
 /// The store `B`, seen through the statements both backends share.
 pub struct Sql<'a, B>(pub &'a B);
 
@@ -46,14 +50,14 @@ impl<B> Sql<'_, B>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
-    <B::Db as sqlx::Database>::Arguments: IntoArguments<B::Db>,
+    Arguments<B>: IntoArguments<B::Db>,
     for<'t> i64: Encode<'t, B::Db> + Decode<'t, B::Db> + Type<B::Db>,
     for<'t> Option<i64>: Encode<'t, B::Db> + Decode<'t, B::Db> + Type<B::Db>,
     for<'t> &'t str: Encode<'t, B::Db> + Type<B::Db>,
     for<'t> Option<&'t str>: Encode<'t, B::Db> + Type<B::Db>,
     for<'t> String: Encode<'t, B::Db> + Type<B::Db>,
     for<'t> bool: Encode<'t, B::Db> + Type<B::Db>,
-    usize: sqlx::ColumnIndex<<B::Db as sqlx::Database>::Row>,
+    usize: sqlx::ColumnIndex<Row<B>>,
 {
     /// Commits a change that can alter who authenticates as what: the one place the backends'
     /// credential caches hear of changes.
@@ -70,13 +74,8 @@ where
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Credential>> {
         let sql = AssertSqlSafe(Cow::Borrowed(CREDENTIAL_BY_HASH.as_str()));
-        let row = sqlx::query(sql)
-            .bind(hash)
-            .bind(micros(now))
-            .fetch_optional(self.0.pool())
-            .await
-            .map_err(db_err)?;
-        row.as_ref().map(credential_from_row).transpose()
+        let q = sqlx::query(sql).bind(hash).bind(micros(now));
+        Self::optional(q, self.0.pool(), credential_from_row).await
     }
 
     /// Reads a credential missing from the cache and keeps it under `generation`, the cache's
@@ -219,12 +218,8 @@ where
              OR (u.service AND u.name = $1)) AND u.removed_at IS NULL \
              ORDER BY u.service LIMIT 1"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(email)
-            .fetch_optional(self.0.pool())
-            .await
-            .map_err(db_err)?;
-        row.as_ref().map(user_from_row).transpose()
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(email);
+        Self::optional(q, self.0.pool(), user_from_row).await
     }
 
     pub async fn member(
@@ -236,13 +231,10 @@ where
             "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.removed_at IS NULL \
              AND (lower(u.email) = lower($2) OR u.name = $2) LIMIT 1"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let q = sqlx::query(AssertSqlSafe(sql))
             .bind(org_id)
-            .bind(email_or_name)
-            .fetch_optional(self.0.pool())
-            .await
-            .map_err(db_err)?;
-        row.as_ref().map(user_from_row).transpose()
+            .bind(email_or_name);
+        Self::optional(q, self.0.pool(), user_from_row).await
     }
 
     pub async fn list_members(&self, org_id: i64) -> StoreResult<Vec<UserRecord>> {
@@ -250,12 +242,8 @@ where
             "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.removed_at IS NULL \
              ORDER BY u.service, u.name"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(org_id)
-            .fetch_all(self.0.pool())
-            .await
-            .map_err(db_err)?;
-        rows.iter().map(user_from_row).collect()
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(org_id);
+        Self::all(q, self.0.pool(), user_from_row).await
     }
 
     pub async fn add_member(&self, user: NewUser, event: NewEvent) -> StoreResult<UserRecord> {
@@ -292,15 +280,10 @@ where
         event: NewEvent,
     ) -> StoreResult<UserRecord> {
         let mut tx = self.0.begin_write().await?;
-        let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2 AND removed_at IS NULL")
+        let q = sqlx::query("UPDATE users SET role = $1 WHERE id = $2 AND removed_at IS NULL")
             .bind(role.as_str())
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .bind(user_id);
+        Self::change_one(q, &mut tx).await?;
         Self::insert_event(&mut tx, &event).await?;
         let record = Self::user_in(&mut tx, user_id).await?;
         self.commit_change(tx).await?;
@@ -314,16 +297,11 @@ where
         event: NewEvent,
     ) -> StoreResult<Vec<TokenRecord>> {
         let mut tx = self.0.begin_write().await?;
-        let done =
+        let q =
             sqlx::query("UPDATE users SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL")
                 .bind(micros(now))
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+                .bind(user_id);
+        Self::change_one(q, &mut tx).await?;
         let tokens = Self::active_tokens_of(&mut tx, user_id, now).await?;
         Self::revoke_all_in(&mut tx, &tokens, now, Some("member removed"), &event).await?;
         Self::insert_event(&mut tx, &event).await?;
@@ -388,13 +366,8 @@ where
             "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.id = $1 AND t.org_id = $2"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
-            .bind(org_id)
-            .fetch_optional(self.0.pool())
-            .await
-            .map_err(db_err)?;
-        row.as_ref().map(token_from_row).transpose()
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(org_id);
+        Self::optional(q, self.0.pool(), token_from_row).await
     }
 
     pub async fn token_by_name(
@@ -410,14 +383,11 @@ where
              ORDER BY (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $3)) DESC, \
              COALESCE(t.revoked_at, t.expires_at, t.created_at) DESC, t.created_at DESC LIMIT 1"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let q = sqlx::query(AssertSqlSafe(sql))
             .bind(user_id)
             .bind(name)
-            .bind(micros(now))
-            .fetch_optional(self.0.pool())
-            .await
-            .map_err(db_err)?;
-        row.as_ref().map(token_from_row).transpose()
+            .bind(micros(now));
+        Self::optional(q, self.0.pool(), token_from_row).await
     }
 
     pub async fn list_tokens(
@@ -427,8 +397,7 @@ where
         limit: u32,
     ) -> StoreResult<Vec<TokenRecord>> {
         let mut q: QueryBuilder<B::Db> = token_list_query(f, cursor, limit);
-        let rows = q.build().fetch_all(self.0.pool()).await.map_err(db_err)?;
-        rows.iter().map(token_from_row).collect()
+        Self::all(q.build(), self.0.pool(), token_from_row).await
     }
 
     pub async fn revoke_token(
@@ -476,7 +445,7 @@ where
     pub async fn rotate_token(&self, r: Rotation, event: NewEvent) -> StoreResult<TokenRecord> {
         let mut tx = self.0.begin_write().await?;
         // The CAST gives PostgreSQL the parameter's type where only `IS NULL` uses it.
-        let done = sqlx::query(
+        let q = sqlx::query(
             "UPDATE tokens SET \
                prev_secret_hash = CASE WHEN CAST($1 AS BIGINT) IS NULL THEN NULL ELSE secret_hash END, \
                prev_expires_at = $1, secret_hash = $2, issued_at = $3, expires_at = $4 \
@@ -486,13 +455,8 @@ where
         .bind(r.new_hash.as_str())
         .bind(micros(r.issued_at))
         .bind(r.expires_at.map(micros))
-        .bind(r.token_id.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        .bind(r.token_id.as_str());
+        Self::change_one(q, &mut tx).await?;
         Self::insert_event(&mut tx, &event).await?;
         let record = Self::token_in(&mut tx, &r.token_id, false).await?;
         self.commit_change(tx).await?;
@@ -502,6 +466,35 @@ where
     pub async fn record_event(&self, event: NewEvent) -> StoreResult<()> {
         let mut conn = self.0.pool().acquire().await.map_err(db_err)?;
         Self::insert_event(&mut conn, &event).await
+    }
+
+    /// The row `q` finds on `on`, decoded, if there is one.
+    async fn optional<'c, T>(
+        q: Query<'_, B>,
+        on: impl Executor<'c, Database = B::Db>,
+        decode: fn(&Row<B>) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        let row = q.fetch_optional(on).await.map_err(db_err)?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// Every row `q` finds on `on`, decoded.
+    async fn all<'c, T>(
+        q: Query<'_, B>,
+        on: impl Executor<'c, Database = B::Db>,
+        decode: fn(&Row<B>) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        let rows = q.fetch_all(on).await.map_err(db_err)?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Runs a statement that changes one row; `NotFound` when it matched none.
+    async fn change_one(q: Query<'_, B>, conn: &mut Conn<B>) -> StoreResult<()> {
+        let done = q.execute(&mut *conn).await.map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     async fn insert_event(conn: &mut Conn<B>, e: &NewEvent) -> StoreResult<()> {
@@ -530,24 +523,18 @@ where
             "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1{}",
             if lock { B::LOCK_READ_ROWS } else { "" }
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?
-            .ok_or(StoreError::NotFound)?;
-        token_from_row(&row)
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(id);
+        Self::optional(q, &mut *conn, token_from_row)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn user_in(conn: &mut Conn<B>, id: i64) -> StoreResult<UserRecord> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?
-            .ok_or(StoreError::NotFound)?;
-        user_from_row(&row)
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(id);
+        Self::optional(q, &mut *conn, user_from_row)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     /// Revokes the given active tokens, one `token.revoke` event each, inside the caller's
@@ -590,13 +577,10 @@ where
              ORDER BY t.created_at DESC, t.id DESC{}",
             B::LOCK_READ_ROWS
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let q = sqlx::query(AssertSqlSafe(sql))
             .bind(user_id)
-            .bind(micros(now))
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        rows.iter().map(token_from_row).collect()
+            .bind(micros(now));
+        Self::all(q, &mut *conn, token_from_row).await
     }
 
     /// The tokens as the transaction has left them.

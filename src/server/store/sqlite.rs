@@ -19,7 +19,7 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Sqlite};
 
 use super::auth_cache::AuthCache;
-use super::backend::Backend;
+use super::backend::{Backend, connect_migrated};
 use super::rows::{db_err, micros};
 use super::sql::Sql;
 use super::{AccessRecord, AddressTexts, Credential, OpenError, StoreResult};
@@ -44,15 +44,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(|e| OpenError::Open(e.to_string()))?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|e| OpenError::Migrate(e.to_string()))?;
+        let pool_options = SqlitePoolOptions::new().max_connections(8);
+        let pool =
+            connect_migrated(pool_options, options, sqlx::migrate!("migrations/sqlite")).await?;
         Ok(SqliteStore {
             pool,
             path: path.to_string(),
