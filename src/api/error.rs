@@ -12,8 +12,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Documented as a plain string, as it always was: a client must accept codes it does not
-    /// know yet.
+    // Documented as a plain string, as it always was: a client must accept codes it does not
+    // know yet.
     #[schema(value_type = String)]
     pub code: WireCode,
     pub message: String,
@@ -256,7 +256,10 @@ mod tests {
         (ErrorCode::LoginFailed, "login_failed"),
         (ErrorCode::Forbidden, "forbidden"),
         (ErrorCode::IpNotAllowed, "ip_not_allowed"),
-        (ErrorCode::ScopeExceedsCredential, "scope_exceeds_credential"),
+        (
+            ErrorCode::ScopeExceedsCredential,
+            "scope_exceeds_credential",
+        ),
         (ErrorCode::ExceedsCredential, "exceeds_credential"),
         (ErrorCode::NotFound, "not_found"),
         (ErrorCode::Conflict, "conflict"),
@@ -288,10 +291,7 @@ mod tests {
     fn an_unknown_code_parses_and_exits_by_its_status() {
         let body = r#"{"error":{"code":"quota_exhausted","message":"m"}}"#;
         let parsed: ErrorBody = serde_json::from_str(body).unwrap();
-        assert_eq!(
-            parsed.error.code,
-            WireCode::Other("quota_exhausted".into())
-        );
+        assert_eq!(parsed.error.code, WireCode::Other("quota_exhausted".into()));
         assert_eq!(serde_json::to_string(&parsed).unwrap(), body);
         assert_eq!(parsed.error.code.exit_code(429), exit::RATE_LIMITED);
         assert_eq!(parsed.error.code.exit_code(502), exit::UNREACHABLE);

@@ -97,9 +97,7 @@ fn jsonrpc_code(code: ErrorCode) -> i32 {
         | ErrorCode::ScopeExceedsCredential
         | ErrorCode::ExceedsCredential => FORBIDDEN,
         ErrorCode::RateLimited => RATE_LIMITED,
-        ErrorCode::BadRequest | ErrorCode::PayloadTooLarge | ErrorCode::Invalid => {
-            INVALID_REQUEST
-        }
+        ErrorCode::BadRequest | ErrorCode::PayloadTooLarge | ErrorCode::Invalid => INVALID_REQUEST,
         ErrorCode::NotFound
         | ErrorCode::Conflict
         | ErrorCode::Unavailable
