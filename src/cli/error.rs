@@ -291,4 +291,34 @@ mod tests {
         );
         assert!(api(429).help().unwrap().contains("3 seconds"));
     }
+
+    #[test]
+    fn a_known_code_decides_the_help_and_an_unknown_one_falls_back_to_the_status() {
+        let answer = |status, code: &str| {
+            let body = format!(r#"{{"error":{{"code":"{code}","message":"m"}}}}"#);
+            let body: crate::api::error::ErrorBody = serde_json::from_str(&body).unwrap();
+            CliError::Api(ClientError::Api {
+                status,
+                code: body.error.code,
+                message: body.error.message,
+                retry_after: None,
+            })
+        };
+        let revoked = answer(401, "token_revoked");
+        assert_eq!(
+            (revoked.exit_code(), revoked.code().as_str()),
+            (3, "token_revoked")
+        );
+        if std::env::var_os("TOKCTL_TOKEN").is_none() {
+            assert!(revoked.help().unwrap().contains("was revoked"));
+        }
+        let scope = answer(403, "scope_exceeds_credential");
+        assert!(scope.help().unwrap().contains("grants more than it holds"));
+        let newer = answer(403, "delegation_too_deep");
+        assert_eq!(
+            (newer.exit_code(), newer.code().as_str()),
+            (4, "delegation_too_deep")
+        );
+        assert!(newer.help().unwrap().contains("tokctl whoami"));
+    }
 }
