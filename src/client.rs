@@ -13,7 +13,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::api::error::ErrorBody;
+use crate::api::error::{ErrorBody, ErrorCode, WireCode};
 use crate::api::secret::Secret;
 use crate::api::types::*;
 
@@ -42,7 +42,7 @@ pub enum ClientError {
     #[error("{message}")]
     Api {
         status: u16,
-        code: String,
+        code: WireCode,
         message: String,
         /// Seconds, from `Retry-After` on a 429.
         retry_after: Option<u64>,
@@ -225,7 +225,7 @@ impl Client {
             }),
             Err(_) if is_json || status == StatusCode::TOO_MANY_REQUESTS => Err(ClientError::Api {
                 status: status.as_u16(),
-                code: status_code_name(status).to_string(),
+                code: status_code_name(status),
                 message: format!(
                     "HTTP {} {}",
                     status.as_u16(),
@@ -235,7 +235,7 @@ impl Client {
             }),
             Err(_) if status.is_server_error() => Err(ClientError::Api {
                 status: status.as_u16(),
-                code: status_code_name(status).to_string(),
+                code: status_code_name(status),
                 message: format!(
                     "the server answered HTTP {} {}",
                     status.as_u16(),
@@ -591,18 +591,22 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-fn status_code_name(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        401 => "unauthenticated",
-        403 => "forbidden",
-        404 => "not_found",
-        409 => "conflict",
-        422 => "invalid",
-        429 => "rate_limited",
-        503 => "unavailable",
-        400 => "bad_request",
-        _ => "internal",
-    }
+/// What an error answer without a tokctl error body is called (`--json`, `tokctl status`).
+/// Named by the client, not sent by the server: `Other`, so its status decides the exit code
+/// (a gateway's 502 exits 8, like an unreachable server).
+fn status_code_name(status: StatusCode) -> WireCode {
+    let named_after = match status.as_u16() {
+        401 => ErrorCode::Unauthenticated,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::Conflict,
+        422 => ErrorCode::Invalid,
+        429 => ErrorCode::RateLimited,
+        503 => ErrorCode::Unavailable,
+        400 => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
+    };
+    WireCode::Other(named_after.as_str().to_string())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The error codes of the wire protocol, their HTTP statuses and the CLI exit codes they map to.
-//! One table, used by the server to answer and by the CLI to exit.
+//! One enum, used by the server to answer and by the CLI to exit; each mapping is one `match`
+//! the compiler checks for completeness.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,12 +12,16 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    pub code: String,
+    // Documented as a plain string, as it always was: a client must accept codes it does not
+    // know yet.
+    #[schema(value_type = String)]
+    pub code: WireCode,
     pub message: String,
 }
 
 /// Every error code the API answers with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// No `Authorization: Bearer` header.
     Unauthenticated,
@@ -76,6 +81,8 @@ impl ErrorCode {
         ErrorCode::Internal,
     ];
 
+    /// The code as it is written on the wire (the serde name); also the MCP error's
+    /// `data.code` and the CLI's `--json` error code.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::Unauthenticated => "unauthenticated",
@@ -99,10 +106,6 @@ impl ErrorCode {
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<ErrorCode> {
-        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
     pub fn status(self) -> u16 {
@@ -130,7 +133,84 @@ impl ErrorCode {
 
     /// The CLI exit code of DESIGN.md for this error.
     pub fn exit_code(self) -> u8 {
-        exit::for_status(self.status())
+        match self {
+            ErrorCode::Unauthenticated
+            | ErrorCode::TokenMalformed
+            | ErrorCode::TokenUnknown
+            | ErrorCode::TokenExpired
+            | ErrorCode::TokenRevoked
+            | ErrorCode::LoginFailed => exit::NOT_LOGGED_IN,
+            ErrorCode::Forbidden
+            | ErrorCode::IpNotAllowed
+            | ErrorCode::ScopeExceedsCredential
+            | ErrorCode::ExceedsCredential => exit::FORBIDDEN,
+            ErrorCode::NotFound => exit::NOT_FOUND,
+            ErrorCode::Conflict
+            | ErrorCode::Invalid
+            | ErrorCode::BadRequest
+            | ErrorCode::TokenInUrl
+            | ErrorCode::AmbiguousCredential
+            | ErrorCode::PayloadTooLarge => exit::REJECTED,
+            ErrorCode::RateLimited => exit::RATE_LIMITED,
+            // Scripts retry a server without its database like a network failure.
+            ErrorCode::Unavailable => exit::UNREACHABLE,
+            ErrorCode::Internal => exit::OTHER,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error code as a client reads it: one of this build's, or one it does not know (a newer
+/// server's), kept as sent. The server only ever writes `Known`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum WireCode {
+    Known(ErrorCode),
+    /// Not a code of this build. The client also files here the names it gives answers that
+    /// came without a tokctl error body (a proxy's 502 page): the status, not the name, is
+    /// what such an answer says.
+    Other(String),
+}
+
+impl WireCode {
+    pub fn as_str(&self) -> &str {
+        match self {
+            WireCode::Known(code) => code.as_str(),
+            WireCode::Other(name) => name,
+        }
+    }
+
+    pub fn known(&self) -> Option<ErrorCode> {
+        match self {
+            WireCode::Known(code) => Some(*code),
+            WireCode::Other(_) => None,
+        }
+    }
+
+    /// The CLI exit code of an error answer with this code and HTTP `status`: the code's own,
+    /// or the status's for a code this build does not know.
+    pub fn exit_code(&self, status: u16) -> u8 {
+        match self {
+            WireCode::Known(code) => code.exit_code(),
+            WireCode::Other(_) => exit::for_status(status),
+        }
+    }
+}
+
+impl From<ErrorCode> for WireCode {
+    fn from(code: ErrorCode) -> Self {
+        WireCode::Known(code)
+    }
+}
+
+impl std::fmt::Display for WireCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -146,8 +226,9 @@ pub mod exit {
     pub const RATE_LIMITED: u8 = 7;
     pub const UNREACHABLE: u8 = 8;
 
-    /// Maps an HTTP status to an exit code; a 503 (database down) counts as unreachable so
-    /// scripts retry it like a network failure.
+    /// Maps an HTTP status to an exit code, for answers whose code this build does not know
+    /// ([`super::WireCode::Other`]); a 503 (database down) or a gateway's 502/504 counts as
+    /// unreachable so scripts retry it like a network failure.
     pub fn for_status(status: u16) -> u8 {
         match status {
             401 => NOT_LOGGED_IN,
@@ -165,18 +246,66 @@ pub mod exit {
 mod tests {
     use super::*;
 
+    /// Every code's wire name, as DESIGN.md and the clients in the field know them.
+    const WIRE_NAMES: [(ErrorCode, &str); 20] = [
+        (ErrorCode::Unauthenticated, "unauthenticated"),
+        (ErrorCode::TokenMalformed, "token_malformed"),
+        (ErrorCode::TokenUnknown, "token_unknown"),
+        (ErrorCode::TokenExpired, "token_expired"),
+        (ErrorCode::TokenRevoked, "token_revoked"),
+        (ErrorCode::LoginFailed, "login_failed"),
+        (ErrorCode::Forbidden, "forbidden"),
+        (ErrorCode::IpNotAllowed, "ip_not_allowed"),
+        (
+            ErrorCode::ScopeExceedsCredential,
+            "scope_exceeds_credential",
+        ),
+        (ErrorCode::ExceedsCredential, "exceeds_credential"),
+        (ErrorCode::NotFound, "not_found"),
+        (ErrorCode::Conflict, "conflict"),
+        (ErrorCode::Invalid, "invalid"),
+        (ErrorCode::BadRequest, "bad_request"),
+        (ErrorCode::TokenInUrl, "token_in_url"),
+        (ErrorCode::AmbiguousCredential, "ambiguous_credential"),
+        (ErrorCode::PayloadTooLarge, "payload_too_large"),
+        (ErrorCode::RateLimited, "rate_limited"),
+        (ErrorCode::Unavailable, "unavailable"),
+        (ErrorCode::Internal, "internal"),
+    ];
+
     #[test]
-    fn every_code_round_trips_and_refusals_of_the_request_exit_6() {
+    fn every_code_serializes_to_its_design_name_and_back() {
+        assert_eq!(WIRE_NAMES.map(|(c, _)| c), ErrorCode::ALL);
+        for (code, name) in WIRE_NAMES {
+            let json = format!("\"{name}\"");
+            assert_eq!(serde_json::to_string(&code).unwrap(), json);
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+            assert_eq!(code.as_str(), name);
+            let wire = WireCode::Known(code);
+            assert_eq!(serde_json::to_string(&wire).unwrap(), json);
+            assert_eq!(serde_json::from_str::<WireCode>(&json).unwrap(), wire);
+        }
+    }
+
+    #[test]
+    fn an_unknown_code_parses_and_exits_by_its_status() {
+        let body = r#"{"error":{"code":"quota_exhausted","message":"m"}}"#;
+        let parsed: ErrorBody = serde_json::from_str(body).unwrap();
+        assert_eq!(parsed.error.code, WireCode::Other("quota_exhausted".into()));
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), body);
+        assert_eq!(parsed.error.code.exit_code(429), exit::RATE_LIMITED);
+        assert_eq!(parsed.error.code.exit_code(502), exit::UNREACHABLE);
+        assert_eq!(parsed.error.code.exit_code(418), exit::OTHER);
+    }
+
+    #[test]
+    fn a_codes_exit_code_is_the_one_its_status_always_gave() {
         for code in ErrorCode::ALL {
-            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+            assert_eq!(code.exit_code(), exit::for_status(code.status()), "{code}");
         }
         for code in [ErrorCode::TokenInUrl, ErrorCode::AmbiguousCredential] {
             assert_eq!(code.status(), 400);
             assert_eq!(code.exit_code(), exit::REJECTED);
         }
-        assert_eq!(
-            ErrorCode::AmbiguousCredential.as_str(),
-            "ambiguous_credential"
-        );
     }
 }

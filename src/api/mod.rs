@@ -1,9 +1,10 @@
 //! The contract shared by server and client: token format, permission algebra, durations,
-//! wire types and error codes. Nothing here does I/O.
+//! wire types, error codes and refusal reasons. Nothing here does I/O.
 
 pub mod duration;
 pub mod error;
 pub mod perms;
+pub mod reason;
 pub mod schema;
 pub mod secret;
 pub mod session_name;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::perms::Role;
+use super::reason::Reason;
 use super::schema;
 use super::secret::{Secret, TokenType};
 
@@ -429,7 +430,8 @@ pub struct VerifyResponse {
     pub allowed: bool,
     /// null when allowed; else unknown, malformed, revoked, expired, forbidden, rate_limited,
     /// ip_not_allowed.
-    pub reason: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<Reason>,
     pub token: Option<TokenInfo>,
     pub permissions: Vec<String>,
     pub rate_limit: Option<RateLimitState>,

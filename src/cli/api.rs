@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::args::ApiArgs;
 use super::{CliError, Ctx, output};
-use crate::api::error::ErrorBody;
+use crate::api::error::{ErrorBody, WireCode};
 use crate::api::secret::url_part_carries_secret;
 use crate::client::{ClientError, RawAnswer};
 
@@ -219,7 +219,7 @@ fn error_of(answer: &RawAnswer) -> ClientError {
         },
         Err(_) => ClientError::Api {
             status: answer.status,
-            code: format!("http_{}", answer.status),
+            code: WireCode::Other(format!("http_{}", answer.status)),
             message: format!("the server answered HTTP {}", answer.status),
             retry_after: None,
         },

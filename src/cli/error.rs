@@ -1,7 +1,7 @@
 //! The command line's errors and the one place that turns each into an exit code and a
 //! `help:` line (DESIGN.md "Exit codes").
 
-use crate::api::error::exit;
+use crate::api::error::{ErrorCode, exit};
 use crate::api::secret::{SECRET_LEN, SecretFormatError};
 use crate::client::ClientError;
 use crate::session::SessionError;
@@ -88,7 +88,7 @@ impl CliError {
             CliError::NotLoggedIn { .. } | CliError::MalformedSecret { .. } => exit::NOT_LOGGED_IN,
             CliError::Session(SessionError::NoKeyring(_)) => exit::NOT_LOGGED_IN,
             CliError::Session(_) => exit::OTHER,
-            CliError::Api(ClientError::Api { status, .. }) => exit::for_status(*status),
+            CliError::Api(ClientError::Api { status, code, .. }) => code.exit_code(*status),
             CliError::Api(ClientError::Unreachable { .. }) => exit::UNREACHABLE,
             CliError::Api(ClientError::Timeout { .. }) => exit::UNREACHABLE,
             CliError::Api(ClientError::BadUrl(_)) => exit::USAGE,
@@ -106,16 +106,16 @@ impl CliError {
             CliError::Usage { .. } => "usage".into(),
             CliError::SecretArgument(_) => "secret_in_argument".into(),
             CliError::NotLoggedIn { .. } => "not_logged_in".into(),
-            CliError::MalformedSecret { .. } => "token_malformed".into(),
+            CliError::MalformedSecret { .. } => ErrorCode::TokenMalformed.as_str().into(),
             CliError::Session(SessionError::NoKeyring(_)) => "no_keyring".into(),
             CliError::Session(_) => "config".into(),
-            CliError::Api(ClientError::Api { code, .. }) => code.clone(),
+            CliError::Api(ClientError::Api { code, .. }) => code.as_str().into(),
             CliError::Api(ClientError::Unreachable { .. }) => "unreachable".into(),
             CliError::Api(ClientError::Timeout { .. }) => "timeout".into(),
             CliError::Api(ClientError::BadUrl(_)) => "usage".into(),
             CliError::Api(ClientError::Protocol { .. }) => "protocol".into(),
-            CliError::Rejected { .. } => "invalid".into(),
-            CliError::NotFound { .. } => "not_found".into(),
+            CliError::Rejected { .. } => ErrorCode::Invalid.as_str().into(),
+            CliError::NotFound { .. } => ErrorCode::NotFound.as_str().into(),
             CliError::ExecFailed { .. } => "exec_failed".into(),
             CliError::JqFailed { .. } => "jq_failed".into(),
             CliError::Io { .. } => "io".into(),
@@ -154,22 +154,22 @@ impl CliError {
                 code,
                 retry_after,
                 ..
-            }) => match (*status, code.as_str()) {
-                (401, "login_failed") => None,
+            }) => match (*status, code.known()) {
+                (401, Some(ErrorCode::LoginFailed)) => None,
                 (401, code) if env_token => Some(env_token_refused(code)),
-                (401, "token_revoked") => Some(
+                (401, Some(ErrorCode::TokenRevoked)) => Some(
                     "this session was revoked (logged out elsewhere, or offboarded); run \
                      `tokctl login` to start a new one"
                         .into(),
                 ),
                 (401, _) => Some("run `tokctl login` to start a new session".into()),
-                (403, "scope_exceeds_credential") => Some(
+                (403, Some(ErrorCode::ScopeExceedsCredential)) => Some(
                     "no credential grants more than it holds: a token mints or rotates only \
                      within its own scopes, and no one hands out a token or a role holding a \
                      permission they lack; `tokctl whoami` shows yours"
                         .into(),
                 ),
-                (403, "exceeds_credential") => Some(
+                (403, Some(ErrorCode::ExceedsCredential)) => Some(
                     "a token mints tokens that expire no later, are limited no higher and are \
                      pinned no wider than itself; leave the flag out to get the most allowed, or \
                      use a session (`tokctl login`)"
@@ -200,17 +200,17 @@ impl CliError {
 
 /// What to do when the server refuses `TOKCTL_TOKEN`: a revoked or expired token cannot be
 /// brought back (rotate needs a live token), so the way out is a new one.
-fn env_token_refused(code: &str) -> String {
+fn env_token_refused(code: Option<ErrorCode>) -> String {
     let instead = "mint a new token with `tokctl mint NAME` (from a login session) and put its \
                    secret in TOKCTL_TOKEN, or unset TOKCTL_TOKEN to use your login session";
     match code {
-        "token_revoked" => {
+        Some(ErrorCode::TokenRevoked) => {
             format!("TOKCTL_TOKEN was revoked, and `tokctl rotate` cannot revive it: {instead}")
         }
-        "token_expired" => {
+        Some(ErrorCode::TokenExpired) => {
             format!("TOKCTL_TOKEN has expired, and `tokctl rotate` cannot revive it: {instead}")
         }
-        "token_unknown" => format!(
+        Some(ErrorCode::TokenUnknown) => format!(
             "this server does not know TOKCTL_TOKEN (is --server or TOKCTL_SERVER the server \
              that minted it?); else {instead}"
         ),
@@ -247,11 +247,12 @@ impl CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::error::WireCode;
 
     fn api(status: u16) -> CliError {
         CliError::Api(ClientError::Api {
             status,
-            code: "x".into(),
+            code: WireCode::Other("x".into()),
             message: "m".into(),
             retry_after: Some(3),
         })
@@ -289,5 +290,35 @@ mod tests {
             8
         );
         assert!(api(429).help().unwrap().contains("3 seconds"));
+    }
+
+    #[test]
+    fn a_known_code_decides_the_help_and_an_unknown_one_falls_back_to_the_status() {
+        let answer = |status, code: &str| {
+            let body = format!(r#"{{"error":{{"code":"{code}","message":"m"}}}}"#);
+            let body: crate::api::error::ErrorBody = serde_json::from_str(&body).unwrap();
+            CliError::Api(ClientError::Api {
+                status,
+                code: body.error.code,
+                message: body.error.message,
+                retry_after: None,
+            })
+        };
+        let revoked = answer(401, "token_revoked");
+        assert_eq!(
+            (revoked.exit_code(), revoked.code().as_str()),
+            (3, "token_revoked")
+        );
+        if std::env::var_os("TOKCTL_TOKEN").is_none() {
+            assert!(revoked.help().unwrap().contains("was revoked"));
+        }
+        let scope = answer(403, "scope_exceeds_credential");
+        assert!(scope.help().unwrap().contains("grants more than it holds"));
+        let newer = answer(403, "delegation_too_deep");
+        assert_eq!(
+            (newer.exit_code(), newer.code().as_str()),
+            (4, "delegation_too_deep")
+        );
+        assert!(newer.help().unwrap().contains("tokctl whoami"));
     }
 }

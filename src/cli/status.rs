@@ -12,6 +12,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::{CliError, Ctx, output};
+use crate::api::error::ErrorCode;
 use crate::api::secret::{self, Secret};
 use crate::api::types::{Me, TokenInfo};
 use crate::client::{Client, ClientError};
@@ -106,7 +107,7 @@ impl Entry {
                 let answered = matches!(e, ClientError::Api { .. } | ClientError::Protocol { .. });
                 self.reachable = Some(answered);
                 let code = match &e {
-                    ClientError::Api { code, .. } => code.clone(),
+                    ClientError::Api { code, .. } => code.to_string(),
                     ClientError::Unreachable { .. } => "unreachable".into(),
                     ClientError::Timeout { .. } => "timeout".into(),
                     ClientError::Protocol { .. } => "protocol".into(),
@@ -165,7 +166,7 @@ pub async fn run(ctx: &Ctx) -> Result<u8, CliError> {
         e.in_use = true;
         match (secret::parse(token.expose()), server) {
             (Err(reason), _) => e.fail(
-                "token_malformed",
+                ErrorCode::TokenMalformed.as_str(),
                 format!("TOKCTL_TOKEN is malformed: {reason}"),
             ),
             (Ok(_), None) => e.fail(
@@ -223,7 +224,7 @@ pub async fn run(ctx: &Ctx) -> Result<u8, CliError> {
                 e.login = Some(profile.keyring_kind(&s));
                 match secret::parse(s.expose()) {
                     Err(reason) => e.fail(
-                        "token_malformed",
+                        ErrorCode::TokenMalformed.as_str(),
                         format!("the keyring holds a malformed secret: {reason}"),
                     ),
                     Ok(_) => questions.push((entries.len(), profile.server.clone(), Some(s))),

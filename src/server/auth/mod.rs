@@ -36,6 +36,7 @@ use super::state::{AppState, SharedState};
 use super::store::{AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord};
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
+use crate::api::reason::Reason;
 use crate::api::secret::{self, TokenType};
 use crate::api::types::RateLimit;
 
@@ -111,7 +112,8 @@ impl Principal {
     }
 }
 
-/// Why a presented secret does not authenticate. The names are verify's `reason` values.
+/// Why a presented secret does not authenticate ([`AuthFailure::reason`]: as verify and the
+/// audit name it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
     Missing,
@@ -124,13 +126,13 @@ pub enum AuthFailure {
 }
 
 impl AuthFailure {
-    pub fn reason(self) -> &'static str {
+    pub fn reason(self) -> Reason {
         match self {
-            AuthFailure::Missing | AuthFailure::Malformed => "malformed",
-            AuthFailure::Ambiguous => "ambiguous",
-            AuthFailure::Unknown => "unknown",
-            AuthFailure::Revoked => "revoked",
-            AuthFailure::Expired => "expired",
+            AuthFailure::Missing | AuthFailure::Malformed => Reason::Malformed,
+            AuthFailure::Ambiguous => Reason::Ambiguous,
+            AuthFailure::Unknown => Reason::Unknown,
+            AuthFailure::Revoked => Reason::Revoked,
+            AuthFailure::Expired => Reason::Expired,
         }
     }
 
@@ -412,7 +414,7 @@ pub async fn record_failure(
     // The guard refuses no secret-shaped path itself (the URL check before routing does), so
     // redact it here too: nothing secret reaches the audit log that admins read.
     let path = crate::api::secret::redact_secrets(path);
-    let mut detail = serde_json::json!({"reason": failure.reason(), "path": path});
+    let mut detail = serde_json::json!({"reason": failure.reason().as_str(), "path": path});
     if suppressed > 0 {
         detail["suppressed"] = suppressed.into();
     }

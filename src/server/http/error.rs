@@ -128,7 +128,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code.as_str().to_string(),
+                code: self.code.into(),
                 message: self.message,
             },
         };

@@ -81,16 +81,28 @@ pub const PARSE_ERROR: i32 = -32700;
 pub const INVALID_REQUEST: i32 = -32600;
 const INTERNAL_ERROR: i32 = -32603;
 
+/// The JSON-RPC error code of an API error: a request refused for its credential (a secret in
+/// the URL or two credentials included) is -32001, like the 401s.
 fn jsonrpc_code(code: ErrorCode) -> i32 {
-    match code.status() {
-        401 => UNAUTHENTICATED,
-        _ if matches!(code, ErrorCode::TokenInUrl | ErrorCode::AmbiguousCredential) => {
-            UNAUTHENTICATED
-        }
-        403 => FORBIDDEN,
-        429 => RATE_LIMITED,
-        400 | 413 | 422 => INVALID_REQUEST,
-        _ => INTERNAL_ERROR,
+    match code {
+        ErrorCode::Unauthenticated
+        | ErrorCode::TokenMalformed
+        | ErrorCode::TokenUnknown
+        | ErrorCode::TokenExpired
+        | ErrorCode::TokenRevoked
+        | ErrorCode::LoginFailed
+        | ErrorCode::TokenInUrl
+        | ErrorCode::AmbiguousCredential => UNAUTHENTICATED,
+        ErrorCode::Forbidden
+        | ErrorCode::IpNotAllowed
+        | ErrorCode::ScopeExceedsCredential
+        | ErrorCode::ExceedsCredential => FORBIDDEN,
+        ErrorCode::RateLimited => RATE_LIMITED,
+        ErrorCode::BadRequest | ErrorCode::PayloadTooLarge | ErrorCode::Invalid => INVALID_REQUEST,
+        ErrorCode::NotFound
+        | ErrorCode::Conflict
+        | ErrorCode::Unavailable
+        | ErrorCode::Internal => INTERNAL_ERROR,
     }
 }
 
@@ -484,6 +496,24 @@ impl ServerHandler for TokctlMcp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table by status this mapping replaced, for every code.
+    #[test]
+    fn jsonrpc_codes_are_the_ones_their_statuses_gave() {
+        for code in ErrorCode::ALL {
+            let by_status = match code.status() {
+                401 => UNAUTHENTICATED,
+                _ if matches!(code, ErrorCode::TokenInUrl | ErrorCode::AmbiguousCredential) => {
+                    UNAUTHENTICATED
+                }
+                403 => FORBIDDEN,
+                429 => RATE_LIMITED,
+                400 | 413 | 422 => INVALID_REQUEST,
+                _ => INTERNAL_ERROR,
+            };
+            assert_eq!(jsonrpc_code(code), by_status, "{code}");
+        }
+    }
 
     #[test]
     fn error_codes_map_to_jsonrpc() {

@@ -24,11 +24,12 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::api::reason::Reason;
 use crate::server::auth::{AuthFailure, CREDENTIAL_EXPIRES, bearer};
 use crate::server::http::client_ip::client_ip;
 use crate::server::http::error::ApiResult;
 use crate::server::http::extract::Query;
-use crate::server::service::verify::{self, Question, Reason, UseRecord};
+use crate::server::service::verify::{self, Question, UseRecord};
 use crate::server::state::SharedState;
 
 type ErrorBody = crate::api::error::ErrorBody;
@@ -131,9 +132,9 @@ pub async fn forward_auth(
     );
     let cred = verdict.credential.as_ref();
     let mut resp = match verdict.reason {
-        Some(reason) => reason
-            .into_error(cred.map(|c| &c.token), verdict.rate.as_ref())
-            .into_response(),
+        Some(reason) => {
+            verify::refusal(reason, cred.map(|c| &c.token), verdict.rate.as_ref()).into_response()
+        }
         None => StatusCode::NO_CONTENT.into_response(),
     };
     let h = resp.headers_mut();

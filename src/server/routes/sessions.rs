@@ -10,6 +10,7 @@ use chrono::Utc;
 use secrecy::ExposeSecret;
 
 use crate::api::error::ErrorCode;
+use crate::api::reason::Reason;
 use crate::api::secret::{self, TokenType};
 use crate::api::session_name::{SERVER_DEFAULT_SESSION_NAME, check_session_name};
 use crate::api::types::{LoginRequest, RevokeResult, TokenWithSecret};
@@ -94,7 +95,7 @@ pub async fn login(
             target: Some(req.email.trim().to_string()),
             ip: ip.audit_ip(),
             detail: {
-                let mut detail = serde_json::json!({"reason": "login_failed"});
+                let mut detail = serde_json::json!({"reason": Reason::LoginFailed.as_str()});
                 ip.annotate(&mut detail);
                 detail
             },

@@ -11,11 +11,12 @@ use serde_json::value::RawValue;
 
 use crate::api::error::ErrorCode;
 use crate::api::perms::Permission;
+use crate::api::reason::Reason;
 use crate::api::types::{RateLimitState, VerifyRequest, VerifyResponse};
 use crate::server::auth::{EarlyCheck, Principal};
 use crate::server::http::error::{ApiError, ApiResult};
 use crate::server::http::extract::Json;
-use crate::server::service::verify::{self, Question, Reason, UseRecord, Verdict};
+use crate::server::service::verify::{self, Question, UseRecord, Verdict};
 use crate::server::state::SharedState;
 
 type ErrorBody = crate::api::error::ErrorBody;
@@ -89,7 +90,7 @@ pub async fn verify(
 #[derive(Serialize)]
 pub struct Answer {
     allowed: bool,
-    reason: Option<&'static str>,
+    reason: Option<Reason>,
     #[serde(serialize_with = "raw_json")]
     token: Option<Arc<RawValue>>,
     permissions: Vec<&'static str>,
@@ -98,10 +99,7 @@ pub struct Answer {
 
 impl Answer {
     fn of(verdict: &Verdict, now: DateTime<Utc>) -> ApiResult<Answer> {
-        let valid = !matches!(
-            verdict.reason,
-            Some(Reason::Unknown | Reason::Malformed | Reason::Revoked | Reason::Expired)
-        );
+        let valid = !verdict.reason.is_some_and(Reason::is_invalid_credential);
         let token = match &verdict.credential {
             Some(c) => Some(c.token_info_json(now).map_err(|e| {
                 ApiError::new(
@@ -113,7 +111,7 @@ impl Answer {
         };
         Ok(Answer {
             allowed: verdict.allowed(),
-            reason: verdict.reason.map(Reason::as_str),
+            reason: verdict.reason,
             token,
             permissions: if valid {
                 verdict.permissions.iter().map(Permission::as_str).collect()
@@ -146,7 +144,7 @@ mod tests {
         );
         VerifyResponse {
             allowed: v.allowed(),
-            reason: v.reason.map(|r| r.as_str().to_string()),
+            reason: v.reason,
             token: v.credential.as_ref().map(|c| c.token.info(now)),
             permissions: if valid {
                 v.permissions.names()

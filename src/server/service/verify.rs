@@ -18,6 +18,7 @@ use axum::http::HeaderMap;
 
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
+use crate::api::reason::Reason;
 use crate::api::types::VerifyRequest;
 use crate::server::auth::{
     self, Admitted, AuthFailure, EarlyCheck, Prefetch, RateCheck, ResolveError, resolve_and_check,
@@ -28,74 +29,38 @@ use crate::server::ratelimit::Decision;
 use crate::server::state::AppState;
 use crate::server::store::{AccessRecord, Credential, TokenRecord};
 
-/// Why a token is refused; the names are verify's `reason` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    Unknown,
-    Malformed,
-    Revoked,
-    Expired,
-    IpNotAllowed,
-    RateLimited,
-    Forbidden,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Unknown => "unknown",
-            Reason::Malformed => "malformed",
-            Reason::Revoked => "revoked",
-            Reason::Expired => "expired",
-            Reason::IpNotAllowed => "ip_not_allowed",
-            Reason::RateLimited => "rate_limited",
-            Reason::Forbidden => "forbidden",
+/// A refusal as an API error, for surfaces that answer with a status (forward-auth).
+pub fn refusal(
+    reason: Reason,
+    token: Option<&TokenRecord>,
+    decision: Option<&Decision>,
+) -> ApiError {
+    let name = token.map_or("", |t| t.name.as_str());
+    match reason {
+        Reason::Unknown => AuthFailure::Unknown.into_error(),
+        Reason::Malformed => AuthFailure::Malformed.into_error(),
+        Reason::Ambiguous => AuthFailure::Ambiguous.into_error(),
+        Reason::Revoked => AuthFailure::Revoked.into_error(),
+        Reason::Expired => AuthFailure::Expired.into_error(),
+        Reason::IpNotAllowed => ApiError::new(
+            ErrorCode::IpNotAllowed,
+            format!("token `{name}` may not be used from this address"),
+        ),
+        Reason::Forbidden => ApiError::forbidden(format!(
+            "token `{name}` lacks the permission this route needs"
+        )),
+        Reason::RateLimited => {
+            let secs = decision.map_or(1, Decision::retry_after_secs);
+            ApiError::rate_limited(
+                format!("token `{name}` is over its rate limit; retry in {secs} s"),
+                secs,
+            )
         }
-    }
-
-    /// The status a proxy answers for this refusal (and the access log records).
-    pub fn status(self) -> u16 {
-        match self {
-            Reason::Unknown | Reason::Malformed | Reason::Revoked | Reason::Expired => 401,
-            Reason::IpNotAllowed | Reason::Forbidden => 403,
-            Reason::RateLimited => 429,
-        }
-    }
-
-    /// The refusal as an API error, for surfaces that answer with a status (forward-auth).
-    pub fn into_error(self, token: Option<&TokenRecord>, decision: Option<&Decision>) -> ApiError {
-        let name = token.map_or("", |t| t.name.as_str());
-        match self {
-            Reason::Unknown => AuthFailure::Unknown.into_error(),
-            Reason::Malformed => AuthFailure::Malformed.into_error(),
-            Reason::Revoked => AuthFailure::Revoked.into_error(),
-            Reason::Expired => AuthFailure::Expired.into_error(),
-            Reason::IpNotAllowed => ApiError::new(
-                ErrorCode::IpNotAllowed,
-                format!("token `{name}` may not be used from this address"),
-            ),
-            Reason::Forbidden => ApiError::forbidden(format!(
-                "token `{name}` lacks the permission this route needs"
-            )),
-            Reason::RateLimited => {
-                let secs = decision.map_or(1, Decision::retry_after_secs);
-                ApiError::rate_limited(
-                    format!("token `{name}` is over its rate limit; retry in {secs} s"),
-                    secs,
-                )
-            }
-        }
-    }
-
-    fn from_auth(f: AuthFailure) -> Reason {
-        match f {
-            AuthFailure::Missing | AuthFailure::Malformed | AuthFailure::Ambiguous => {
-                Reason::Malformed
-            }
-            AuthFailure::Unknown => Reason::Unknown,
-            AuthFailure::Revoked => Reason::Revoked,
-            AuthFailure::Expired => Reason::Expired,
-        }
+        // Never a judgement's (a login is not judged here); named for completeness.
+        Reason::LoginFailed => ApiError::new(
+            ErrorCode::LoginFailed,
+            "login failed: wrong email or password",
+        ),
     }
 }
 
@@ -268,7 +233,7 @@ pub async fn judge(
                 let reason = match (&cred, f) {
                     // A token of another org is nobody's business here.
                     (None, AuthFailure::Revoked | AuthFailure::Expired) => Reason::Unknown,
-                    _ => Reason::from_auth(f),
+                    _ => f.reason(),
                 };
                 return Ok(Verdict::refused(reason, cred));
             }
