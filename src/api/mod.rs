@@ -9,4 +9,3 @@ pub mod secret;
 pub mod session_name;
 pub mod types;
 pub mod validate;
-pub mod wire_time;
