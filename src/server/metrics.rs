@@ -21,7 +21,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
 
 use super::auth::Principal;
-use super::error::{ApiError, ApiResult};
+use super::http::error::{ApiError, ApiResult};
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
 use crate::api::perms::Permission;
