@@ -17,44 +17,30 @@ pub fn disable_core_dumps() {
 
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 mod unix {
+    use rlimit::Resource;
+
     pub fn no_core_file() {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
-        unsafe {
-            if libc::getrlimit(libc::RLIMIT_CORE, &mut lim) == 0 {
-                // Only the soft limit: a child that really wants a core file may raise it again.
-                lim.rlim_cur = 0;
-                let _ = libc::setrlimit(libc::RLIMIT_CORE, &lim);
-            }
+        if let Ok((_, hard)) = Resource::CORE.get() {
+            // Only the soft limit: a child that really wants a core file may raise it again.
+            let _ = Resource::CORE.set(0, hard);
         }
     }
 
     #[cfg(target_os = "linux")]
     pub fn not_dumpable() {
-        // SAFETY: PR_SET_DUMPABLE takes plain integer arguments and touches no memory of ours.
-        unsafe {
-            let _ = libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
-        }
+        let _ =
+            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     }
 }
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
+    use rustix::process::{DumpableBehavior, dumpable_behavior};
+
     #[test]
     fn core_dumps_are_off_after_the_call() {
         super::disable_core_dumps();
-        let mut lim = libc::rlimit {
-            rlim_cur: 1,
-            rlim_max: 1,
-        };
-        let dumpable = unsafe {
-            libc::getrlimit(libc::RLIMIT_CORE, &mut lim);
-            libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0)
-        };
-        assert_eq!(lim.rlim_cur, 0);
-        assert_eq!(dumpable, 0);
+        assert_eq!(rlimit::Resource::CORE.get().unwrap().0, 0);
+        assert_eq!(dumpable_behavior().unwrap(), DumpableBehavior::NotDumpable);
     }
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cli_parsers;
 pub mod client;
 pub mod harden;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod session;
 pub mod waiting;

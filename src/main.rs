@@ -9,6 +9,7 @@ use tokctl::cli::{CliError, args::Command};
 
 // The server allocates a few dozen small buffers per request: glibc's allocator spent about a
 // fifth of a verify's instructions on them (docs/performance.md).
+#[cfg(feature = "server")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -38,6 +39,16 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
+    #[cfg(not(feature = "server"))]
+    if let Command::Server(_) = cli.command {
+        let e = CliError::usage(
+            "this tokctl was built without the server (cargo feature `server`)",
+            Some("install one with it: `cargo install tokctl`".to_string()),
+        );
+        report(&e, json);
+        return ExitCode::from(e.exit_code());
+    }
+    #[cfg(feature = "server")]
     if let Command::Server(args) = cli.command {
         return match tokctl::server::main(args) {
             Ok(code) => ExitCode::from(code),

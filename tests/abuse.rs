@@ -60,17 +60,10 @@ async fn healthz(url: &str) -> u16 {
 
 /// Raises this test process's open-files limit so the attack itself is not limited by it.
 fn raise_own_fd_limit() -> u64 {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-        lim.rlim_cur = lim.rlim_max;
-        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-    }
-    lim.rlim_cur
+    let nofile = rlimit::Resource::NOFILE;
+    let (_, hard) = nofile.get().unwrap();
+    let _ = nofile.set(hard, hard);
+    nofile.get().unwrap().0
 }
 
 /// Opens a connection and sends a request head one header line at a time, forever; returns

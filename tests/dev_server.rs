@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use rustix::process::{Pid, Signal, kill_process};
+
 fn server(home: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(common::tokctl_bin());
     for (k, _) in std::env::vars_os() {
@@ -46,11 +48,9 @@ fn dev_dirs(home: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn signal(child: &Child, sig: libc::c_int) {
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, sig);
-    }
+fn signal(child: &Child, sig: Signal) {
+    let pid = Pid::from_raw(child.id() as i32).expect("a child's pid is positive");
+    let _ = kill_process(pid, sig);
 }
 
 /// Reads the server's stderr until its "listening" line.
@@ -117,7 +117,7 @@ fn dev_server_with_an_unreachable_redis_leaves_no_directory() {
 
 #[test]
 fn dev_server_stopped_by_sigterm_or_ctrl_c_removes_its_directory() {
-    for sig in [libc::SIGTERM, libc::SIGINT] {
+    for sig in [Signal::TERM, Signal::INT] {
         let home = tempfile::tempdir().unwrap();
         let mut child = server(home.path(), &["--dev", "--listen", "127.0.0.1:0"])
             .spawn()
@@ -130,8 +130,12 @@ fn dev_server_stopped_by_sigterm_or_ctrl_c_removes_its_directory() {
         );
         signal(&child, sig);
         let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(0), "signal {sig}");
-        assert_eq!(dev_dirs(home.path()), Vec::<PathBuf>::new(), "signal {sig}");
+        assert_eq!(status.code(), Some(0), "signal {sig:?}");
+        assert_eq!(
+            dev_dirs(home.path()),
+            Vec::<PathBuf>::new(),
+            "signal {sig:?}"
+        );
     }
 }
 
@@ -144,7 +148,7 @@ fn a_signal_while_the_dev_server_starts_leaves_no_directory() {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
-        signal(&child, libc::SIGTERM);
+        signal(&child, Signal::TERM);
         let status = child.wait().unwrap();
         assert_eq!(
             dev_dirs(home.path()),

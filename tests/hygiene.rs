@@ -74,18 +74,11 @@ fn core_limit_is_zero(limits: &str) -> bool {
 }
 
 /// Raises this process's soft core-file limit to its hard limit; returns the new soft limit.
-fn allow_core_dumps() -> libc::rlim_t {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_CORE, &mut lim);
-        lim.rlim_cur = lim.rlim_max;
-        libc::setrlimit(libc::RLIMIT_CORE, &lim);
-        libc::getrlimit(libc::RLIMIT_CORE, &mut lim);
-    }
-    lim.rlim_cur
+fn allow_core_dumps() -> u64 {
+    let core = rlimit::Resource::CORE;
+    let (_, hard) = core.get().unwrap();
+    let _ = core.set(hard, hard);
+    core.get().unwrap().0
 }
 
 fn ok(out: &Out, what: &str) {
@@ -303,7 +296,7 @@ fn no_secret_anywhere_after_a_full_cli_session() {
             "TOKCTL_TOKEN (no keyring: login/logout SKIPPED), mint, mint --exec, rotate --exec, whoami, list, show, revoke"
         },
         log.lines().count(),
-        if core_allowed == libc::RLIM_INFINITY {
+        if core_allowed == rlimit::INFINITY {
             "unlimited".to_string()
         } else {
             core_allowed.to_string()

@@ -91,9 +91,10 @@ fn stat_seconds(path: &Path) -> Option<f64> {
 
 #[cfg(target_os = "linux")]
 fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf reads a constant of the system and has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if hz > 0 { hz as f64 } else { 100.0 }
+    match rustix::param::clock_ticks_per_second() {
+        0 => 100.0,
+        hz => hz as f64,
+    }
 }
 
 /// Only Linux has the `/proc` these numbers come from (and `libc` is not a dependency

@@ -3,6 +3,7 @@
 
 pub mod duration;
 pub mod error;
+pub mod limits;
 pub mod perms;
 pub mod reason;
 pub mod schema;
@@ -10,4 +11,3 @@ pub mod secret;
 pub mod session_name;
 pub mod types;
 pub mod validate;
-pub mod wire_time;

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use hmac::{Hmac, Mac};
+use percent_encoding::{AsciiSet, CONTROLS, percent_encode};
 use rand::{Rng, TryRngCore};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -219,29 +220,21 @@ const DECODE_ROUNDS: usize = 8;
 /// One round of percent-decoding (hex digits in either case; `+` is read as a space, as in
 /// a form). Invalid escapes stay as they are. None when there was nothing to decode.
 fn percent_decode_once(bytes: &[u8]) -> Option<Vec<u8>> {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).map(|d| d as u8)
-    }
     if !bytes.iter().any(|&b| b == b'%' || b == b'+') {
         return None;
     }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let pair = (bytes[i] == b'%')
-            .then(|| Some((hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?)))
-            .flatten();
-        match pair {
-            Some((hi, lo)) => {
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            None => {
-                out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-                i += 1;
-            }
-        }
-    }
+    // `+` never forms part of an escape, so reading it as a space first decodes the same.
+    let spaced: Cow<'_, [u8]> = if bytes.contains(&b'+') {
+        Cow::Owned(
+            bytes
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(bytes)
+    };
+    let out: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
     (out != bytes).then_some(out)
 }
 
@@ -319,15 +312,13 @@ pub fn redact_secrets(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Bytes [`push_visible`] encodes: everything outside visible ASCII (the crate always encodes
+/// non-ASCII), and `%` itself so the result reads back unambiguously.
+const NOT_VISIBLE: &AsciiSet = &CONTROLS.add(b' ').add(b'%');
+
 /// Appends `bytes`, percent-encoding any byte outside visible ASCII (and `%` itself).
 fn push_visible(out: &mut String, bytes: &[u8]) {
-    for &b in bytes {
-        if invisible(b) || b == b'%' {
-            out.push_str(&format!("%{b:02X}"));
-        } else {
-            out.push(b as char);
-        }
-    }
+    out.extend(percent_encode(bytes, NOT_VISIBLE));
 }
 
 /// The lookup key the server stores: SHA-256 of the whole secret, or HMAC-SHA-256 with the

@@ -53,25 +53,17 @@ pub struct TokenInfo {
     /// The owner's email, or a service account's name.
     pub owner: String,
     pub scopes: Vec<String>,
-    #[serde(serialize_with = "crate::api::wire_time::serialize")]
     pub created_at: DateTime<Utc>,
     /// null = never.
-    #[serde(serialize_with = "crate::api::wire_time::option")]
     pub expires_at: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "crate::api::wire_time::option")]
     pub last_used_at: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "crate::api::wire_time::option")]
     pub revoked_at: Option<DateTime<Utc>>,
     pub status: TokenStatus,
     pub rate_limit: RateLimit,
     pub allowed_cidrs: Vec<String>,
     pub description: Option<String>,
     /// After a rotation with a grace period: when the previous secret stops working.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::api::wire_time::option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
 }
 
@@ -267,11 +259,7 @@ pub struct UserInfo {
     pub name: String,
     pub role: Role,
     pub service: bool,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::api::wire_time::option"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
 }
 
@@ -448,7 +436,6 @@ pub struct RateLimitState {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditEvent {
     pub id: i64,
-    #[serde(serialize_with = "crate::api::wire_time::serialize")]
     pub at: DateTime<Utc>,
     pub action: String,
     /// Who did it: an email or service account name (null for failed authentication).
@@ -462,7 +449,6 @@ pub struct AuditEvent {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AccessRow {
     pub id: i64,
-    #[serde(serialize_with = "crate::api::wire_time::serialize")]
     pub at: DateTime<Utc>,
     pub credential_id: String,
     pub method: String,
@@ -611,7 +597,6 @@ pub struct UsageQuery {
 pub struct TokenUsage {
     pub token: TokenInfo,
     /// The start of the period summed up (null = everything the retention keeps).
-    #[serde(serialize_with = "crate::api::wire_time::option")]
     pub since: Option<DateTime<Utc>>,
     /// Access-log rows: requests made with the token, and verify / forward-auth checks of it.
     pub requests: i64,
@@ -624,7 +609,6 @@ pub struct TokenUsage {
     /// Permissions most asked about by verify and forward-auth (at most 10).
     pub permissions: Vec<PermissionUsage>,
     pub latency_ms: LatencyStats,
-    #[serde(serialize_with = "crate::api::wire_time::option")]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 

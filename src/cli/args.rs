@@ -117,7 +117,20 @@ pub enum Command {
     /// Print a shell completion script (it completes token, member, scope and profile names).
     Completions(CompletionsArgs),
     /// Run the token service.
+    #[cfg(feature = "server")]
     Server(crate::server::ServerArgs),
+    /// Run the token service (not in this build: it is refused with a usage error).
+    #[cfg(not(feature = "server"))]
+    #[command(hide = true)]
+    Server(NoServer),
+}
+
+/// `tokctl server …` in a build without the server: whatever follows is taken, then refused.
+#[cfg(not(feature = "server"))]
+#[derive(Debug, Args)]
+pub struct NoServer {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    _args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

@@ -299,12 +299,8 @@ fn global_args_of_line() -> Option<super::args::GlobalArgs> {
 
 #[cfg(unix)]
 fn silence_stderr() {
-    use std::os::fd::AsRawFd;
     if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
-        // SAFETY: dup2 onto fd 2 at start-up, before any other thread exists.
-        unsafe {
-            libc::dup2(null.as_raw_fd(), 2);
-        }
+        let _ = rustix::stdio::dup2_stderr(&null);
     }
 }
 

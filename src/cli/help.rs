@@ -297,13 +297,18 @@ pub fn root_template() -> String {
         .unwrap_or(0);
     let mut t = String::from("{before-help}{about-with-newline}\n{usage-heading} {usage}\n");
     for (group, names) in GROUPS {
+        // A build without the server hides `server`, and with it the group it alone fills.
+        let shown: Vec<_> = names
+            .iter()
+            .filter_map(|name| subs.find_subcommand(name).map(|c| (name, c)))
+            .filter(|(_, c)| !c.is_hide_set())
+            .collect();
+        if shown.is_empty() {
+            continue;
+        }
         t.push_str(&format!("\n{group}:\n"));
-        for name in *names {
-            let about = subs
-                .find_subcommand(name)
-                .and_then(|c| c.get_about())
-                .map(|a| a.to_string())
-                .unwrap_or_default();
+        for (name, cmd) in shown {
+            let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
             t.push_str(&format!("  {name:width$}"));
             // Wrapped at 80 columns under the description's column, as clap wraps its own.
             let indent = width + 4;
@@ -500,6 +505,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "server")]
     fn global_flags_are_grouped_apart_and_server_shows_its_own_only() {
         let list = help_of("list");
         let global = list.find("Global options:").expect("heading");

@@ -193,15 +193,11 @@ async fn revoke_previous_session(ctx: &Ctx, old: &Profile, secret: Secret, new: 
 fn host_name() -> String {
     #[cfg(unix)]
     {
-        let mut buf = [0u8; 256];
-        // SAFETY: the buffer is valid for its whole length; gethostname writes at most that
-        // many bytes, and the name is read up to the first NUL within it.
-        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-        if rc != 0 {
-            return String::new();
-        }
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
+        // The node name of uname(2) is what gethostname(2) returns.
+        rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned()
     }
     #[cfg(not(unix))]
     {

@@ -5,8 +5,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rand::TryRngCore;
 use secrecy::SecretString;
 
-/// The shortest password accepted for a person.
-pub const MIN_LENGTH: usize = 12;
+pub use crate::api::limits::MIN_PASSWORD_LENGTH as MIN_LENGTH;
 
 /// Why a new password is refused. Never carries the password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

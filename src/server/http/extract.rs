@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
@@ -11,9 +11,7 @@ use super::error::ApiError;
 use crate::api::error::ErrorCode;
 
 /// A JSON body: as an extractor, refused with an [`ApiError`] (see [`parse_json`]); as a
-/// response, written into one buffer sized for a typical answer, where axum's `Json` grows a
-/// `BytesMut` through `io::Write` a few bytes at a time (docs/performance.md has the callgrind
-/// counts).
+/// response, axum's `Json`.
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
@@ -88,22 +86,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(1024);
-        match serde_json::to_writer(&mut body, &self.0) {
-            Ok(()) => (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response(),
-            Err(e) => ApiError::new(
-                ErrorCode::Internal,
-                format!("could not write the response: {e}"),
-            )
-            .into_response(),
-        }
+        axum::Json(self.0).into_response()
     }
 }
 

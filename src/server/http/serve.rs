@@ -65,28 +65,12 @@ pub fn connection_cap(wanted: usize) -> usize {
 
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 fn raise_fd_limit() -> Option<usize> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
+    // rlimit stays under macOS's per-process maximum, which refuses "unlimited".
+    let limit = match rlimit::increase_nofile_limit(1 << 20) {
+        Ok(limit) => limit,
+        Err(_) => rlimit::Resource::NOFILE.get().ok()?.0,
     };
-    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return None;
-        }
-        // macOS refuses values above OPEN_MAX even when the hard limit is "unlimited".
-        let target = lim.rlim_max.min(1 << 20);
-        if target > lim.rlim_cur {
-            let raised = libc::rlimit {
-                rlim_cur: target,
-                rlim_max: lim.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                lim.rlim_cur = target;
-            }
-        }
-    }
-    usize::try_from(lim.rlim_cur).ok()
+    usize::try_from(limit).ok()
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]

@@ -24,19 +24,7 @@ use crate::server::state::AppState;
 use crate::server::store::Store;
 use crate::server::store::audit::{AccessFilter, AuditStore, EventFilter};
 
-/// The actions an audit event can have.
-pub const ACTIONS: [&str; 10] = [
-    "token.mint",
-    "token.rotate",
-    "token.revoke",
-    "session.login",
-    "session.logout",
-    "auth.failed",
-    "user.add",
-    "user.role",
-    "user.remove",
-    "org.policy",
-];
+pub use crate::api::limits::AUDIT_ACTIONS as ACTIONS;
 
 pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 500;

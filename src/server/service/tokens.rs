@@ -25,9 +25,7 @@ use crate::server::store::{
     Cursor, NewToken, Rotation, Store, TokenFilter, TokenRecord, UserRecord,
 };
 
-/// The longest grace period a rotation may give the old secret.
-pub const MAX_GRACE: Duration = Duration::hours(1);
-pub const MAX_PAGE: u32 = 500;
+pub use crate::api::limits::{MAX_GRACE, MAX_TOKENS_PAGE as MAX_PAGE};
 /// The most networks one token may be pinned to.
 pub const MAX_CIDRS: usize = validate::MAX_CIDRS;
 pub const DEFAULT_PAGE: u32 = 100;

@@ -1,0 +1,27 @@
+//! Limits the API document states and the server enforces: one definition for both, so the
+//! document is written the same with or without the server compiled in.
+
+use chrono::TimeDelta;
+
+/// The longest grace period a rotation may give the old secret.
+pub const MAX_GRACE: TimeDelta = TimeDelta::hours(1);
+
+/// The largest page of tokens one list call returns.
+pub const MAX_TOKENS_PAGE: u32 = 500;
+
+/// The shortest password accepted for a person.
+pub const MIN_PASSWORD_LENGTH: usize = 12;
+
+/// The actions an audit event can have.
+pub const AUDIT_ACTIONS: [&str; 10] = [
+    "token.mint",
+    "token.rotate",
+    "token.revoke",
+    "session.login",
+    "session.logout",
+    "auth.failed",
+    "user.add",
+    "user.role",
+    "user.remove",
+    "org.policy",
+];
