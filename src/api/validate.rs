@@ -15,6 +15,25 @@ pub const MAX_DESCRIPTION: usize = 1024;
 pub const MAX_CIDRS: usize = 64;
 /// The longest email address (RFC 5321's path limit).
 pub const MAX_EMAIL: usize = 254;
+/// The shortest password accepted for a person.
+pub const MIN_PASSWORD: usize = 12;
+/// The longest grace period a rotation may give the old secret.
+pub const MAX_GRACE: chrono::Duration = chrono::Duration::hours(1);
+/// The most rows one page of a listing (tokens, audit) holds.
+pub const MAX_PAGE: u32 = 500;
+/// The actions of audit events: the values of the audit query's `action` filter.
+pub const AUDIT_ACTIONS: [&str; 10] = [
+    "token.mint",
+    "token.rotate",
+    "token.revoke",
+    "session.login",
+    "session.logout",
+    "auth.failed",
+    "user.add",
+    "user.role",
+    "user.remove",
+    "org.policy",
+];
 
 const NAME_RULE: &str = "1–64 letters, digits, `-`, `_` or `.`, starting with a letter or digit";
 

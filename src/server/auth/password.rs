@@ -6,7 +6,7 @@ use rand::TryRngCore;
 use secrecy::SecretString;
 
 /// The shortest password accepted for a person.
-pub const MIN_LENGTH: usize = 12;
+pub const MIN_LENGTH: usize = crate::api::validate::MIN_PASSWORD;
 
 /// Why a new password is refused. Never carries the password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,9 +2,11 @@
 //! address, the `Origin` check of `/mcp`, the error type with its one mapping to responses,
 //! and extractors that reject with it.
 
+pub mod body;
 pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod head_timeout;
+pub mod jsonrpc;
 pub mod origin;
 pub mod serve;

@@ -26,6 +26,7 @@
 
 pub mod postgres;
 pub mod redis;
+pub mod throttle;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};

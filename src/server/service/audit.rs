@@ -25,21 +25,10 @@ use crate::server::store::Store;
 use crate::server::store::audit::{AccessFilter, AuditStore, EventFilter};
 
 /// The actions an audit event can have.
-pub const ACTIONS: [&str; 10] = [
-    "token.mint",
-    "token.rotate",
-    "token.revoke",
-    "session.login",
-    "session.logout",
-    "auth.failed",
-    "user.add",
-    "user.role",
-    "user.remove",
-    "org.policy",
-];
+pub const ACTIONS: [&str; 10] = crate::api::validate::AUDIT_ACTIONS;
 
 pub const DEFAULT_PAGE: u32 = 100;
-pub const MAX_PAGE: u32 = 500;
+pub const MAX_PAGE: u32 = crate::api::validate::MAX_PAGE;
 /// How often retention runs.
 pub const RETENTION_INTERVAL: StdDuration = StdDuration::from_secs(3600);
 

@@ -26,8 +26,8 @@ use crate::server::store::{
 };
 
 /// The longest grace period a rotation may give the old secret.
-pub const MAX_GRACE: Duration = Duration::hours(1);
-pub const MAX_PAGE: u32 = 500;
+pub const MAX_GRACE: Duration = validate::MAX_GRACE;
+pub const MAX_PAGE: u32 = validate::MAX_PAGE;
 /// The most networks one token may be pinned to.
 pub const MAX_CIDRS: usize = validate::MAX_CIDRS;
 pub const DEFAULT_PAGE: u32 = 100;
