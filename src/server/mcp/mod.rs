@@ -29,7 +29,8 @@
 //!   [`error_response`] as the renderer: HTTP 401, `WWW-Authenticate: Bearer
 //!   error="invalid_token"`, and `{"jsonrpc":"2.0","id":…,"error":{"code":-32001,…}}` whose
 //!   message names the reason (missing, malformed, unknown, expired, revoked). Over the rate
-//!   limit it is HTTP 429 with `Retry-After` and code [`RATE_LIMITED`](super::http::jsonrpc::RATE_LIMITED); a secret in the URL
+//!   limit it is HTTP 429 with `Retry-After` and code
+//!   [`RATE_LIMITED`](super::http::jsonrpc::RATE_LIMITED); a secret in the URL
 //!   (see `router::refuse_secret_in_url`) or two credentials (`ambiguous_credential`) is HTTP 400
 //!   with code -32001.
 //! - A body rmcp cannot parse gets HTTP 400 and -32700 (not JSON) or -32600 (not a JSON-RPC
