@@ -2,6 +2,20 @@
 //!
 //! One crate, two roles: [`server`] is the token service, [`cli`] the command line that talks
 //! to it through [`client`]. [`api`] is the contract both compile against.
+//!
+//! The map (`tests/module_graph.rs` keeps it free of import cycles; `api` uses neither side):
+//! - `api/`: token format, permissions, durations, wire types, error codes, field checks; no I/O.
+//! - `cli/`, `cli_parsers`, `client`, `session`, `waiting`, `harden`: the command line, its
+//!   argument parsers, its HTTP client, its keyring login, its waiting, its process hardening.
+//! - `server/http/`: the connection loop, client address, body limit, errors as responses.
+//! - `server/auth/`: bearer secret → principal (the guard in front of every route), networks,
+//!   passwords.
+//! - `server/service/`: the rules shared by REST and MCP: tokens, policy, verify, audit reads.
+//! - `server/routes/`: thin HTTP handlers, one per resource; `server/mcp/`: the MCP tools.
+//! - `server/ratelimit/`: per-token limits (one module per backend) and failure throttles.
+//! - `server/audit/`: the buffered access log and the failed-authentication cap.
+//! - `server/store/`: the storage trait, SQLite and PostgreSQL, the exact credential caches.
+//! - `server/startup/`: arguments, `server init`, start and stop; `server/router.rs` wires it all.
 
 pub mod api;
 pub mod cli;

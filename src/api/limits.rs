@@ -6,8 +6,8 @@ use chrono::TimeDelta;
 /// The longest grace period a rotation may give the old secret.
 pub const MAX_GRACE: TimeDelta = TimeDelta::hours(1);
 
-/// The largest page of tokens one list call returns.
-pub const MAX_TOKENS_PAGE: u32 = 500;
+/// The most rows one page of a listing (tokens, audit) holds.
+pub const MAX_PAGE: u32 = 500;
 
 /// The shortest password accepted for a person.
 pub const MIN_PASSWORD_LENGTH: usize = 12;

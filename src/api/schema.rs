@@ -334,7 +334,7 @@ pub fn page_limit() -> RefOr<Schema> {
     schema(json!({
         "type": "integer",
         "minimum": 1,
-        "maximum": super::limits::MAX_TOKENS_PAGE,
+        "maximum": super::limits::MAX_PAGE,
         "description": "1–500, default 100",
     }))
 }

@@ -15,7 +15,6 @@ pub const MAX_DESCRIPTION: usize = 1024;
 pub const MAX_CIDRS: usize = 64;
 /// The longest email address (RFC 5321's path limit).
 pub const MAX_EMAIL: usize = 254;
-
 const NAME_RULE: &str = "1–64 letters, digits, `-`, `_` or `.`, starting with a letter or digit";
 
 /// Why a value is refused.

@@ -1,31 +1,19 @@
-//! Prometheus metrics (`GET /metrics`) and the structured request log.
+//! Prometheus metrics and the structured request log: the counters and their text format, served
+//! and fed by `routes::metrics`.
 //!
 //! Counters are plain atomics: recording costs a few nanoseconds and no lock; `prometheus-client`
 //! writes them out at a scrape. The request log
 //! names the path, never the query string, and a secret-shaped part of the path is written as
 //! `[redacted]` (such a request is refused, but the log line of the refusal is written too).
 
-use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
-
-use axum::Extension;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, prometheus_text};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
-
-use super::auth::Principal;
-use super::http::error::{ApiError, ApiResult};
-use super::state::SharedState;
-use crate::api::error::ErrorCode;
-use crate::api::perms::Permission;
-use crate::api::secret::redact_secrets;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The credential a response was made for, set by the auth middleware for the request log.
 #[derive(Clone, Debug)]
@@ -44,7 +32,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn count(&self, status: u16) {
+    pub fn count(&self, status: u16) {
         let c = match status {
             200..=299 => &self.requests_2xx,
             400..=499 => &self.requests_4xx,
@@ -143,68 +131,9 @@ impl Collector for Snapshot {
 }
 
 /// Whether the request log is on; when it is off nothing needs to carry the credential id to
-/// [`observe`] (a copy and an allocation per request saved).
+/// the request log (`routes::metrics::observe`; a copy and an allocation per request saved).
 pub fn request_log_enabled() -> bool {
     tracing::enabled!(target: "tokctl::request", tracing::Level::INFO)
-}
-
-/// Counts and logs every request: method, path, status, latency, credential id.
-pub async fn observe(State(state): State<SharedState>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    // Copied only when there is a request log to write them to.
-    let request = request_log_enabled().then(|| {
-        (
-            req.method().clone(),
-            redact_secrets(req.uri().path()).into_owned(),
-        )
-    });
-    let resp = next.run(req).await;
-    let status = resp.status().as_u16();
-    state.metrics.count(status);
-    let Some((method, path)) = request else {
-        return resp;
-    };
-    let credential = resp
-        .extensions()
-        .get::<CredentialId>()
-        .map(|c| c.0.as_str());
-    tracing::info!(
-        target: "tokctl::request",
-        %method,
-        path,
-        status,
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        credential = credential.unwrap_or("-"),
-    );
-    resp
-}
-
-/// Prometheus text exposition of the counters above. Needs a credential holding `audit:read`
-/// (the guard in front of the route authenticates it) unless the server runs with
-/// `--metrics-unauthenticated`; the counters tell an outsider how the service is used.
-#[utoipa::path(get, path = "/metrics", tag = "meta", security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
-        (status = 400, body = crate::api::error::ErrorBody, description = "two credentials (`ambiguous_credential`), or a secret in the URL (`token_in_url`)"),
-        (status = 401, body = crate::api::error::ErrorBody, description = "no credential, or a malformed, unknown, expired or revoked one (not with --metrics-unauthenticated)"),
-        (status = 403, body = crate::api::error::ErrorBody, description = "the credential lacks audit:read, or is outside its networks (not with --metrics-unauthenticated)"),
-        (status = 429, body = crate::api::error::ErrorBody, description = "the credential is over its rate limit (Retry-After)")))]
-pub async fn endpoint(
-    State(state): State<SharedState>,
-    principal: Option<Extension<Principal>>,
-) -> ApiResult<String> {
-    if !state.metrics_unauthenticated {
-        let Some(Extension(p)) = principal else {
-            return Err(ApiError::new(
-                ErrorCode::Internal,
-                "the metrics route is not behind the auth middleware",
-            ));
-        };
-        p.require(Permission::AuditRead)?;
-    }
-    Ok(state
-        .metrics
-        .render(state.usage.pending(), state.usage.dropped()))
 }
 
 #[cfg(test)]

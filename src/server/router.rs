@@ -10,16 +10,17 @@ use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 
-use super::auth::{authenticate, authenticate_verify};
+use super::auth::authenticate;
+use super::http::body::BODY_LIMIT;
 use super::http::error::ApiError;
 use super::mcp;
-use super::routes::{audit, forward_auth, health, me, org, sessions, tokens, users, verify};
+use super::routes::{
+    audit, forward_auth, health, me, metrics, org, sessions, tokens, users, verify,
+};
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
 use crate::api::secret::url_part_carries_secret;
 
-/// Request bodies are small JSON documents; anything bigger is refused with 413.
-pub const BODY_LIMIT: usize = 64 * 1024;
 /// A request that has not finished by then is answered 408 and dropped.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -27,7 +28,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[openapi(
     info(title = "tokctl", description = "Scoped, revocable, rate-limited, audited access tokens."),
     paths(
-        health::healthz, super::metrics::endpoint,
+        health::healthz, metrics::endpoint,
         sessions::login, sessions::logout,
         me::me,
         tokens::mint, tokens::list, tokens::show, tokens::revoke, tokens::rotate, tokens::bulk_revoke,
@@ -166,7 +167,7 @@ async fn plain_text_if_untyped(mut resp: Response) -> Response {
 /// Refuses any request that carries a secret in its URL, path or query (see
 /// [`url_part_carries_secret`]: any segment, after percent-decoding, checksum or not), before
 /// routing, authentication, the access log and the audit log see it (on `/mcp` as a JSON-RPC
-/// error). The request log of [`super::metrics::observe`], which wraps this layer to count the
+/// error). The request log of [`metrics::observe`], which wraps this layer to count the
 /// refusal, writes the path redacted.
 async fn refuse_secret_in_url(req: Request, next: Next) -> Response {
     let uri = req.uri();
@@ -182,7 +183,7 @@ async fn refuse_secret_in_url(req: Request, next: Next) -> Response {
         );
         let path = uri.path();
         if path == "/mcp" || path.starts_with("/mcp/") {
-            return mcp::error_response(err, serde_json::Value::Null);
+            return super::http::jsonrpc::error_response(err, serde_json::Value::Null);
         }
         return err.into_response();
     }
@@ -223,7 +224,7 @@ pub fn router(state: SharedState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     // `/metrics` needs `audit:read`, through the same guard as `/v1` (counted and rate-limited
     // like every call), unless `--metrics-unauthenticated` serves it to anyone.
-    let metrics = Router::new().route("/metrics", get(super::metrics::endpoint));
+    let metrics = Router::new().route("/metrics", get(metrics::endpoint));
     let metrics = match state.metrics_unauthenticated {
         true => metrics,
         false => metrics.route_layer(middleware::from_fn_with_state(state.clone(), authenticate)),
@@ -232,7 +233,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/v1/verify", post(verify::verify))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
-            authenticate_verify,
+            verify::authenticate_verify,
         ));
     let mcp = Router::new()
         .route_service("/mcp", mcp::service(state.clone()))
@@ -261,10 +262,7 @@ pub fn router(state: SharedState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(middleware::from_fn_with_state(
-            state,
-            super::metrics::observe,
-        ))
+        .layer(middleware::from_fn_with_state(state, metrics::observe))
         .layer(middleware::from_fn(refuse_secret_in_url))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .service(routes);

@@ -18,15 +18,15 @@ pub struct AppState {
     pub usage: UsageBuffer,
     pub trusted_proxies: Vec<IpNet>,
     /// Failed logins per email and per client address.
-    pub login_throttle: super::auth::throttle::Throttle,
+    pub login_throttle: super::ratelimit::throttle::Throttle,
     /// Per-token rate limits (minute and hour, from the token record).
     pub limiter: super::ratelimit::RateLimiter,
     /// Unknown or malformed secrets presented to verify and forward-auth, per presenting client
     /// address (`verify::throttle_guess`): nobody fishes for valid tokens through them.
-    pub verify_throttle: super::auth::throttle::Throttle,
+    pub verify_throttle: super::ratelimit::throttle::Throttle,
     /// The same, per verify caller across the `client_ip`s it names (a larger budget): a
     /// gateway credential that names a fresh address each time is still throttled.
-    pub verify_caller_throttle: super::auth::throttle::Throttle,
+    pub verify_caller_throttle: super::ratelimit::throttle::Throttle,
     /// `auth.failed` rows per client address: an outsider's bad bearers must not buy
     /// unbounded database writes.
     pub failure_audit: super::audit::failed_auth_cap::FailureAuditCap,

@@ -11,8 +11,8 @@
 //! the credential and rate-limit check they share with verify and forward-auth, which judge a
 //! token other than the caller's.
 
+pub mod network;
 pub mod password;
-pub mod throttle;
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -20,7 +20,6 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -30,8 +29,6 @@ use chrono::{DateTime, Utc};
 use super::http::client_ip::{ClientAddr, client_ip};
 use super::http::error::{ApiError, ApiResult};
 use super::ratelimit::{Decision, LimiterError};
-use super::router::BODY_LIMIT;
-use super::service::verify::network_allows;
 use super::state::{AppState, SharedState};
 use super::store::{AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord};
 use crate::api::error::ErrorCode;
@@ -39,6 +36,7 @@ use crate::api::perms::{PermSet, Permission, effective_permissions};
 use crate::api::reason::Reason;
 use crate::api::secret::{self, TokenType};
 use crate::api::types::RateLimit;
+use network::network_allows;
 
 pub const CREDENTIAL_EXPIRES: &str = "tokctl-credential-expires";
 
@@ -455,7 +453,7 @@ impl Surface {
     fn reject(&self, err: ApiError) -> Response {
         match self {
             Surface::Rest | Surface::RestUncharged => err.into_response(),
-            Surface::Mcp { id } => super::mcp::error_response(err, id.clone()),
+            Surface::Mcp { id } => super::http::jsonrpc::error_response(err, id.clone()),
         }
     }
 }
@@ -469,34 +467,6 @@ pub async fn authenticate(
 ) -> Response {
     let ip = client_ip(peer.ip(), req.headers(), &state.trusted_proxies);
     guard(&state, ip, req, next, Surface::Rest, None).await
-}
-
-/// The middleware in front of `/v1/verify`: the caller's token is not charged for the call.
-/// With counters shared between replicas, the verified token's rate-limit check starts on its
-/// cached copy alongside the caller's authentication, one round trip instead of two; the
-/// handler's judgement keeps it only if it agrees (see [`resolve_and_check`]).
-pub async fn authenticate_verify(
-    State(state): State<SharedState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return too_large().into_response();
-    };
-    let ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
-    let prefetch = super::service::verify::prefetch(&state, &parts.headers, &bytes, ip, Utc::now());
-    let req = Request::from_parts(parts, Body::from(bytes));
-    guard(&state, ip, req, next, Surface::RestUncharged, prefetch).await
-}
-
-/// A request body over [`BODY_LIMIT`].
-pub fn too_large() -> ApiError {
-    ApiError::new(
-        ErrorCode::PayloadTooLarge,
-        format!("the request body is larger than {BODY_LIMIT} bytes"),
-    )
 }
 
 /// Rate-limit message naming the limit that refused.

@@ -18,7 +18,7 @@
 //!   the kernel's backlog) until a connection ends. The open-files limit is raised to its hard
 //!   maximum at start and the cap kept below it, so accept never fails for lack of descriptors.
 //!
-//! Bodies are bounded by the router (`app::BODY_LIMIT`) and whole requests by its timeout.
+//! Bodies are bounded by the router (`http::body::BODY_LIMIT`) and whole requests by its timeout.
 //! Not for: per-client fairness (behind a proxy every client has the proxy's address) — rate
 //! limits are per token, login throttling per email and per address.
 

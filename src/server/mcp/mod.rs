@@ -29,7 +29,8 @@
 //!   [`error_response`] as the renderer: HTTP 401, `WWW-Authenticate: Bearer
 //!   error="invalid_token"`, and `{"jsonrpc":"2.0","id":…,"error":{"code":-32001,…}}` whose
 //!   message names the reason (missing, malformed, unknown, expired, revoked). Over the rate
-//!   limit it is HTTP 429 with `Retry-After` and code [`RATE_LIMITED`]; a secret in the URL
+//!   limit it is HTTP 429 with `Retry-After` and code
+//!   [`RATE_LIMITED`](super::http::jsonrpc::RATE_LIMITED); a secret in the URL
 //!   (see `router::refuse_secret_in_url`) or two credentials (`ambiguous_credential`) is HTTP 400
 //!   with code -32001.
 //! - A body rmcp cannot parse gets HTTP 400 and -32700 (not JSON) or -32600 (not a JSON-RPC
@@ -42,7 +43,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::http::{StatusCode, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
@@ -60,78 +61,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::auth::{self, Principal, Surface};
+use super::http::body::{BODY_LIMIT, too_large};
 use super::http::client_ip::client_ip;
 use super::http::error::ApiError;
+use super::http::jsonrpc::{INVALID_REQUEST, PARSE_ERROR, error_response};
 use super::http::origin;
-use super::router::BODY_LIMIT;
 use super::service::{audit, tokens};
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
 use crate::api::types::{AuditQuery, ListTokensQuery};
-
-/// JSON-RPC error code for a request whose credential does not authenticate (DESIGN.md).
-pub const UNAUTHENTICATED: i32 = -32001;
-/// JSON-RPC error code for a credential outside its allowed networks.
-pub const FORBIDDEN: i32 = -32003;
-/// JSON-RPC error code for a token over its rate limit (`data.retry_after` in seconds).
-pub const RATE_LIMITED: i32 = -32029;
-/// JSON-RPC: the body is not JSON.
-pub const PARSE_ERROR: i32 = -32700;
-/// JSON-RPC: the body is JSON but not a valid request.
-pub const INVALID_REQUEST: i32 = -32600;
-const INTERNAL_ERROR: i32 = -32603;
-
-/// The JSON-RPC error code of an API error: a request refused for its credential (a secret in
-/// the URL or two credentials included) is -32001, like the 401s.
-fn jsonrpc_code(code: ErrorCode) -> i32 {
-    match code {
-        ErrorCode::Unauthenticated
-        | ErrorCode::TokenMalformed
-        | ErrorCode::TokenUnknown
-        | ErrorCode::TokenExpired
-        | ErrorCode::TokenRevoked
-        | ErrorCode::LoginFailed
-        | ErrorCode::TokenInUrl
-        | ErrorCode::AmbiguousCredential => UNAUTHENTICATED,
-        ErrorCode::Forbidden
-        | ErrorCode::IpNotAllowed
-        | ErrorCode::ScopeExceedsCredential
-        | ErrorCode::ExceedsCredential => FORBIDDEN,
-        ErrorCode::RateLimited => RATE_LIMITED,
-        ErrorCode::BadRequest | ErrorCode::PayloadTooLarge | ErrorCode::Invalid => INVALID_REQUEST,
-        ErrorCode::NotFound
-        | ErrorCode::Conflict
-        | ErrorCode::Unavailable
-        | ErrorCode::Internal => INTERNAL_ERROR,
-    }
-}
-
-/// An [`ApiError`] as an MCP answer: the error's HTTP status and headers, a JSON-RPC error body
-/// for request `id` (null when unknown), `data.code` the API error code.
-pub fn error_response(err: ApiError, id: Value) -> Response {
-    let status = err.status();
-    let mut data = json!({"code": err.code.as_str()});
-    if let Some(secs) = err.retry_after {
-        data["retry_after"] = json!(secs);
-    }
-    let body = json!({
-        "jsonrpc": "2.0",
-        "id": id,
-        "error": {"code": jsonrpc_code(err.code), "message": err.message, "data": data},
-    });
-    let mut resp = (status, Json(body)).into_response();
-    if let Some(secs) = err.retry_after {
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    if let Some(challenge) = super::http::error::challenge(err.code) {
-        resp.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static(challenge),
-        );
-    }
-    resp
-}
 
 /// The JSON-RPC `id` of a request body (null for a batch, a notification or junk).
 fn request_id(body: &[u8]) -> Value {
@@ -167,7 +105,7 @@ pub async fn authenticate_mcp(
     }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return error_response(auth::too_large(), Value::Null);
+        return error_response(too_large(), Value::Null);
     };
     let id = request_id(&bytes);
     let ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
@@ -195,7 +133,7 @@ pub async fn jsonrpc_body_errors(req: Request, next: Next) -> Response {
         });
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return error_response(auth::too_large(), Value::Null);
+        return error_response(too_large(), Value::Null);
     };
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes.clone())))
@@ -409,7 +347,7 @@ impl TokctlMcp {
         Ok(match name {
             "whoami" => {
                 arguments::<serde_json::Map<String, Value>>(args)?;
-                to_value(super::routes::me::describe(p))
+                to_value(super::service::me::describe(p))
             }
             "list_tokens" => {
                 let q: ListTokensQuery = arguments(args)?;
@@ -497,7 +435,6 @@ impl ServerHandler for TokctlMcp {
 mod tests {
     use super::*;
 
-    /// The table by status this mapping replaced, for every code.
     #[test]
     fn jsonrpc_codes_are_the_ones_their_statuses_gave() {
         for code in ErrorCode::ALL {
@@ -513,16 +450,6 @@ mod tests {
             };
             assert_eq!(jsonrpc_code(code), by_status, "{code}");
         }
-    }
-
-    #[test]
-    fn error_codes_map_to_jsonrpc() {
-        assert_eq!(jsonrpc_code(ErrorCode::TokenRevoked), UNAUTHENTICATED);
-        assert_eq!(jsonrpc_code(ErrorCode::Unauthenticated), UNAUTHENTICATED);
-        assert_eq!(jsonrpc_code(ErrorCode::TokenInUrl), UNAUTHENTICATED);
-        assert_eq!(jsonrpc_code(ErrorCode::IpNotAllowed), FORBIDDEN);
-        assert_eq!(jsonrpc_code(ErrorCode::RateLimited), RATE_LIMITED);
-        assert_eq!(jsonrpc_code(ErrorCode::Unavailable), INTERNAL_ERROR);
     }
 
     #[test]

@@ -19,29 +19,24 @@
 //! Those queue each [`Check`] in a batch ([`Batches`]) and decide a token's checks of a batch
 //! with [`apply_in_order`] on one read of its state, then write it back by compare-and-set;
 //! they judge by the store's wall clock (shared by every replica) instead of the monotonic
-//! clock used here, and fail with [`LimiterError::Unavailable`] (503), never "allowed".
-//!
-//! The hot path holds a `std::sync::Mutex` of one shard for a few hundred nanoseconds and never
-//! across an `.await`.
+//! clock of the in-process limiter ([`memory`]), and fail with [`LimiterError::Unavailable`]
+//! (503), never "allowed".
 
+pub mod memory;
 pub mod postgres;
 pub mod redis;
+pub mod throttle;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 
 use crate::api::types::{RateLimit, RateLimitState};
 
+pub use memory::LocalLimiter;
+
 pub const MINUTE: Duration = Duration::from_secs(60);
 pub const HOUR: Duration = Duration::from_secs(3600);
-
-const SHARDS: usize = 16;
-/// A shard that grows past this sweeps out its fully refilled keys before inserting.
-const SWEEP_AT: usize = 50_000;
 
 pub const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
 pub const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
@@ -322,83 +317,6 @@ pub fn apply_in_order(
 pub fn idle(entry: &Entry, now: Duration) -> bool {
     let full = |c: &Cell| c.tat <= nanos(now) * u128::from(c.limit.max(1));
     full(&entry.minute) && full(&entry.hour)
-}
-
-/// The in-process limiter: exact for one replica.
-pub struct LocalLimiter {
-    origin: Instant,
-    hasher: RandomState,
-    shards: Vec<Mutex<HashMap<Box<str>, Entry>>>,
-}
-
-impl Default for LocalLimiter {
-    fn default() -> Self {
-        LocalLimiter {
-            origin: Instant::now(),
-            hasher: RandomState::new(),
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-        }
-    }
-}
-
-impl LocalLimiter {
-    fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Entry>> {
-        let i = (self.hasher.hash_one(key) as usize) % SHARDS;
-        // A panic while holding the lock leaves plain data behind; keep using it.
-        self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The limiter's clock: time since it was created, monotonic.
-    pub fn now(&self) -> Duration {
-        self.origin.elapsed()
-    }
-
-    /// Checks and (if allowed) consumes one request of `key` at `now`.
-    pub fn check_at(&self, key: &str, limits: RateLimit, now: Duration) -> Decision {
-        let mut shard = self.shard(key);
-        let (decision, next) = gcra_step(shard.get(key).copied(), limits, now, true);
-        if let Some(entry) = next {
-            match shard.get_mut(key) {
-                Some(slot) => *slot = entry,
-                None => {
-                    if shard.len() >= SWEEP_AT {
-                        shard.retain(|_, e| !idle(e, now));
-                    }
-                    shard.insert(key.into(), entry);
-                }
-            }
-        }
-        decision
-    }
-
-    /// What a check would answer at `now`, consuming nothing.
-    pub fn peek_at(&self, key: &str, limits: RateLimit, now: Duration) -> Decision {
-        let shard = self.shard(key);
-        gcra_step(shard.get(key).copied(), limits, now, false).0
-    }
-
-    /// Drops every key that is fully refilled (idle for at least its hour window).
-    pub fn sweep_at(&self, now: Duration) -> usize {
-        let mut dropped = 0;
-        for shard in &self.shards {
-            let mut s = shard.lock().unwrap_or_else(|e| e.into_inner());
-            let before = s.len();
-            s.retain(|_, e| !idle(e, now));
-            dropped += before - s.len();
-        }
-        dropped
-    }
-
-    pub fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
-            .sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// The counter store could not decide; the request is refused with 503, never allowed.

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod forward_auth;
 pub mod health;
 pub mod me;
+pub mod metrics;
 pub mod org;
 pub mod sessions;
 pub mod tokens;

@@ -45,7 +45,7 @@ pub async fn login(
     let email_key = format!("email:{}", req.email.trim().to_lowercase());
     // An unknown client (unreadable forwarding headers) is throttled on the last trusted hop:
     // rotating forged entries buys no fresh budget.
-    let ip_key = crate::server::auth::throttle::address_key(ip.throttle_ip());
+    let ip_key = crate::server::ratelimit::throttle::address_key(ip.throttle_ip());
     let now_i = Instant::now();
     for key in [&email_key, &ip_key] {
         if let Err(wait) = state.login_throttle.check(key, now_i) {

@@ -1,10 +1,14 @@
 //! `POST /v1/verify`: a resource server asks whether a token may do something. The rules live
 //! in [`crate::server::service::verify`]; this handler adapts HTTP and throttles the caller.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{FromRequest, Request, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -13,13 +17,35 @@ use crate::api::error::ErrorCode;
 use crate::api::perms::Permission;
 use crate::api::reason::Reason;
 use crate::api::types::{RateLimitState, VerifyRequest, VerifyResponse};
-use crate::server::auth::{EarlyCheck, Principal};
+use crate::server::auth::{self, EarlyCheck, Principal, Surface};
+use crate::server::http::body::{BODY_LIMIT, too_large};
+use crate::server::http::client_ip::client_ip;
 use crate::server::http::error::{ApiError, ApiResult};
 use crate::server::http::extract::Json;
 use crate::server::service::verify::{self, Question, UseRecord, Verdict};
 use crate::server::state::SharedState;
 
 type ErrorBody = crate::api::error::ErrorBody;
+
+/// The middleware in front of `/v1/verify`: the caller's token is not charged for the call.
+/// With counters shared between replicas, the verified token's rate-limit check starts on its
+/// cached copy alongside the caller's authentication, one round trip instead of two; the
+/// handler's judgement keeps it only if it agrees (see [`auth::resolve_and_check`]).
+pub async fn authenticate_verify(
+    State(state): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return too_large().into_response();
+    };
+    let ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
+    let prefetch = verify::prefetch(&state, &parts.headers, &bytes, ip, Utc::now());
+    let req = Request::from_parts(parts, Body::from(bytes));
+    auth::guard(&state, ip, req, next, Surface::RestUncharged, prefetch).await
+}
 
 /// Verify a token: validity, allowed networks, rate limit and permission in one call. Counts as
 /// a use of the verified token (last used, access log, rate limit); the caller's own token is

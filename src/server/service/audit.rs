@@ -27,7 +27,7 @@ use crate::server::store::audit::{AccessFilter, AuditStore, EventFilter};
 pub use crate::api::limits::AUDIT_ACTIONS as ACTIONS;
 
 pub const DEFAULT_PAGE: u32 = 100;
-pub const MAX_PAGE: u32 = 500;
+pub use crate::api::limits::MAX_PAGE;
 /// How often retention runs.
 pub const RETENTION_INTERVAL: StdDuration = StdDuration::from_secs(3600);
 

@@ -25,7 +25,7 @@ use crate::server::store::{
     Cursor, NewToken, Rotation, Store, TokenFilter, TokenRecord, UserRecord,
 };
 
-pub use crate::api::limits::{MAX_GRACE, MAX_TOKENS_PAGE as MAX_PAGE};
+pub use crate::api::limits::{MAX_GRACE, MAX_PAGE};
 /// The most networks one token may be pinned to.
 pub const MAX_CIDRS: usize = validate::MAX_CIDRS;
 pub const DEFAULT_PAGE: u32 = 100;

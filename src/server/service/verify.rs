@@ -20,6 +20,7 @@ use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
 use crate::api::reason::Reason;
 use crate::api::types::VerifyRequest;
+use crate::server::auth::network::network_allows;
 use crate::server::auth::{
     self, Admitted, AuthFailure, EarlyCheck, Prefetch, RateCheck, ResolveError, resolve_and_check,
 };
@@ -96,22 +97,6 @@ impl Verdict {
     pub fn is_use(&self) -> bool {
         self.credential.is_some() && !matches!(self.reason, Some(Reason::Revoked | Reason::Expired))
     }
-}
-
-/// Whether `ip` is inside one of the token's allowed networks (always, when it has none).
-/// An address seen as IPv4-mapped IPv6 (`::ffff:10.0.0.1`) counts as its IPv4 address.
-pub fn network_allows(token: &TokenRecord, ip: Option<IpAddr>) -> bool {
-    if token.allowed_cidrs.is_empty() {
-        return true;
-    }
-    let Some(ip) = ip.map(|ip| ip.to_canonical()) else {
-        return false;
-    };
-    token
-        .allowed_cidrs
-        .iter()
-        .filter_map(|c| c.parse::<ipnet::IpNet>().ok())
-        .any(|net| net.contains(&ip))
 }
 
 /// The permission a verify or forward-auth call asks about, from its `permission` field or
@@ -282,7 +267,7 @@ pub fn throttle_guess(
     if !matches!(verdict.reason, Some(Reason::Unknown | Reason::Malformed)) {
         return Ok(());
     }
-    let key = crate::server::auth::throttle::address_key(presenter);
+    let key = crate::server::ratelimit::throttle::address_key(presenter);
     let now = Instant::now();
     state.verify_throttle.check(&key, now)?;
     if let Some(caller) = caller {
@@ -332,49 +317,4 @@ pub fn record_use(state: &AppState, verdict: &Verdict, rec: UseRecord) {
         latency_us: i64::try_from(rec.started.elapsed().as_micros()).unwrap_or(i64::MAX),
         permission: rec.permission,
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::secret::TokenType;
-    use crate::api::types::RateLimit;
-
-    fn token(cidrs: &[&str]) -> TokenRecord {
-        let now = Utc::now();
-        TokenRecord {
-            id: "tk_x".into(),
-            org_id: 1,
-            user_id: 1,
-            owner: "a@example.com".into(),
-            name: "x".into(),
-            kind: TokenType::Pat,
-            scopes: vec![],
-            created_at: now,
-            issued_at: now,
-            expires_at: None,
-            last_used_at: None,
-            revoked_at: None,
-            revoke_reason: None,
-            rate_limit: RateLimit {
-                per_minute: 1,
-                per_hour: 1,
-            },
-            allowed_cidrs: cidrs.iter().map(|s| s.to_string()).collect(),
-            description: None,
-            prev_expires_at: None,
-        }
-    }
-
-    #[test]
-    fn networks_are_checked_by_address() {
-        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
-        assert!(network_allows(&token(&[]), None));
-        let t = token(&["10.0.0.0/8", "2001:db8::/32"]);
-        assert!(network_allows(&t, ip("10.1.2.3")));
-        assert!(network_allows(&t, ip("::ffff:10.1.2.3")));
-        assert!(network_allows(&t, ip("2001:db8::1")));
-        assert!(!network_allows(&t, ip("192.168.1.1")));
-        assert!(!network_allows(&t, None));
-    }
 }

@@ -20,12 +20,12 @@ use crate::api::secret::{self, Secret, TokenType};
 use crate::api::types::OrgPolicy;
 use crate::server::audit::access_log::UsageBuffer;
 use crate::server::auth::password;
-use crate::server::auth::throttle::Throttle;
 use crate::server::http::serve;
 use crate::server::ratelimit::RateLimiter;
-use crate::server::ratelimit::postgres::{self as ratelimit_pg, PgLimiter};
-use crate::server::ratelimit::redis::{self as ratelimit_redis, RedisLimiter};
-use crate::server::router as app;
+use crate::server::ratelimit::postgres::{self, PgLimiter};
+use crate::server::ratelimit::redis::{self, RedisLimiter};
+use crate::server::ratelimit::throttle::Throttle;
+use crate::server::router;
 use crate::server::service::{audit, tokens};
 use crate::server::state::{AppState, SharedState};
 use crate::server::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
@@ -48,7 +48,7 @@ fn optimistic_rounds() -> usize {
     std::env::var("TOKCTL_RATELIMIT_OPTIMISTIC_ROUNDS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(ratelimit_pg::OPTIMISTIC_ROUNDS)
+        .unwrap_or(postgres::OPTIMISTIC_ROUNDS)
         .min(16)
 }
 
@@ -390,7 +390,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     tracing::debug!(max_connections, "connection cap");
     serve::serve(
         listener,
-        app::router(state.clone()),
+        router::router(state.clone()),
         max_connections,
         shutdown,
     )
@@ -449,7 +449,7 @@ async fn start(args: &ServerArgs, dev_dir: Option<&Path>) -> anyhow::Result<Resu
                     exit::OTHER,
                     &format!(
                         "cannot use Redis at {} for rate limits: {e}",
-                        ratelimit_redis::redact(redis_url)
+                        redis::redact(redis_url)
                     ),
                     Some("start Redis or fix --redis (TOKCTL_REDIS), e.g. redis://127.0.0.1:6379"),
                 )
