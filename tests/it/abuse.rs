@@ -14,17 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{ServerOptions, TestServer};
+use common::{ServerOptions, TestServer, env_or, host_port};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Resident memory of a process in KiB.
 fn rss_kib(pid: u32) -> u64 {
@@ -40,10 +33,6 @@ fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .map(|d| d.count())
         .unwrap_or(0)
-}
-
-fn host_port(url: &str) -> String {
-    url.trim_start_matches("http://").to_string()
 }
 
 async fn healthz(url: &str) -> u16 {

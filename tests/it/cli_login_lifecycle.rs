@@ -6,13 +6,8 @@
 
 use crate::common;
 
-use common::cli::{Out, User, keyring_available, keyring_lookup};
+use common::cli::{Out, User, keyring_available, keyring_lookup, profile};
 use common::{OWNER_EMAIL, OWNER_PASSWORD, TestServer};
-
-/// A profile name no other test uses: tests share one keyring.
-fn profile(test: &str) -> String {
-    format!("{test}-{}", std::process::id())
-}
 
 fn login(u: &User, p: &str, extra: &[&str]) -> Out {
     let mut args = vec![

@@ -8,42 +8,8 @@ use crate::common;
 
 use common::TestServer;
 use common::cli::{Out, User};
-use rexpect::session::{PtySession, spawn_command};
+use common::pty::{ENTER, exit_code, key, spawn, wait_for};
 use serde_json::json;
-
-const ENTER: &str = "\r";
-
-// The pty harness of tests/cli_pty.rs, kept here so the two files change apart.
-fn spawn(u: &User, args: &[&str]) -> PtySession {
-    let mut cmd = u.command();
-    cmd.args(args)
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env("COLUMNS", "120");
-    spawn_command(cmd, Some(30_000)).expect("spawn on a pty")
-}
-
-fn wait_for(p: &mut PtySession, text: &str) -> String {
-    let before = p.exp_string(text).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    before
-}
-
-fn key(p: &mut PtySession, keys: &str) {
-    p.send(keys).unwrap();
-    p.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
-}
-
-fn exit_code(p: &PtySession) -> i32 {
-    let status = format!("{:?}", p.process().wait().expect("wait"));
-    status
-        .rsplit(", ")
-        .next()
-        .and_then(|s| s.trim_end_matches(')').parse().ok())
-        .unwrap_or_else(|| panic!("not a normal exit: {status}"))
-}
 
 /// The secret alone on stdout, one line.
 fn only_secret(out: &Out) -> String {

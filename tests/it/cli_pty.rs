@@ -3,48 +3,10 @@
 
 use crate::common;
 
-use common::cli::{User, keyring_available, keyring_lookup};
+use common::cli::{User, keyring_available, keyring_lookup, profile};
+use common::pty::{DOWN, ENTER, exit_code, key, spawn, wait_for};
 use common::{OWNER_EMAIL, OWNER_PASSWORD, TestServer};
-use rexpect::session::{PtySession, spawn_command};
-
-const ENTER: &str = "\r";
-const DOWN: &str = "\x1b[B";
-
-/// `tokctl ARGS` on a pty, as a person at a terminal (CI unset, no colors to match through).
-fn spawn(u: &User, args: &[&str]) -> PtySession {
-    let mut cmd = u.command();
-    cmd.args(args)
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env("COLUMNS", "120");
-    spawn_command(cmd, Some(30_000)).expect("spawn on a pty")
-}
-
-/// Waits for `text`, then a moment: a prompt switches the terminal to raw mode after drawing
-/// itself, and keys typed before that are discarded (as a person's would be).
-fn wait_for(p: &mut PtySession, text: &str) {
-    p.exp_string(text).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-}
-
-/// Types keys (rexpect buffers `send` until a flush).
-fn key(p: &mut PtySession, keys: &str) {
-    p.send(keys).unwrap();
-    p.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
-}
-
-/// The exit code of the finished process (rexpect reports nix's `WaitStatus`).
-fn exit_code(p: &PtySession) -> i32 {
-    let status = format!("{:?}", p.process().wait().expect("wait"));
-    // "Exited(Pid(123), 2)"
-    status
-        .rsplit(", ")
-        .next()
-        .and_then(|s| s.trim_end_matches(')').parse().ok())
-        .unwrap_or_else(|| panic!("not a normal exit: {status}"))
-}
+use rexpect::session::spawn_command;
 
 #[tokio::test]
 async fn interactive_mint_asks_name_type_scopes_and_expiry() {
@@ -143,7 +105,7 @@ async fn no_input_and_ci_never_prompt_even_on_a_terminal() {
 async fn login_prompts_for_email_and_a_hidden_password() {
     let s = TestServer::start();
     let u = User::new(&s.url);
-    let profile = format!("pty-{}", std::process::id());
+    let profile = profile("pty");
     let keyring = keyring_available("login_prompts_for_email_and_a_hidden_password (keyring part)");
     let mut cmd = u.command();
     cmd.args(["--profile", &profile, "login"])

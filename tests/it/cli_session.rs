@@ -4,13 +4,8 @@
 
 use crate::common;
 
-use common::cli::{User, keyring_available, keyring_lookup};
+use common::cli::{User, keyring_available, keyring_lookup, profile};
 use common::{OWNER_EMAIL, OWNER_PASSWORD, TestServer, files_containing};
-
-/// A profile name no other test uses: tests share one keyring.
-fn profile(test: &str) -> String {
-    format!("{test}-{}", std::process::id())
-}
 
 #[tokio::test]
 async fn login_keeps_the_session_in_the_keyring_and_nowhere_else() {

@@ -5,14 +5,9 @@
 
 use crate::common;
 
-use common::cli::{User, keyring_available};
+use common::cli::{User, keyring_available, profile};
 use common::{OWNER_EMAIL, OWNER_PASSWORD, TestServer};
 use serde_json::Value;
-
-/// A profile name no other test uses: tests share one keyring.
-fn profile(test: &str) -> String {
-    format!("{test}-{}", std::process::id())
-}
 
 fn entry<'a>(all: &'a Value, profile: &str, source: &str) -> &'a Value {
     all.as_array()

@@ -17,9 +17,8 @@ use std::time::Duration;
 
 use common::TestServer;
 use common::cli::User;
-use rexpect::session::{PtySession, spawn_command};
-
-const ENTER: &str = "\r";
+use common::pty::{self, ENTER, exit_code, key, wait_for};
+use rexpect::session::PtySession;
 
 /// A server that accepts connections and never answers; counts the connections.
 struct Silent {
@@ -104,33 +103,7 @@ fn some_secret() -> String {
 
 /// `tokctl ARGS` on a pty, as a person at a terminal.
 fn spawn(u: &User, args: &[&str]) -> PtySession {
-    let mut cmd = u.command();
-    cmd.args(args)
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env("COLUMNS", "120");
-    spawn_command(cmd, Some(180_000)).expect("spawn on a pty")
-}
-
-fn wait_for(p: &mut PtySession, text: &str) {
-    p.exp_string(text).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-}
-
-fn key(p: &mut PtySession, keys: &str) {
-    p.send(keys).unwrap();
-    p.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(100));
-}
-
-fn exit_code(p: &PtySession) -> i32 {
-    let status = format!("{:?}", p.process().wait().expect("wait"));
-    status
-        .rsplit(", ")
-        .next()
-        .and_then(|s| s.trim_end_matches(')').parse().ok())
-        .unwrap_or_else(|| panic!("not a normal exit: {status}"))
+    pty::spawn_within(u, args, Duration::from_secs(180))
 }
 
 // --- --timeout -------------------------------------------------------------------------------

@@ -17,17 +17,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::{ServerOptions, TestServer};
+use common::{ServerOptions, TestServer, env_or};
 use serde_json::{Value, json};
 
 const WORKERS: usize = 8;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum OpKind {

@@ -20,7 +20,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use common::cli::{Out, User, keyring_available, keyring_lookup};
+use common::cli::{Out, User, keyring_available, keyring_lookup, profile};
 use common::{OWNER_EMAIL, OWNER_PASSWORD, ServerOptions, TestServer, files_containing};
 
 /// Files changed since `since` under `dir` (a few levels, small files only) holding `needle`.
@@ -109,7 +109,7 @@ fn no_secret_anywhere_after_a_full_cli_session() {
     let cap = tempfile::tempdir().unwrap();
     let with_keyring =
         keyring_available("no_secret_anywhere_after_a_full_cli_session (login/logout part)");
-    let profile = format!("hygiene-{}", std::process::id());
+    let profile = profile("hygiene");
     let mut secrets: Vec<(String, String)> = Vec::new();
     let mut printed = String::new();
 

@@ -10,15 +10,11 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::TestServer;
+use common::{TestServer, host_port};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const HEAD: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: tokctl\r\nX-Pad: slow\r\n\r\n";
-
-fn host_port(url: &str) -> String {
-    url.trim_start_matches("http://").to_string()
-}
 
 /// Reads one response (head and Content-Length body) and returns its status line.
 async fn read_response(stream: &mut TcpStream) -> std::io::Result<String> {

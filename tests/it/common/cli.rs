@@ -129,6 +129,12 @@ impl User {
     }
 }
 
+/// A keyring profile name no other test uses: every test shares one keyring, and all of them
+/// run in this one process (so the pid alone does not tell them apart; `name` must).
+pub fn profile(name: &str) -> String {
+    format!("{name}-{}", std::process::id())
+}
+
 /// True when a real Secret Service answers on this session bus (the tests under
 /// `.ci/with-keyring`); false, with a note on stderr, when the keyring tests must be skipped.
 pub fn keyring_available(test: &str) -> bool {

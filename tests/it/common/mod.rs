@@ -48,6 +48,19 @@ pub fn postgres_url(test: &str) -> Option<String> {
     }
 }
 
+/// A number from the environment (a test's size knob), or `default`.
+pub fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `host:port` of a server URL, for raw TCP connections.
+pub fn host_port(url: &str) -> String {
+    url.trim_start_matches("http://").to_string()
+}
+
 /// Prints a skip notice that `cargo test`'s output capture does not swallow (it captures
 /// only the print macros, not direct writes to the stderr handle).
 pub fn say_skipped(test: &str, why: &str) {
@@ -552,4 +565,5 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 }
 pub mod cli;
 pub mod oracle;
+pub mod pty;
 pub mod shared_limit;
