@@ -60,7 +60,7 @@ def _authorization(response, case):
 
 
 def _ambiguous(value):
-    """Two credentials by tokctl's rule (src/server/auth.rs `bearer`)."""
+    """Two credentials by tokctl's rule (src/server/auth/mod.rs `bearer`)."""
     if value is None:
         return False
     if "," in value:

@@ -2,11 +2,12 @@
 //! the same nginx proxying with no auth, as a ratio measured in one run.
 //!
 //! Starts the release `tokctl server` (SQLite, `--trusted-proxy 127.0.0.1/32`), a tiny upstream
-//! (axum, a short body) and one nginx with two server blocks on loopback ports: the README's
-//! `examples/forward-auth/nginx.conf`, rendered with this run's addresses (`auth_request` to
-//! `/v1/forward-auth?permission=work:read`), and a plain `proxy_pass` to the same upstream. Both
-//! are driven with the same bearer token from a closed-loop generator (reqwest, keep-alive,
-//! `TOKCTL_BENCH_CONCURRENCY` in flight, default 16) in alternating rounds
+//! (axum, a short body) and one nginx with two server blocks on loopback ports:
+//! `examples/forward-auth/nginx.conf` (the file docs/forward-auth.md shows), rendered with this
+//! run's addresses (`auth_request` to `/v1/forward-auth?permission=work:read`), and a plain
+//! `proxy_pass` to the same upstream. Both are driven with the same bearer token from a
+//! closed-loop generator (reqwest, keep-alive, `TOKCTL_BENCH_CONCURRENCY` in flight, default 16)
+//! in alternating rounds
 //! (`TOKCTL_BENCH_ROUNDS`, default 3, of `TOKCTL_BENCH_SECONDS`, default 4, each), so neither
 //! side gets a warmer machine. The generator, nginx, tokctl and the upstream share the cores; the
 //! ratio, not the absolute numbers, is the result. Skipped with a message when nginx is missing.
@@ -68,7 +69,7 @@ impl Drop for Nginx {
     }
 }
 
-/// One nginx (a single worker process) serving the README's forward-auth server block on
+/// One nginx (a single worker process) serving docs/forward-auth.md's server block on
 /// `auth_port` and a plain proxy to the same upstream on `plain_port`.
 async fn start_nginx(tokctl: &str, upstream: SocketAddr, auth_port: u16, plain_port: u16) -> Nginx {
     let dir = tempfile::tempdir().unwrap();

@@ -8,7 +8,7 @@ use clap::error::ErrorKind;
 use tokctl::cli::{CliError, args::Command};
 
 // The server allocates a few dozen small buffers per request: glibc's allocator spent about a
-// fifth of a verify's instructions on them (README "Performance").
+// fifth of a verify's instructions on them (docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -4,7 +4,7 @@
 //!
 //! The CLI's edge sets these once per process ([`configure`]) before any request, so every
 //! [`crate::client::Client`] a command makes honours them. Not for: the server's own timeouts
-//! (src/server/serve.rs, the router's).
+//! (src/server/http/serve.rs, the router's).
 
 use std::fmt;
 use std::future::Future;

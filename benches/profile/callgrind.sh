@@ -77,7 +77,7 @@ for f in "$OUT"/callgrind."$VPID".*; do
   # varies from run to run with where the B-tree pages split; the rest, the request path,
   # repeats to within a few hundred instructions, so two builds compare best on it.
   writer=$(inclusive "$f" "sqlx-sqlite-0.9.0/src/connection/worker.rs:std::sys::backtrace::__rust_begin_short_backtrace")
-  flush=$(inclusive "$f" "src/server/run.rs:tokctl::server::run::flush_loop::{{closure}}")
+  flush=$(inclusive "$f" "src/server/startup/run.rs:tokctl::server::startup::run::flush_loop::{{closure}}")
   writer=${writer:-0} flush=${flush:-0}
   echo "  request path $(((total - writer - flush) / REQUESTS)), access-log write $(((writer + flush) / REQUESTS))"
 done

@@ -145,7 +145,7 @@ pub fn expires() -> RefOr<Schema> {
 
 /// `grace` of rotate (`tokens::rotate`): none (`0`) or a duration of at most 1 hour.
 pub fn grace() -> RefOr<Schema> {
-    let hour = crate::server::tokens::MAX_GRACE.num_minutes();
+    let hour = crate::server::service::tokens::MAX_GRACE.num_minutes();
     schema(or_null(json!({
         "type": "string",
         "pattern": format!("^(?:0|0m|{})$", duration_regex(hour)),
@@ -212,7 +212,7 @@ pub fn email() -> RefOr<Schema> {
 pub fn password() -> RefOr<Schema> {
     schema(json!({
         "type": "string",
-        "minLength": crate::server::password::MIN_LENGTH,
+        "minLength": crate::server::auth::password::MIN_LENGTH,
         "pattern": "^(?:[\\s\\S]*?([\\s\\S])(?![\\s\\S]*\\1)){5}",
         "description": "at least 12 characters, at least 5 of them different",
     }))
@@ -334,7 +334,7 @@ pub fn page_limit() -> RefOr<Schema> {
     schema(json!({
         "type": "integer",
         "minimum": 1,
-        "maximum": crate::server::tokens::MAX_PAGE,
+        "maximum": crate::server::service::tokens::MAX_PAGE,
         "description": "1–500, default 100",
     }))
 }
@@ -385,7 +385,7 @@ pub fn audit_kind() -> RefOr<Schema> {
 /// `action` of the audit query (`audit::ACTIONS`).
 pub fn audit_action() -> RefOr<Schema> {
     strings(
-        &crate::server::audit::ACTIONS,
+        &crate::server::service::audit::ACTIONS,
         "events only: refused (422) with `kind=access`",
     )
 }

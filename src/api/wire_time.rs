@@ -2,7 +2,7 @@
 //!
 //! chrono's own `Serialize` writes RFC 3339 through `Display` and `collect_str`: about five
 //! thousand instructions a timestamp, and a verify answer's three timestamps were a fifth of
-//! its cost (measured with callgrind, README "Performance"). These functions write the very
+//! its cost (measured with callgrind, docs/performance.md). These functions write the very
 //! same text (UTC, `Z`, as many fractional digits as the value needs: none, 3, 6 or 9) from a
 //! stack buffer, and hand anything unusual (a year outside 0–9999, a leap second) to chrono.
 //! Reading is chrono's.

@@ -13,7 +13,7 @@
 //! those that would reach the queue a few microseconds after the first one share its batch
 //! instead of waiting a whole round trip for the next. On PostgreSQL that took a verify from
 //! about 5 to about 8 requests per statement, and the CPU it costs the server and the database
-//! together down by about a fifth (`cargo bench --bench verify`; README, "Performance"). A lone
+//! together down by about a fifth (`cargo bench --bench verify`; docs/performance.md). A lone
 //! request costs one turn that brings nothing, a few microseconds.
 //!
 //! A failed batch fails every request in it (the callers answer 503); the next batch is tried

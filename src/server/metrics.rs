@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::auth::Principal;
-use super::error::{ApiError, ApiResult};
+use super::http::error::{ApiError, ApiResult};
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
 use crate::api::perms::Permission;

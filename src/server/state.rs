@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
+use super::audit::access_log::UsageBuffer;
 use super::store::Database;
-use super::usage::UsageBuffer;
 
 pub struct AppState {
     pub store: Database,
@@ -18,21 +18,21 @@ pub struct AppState {
     pub usage: UsageBuffer,
     pub trusted_proxies: Vec<IpNet>,
     /// Failed logins per email and per client address.
-    pub login_throttle: super::throttle::Throttle,
+    pub login_throttle: super::auth::throttle::Throttle,
     /// Per-token rate limits (minute and hour, from the token record).
     pub limiter: super::ratelimit::RateLimiter,
     /// Unknown or malformed secrets presented to verify and forward-auth, per presenting client
     /// address (`verify::throttle_guess`): nobody fishes for valid tokens through them.
-    pub verify_throttle: super::throttle::Throttle,
+    pub verify_throttle: super::auth::throttle::Throttle,
     /// The same, per verify caller across the `client_ip`s it names (a larger budget): a
     /// gateway credential that names a fresh address each time is still throttled.
-    pub verify_caller_throttle: super::throttle::Throttle,
+    pub verify_caller_throttle: super::auth::throttle::Throttle,
     /// `auth.failed` rows per client address: an outsider's bad bearers must not buy
     /// unbounded database writes.
-    pub failure_audit: super::failure_audit::FailureAuditCap,
+    pub failure_audit: super::audit::failed_auth_cap::FailureAuditCap,
     pub metrics: super::metrics::Metrics,
-    /// `--mcp-allowed-origin`: browser origins `/mcp` answers (see [`super::origin`]).
-    pub mcp_allowed_origins: Vec<super::origin::Origin>,
+    /// `--mcp-allowed-origin`: browser origins `/mcp` answers (see [`super::http::origin`]).
+    pub mcp_allowed_origins: Vec<super::http::origin::Origin>,
     /// `--metrics-unauthenticated`: `/metrics` without a credential.
     pub metrics_unauthenticated: bool,
 }

@@ -1,5 +1,5 @@
-//! The README's "For scripts and CI" examples, run as written with bash against a real server
-//! (a stand-in `gh` on PATH stores what it is given).
+//! The examples of docs/scripts-and-ci.md, run as written with bash against a real server (a
+//! stand-in `gh` on PATH stores what it is given), and the README's first session.
 
 use crate::common;
 
@@ -8,13 +8,15 @@ use std::process::Command;
 
 use common::TestServer;
 
-/// The ```sh blocks of the README section "For scripts and CI", in order.
+/// The ```sh blocks of docs/scripts-and-ci.md ("For scripts and CI"), in order.
 fn readme_blocks() -> Vec<String> {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scripts-and-ci.md"),
+    )
+    .unwrap();
     let start = readme
-        .find("## For scripts and CI")
-        .expect("README section");
+        .find("# For scripts and CI")
+        .expect("docs/scripts-and-ci.md section");
     let section = &readme[start..];
     let end = section[3..]
         .find("\n## ")
@@ -90,7 +92,7 @@ async fn readme_script_examples_work_as_written() {
             .unwrap();
         assert!(
             out.status.success(),
-            "README block failed:\n{block}\n--- stdout\n{}--- stderr\n{}",
+            "docs/scripts-and-ci.md block failed:\n{block}\n--- stdout\n{}--- stderr\n{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use common::{ServerOptions, TestServer};
 use serde_json::{Value, json};
 use tokctl::api::secret::{self, TokenType};
-use tokctl::server::failure_audit::{BURST, INTERVAL};
+use tokctl::server::audit::failed_auth_cap::{BURST, INTERVAL};
 
 fn behind_proxy() -> ServerOptions {
     ServerOptions {

@@ -1,5 +1,5 @@
 //! Forward auth over real HTTP: the endpoint itself, and real nginx and Caddy in front of a small
-//! upstream on loopback, configured with the very files the README shows
+//! upstream on loopback, configured with the very files docs/forward-auth.md shows
 //! (`examples/forward-auth/`). Tests needing a proxy say they were skipped when it is missing
 //! (`.ci/run` installs both).
 

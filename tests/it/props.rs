@@ -19,7 +19,7 @@ use tokctl::api::perms::{
 use tokctl::api::secret::{self, SECRET_LEN, TokenType};
 use tokctl::api::types::{OrgPolicy, RateLimit};
 use tokctl::server::auth::bearer;
-use tokctl::server::policy::{apply_patch, parse_rate_limit_text};
+use tokctl::server::service::policy::{apply_patch, parse_rate_limit_text};
 use tokctl::server::store::Cursor;
 
 use crate::common;
@@ -227,7 +227,7 @@ fn duration_and_expiry_parsers_never_panic() {
             if let Ok(e) = parse_expiry(&s) {
                 // Resolving any accepted expiry against now must not overflow.
                 let _ = e.resolve(Utc::now());
-                let _ = tokctl::server::policy::resolve_expiry(
+                let _ = tokctl::server::service::policy::resolve_expiry(
                     &OrgPolicy::default(),
                     Some(e),
                     Utc::now(),

@@ -1,14 +1,14 @@
 //! `GET /v1/audit` and `GET /v1/tokens/{token}/usage`. The rules live in
-//! [`crate::server::audit`]; these handlers only adapt HTTP.
+//! [`crate::server::service::audit`]; these handlers only adapt HTTP.
 
 use axum::Extension;
 use axum::extract::State;
 
 use crate::api::types::{AuditPage, AuditQuery, TokenUsage, UsageQuery};
-use crate::server::audit;
 use crate::server::auth::Principal;
-use crate::server::error::ApiResult;
-use crate::server::extract::{Json, Path, Query};
+use crate::server::http::error::ApiResult;
+use crate::server::http::extract::{Json, Path, Query};
+use crate::server::service::audit;
 use crate::server::state::SharedState;
 
 type ErrorBody = crate::api::error::ErrorBody;

@@ -1,12 +1,12 @@
 //! `GET /v1/forward-auth?permission=P`: the forward-auth hook of reverse proxies (nginx
 //! `auth_request`, Caddy `forward_auth`, Traefik ForwardAuth). The proxy forwards the client's
 //! request headers; the token judged is the one in the client's own `Authorization` header, with
-//! the same rules as verify ([`crate::server::verify`]).
+//! the same rules as verify ([`crate::server::service::verify`]).
 //!
 //! Answers only what proxies understand: 204 with identity headers for the upstream, 401 with
 //! `WWW-Authenticate`, 403, 429 with `Retry-After`. The client's address comes from the
 //! forwarding headers only when the proxy is inside a `--trusted-proxy` CIDR
-//! ([`crate::server::client_ip`]); unknown or malformed secrets are throttled on it. The
+//! ([`crate::server::http::client_ip`]); unknown or malformed secrets are throttled on it. The
 //! access-log row carries the original method and path (`X-Original-Method` / `X-Forwarded-Method`,
 //! `X-Original-URI` / `X-Forwarded-Uri`), never the query string, which may hold anything, and
 //! with any secret-shaped part of the path stored as `[redacted]` (by the usage buffer, like
@@ -25,11 +25,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::server::auth::{AuthFailure, CREDENTIAL_EXPIRES, bearer};
-use crate::server::client_ip::client_ip;
-use crate::server::error::ApiResult;
-use crate::server::extract::Query;
+use crate::server::http::client_ip::client_ip;
+use crate::server::http::error::ApiResult;
+use crate::server::http::extract::Query;
+use crate::server::service::verify::{self, Question, Reason, UseRecord};
 use crate::server::state::SharedState;
-use crate::server::verify::{self, Question, Reason, UseRecord};
 
 type ErrorBody = crate::api::error::ErrorBody;
 

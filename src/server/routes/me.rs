@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use crate::api::types::{Me, OrgInfo};
 use crate::server::auth::Principal;
-use crate::server::extract::Json;
+use crate::server::http::extract::Json;
 
 /// The identity, org, credential and effective permissions of the caller.
 pub fn describe(p: &Principal) -> Me {

@@ -6,9 +6,9 @@ use axum::extract::State;
 use crate::api::perms::Permission;
 use crate::api::types::{OrgPolicy, PolicyAnswer, PolicyPreview};
 use crate::server::auth::Principal;
-use crate::server::error::{ApiError, ApiResult};
-use crate::server::extract::Json;
-use crate::server::policy;
+use crate::server::http::error::{ApiError, ApiResult};
+use crate::server::http::extract::Json;
+use crate::server::service::policy;
 use crate::server::state::SharedState;
 use crate::server::store::Store;
 

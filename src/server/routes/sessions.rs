@@ -14,12 +14,13 @@ use crate::api::secret::{self, TokenType};
 use crate::api::session_name::{SERVER_DEFAULT_SESSION_NAME, check_session_name};
 use crate::api::types::{LoginRequest, RevokeResult, TokenWithSecret};
 use crate::server::auth::Principal;
-use crate::server::client_ip::client_ip;
-use crate::server::error::{ApiError, ApiResult};
-use crate::server::extract::Json;
+use crate::server::auth::password;
+use crate::server::http::client_ip::client_ip;
+use crate::server::http::error::{ApiError, ApiResult};
+use crate::server::http::extract::Json;
+use crate::server::service::{policy, tokens};
 use crate::server::state::SharedState;
 use crate::server::store::{NewEvent, NewToken, Store};
-use crate::server::{password, policy, tokens};
 
 /// Log in with email and password: a session token (type `ses`), shown once.
 #[utoipa::path(post, path = "/v1/sessions", request_body = LoginRequest, tag = "sessions",
@@ -43,7 +44,7 @@ pub async fn login(
     let email_key = format!("email:{}", req.email.trim().to_lowercase());
     // An unknown client (unreadable forwarding headers) is throttled on the last trusted hop:
     // rotating forged entries buys no fresh budget.
-    let ip_key = crate::server::throttle::address_key(ip.throttle_ip());
+    let ip_key = crate::server::auth::throttle::address_key(ip.throttle_ip());
     let now_i = Instant::now();
     for key in [&email_key, &ip_key] {
         if let Err(wait) = state.login_throttle.check(key, now_i) {

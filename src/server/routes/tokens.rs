@@ -1,5 +1,5 @@
 //! `/v1/tokens`: mint, list, show, revoke, rotate, bulk revoke. The rules live in
-//! [`crate::server::tokens`]; these handlers only adapt HTTP.
+//! [`crate::server::service::tokens`]; these handlers only adapt HTTP.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -14,10 +14,10 @@ use crate::api::types::{
     RotateRequest, TokenAnswer, TokenInfo, TokenPreview, TokenWithSecret,
 };
 use crate::server::auth::Principal;
-use crate::server::error::ApiResult;
-use crate::server::extract::{Json, Path, Query, optional_json};
+use crate::server::http::error::ApiResult;
+use crate::server::http::extract::{Json, Path, Query, optional_json};
+use crate::server::service::tokens::{self, Access};
 use crate::server::state::SharedState;
-use crate::server::tokens::{self, Access};
 
 type ErrorBody = crate::api::error::ErrorBody;
 

@@ -15,10 +15,10 @@ use crate::api::types::{
 };
 use crate::api::validate;
 use crate::server::auth::Principal;
-use crate::server::error::{ApiError, ApiResult};
-use crate::server::extract::{Json, Path, Query};
-use crate::server::no_escalation;
-use crate::server::password;
+use crate::server::auth::password;
+use crate::server::http::error::{ApiError, ApiResult};
+use crate::server::http::extract::{Json, Path, Query};
+use crate::server::service::no_escalation;
 use crate::server::state::{AppState, SharedState};
 use crate::server::store::{NewUser, Store, UserRecord};
 

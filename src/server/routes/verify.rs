@@ -1,5 +1,5 @@
 //! `POST /v1/verify`: a resource server asks whether a token may do something. The rules live
-//! in [`crate::server::verify`]; this handler adapts HTTP and throttles the caller.
+//! in [`crate::server::service::verify`]; this handler adapts HTTP and throttles the caller.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,10 +13,10 @@ use crate::api::error::ErrorCode;
 use crate::api::perms::Permission;
 use crate::api::types::{RateLimitState, VerifyRequest, VerifyResponse};
 use crate::server::auth::{EarlyCheck, Principal};
-use crate::server::error::{ApiError, ApiResult};
-use crate::server::extract::Json;
+use crate::server::http::error::{ApiError, ApiResult};
+use crate::server::http::extract::Json;
+use crate::server::service::verify::{self, Question, Reason, UseRecord, Verdict};
 use crate::server::state::SharedState;
-use crate::server::verify::{self, Question, Reason, UseRecord, Verdict};
 
 type ErrorBody = crate::api::error::ErrorBody;
 

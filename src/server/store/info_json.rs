@@ -2,8 +2,8 @@
 //! once per verify.
 //!
 //! Every verify answer carries the verified token's TokenInfo. Serializing it (a dozen fields,
-//! three of them times) was about 8k instructions of a verify's 103k (callgrind, README
-//! "Performance"), though a hot token's answer changes only when its record does or when time
+//! three of them times) was about 8k instructions of a verify's 103k (callgrind,
+//! docs/performance.md), though a hot token's answer changes only when its record does or when time
 //! moves its status on. The record behind a cached credential changes in one place only: the
 //! usage flush writes `last_used_at` into it (`AuthCache::touch`); any other change replaces the
 //! credential. So the JSON is kept with the parts of `info(now)` that can move under it, and

@@ -11,7 +11,7 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 
 use super::auth::{authenticate, authenticate_verify};
-use super::error::ApiError;
+use super::http::error::ApiError;
 use super::mcp;
 use super::routes::{audit, forward_auth, health, me, org, sessions, tokens, users, verify};
 use super::state::SharedState;

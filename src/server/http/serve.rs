@@ -7,7 +7,7 @@
 //!
 //! - a header-read timeout: a connection that has not sent a complete request head within
 //!   [`HEADER_READ_TIMEOUT`] of the head's first byte (of the accept, for a new connection) is
-//!   closed (src/server/head_timeout.rs);
+//!   closed (src/server/http/head_timeout.rs);
 //! - an idle timeout: a keep-alive connection that starts no new request within
 //!   [`IDLE_TIMEOUT`] of its last answer is closed. It is longer than the header timeout so a
 //!   client that pauses between requests (a person at a prompt) finds its connection still

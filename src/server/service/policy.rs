@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::error::{ApiError, ApiResult};
 use crate::api::duration::{Expiry, format_duration, parse_duration, parse_expiry};
 use crate::api::types::{OrgPolicy, RateLimit, RateLimitRequest};
 use crate::api::validate::{self, RateUnit};
+use crate::server::http::error::{ApiError, ApiResult};
 
 fn policy_duration(field: &str, value: &str) -> ApiResult<Duration> {
     parse_duration(value).map_err(|_| {

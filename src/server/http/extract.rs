@@ -12,7 +12,7 @@ use crate::api::error::ErrorCode;
 
 /// A JSON body: as an extractor, refused with an [`ApiError`] (see [`parse_json`]); as a
 /// response, written into one buffer sized for a typical answer, where axum's `Json` grows a
-/// `BytesMut` through `io::Write` a few bytes at a time (README "Performance" has the callgrind
+/// `BytesMut` through `io::Write` a few bytes at a time (docs/performance.md has the callgrind
 /// counts).
 pub struct Json<T>(pub T);
 

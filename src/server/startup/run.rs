@@ -12,19 +12,23 @@ use anyhow::Context;
 use chrono::Utc;
 
 use super::args::{InitArgs, ServerArgs, ServerCommand};
+use super::db_files;
 use super::dev_dir::DevDir;
-use super::ratelimit::RateLimiter;
-use super::ratelimit_pg::{self, PgLimiter};
-use super::ratelimit_redis::{self, RedisLimiter};
-use super::state::{AppState, SharedState};
-use super::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
-use super::throttle::Throttle;
-use super::usage::UsageBuffer;
-use super::{app, audit, db_files, password, serve, tokens};
 use crate::api::error::exit;
 use crate::api::perms::Role;
 use crate::api::secret::{self, Secret, TokenType};
 use crate::api::types::OrgPolicy;
+use crate::server::audit::access_log::UsageBuffer;
+use crate::server::auth::password;
+use crate::server::auth::throttle::Throttle;
+use crate::server::http::serve;
+use crate::server::ratelimit::RateLimiter;
+use crate::server::ratelimit::postgres::{self as ratelimit_pg, PgLimiter};
+use crate::server::ratelimit::redis::{self as ratelimit_redis, RedisLimiter};
+use crate::server::router as app;
+use crate::server::service::{audit, tokens};
+use crate::server::state::{AppState, SharedState};
+use crate::server::store::{Database, NewEvent, NewToken, NewUser, Store, StoreError};
 
 /// How often buffered last-used times and access-log rows are written (DESIGN: at least
 /// every 5 s). `TOKCTL_FLUSH_INTERVAL_MS` overrides it, for tests of the retry path.
@@ -103,7 +107,7 @@ fn database_url(arg: Option<&str>) -> anyhow::Result<String> {
 }
 
 /// Opens (creating if needed) the database; a SQLite one's files are made private first, and
-/// refused when others can read or write them (src/server/db_files.rs). `Err` is the exit
+/// refused when others can read or write them (src/server/startup/db_files.rs). `Err` is the exit
 /// code after the error was printed.
 async fn open_database(url: &str, allow_insecure: bool) -> Result<Database, u8> {
     let refuse = |message: &str, help: Option<&str>| {
@@ -347,7 +351,7 @@ struct Started {
 async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     // Signals from here on end in the cleanup below, startup included.
     let mut shutdown = std::pin::pin!(shutdown_signal());
-    // Removed when dropped: on every return below, error or not (src/server/dev_dir.rs).
+    // Removed when dropped: on every return below, error or not (src/server/startup/dev_dir.rs).
     let dev_dir = if args.dev {
         Some(DevDir::create()?)
     } else {

@@ -13,8 +13,8 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::store::{AccessRecord, Database, Store, StoreResult};
 use crate::api::secret::redact_secrets;
+use crate::server::store::{AccessRecord, Database, Store, StoreResult};
 
 /// Rows kept while the database is unreachable; beyond it the oldest are dropped (and counted).
 pub const MAX_PENDING: usize = 200_000;

@@ -18,7 +18,7 @@
 //! - rmcp validates the `Host` header against loopback names by default (a DNS-rebinding defence
 //!   for unauthenticated local servers). Deployments sit behind real host names, so that check
 //!   is disabled; the MCP spec's own defence, the `Origin` check, is ours instead
-//!   ([`super::origin`], `--mcp-allowed-origin`): a browser's request from an origin not listed
+//!   ([`super::http::origin`], `--mcp-allowed-origin`): a browser's request from an origin not listed
 //!   is refused with 403 and a JSON-RPC error (-32003) before authentication, so it gets
 //!   nothing done and writes nothing. rmcp's Origin check answers plain text, so it is unused.
 //! - The handler sees the HTTP request: rmcp inserts the request's `http::request::Parts` into
@@ -30,7 +30,7 @@
 //!   error="invalid_token"`, and `{"jsonrpc":"2.0","id":…,"error":{"code":-32001,…}}` whose
 //!   message names the reason (missing, malformed, unknown, expired, revoked). Over the rate
 //!   limit it is HTTP 429 with `Retry-After` and code [`RATE_LIMITED`]; a secret in the URL
-//!   (see `app::refuse_secret_in_url`) or two credentials (`ambiguous_credential`) is HTTP 400
+//!   (see `router::refuse_secret_in_url`) or two credentials (`ambiguous_credential`) is HTTP 400
 //!   with code -32001.
 //! - A body rmcp cannot parse gets HTTP 400 and -32700 (not JSON) or -32600 (not a JSON-RPC
 //!   2.0 message) from [`jsonrpc_body_errors`], instead of rmcp's 415 with plain text.
@@ -59,12 +59,13 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::app::BODY_LIMIT;
 use super::auth::{self, Principal, Surface};
-use super::client_ip::client_ip;
-use super::error::ApiError;
+use super::http::client_ip::client_ip;
+use super::http::error::ApiError;
+use super::http::origin;
+use super::router::BODY_LIMIT;
+use super::service::{audit, tokens};
 use super::state::SharedState;
-use super::{audit, origin, tokens};
 use crate::api::error::ErrorCode;
 use crate::api::types::{AuditQuery, ListTokensQuery};
 
@@ -111,7 +112,7 @@ pub fn error_response(err: ApiError, id: Value) -> Response {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
-    if let Some(challenge) = super::error::challenge(err.code) {
+    if let Some(challenge) = super::http::error::challenge(err.code) {
         resp.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static(challenge),

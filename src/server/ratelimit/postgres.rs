@@ -1,7 +1,7 @@
 //! Rate limits that hold across replicas: the GCRA state of each token in PostgreSQL.
 //!
 //! Checks are coalesced: all checks in flight on this replica are decided together (see
-//! [`Coalescer`]), by the shared [`super::ratelimit::gcra_step`] applied to each token's checks
+//! [`Coalescer`]), by the shared [`crate::server::ratelimit::gcra_step`] applied to each token's checks
 //! one after another. A batch usually costs **one round trip** and holds no lock:
 //! - each token's checks are decided on what this replica *believes* its row holds (what it
 //!   last wrote or read; no row when it knows nothing), at the database's clock as last seen;
@@ -39,12 +39,12 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgExecutor, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Executor, Row};
 
-use super::coalesce::Coalescer;
-use super::ratelimit::{
+use crate::api::types::RateLimit;
+use crate::server::coalesce::Coalescer;
+use crate::server::ratelimit::{
     Batches, ByKey, Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key, check_in,
     idle,
 };
-use crate::api::types::RateLimit;
 
 /// Checks beyond this wait for the next batch (bounds one statement's size).
 const MAX_BATCH: usize = 512;

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::throttle::address_key;
+use crate::server::auth::throttle::address_key;
 
 /// Rows one address may write at once.
 pub const BURST: u32 = 20;

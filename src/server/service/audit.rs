@@ -3,7 +3,7 @@
 //! and the retention that deletes what is older than `--retention`.
 //!
 //! Writing happens elsewhere: events in the store transactions of the changes they describe,
-//! access-log rows through the buffered [`super::usage::UsageBuffer`]. Reads first flush that
+//! access-log rows through the buffered [`crate::server::audit::access_log::UsageBuffer`]. Reads first flush that
 //! buffer, so a listing includes every request answered before it.
 
 use std::sync::Arc;
@@ -11,11 +11,6 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::auth::Principal;
-use super::error::{ApiError, ApiResult};
-use super::state::AppState;
-use super::store::Store;
-use super::store::audit::{AccessFilter, AuditStore, EventFilter};
 use super::tokens::{self, Access};
 use crate::api::duration::{Expiry, parse_expiry};
 use crate::api::perms::Permission;
@@ -23,6 +18,11 @@ use crate::api::types::{
     AccessRow, AuditEvent, AuditPage, AuditQuery, LatencyStats, Page, PermissionUsage, RouteUsage,
     TokenUsage,
 };
+use crate::server::auth::Principal;
+use crate::server::http::error::{ApiError, ApiResult};
+use crate::server::state::AppState;
+use crate::server::store::Store;
+use crate::server::store::audit::{AccessFilter, AuditStore, EventFilter};
 
 /// The actions an audit event can have.
 pub const ACTIONS: [&str; 10] = [

@@ -8,12 +8,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::auth::Principal;
-use super::error::{ApiError, ApiResult};
 use super::no_escalation;
 use super::policy;
-use super::state::AppState;
-use super::store::{Cursor, NewToken, Rotation, Store, TokenFilter, TokenRecord, UserRecord};
 use crate::api::duration::parse_duration;
 use crate::api::perms::{Permission, validate_scopes};
 use crate::api::secret::{self, TokenType};
@@ -22,6 +18,12 @@ use crate::api::types::{
     TokenPreview, TokenStatus, TokenWithSecret,
 };
 use crate::api::validate;
+use crate::server::auth::Principal;
+use crate::server::http::error::{ApiError, ApiResult};
+use crate::server::state::AppState;
+use crate::server::store::{
+    Cursor, NewToken, Rotation, Store, TokenFilter, TokenRecord, UserRecord,
+};
 
 /// The longest grace period a rotation may give the old secret.
 pub const MAX_GRACE: Duration = Duration::hours(1);
@@ -375,7 +377,7 @@ pub async fn rotate(
         )
         .await
         .map_err(|e| match e {
-            super::store::StoreError::NotFound => {
+            crate::server::store::StoreError::NotFound => {
                 ApiError::conflict("the token was revoked while rotating")
             }
             other => other.into(),

@@ -16,17 +16,17 @@ use chrono::{DateTime, Utc};
 
 use axum::http::HeaderMap;
 
-use super::auth::{
-    self, Admitted, AuthFailure, EarlyCheck, Prefetch, RateCheck, ResolveError, resolve_and_check,
-};
-use super::client_ip::ClientAddr;
-use super::error::{ApiError, ApiResult};
-use super::ratelimit::Decision;
-use super::state::AppState;
-use super::store::{AccessRecord, Credential, TokenRecord};
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
 use crate::api::types::VerifyRequest;
+use crate::server::auth::{
+    self, Admitted, AuthFailure, EarlyCheck, Prefetch, RateCheck, ResolveError, resolve_and_check,
+};
+use crate::server::http::client_ip::ClientAddr;
+use crate::server::http::error::{ApiError, ApiResult};
+use crate::server::ratelimit::Decision;
+use crate::server::state::AppState;
+use crate::server::store::{AccessRecord, Credential, TokenRecord};
 
 /// Why a token is refused; the names are verify's `reason` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,7 +317,7 @@ pub fn throttle_guess(
     if !matches!(verdict.reason, Some(Reason::Unknown | Reason::Malformed)) {
         return Ok(());
     }
-    let key = super::throttle::address_key(presenter);
+    let key = crate::server::auth::throttle::address_key(presenter);
     let now = Instant::now();
     state.verify_throttle.check(&key, now)?;
     if let Some(caller) = caller {

@@ -18,14 +18,14 @@
 use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 
-use super::auth::Principal;
-use super::error::{ApiError, ApiResult};
 use super::policy;
-use super::store::{TokenRecord, UserRecord};
 use crate::api::duration::{Expiry, format_duration, rfc3339};
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Role, effective_permissions, requested};
 use crate::api::types::{OrgPolicy, RateLimit, RateLimitRequest};
+use crate::server::auth::Principal;
+use crate::server::http::error::{ApiError, ApiResult};
+use crate::server::store::{TokenRecord, UserRecord};
 
 fn scope_exceeds(message: String) -> ApiError {
     ApiError::new(ErrorCode::ScopeExceedsCredential, message)

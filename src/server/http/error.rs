@@ -5,8 +5,8 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::store::StoreError;
 use crate::api::error::{ErrorBody, ErrorCode, ErrorDetail};
+use crate::server::store::StoreError;
 
 /// An error answered to the client. The message is written for the person reading it and
 /// never contains a secret.
@@ -82,8 +82,8 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<super::ratelimit::LimiterError> for ApiError {
-    fn from(e: super::ratelimit::LimiterError) -> Self {
+impl From<crate::server::ratelimit::LimiterError> for ApiError {
+    fn from(e: crate::server::ratelimit::LimiterError) -> Self {
         tracing::error!(error = %e, "rate limiter unavailable");
         ApiError::new(
             ErrorCode::Unavailable,

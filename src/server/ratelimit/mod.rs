@@ -15,7 +15,7 @@
 //!
 //! What this module is not: the HTTP mapping (the auth middleware and verify turn a [`Decision`]
 //! into a 429 or `rate_limited`), nor the limiters shared by several replicas,
-//! [`super::ratelimit_pg`] and [`super::ratelimit_redis`], behind the same [`RateLimiter`].
+//! [`postgres`] and [`redis`], behind the same [`RateLimiter`].
 //! Those queue each [`Check`] in a batch ([`Batches`]) and decide a token's checks of a batch
 //! with [`apply_in_order`] on one read of its state, then write it back by compare-and-set;
 //! they judge by the store's wall clock (shared by every replica) instead of the monotonic
@@ -23,6 +23,9 @@
 //!
 //! The hot path holds a `std::sync::Mutex` of one shard for a few hundred nanoseconds and never
 //! across an `.await`.
+
+pub mod postgres;
+pub mod redis;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
@@ -409,8 +412,8 @@ pub enum LimiterError {
 /// backend answers: in-process for one server (SQLite), in PostgreSQL or Redis for replicas.
 pub enum RateLimiter {
     Local(LocalLimiter),
-    Postgres(super::ratelimit_pg::PgLimiter),
-    Redis(Box<super::ratelimit_redis::RedisLimiter>),
+    Postgres(postgres::PgLimiter),
+    Redis(Box<self::redis::RedisLimiter>),
 }
 
 impl Default for RateLimiter {

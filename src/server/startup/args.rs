@@ -31,8 +31,8 @@ pub struct ServerArgs {
     /// `http://localhost:3000`, `null`). A request with an `Origin` header not listed is
     /// refused (403): the MCP spec's DNS-rebinding defence. Requests without `Origin`
     /// (non-browser clients) pass. None by default.
-    #[arg(long = "mcp-allowed-origin", value_name = "ORIGIN", value_parser = super::origin::parse_allowed)]
-    pub mcp_allowed_origin: Vec<super::origin::Origin>,
+    #[arg(long = "mcp-allowed-origin", value_name = "ORIGIN", value_parser = crate::server::http::origin::parse_allowed)]
+    pub mcp_allowed_origin: Vec<crate::server::http::origin::Origin>,
 
     /// Serve `/metrics` without a credential. By default a scrape needs a bearer credential
     /// holding `audit:read` (Prometheus: `authorization: credentials_file`).
@@ -50,7 +50,7 @@ pub struct ServerArgs {
 
     /// The most connections served at once; at the cap new ones wait in the backlog
     /// (kept below the open-files limit, which is raised to its maximum at start).
-    #[arg(long, env = "TOKCTL_MAX_CONNECTIONS", default_value_t = super::serve::DEFAULT_MAX_CONNECTIONS)]
+    #[arg(long, env = "TOKCTL_MAX_CONNECTIONS", default_value_t = crate::server::http::serve::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
     /// How long audit events and access-log rows are kept.

@@ -11,6 +11,9 @@
 //! the credential and rate-limit check they share with verify and forward-auth, which judge a
 //! token other than the caller's.
 
+pub mod password;
+pub mod throttle;
+
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -24,13 +27,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
-use super::app::BODY_LIMIT;
-use super::client_ip::{ClientAddr, client_ip};
-use super::error::{ApiError, ApiResult};
+use super::http::client_ip::{ClientAddr, client_ip};
+use super::http::error::{ApiError, ApiResult};
 use super::ratelimit::{Decision, LimiterError};
+use super::router::BODY_LIMIT;
+use super::service::verify::network_allows;
 use super::state::{AppState, SharedState};
 use super::store::{AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord};
-use super::verify::network_allows;
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
 use crate::api::secret::{self, TokenType};
@@ -384,7 +387,7 @@ async fn rate_check(
 }
 
 /// Records a failed authentication as an audit event, attributed to the token's org when the
-/// token is known, within the per-address cap of [`super::failure_audit`] (failures over it are
+/// token is known, within the per-address cap of [`super::audit::failed_auth_cap`] (failures over it are
 /// counted into the address's next row instead). Best effort: failing to log must not turn a
 /// 401 into a 500.
 pub async fn record_failure(
@@ -394,7 +397,7 @@ pub async fn record_failure(
     ip: ClientAddr,
     path: &str,
 ) {
-    use super::failure_audit::Admission;
+    use super::audit::failed_auth_cap::Admission;
     // An unknown client is capped on the last trusted hop: forged garbage buys no fresh budget.
     let suppressed = match state.failure_audit.admit(ip.throttle_ip(), Instant::now()) {
         Admission::Record { suppressed } => suppressed,
@@ -481,7 +484,7 @@ pub async fn authenticate_verify(
         return too_large().into_response();
     };
     let ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
-    let prefetch = super::verify::prefetch(&state, &parts.headers, &bytes, ip, Utc::now());
+    let prefetch = super::service::verify::prefetch(&state, &parts.headers, &bytes, ip, Utc::now());
     let req = Request::from_parts(parts, Body::from(bytes));
     guard(&state, ip, req, next, Surface::RestUncharged, prefetch).await
 }

@@ -4,11 +4,11 @@
 //! One key per token, `tokctl:rl:{token id}`, holding both limits' TATs and the limits they
 //! were scaled by as one decimal string (`"minute_tat minute_limit hour_tat hour_limit"`). The
 //! TATs are u128 (nanoseconds × limit) and Lua numbers are doubles, so Redis never does the
-//! arithmetic: the exact decision is the shared [`super::ratelimit::gcra_step`] in Rust, and
+//! arithmetic: the exact decision is the shared [`crate::server::ratelimit::gcra_step`] in Rust, and
 //! Redis makes it atomic across replicas with optimistic concurrency:
 //!
 //! 1. a Lua script reads the key and Redis `TIME` (the clock every replica shares) at once;
-//! 2. [`super::ratelimit::gcra_step`] decides in Rust;
+//! 2. [`crate::server::ratelimit::gcra_step`] decides in Rust;
 //! 3. when a request is consumed, a compare-and-set Lua script writes the new state only if the
 //!    key still holds what step 1 read (with a TTL of one hour and a minute: by then the key is
 //!    fully refilled, the same as no key), else the check starts over.
@@ -30,11 +30,11 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Script};
 use tokio::sync::Mutex;
 
-use super::coalesce::Coalescer;
-use super::ratelimit::{
+use crate::api::types::RateLimit;
+use crate::server::coalesce::Coalescer;
+use crate::server::ratelimit::{
     Batches, Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key, check_in,
 };
-use crate::api::types::RateLimit;
 
 /// The key's lifetime after each write: the hour window plus a margin.
 const TTL_MS: u64 = 3_600_000 + 60_000;
