@@ -3,7 +3,7 @@
 //! what it must close, and keep its memory (RSS from `/proc/PID/status`) bounded.
 //!
 //! Sized for a 2-core CI box: 2,000 slow connections by default. To run the 10,000-connection
-//! version: `TOKCTL_ABUSE_CONNECTIONS=10000 cargo test --test abuse` (needs an open-files limit
+//! version: `TOKCTL_ABUSE_CONNECTIONS=10000 cargo test --test it abuse::` (needs an open-files limit
 //! above 10,000 for the test process, `ulimit -n`). No assertion depends on wall-clock speed:
 //! waits are generous deadlines for things that must eventually happen.
 #![cfg(target_os = "linux")]

@@ -248,7 +248,7 @@ fn the_static_scripts_are_still_printed() {
     .unwrap();
     assert!(
         out.stdout == committed,
-        "completions/ is stale: TOKCTL_REGENERATE=1 cargo test --test cli_docs"
+        "completions/ is stale: TOKCTL_REGENERATE=1 cargo test --test it cli_docs::"
     );
     for shell in ["zsh", "fish", "elvish", "powershell"] {
         let out = user.run(&["completions", shell]);

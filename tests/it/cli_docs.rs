@@ -1,11 +1,11 @@
 //! The committed completion scripts (`completions/`) and man pages (`man/`) must be what the
 //! current clap definitions generate. Regenerate with:
 //!
-//!     TOKCTL_REGENERATE=1 cargo test --test cli_docs
+//!     TOKCTL_REGENERATE=1 cargo test --test it cli_docs::
 
 use std::path::Path;
 
-const REGENERATE: &str = "TOKCTL_REGENERATE=1 cargo test --test cli_docs";
+const REGENERATE: &str = "TOKCTL_REGENERATE=1 cargo test --test it cli_docs::";
 
 fn check(dir: &str, files: Vec<(String, Vec<u8>)>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);

@@ -6,7 +6,7 @@
 //! (`ip:port`, `[v6]:port`, garbage), in the header the proxy does not write (`Forwarded`,
 //! `X-Real-IP`). Each must be refused `ip_not_allowed` on every surface (REST, verify's caller,
 //! forward-auth, MCP), and throttles must not hand out a fresh budget per forged entry.
-//! The same attacks through real nginx are in `tests/forward_auth.rs`.
+//! The same attacks through real nginx are in `tests/it/forward_auth.rs`.
 
 use crate::common;
 

@@ -3,7 +3,7 @@
 //! Each case draws an actor (a person's session, a person's PAT, or a PAT of a fresh service
 //! account whose role may change after the PAT was minted), random scopes, an endpoint and
 //! whose resource it touches. The oracle is written from DESIGN.md alone (the catalog, roles
-//! and "scopes ∩ current role" in the shared `tests/common/oracle.rs`; ownership and no
+//! and "scopes ∩ current role" in the shared `tests/it/common/oracle.rs`; ownership and no
 //! escalation below) and says what the server must answer; the server must agree exactly. Every case also checks `/v1/me` lists exactly the
 //! oracle's permissions, and every token a credential mints or rotates holds no more than it.
 //!

@@ -3,9 +3,9 @@
 //! patch and the bearer header. For any input: no panic; for valid input: round trips hold.
 //!
 //! The oracles are written from DESIGN.md, not taken from the code under test: CRC-32 in
-//! base62 here, the permission catalog in the shared `tests/common/oracle.rs`.
+//! base62 here, the permission catalog in the shared `tests/it/common/oracle.rs`.
 //! `TOKCTL_PROPTEST_CASES` scales every target; each test prints how many cases it tried
-//! (`cargo test --test props -- --show-output`).
+//! (`cargo test --test it props:: -- --show-output`).
 
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
