@@ -76,7 +76,7 @@ def filter_failure(context, failure, case, response):
         return True
     # POST /mcp: the body's grammar is the MCP specification's (JSON-RPC 2.0 messages, each
     # method with its own params), implemented by the rmcp SDK; the document describes only the
-    # envelope. Its refusals of malformed messages are tested in tests/mcp.rs.
+    # envelope. Its refusals of malformed messages are tested in tests/it/mcp.rs.
     if case.operation.path == "/mcp" and response.status_code in (400, 415):
         return False
     # The anonymous pass sends no credential, so schemathesis makes up `Authorization` values for

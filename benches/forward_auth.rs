@@ -12,7 +12,7 @@
 //! side gets a warmer machine. The generator, nginx, tokctl and the upstream share the cores; the
 //! ratio, not the absolute numbers, is the result. Skipped with a message when nginx is missing.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "support/load.rs"]
 mod support;

@@ -6,7 +6,7 @@
 //! `TOKCTL_BENCH_SECONDS` (per measurement, default 5), `TOKCTL_BENCH_CONCURRENCY` (default 16),
 //! `TOKCTL_BENCH_TOKENS` (the large org, default 100000).
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "support/load.rs"]
 mod support;

@@ -1,0 +1,51 @@
+//! The integration suite as one test binary (one link instead of one per file; `cargo test
+//! --test it MODULE::` runs one module). Every module shares `common`: the server harness, the
+//! CLI runner and the pty helpers. Tests here share one process, so none may change
+//! process-wide state (environment, limits, working directory) that another test could see:
+//! children get what they need through their own `Command`.
+
+mod common;
+
+mod abuse;
+mod ambiguous_credential;
+mod audit;
+mod cli_api;
+mod cli_complete;
+mod cli_docs;
+mod cli_dry_run;
+mod cli_json;
+mod cli_leaks;
+mod cli_login_lifecycle;
+mod cli_mint_input;
+mod cli_org;
+mod cli_pty;
+mod cli_readme;
+mod cli_session;
+mod cli_status;
+mod cli_tables;
+mod cli_tokens;
+mod cli_wait;
+mod client_address;
+mod crash_safety;
+mod db_permissions;
+mod dev_server;
+mod doc_links;
+mod failed_auth_audit;
+mod forward_auth;
+mod guessing;
+mod hygiene;
+mod keep_alive;
+mod mcp;
+mod metrics_access;
+mod no_escalation;
+mod openapi_contract;
+mod permission_matrix;
+mod props;
+mod ratelimit;
+mod redis_ratelimit;
+mod replicas;
+mod revocation_race;
+mod secret_in_url;
+mod server_api;
+mod token_bounds;
+mod verify;
