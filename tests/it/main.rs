@@ -36,6 +36,7 @@ mod guessing;
 mod hygiene;
 mod keep_alive;
 mod mcp;
+mod module_graph;
 mod metrics_access;
 mod no_escalation;
 mod openapi_contract;

@@ -80,6 +80,23 @@ mod tests {
 
     /// The table by status this mapping replaced, for every code.
     #[test]
+    fn jsonrpc_codes_are_the_ones_their_statuses_gave() {
+        for code in ErrorCode::ALL {
+            let by_status = match code.status() {
+                401 => UNAUTHENTICATED,
+                _ if matches!(code, ErrorCode::TokenInUrl | ErrorCode::AmbiguousCredential) => {
+                    UNAUTHENTICATED
+                }
+                403 => FORBIDDEN,
+                429 => RATE_LIMITED,
+                400 | 413 | 422 => INVALID_REQUEST,
+                _ => INTERNAL_ERROR,
+            };
+            assert_eq!(jsonrpc_code(code), by_status, "{code}");
+        }
+    }
+
+    #[test]
     fn error_codes_map_to_jsonrpc() {
         assert_eq!(jsonrpc_code(ErrorCode::TokenRevoked), UNAUTHENTICATED);
         assert_eq!(jsonrpc_code(ErrorCode::Unauthenticated), UNAUTHENTICATED);
