@@ -3,7 +3,7 @@
 //! One crate, two roles: [`server`] is the token service, [`cli`] the command line that talks
 //! to it through [`client`]. [`api`] is the contract both compile against.
 //!
-//! The map (`tests/module_graph.rs` keeps it free of import cycles; `api` uses neither side):
+//! The map (`tests/it/module_graph.rs` keeps it free of import cycles; `api` uses neither side):
 //! - `api/`: token format, permissions, durations, wire types, error codes, field checks; no I/O.
 //! - `cli/`, `cli_parsers`, `client`, `session`, `waiting`, `harden`: the command line, its
 //!   argument parsers, its HTTP client, its keyring login, its waiting, its process hardening.

@@ -4,7 +4,8 @@
 #
 #   benches/profile/callgrind.sh [TOKCTL_BINARY] [OUT_DIR]
 #
-# Starts the server (default: target/release/tokctl, build it with `cargo build --release`)
+# Starts the server (default: target/profiling/tokctl, build it with `cargo build --profile profiling`:
+# the release binary is stripped, so its totals are right but cannot be split by function)
 # under `valgrind --tool=callgrind` on a fresh SQLite database, mints a gateway and a target
 # token, warms both endpoints, then counts 4,000 `POST /v1/verify` (plus the usage flush that
 # writes their access-log rows), 4,000 `GET /v1/forward-auth` and 4,000 `GET /healthz`, each in
@@ -12,7 +13,7 @@
 # instructions per request; read the dumps with `callgrind_annotate --inclusive=yes FILE`.
 # Needs valgrind, curl and python3.
 set -euo pipefail
-BIN=$(realpath "${1:-target/release/tokctl}")
+BIN=$(realpath "${1:-target/profiling/tokctl}")
 OUT=$(mkdir -p "${2:-target/callgrind}" && realpath "${2:-target/callgrind}")
 HERE=$(dirname "$(realpath "$0")")
 REQUESTS=4000

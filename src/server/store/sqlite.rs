@@ -63,7 +63,7 @@ impl SqliteStore {
         let lock_path = format!("{}.lock", self.path);
         let mut options = std::fs::OpenOptions::new();
         options.create(true).truncate(false).write(true);
-        // Private like the database beside it (src/server/db_files.rs).
+        // Private like the database beside it (src/server/startup/db_files.rs).
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options
