@@ -12,6 +12,10 @@
 //! side gets a warmer machine. The generator, nginx, tokctl and the upstream share the cores; the
 //! ratio, not the absolute numbers, is the result. Skipped with a message when nginx is missing.
 
+// A test binary has no API: `pub` here only shares helpers between its modules, so the
+// crate-wide `unreachable_pub` (which keeps the library's API honest) does not apply.
+#![allow(unreachable_pub)]
+
 #[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "support/load.rs"]

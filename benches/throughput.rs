@@ -6,6 +6,10 @@
 //! `TOKCTL_BENCH_SECONDS` (per measurement, default 5), `TOKCTL_BENCH_CONCURRENCY` (default 16),
 //! `TOKCTL_BENCH_TOKENS` (the large org, default 100000).
 
+// A test binary has no API: `pub` here only shares helpers between its modules, so the
+// crate-wide `unreachable_pub` (which keeps the library's API honest) does not apply.
+#![allow(unreachable_pub)]
+
 #[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "support/load.rs"]

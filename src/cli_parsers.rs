@@ -4,35 +4,35 @@
 use crate::api::duration::{self, Expiry};
 use crate::api::validate;
 
-pub fn duration(s: &str) -> Result<chrono::Duration, String> {
+pub(crate) fn duration(s: &str) -> Result<chrono::Duration, String> {
     duration::parse_duration(s).map_err(|e| e.to_string())
 }
 
-pub fn expiry(s: &str) -> Result<Expiry, String> {
+pub(crate) fn expiry(s: &str) -> Result<Expiry, String> {
     duration::parse_expiry(s).map_err(|e| e.to_string())
 }
 
-pub fn scope(s: &str) -> Result<String, String> {
+pub(crate) fn scope(s: &str) -> Result<String, String> {
     crate::api::perms::parse_scope(s)
         .map(|_| s.trim().to_string())
         .map_err(|e| e.to_string())
 }
 
 /// A token name ([`validate::token_name`], the server's own check).
-pub fn token_name(s: &str) -> Result<String, String> {
+pub(crate) fn token_name(s: &str) -> Result<String, String> {
     validate::token_name(s)
         .map(|()| s.to_string())
         .map_err(|e| e.to_string())
 }
 
 /// A token description ([`validate::description`]).
-pub fn description(s: &str) -> Result<String, String> {
+pub(crate) fn description(s: &str) -> Result<String, String> {
     validate::description(s)
         .map(|()| s.to_string())
         .map_err(|e| e.to_string())
 }
 
 /// One `--allow-cidr` network ([`validate::cidr`]): a CIDR or a single address.
-pub fn cidr(s: &str) -> Result<ipnet::IpNet, String> {
+pub(crate) fn cidr(s: &str) -> Result<ipnet::IpNet, String> {
     validate::cidr(s).map_err(|e| e.to_string())
 }

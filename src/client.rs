@@ -21,11 +21,11 @@ use crate::api::types::*;
 /// How long an idle pooled connection is reused: well below the server's keep-alive idle limit
 /// (`server::serve::IDLE_TIMEOUT`, 75 s), so a request never goes out on a connection the server
 /// is closing.
-pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
+pub(crate) const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 
 /// The header every authenticated response carries (absent for a credential that never
 /// expires).
-pub const CREDENTIAL_EXPIRES_HEADER: &str = "tokctl-credential-expires";
+pub(crate) const CREDENTIAL_EXPIRES_HEADER: &str = "tokctl-credential-expires";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -52,20 +52,7 @@ pub enum ClientError {
     Protocol { url: String, detail: String },
 }
 
-impl ClientError {
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ClientError::Api { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-
-    pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
-    }
-}
-
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     base: reqwest::Url,
     credential: Option<Secret>,
@@ -101,7 +88,7 @@ fn segment(s: &str) -> String {
 
 impl Client {
     /// A client for `server` (`http://HOST:PORT`), authenticating with `credential` when given.
-    pub fn new(server: &str, credential: Option<Secret>) -> Result<Client, ClientError> {
+    pub(crate) fn new(server: &str, credential: Option<Secret>) -> Result<Client, ClientError> {
         let bad = || ClientError::BadUrl(server.to_string());
         let mut base = reqwest::Url::parse(server.trim()).map_err(|_| bad())?;
         if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
@@ -148,12 +135,12 @@ impl Client {
     }
 
     /// The server URL as given, without a trailing slash.
-    pub fn server(&self) -> String {
+    pub(crate) fn server(&self) -> String {
         self.base.as_str().trim_end_matches('/').to_string()
     }
 
     /// When the credential expires, as the server last said (None: never, or not seen).
-    pub fn credential_expires(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn credential_expires(&self) -> Option<DateTime<Utc>> {
         self.credential_expires.lock().map(|g| *g).unwrap_or(None)
     }
 
@@ -298,7 +285,7 @@ impl Client {
 
     // --- sessions --------------------------------------------------------------------------
 
-    pub async fn login(
+    pub(crate) async fn login(
         &self,
         email: &str,
         password: Secret,
@@ -312,18 +299,21 @@ impl Client {
         self.with_body(Method::POST, "v1/sessions", &body).await
     }
 
-    pub async fn logout(&self) -> Result<RevokeResult, ClientError> {
+    pub(crate) async fn logout(&self) -> Result<RevokeResult, ClientError> {
         self.send(self.request(Method::DELETE, "v1/sessions/current")?)
             .await
     }
 
-    pub async fn me(&self) -> Result<Me, ClientError> {
+    pub(crate) async fn me(&self) -> Result<Me, ClientError> {
         self.get("v1/me").await
     }
 
     // --- tokens ----------------------------------------------------------------------------
 
-    pub async fn list_tokens(&self, q: &ListTokensQuery) -> Result<Vec<TokenInfo>, ClientError> {
+    pub(crate) async fn list_tokens(
+        &self,
+        q: &ListTokensQuery,
+    ) -> Result<Vec<TokenInfo>, ClientError> {
         let mut query: Vec<(&str, String)> = vec![("limit", q.limit.unwrap_or(500).to_string())];
         let fields = [
             ("owner", &q.owner),
@@ -340,16 +330,16 @@ impl Client {
         self.all_pages("v1/tokens", &query, None).await
     }
 
-    pub async fn get_token(&self, id_or_name: &str) -> Result<TokenInfo, ClientError> {
+    pub(crate) async fn get_token(&self, id_or_name: &str) -> Result<TokenInfo, ClientError> {
         self.get(&format!("v1/tokens/{}", segment(id_or_name)))
             .await
     }
 
-    pub async fn mint(&self, req: &MintRequest) -> Result<TokenWithSecret, ClientError> {
+    pub(crate) async fn mint(&self, req: &MintRequest) -> Result<TokenWithSecret, ClientError> {
         self.with_body(Method::POST, "v1/tokens", req).await
     }
 
-    pub async fn rotate(
+    pub(crate) async fn rotate(
         &self,
         id_or_name: &str,
         req: &RotateRequest,
@@ -358,7 +348,7 @@ impl Client {
         self.with_body(Method::POST, &path, req).await
     }
 
-    pub async fn revoke(
+    pub(crate) async fn revoke(
         &self,
         id_or_name: &str,
         req: &RevokeRequest,
@@ -367,11 +357,14 @@ impl Client {
         self.with_body(Method::POST, &path, req).await
     }
 
-    pub async fn bulk_revoke(&self, req: &BulkRevokeRequest) -> Result<RevokeResult, ClientError> {
+    pub(crate) async fn bulk_revoke(
+        &self,
+        req: &BulkRevokeRequest,
+    ) -> Result<RevokeResult, ClientError> {
         self.with_body(Method::POST, "v1/tokens/revoke", req).await
     }
 
-    pub async fn usage(
+    pub(crate) async fn usage(
         &self,
         id: &str,
         since: Option<DateTime<Utc>>,
@@ -385,15 +378,15 @@ impl Client {
 
     // --- users -----------------------------------------------------------------------------
 
-    pub async fn list_users(&self) -> Result<Vec<UserInfo>, ClientError> {
+    pub(crate) async fn list_users(&self) -> Result<Vec<UserInfo>, ClientError> {
         self.all_pages("v1/users", &[], None).await
     }
 
-    pub async fn add_user(&self, req: &AddUserRequest) -> Result<UserInfo, ClientError> {
+    pub(crate) async fn add_user(&self, req: &AddUserRequest) -> Result<UserInfo, ClientError> {
         self.with_body(Method::POST, "v1/users", req).await
     }
 
-    pub async fn set_role(
+    pub(crate) async fn set_role(
         &self,
         member: &str,
         req: &PatchUserRequest,
@@ -402,23 +395,26 @@ impl Client {
         self.with_body(Method::PATCH, &path, req).await
     }
 
-    pub async fn remove_user(&self, member: &str) -> Result<RevokeResult, ClientError> {
+    pub(crate) async fn remove_user(&self, member: &str) -> Result<RevokeResult, ClientError> {
         self.send(self.request(Method::DELETE, &format!("v1/users/{}", segment(member)))?)
             .await
     }
 
     // --- org, audit ------------------------------------------------------------------------
 
-    pub async fn policy(&self) -> Result<OrgPolicy, ClientError> {
+    pub(crate) async fn policy(&self) -> Result<OrgPolicy, ClientError> {
         self.get("v1/org/policy").await
     }
 
-    pub async fn patch_policy(&self, patch: &serde_json::Value) -> Result<OrgPolicy, ClientError> {
+    pub(crate) async fn patch_policy(
+        &self,
+        patch: &serde_json::Value,
+    ) -> Result<OrgPolicy, ClientError> {
         self.with_body(Method::PATCH, "v1/org/policy", patch).await
     }
 
     /// `GET /v1/audit`: events or access rows as the server wrote them, newest first.
-    pub async fn audit(
+    pub(crate) async fn audit(
         &self,
         query: &[(&str, String)],
         max: Option<usize>,
@@ -468,7 +464,10 @@ fn closed_before_response(e: &(dyn std::error::Error + 'static)) -> bool {
 
 /// Dry runs (`--dry-run`): the same calls with `dry_run`, answering what would happen.
 impl Client {
-    pub async fn mint_dry_run(&self, req: &MintRequest) -> Result<TokenPreview, ClientError> {
+    pub(crate) async fn mint_dry_run(
+        &self,
+        req: &MintRequest,
+    ) -> Result<TokenPreview, ClientError> {
         let req = MintRequest {
             dry_run: true,
             ..req.clone()
@@ -476,7 +475,7 @@ impl Client {
         self.with_body(Method::POST, "v1/tokens", &req).await
     }
 
-    pub async fn rotate_dry_run(
+    pub(crate) async fn rotate_dry_run(
         &self,
         id_or_name: &str,
         req: &RotateRequest,
@@ -489,7 +488,10 @@ impl Client {
         self.with_body(Method::POST, &path, &req).await
     }
 
-    pub async fn remove_user_dry_run(&self, member: &str) -> Result<RevokeResult, ClientError> {
+    pub(crate) async fn remove_user_dry_run(
+        &self,
+        member: &str,
+    ) -> Result<RevokeResult, ClientError> {
         let path = format!("v1/users/{}", segment(member));
         self.send(
             self.request(Method::DELETE, &path)?
@@ -498,7 +500,7 @@ impl Client {
         .await
     }
 
-    pub async fn patch_policy_dry_run(
+    pub(crate) async fn patch_policy_dry_run(
         &self,
         patch: &serde_json::Value,
     ) -> Result<PolicyPreview, ClientError> {
@@ -512,17 +514,17 @@ impl Client {
 
 /// The answer to [`Client::raw`], as it came.
 #[derive(Debug)]
-pub struct RawAnswer {
-    pub status: u16,
-    pub body: Vec<u8>,
-    pub is_json: bool,
+pub(crate) struct RawAnswer {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+    pub(crate) is_json: bool,
 }
 
 impl Client {
     /// `tokctl api`: one request to `path` (relative to the server URL, query included) with
     /// `body` as JSON. The URL is checked to stay on the server's origin and under its path, so
     /// the credential never goes anywhere else; reqwest drops it on a redirect to another host.
-    pub async fn raw(
+    pub(crate) async fn raw(
         &self,
         method: Method,
         path: &str,

@@ -19,7 +19,7 @@ pub fn disable_core_dumps() {
 mod unix {
     use rlimit::Resource;
 
-    pub fn no_core_file() {
+    pub(crate) fn no_core_file() {
         if let Ok((_, hard)) = Resource::CORE.get() {
             // Only the soft limit: a child that really wants a core file may raise it again.
             let _ = Resource::CORE.set(0, hard);
@@ -27,7 +27,7 @@ mod unix {
     }
 
     #[cfg(target_os = "linux")]
-    pub fn not_dumpable() {
+    pub(crate) fn not_dumpable() {
         let _ =
             rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     }

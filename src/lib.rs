@@ -1,7 +1,7 @@
 //! tokctl: scoped, revocable, rate-limited, audited access tokens.
 //!
 //! One crate, two roles: [`server`] is the token service, [`cli`] the command line that talks
-//! to it through [`client`]. [`api`] is the contract both compile against.
+//! to it through `client`. [`api`] is the contract both compile against.
 //!
 //! The map (`tests/it/module_graph.rs` keeps it free of import cycles; `api` uses neither side):
 //! - `api/`: token format, permissions, durations, wire types, error codes, field checks; no I/O.
@@ -19,10 +19,10 @@
 
 pub mod api;
 pub mod cli;
-pub mod cli_parsers;
-pub mod client;
+pub(crate) mod cli_parsers;
+pub(crate) mod client;
 pub mod harden;
 #[cfg(feature = "server")]
 pub mod server;
-pub mod session;
-pub mod waiting;
+pub(crate) mod session;
+pub(crate) mod waiting;

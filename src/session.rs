@@ -16,7 +16,7 @@ use crate::api::secret::Secret;
 
 /// The keyring service name every profile's entry is stored under (the entry's user is the
 /// profile name): `secret-tool lookup service tokctl username PROFILE` reads it back.
-pub const KEYRING_SERVICE: &str = "tokctl";
+pub(crate) const KEYRING_SERVICE: &str = "tokctl";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -43,22 +43,22 @@ pub enum SessionError {
 
 /// What a profile remembers besides its secret.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub server: String,
+pub(crate) struct Profile {
+    pub(crate) server: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub(crate) email: Option<String>,
     /// What the keyring holds for this profile: a session `tokctl login` made (logout revokes
     /// it) or a secret given with `login --with-token` (logout only forgets it). None in a
     /// config written before this was recorded: [`Profile::keyring_kind`] then goes by the
     /// secret's type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub credential: Option<KeyringCredential>,
+    pub(crate) credential: Option<KeyringCredential>,
 }
 
 /// How the profile's keyring secret came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum KeyringCredential {
+pub(crate) enum KeyringCredential {
     /// Made by `tokctl login` with a password: this machine's own session.
     Session,
     /// Given with `tokctl login --with-token`: it lives on after logout unless revoked.
@@ -67,7 +67,7 @@ pub enum KeyringCredential {
 
 impl Profile {
     /// What the stored `secret` is: as recorded, else a session secret counts as a session.
-    pub fn keyring_kind(&self, secret: &Secret) -> KeyringCredential {
+    pub(crate) fn keyring_kind(&self, secret: &Secret) -> KeyringCredential {
         match self.credential {
             Some(k) => k,
             None if secret.expose().starts_with("tokctl_ses_") => KeyringCredential::Session,
@@ -78,20 +78,20 @@ impl Profile {
 
 /// The config file: profiles by name.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Config {
+pub(crate) struct Config {
     #[serde(default)]
-    pub profiles: BTreeMap<String, Profile>,
+    pub(crate) profiles: BTreeMap<String, Profile>,
 }
 
 /// The config file's path: `$XDG_CONFIG_HOME/tokctl/config.json` on Linux, the platform's
 /// config dir elsewhere.
-pub fn config_path() -> Result<PathBuf, SessionError> {
+pub(crate) fn config_path() -> Result<PathBuf, SessionError> {
     let dirs = directories::ProjectDirs::from("", "", "tokctl").ok_or(SessionError::NoConfigDir)?;
     Ok(dirs.config_dir().join("config.json"))
 }
 
 impl Config {
-    pub fn load(path: &Path) -> Result<Config, SessionError> {
+    pub(crate) fn load(path: &Path) -> Result<Config, SessionError> {
         match std::fs::read(path) {
             Ok(bytes) => {
                 serde_json::from_slice(&bytes).map_err(|source| SessionError::ConfigFormat {
@@ -110,7 +110,7 @@ impl Config {
 
     /// Writes the file whole, through a sibling file renamed into place so a crash never
     /// leaves half a config. The file holds no secret.
-    pub fn save(&self, path: &Path) -> Result<(), SessionError> {
+    pub(crate) fn save(&self, path: &Path) -> Result<(), SessionError> {
         let err = |action, source| SessionError::Config {
             action,
             path: path.to_path_buf(),
@@ -130,7 +130,7 @@ impl Config {
 
 /// The OS keyring, or a store passed in by a test.
 #[derive(Clone)]
-pub struct Keyring {
+pub(crate) struct Keyring {
     store: Arc<CredentialStore>,
 }
 
@@ -143,11 +143,12 @@ impl std::fmt::Debug for Keyring {
 impl Keyring {
     /// The platform's keyring. Connecting is cheap to fail: no bus or no Secret Service is
     /// reported at once, never a hang.
-    pub fn open() -> Result<Keyring, SessionError> {
+    pub(crate) fn open() -> Result<Keyring, SessionError> {
         platform_store().map(|store| Keyring { store })
     }
 
-    pub fn with_store(store: Arc<CredentialStore>) -> Keyring {
+    #[cfg(test)]
+    pub(crate) fn with_store(store: Arc<CredentialStore>) -> Keyring {
         Keyring { store }
     }
 
@@ -158,7 +159,7 @@ impl Keyring {
     }
 
     /// The profile's session secret; None when nothing is stored (not logged in).
-    pub fn get(&self, profile: &str) -> Result<Option<Secret>, SessionError> {
+    pub(crate) fn get(&self, profile: &str) -> Result<Option<Secret>, SessionError> {
         match self.entry(profile)?.get_password() {
             Ok(s) => Ok(Some(Secret::new(s))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
@@ -166,14 +167,14 @@ impl Keyring {
         }
     }
 
-    pub fn set(&self, profile: &str, secret: &Secret) -> Result<(), SessionError> {
+    pub(crate) fn set(&self, profile: &str, secret: &Secret) -> Result<(), SessionError> {
         self.entry(profile)?
             .set_password(secret.expose())
             .map_err(map_error)
     }
 
     /// Deletes the profile's session; true when there was one.
-    pub fn delete(&self, profile: &str) -> Result<bool, SessionError> {
+    pub(crate) fn delete(&self, profile: &str) -> Result<bool, SessionError> {
         match self.entry(profile)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring_core::Error::NoEntry) => Ok(false),

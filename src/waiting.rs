@@ -12,19 +12,19 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The default of `--timeout`.
-pub const DEFAULT_TIMEOUT: Timeout = Timeout(Duration::from_secs(30));
+pub(crate) const DEFAULT_TIMEOUT: Timeout = Timeout(Duration::from_secs(30));
 /// The longest `--timeout` taken: a day.
 const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 /// How long a request may take before a spinner shows that tokctl is waiting.
-pub const SPINNER_AFTER: Duration = Duration::from_secs(1);
+pub(crate) const SPINNER_AFTER: Duration = Duration::from_secs(1);
 
 /// `--timeout SECS`: a positive number of seconds (fractions allowed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeout(pub Duration);
+pub struct Timeout(pub(crate) Duration);
 
 impl Timeout {
     /// clap's `value_parser` for `--timeout` and `TOKCTL_TIMEOUT`.
-    pub fn parse(s: &str) -> Result<Timeout, String> {
+    pub(crate) fn parse(s: &str) -> Result<Timeout, String> {
         let bad = || format!("`{s}` is not a number of seconds above 0 (e.g. 30 or 2.5)");
         let secs: f64 = s.trim().parse().map_err(|_| bad())?;
         if !secs.is_finite() || secs <= 0.0 {
@@ -56,21 +56,21 @@ impl fmt::Display for Timeout {
 
 /// What every request of this process uses.
 #[derive(Debug, Clone, Copy)]
-pub struct Settings {
-    pub timeout: Timeout,
+pub(crate) struct Settings {
+    pub(crate) timeout: Timeout,
     /// Show a spinner on stderr while waiting (stderr a terminal, not `--quiet`).
-    pub spinner: bool,
+    pub(crate) spinner: bool,
 }
 
 static SETTINGS: OnceLock<Settings> = OnceLock::new();
 
 /// Sets this process's request settings; the first call wins (the CLI calls it once).
-pub fn configure(settings: Settings) {
+pub(crate) fn configure(settings: Settings) {
     let _ = SETTINGS.set(settings);
 }
 
 /// This process's settings: as configured, else the default timeout and no spinner.
-pub fn settings() -> Settings {
+pub(crate) fn settings() -> Settings {
     SETTINGS.get().copied().unwrap_or(Settings {
         timeout: DEFAULT_TIMEOUT,
         spinner: false,
@@ -79,7 +79,7 @@ pub fn settings() -> Settings {
 
 /// Awaits `fut`; when spinners are on and it takes longer than [`SPINNER_AFTER`], shows
 /// "waiting for SERVER" with a spinner on stderr until it resolves, then clears the line.
-pub async fn with_spinner<F: Future>(server: &str, fut: F) -> F::Output {
+pub(crate) async fn with_spinner<F: Future>(server: &str, fut: F) -> F::Output {
     if !settings().spinner {
         return fut.await;
     }

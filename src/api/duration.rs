@@ -5,13 +5,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid duration `{0}`: write it as 90m, 12h, 30d or 52w")]
-pub struct BadDuration(pub String);
+pub struct BadDuration(pub(crate) String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "invalid expiry `{0}`: write a duration (90m, 12h, 30d, 52w), a date (2027-01-31 or RFC 3339) or `never`"
 )]
-pub struct BadExpiry(pub String);
+pub struct BadExpiry(pub(crate) String);
 
 /// When a token should expire, as asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,10 +25,10 @@ pub enum Expiry {
 
 /// The longest duration [`parse_duration`] accepts, in minutes (1000 years of 366 days), so
 /// arithmetic on dates can never overflow. The OpenAPI document states it per unit.
-pub const MAX_DURATION_MINUTES: i64 = 1000 * 366 * 24 * 60;
+pub(crate) const MAX_DURATION_MINUTES: i64 = 1000 * 366 * 24 * 60;
 
 /// Minutes per unit letter of a duration.
-pub const UNIT_MINUTES: [(char, i64); 4] =
+pub(crate) const UNIT_MINUTES: [(char, i64); 4] =
     [('m', 1), ('h', 60), ('d', 60 * 24), ('w', 60 * 24 * 7)];
 
 /// Parses `90m`, `12h`, `30d`, `52w` into a positive duration.

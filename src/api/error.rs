@@ -6,17 +6,17 @@ use serde::{Deserialize, Serialize};
 
 /// `{"error": {"code": "…", "message": "…"}}`, the body of every error response.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
+pub(crate) struct ErrorBody {
+    pub(crate) error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     // Documented as a plain string, as it always was: a client must accept codes it does not
     // know yet.
     #[schema(value_type = String)]
-    pub code: WireCode,
-    pub message: String,
+    pub(crate) code: WireCode,
+    pub(crate) message: String,
 }
 
 /// Every error code the API answers with.
@@ -58,7 +58,8 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    #[cfg(test)]
+    pub(crate) const ALL: [ErrorCode; 20] = [
         ErrorCode::Unauthenticated,
         ErrorCode::TokenMalformed,
         ErrorCode::TokenUnknown,
@@ -83,7 +84,7 @@ impl ErrorCode {
 
     /// The code as it is written on the wire (the serde name); also the MCP error's
     /// `data.code` and the CLI's `--json` error code.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::TokenMalformed => "token_malformed",
@@ -108,7 +109,8 @@ impl ErrorCode {
         }
     }
 
-    pub fn status(self) -> u16 {
+    #[cfg(feature = "server")]
+    pub(crate) fn status(self) -> u16 {
         match self {
             ErrorCode::Unauthenticated
             | ErrorCode::TokenMalformed
@@ -132,7 +134,7 @@ impl ErrorCode {
     }
 
     /// The CLI exit code of DESIGN.md for this error.
-    pub fn exit_code(self) -> u8 {
+    pub(crate) fn exit_code(self) -> u8 {
         match self {
             ErrorCode::Unauthenticated
             | ErrorCode::TokenMalformed
@@ -178,14 +180,14 @@ pub enum WireCode {
 }
 
 impl WireCode {
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             WireCode::Known(code) => code.as_str(),
             WireCode::Other(name) => name,
         }
     }
 
-    pub fn known(&self) -> Option<ErrorCode> {
+    pub(crate) fn known(&self) -> Option<ErrorCode> {
         match self {
             WireCode::Known(code) => Some(*code),
             WireCode::Other(_) => None,
@@ -194,7 +196,7 @@ impl WireCode {
 
     /// The CLI exit code of an error answer with this code and HTTP `status`: the code's own,
     /// or the status's for a code this build does not know.
-    pub fn exit_code(&self, status: u16) -> u8 {
+    pub(crate) fn exit_code(&self, status: u16) -> u8 {
         match self {
             WireCode::Known(code) => code.exit_code(),
             WireCode::Other(_) => exit::for_status(status),
@@ -216,20 +218,21 @@ impl std::fmt::Display for WireCode {
 
 /// The CLI's exit codes (DESIGN.md "Exit codes").
 pub mod exit {
-    pub const OK: u8 = 0;
+    #[cfg(feature = "server")]
+    pub(crate) const OK: u8 = 0;
     pub const OTHER: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const NOT_LOGGED_IN: u8 = 3;
-    pub const FORBIDDEN: u8 = 4;
-    pub const NOT_FOUND: u8 = 5;
-    pub const REJECTED: u8 = 6;
-    pub const RATE_LIMITED: u8 = 7;
-    pub const UNREACHABLE: u8 = 8;
+    pub(crate) const USAGE: u8 = 2;
+    pub(crate) const NOT_LOGGED_IN: u8 = 3;
+    pub(crate) const FORBIDDEN: u8 = 4;
+    pub(crate) const NOT_FOUND: u8 = 5;
+    pub(crate) const REJECTED: u8 = 6;
+    pub(crate) const RATE_LIMITED: u8 = 7;
+    pub(crate) const UNREACHABLE: u8 = 8;
 
     /// Maps an HTTP status to an exit code, for answers whose code this build does not know
     /// ([`super::WireCode::Other`]); a 503 (database down) or a gateway's 502/504 counts as
     /// unreachable so scripts retry it like a network failure.
-    pub fn for_status(status: u16) -> u8 {
+    pub(crate) fn for_status(status: u16) -> u8 {
         match status {
             401 => NOT_LOGGED_IN,
             403 => FORBIDDEN,
@@ -298,6 +301,7 @@ mod tests {
         assert_eq!(parsed.error.code.exit_code(418), exit::OTHER);
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn a_codes_exit_code_is_the_one_its_status_always_gave() {
         for code in ErrorCode::ALL {

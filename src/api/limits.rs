@@ -4,16 +4,17 @@
 use chrono::TimeDelta;
 
 /// The longest grace period a rotation may give the old secret.
-pub const MAX_GRACE: TimeDelta = TimeDelta::hours(1);
+pub(crate) const MAX_GRACE: TimeDelta = TimeDelta::hours(1);
 
 /// The most rows one page of a listing (tokens, audit) holds.
-pub const MAX_PAGE: u32 = 500;
+pub(crate) const MAX_PAGE: u32 = 500;
 
 /// The shortest password accepted for a person.
-pub const MIN_PASSWORD_LENGTH: usize = 12;
+pub(crate) const MIN_PASSWORD_LENGTH: usize = 12;
 
 /// The actions an audit event can have.
-pub const AUDIT_ACTIONS: [&str; 10] = [
+#[cfg(feature = "server")]
+pub(crate) const AUDIT_ACTIONS: [&str; 10] = [
     "token.mint",
     "token.rotate",
     "token.revoke",

@@ -3,11 +3,12 @@
 
 pub mod duration;
 pub mod error;
-pub mod limits;
+pub(crate) mod limits;
 pub mod perms;
-pub mod reason;
-pub mod schema;
+#[cfg(feature = "server")]
+pub(crate) mod reason;
+pub(crate) mod schema;
 pub mod secret;
-pub mod session_name;
+pub(crate) mod session_name;
 pub mod types;
-pub mod validate;
+pub(crate) mod validate;

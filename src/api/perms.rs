@@ -42,7 +42,7 @@ impl Permission {
         Permission::AuditRead,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Permission::WorkRead => "work:read",
             Permission::WorkWrite => "work:write",
@@ -60,12 +60,12 @@ impl Permission {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Permission> {
+    pub(crate) fn parse(s: &str) -> Option<Permission> {
         Permission::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
     /// The resource part before the first `:` (`work`, `org`, `tokens`, …).
-    pub fn resource(self) -> &'static str {
+    pub(crate) fn resource(self) -> &'static str {
         self.as_str().split(':').next().unwrap_or_default()
     }
 
@@ -85,9 +85,10 @@ impl fmt::Display for Permission {
 pub struct PermSet(u16);
 
 impl PermSet {
-    pub const EMPTY: PermSet = PermSet(0);
+    pub(crate) const EMPTY: PermSet = PermSet(0);
 
-    pub fn all() -> PermSet {
+    #[cfg(test)]
+    pub(crate) fn all() -> PermSet {
         Permission::ALL.into_iter().collect()
     }
 
@@ -95,7 +96,7 @@ impl PermSet {
         self.0 & p.bit() != 0
     }
 
-    pub fn insert(&mut self, p: Permission) {
+    pub(crate) fn insert(&mut self, p: Permission) {
         self.0 |= p.bit();
     }
 
@@ -116,11 +117,11 @@ impl PermSet {
         self.minus(other).is_empty()
     }
 
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
 
-    pub fn iter(self) -> impl Iterator<Item = Permission> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Permission> {
         Permission::ALL
             .into_iter()
             .filter(move |p| self.contains(*p))
@@ -166,7 +167,7 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 4] = [Role::Viewer, Role::Member, Role::Admin, Role::Owner];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Role::Viewer => "viewer",
             Role::Member => "member",
@@ -175,12 +176,14 @@ impl Role {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Role> {
+    #[cfg(feature = "server")]
+    pub(crate) fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// The role with its indefinite article, for messages: "a viewer", "an admin".
-    pub fn with_article(self) -> &'static str {
+    #[cfg(feature = "server")]
+    pub(crate) fn with_article(self) -> &'static str {
         match self {
             Role::Viewer => "a viewer",
             Role::Member => "a member",
@@ -228,10 +231,10 @@ impl fmt::Display for Role {
 /// A scope string that names nothing in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown scope `{0}`; valid scopes: *, {valid}", valid = catalog_list())]
-pub struct UnknownScope(pub String);
+pub struct UnknownScope(pub(crate) String);
 
 /// The catalog as one comma-separated line, for error messages and help.
-pub fn catalog_list() -> String {
+pub(crate) fn catalog_list() -> String {
     let mut parts: Vec<String> = Permission::ALL
         .iter()
         .map(|p| p.as_str().to_string())

@@ -8,7 +8,7 @@ use super::error::ErrorCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Reason {
+pub(crate) enum Reason {
     /// Not a token of this server (to verify: nor of the caller's org).
     Unknown,
     /// Not a well-formed tokctl secret, or no credential at all.
@@ -27,7 +27,8 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 9] = [
+    #[cfg(test)]
+    pub(crate) const ALL: [Reason; 9] = [
         Reason::Unknown,
         Reason::Malformed,
         Reason::Ambiguous,
@@ -40,7 +41,7 @@ impl Reason {
     ];
 
     /// The reason as it is written on the wire (the serde name).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Reason::Unknown => "unknown",
             Reason::Malformed => "malformed",
@@ -56,7 +57,7 @@ impl Reason {
 
     /// The API error a surface that answers with a status (forward-auth, a refused request)
     /// gives for this refusal; its status is the one the access log records.
-    pub fn error_code(self) -> ErrorCode {
+    pub(crate) fn error_code(self) -> ErrorCode {
         match self {
             Reason::Unknown => ErrorCode::TokenUnknown,
             Reason::Malformed => ErrorCode::TokenMalformed,
@@ -71,12 +72,12 @@ impl Reason {
     }
 
     /// The status a proxy answers for this refusal (and the access log records).
-    pub fn status(self) -> u16 {
+    pub(crate) fn status(self) -> u16 {
         self.error_code().status()
     }
 
     /// Whether the credential itself is not valid: nothing about its permissions is told then.
-    pub fn is_invalid_credential(self) -> bool {
+    pub(crate) fn is_invalid_credential(self) -> bool {
         match self {
             Reason::Unknown
             | Reason::Malformed

@@ -18,11 +18,11 @@ use super::duration::{MAX_DURATION_MINUTES, UNIT_MINUTES};
 use super::perms::Permission;
 
 /// The longest token or service account name.
-pub const MAX_NAME: usize = super::validate::MAX_NAME;
+pub(crate) const MAX_NAME: usize = super::validate::MAX_NAME;
 /// The longest token description, in characters.
-pub const MAX_DESCRIPTION: usize = super::validate::MAX_DESCRIPTION;
+pub(crate) const MAX_DESCRIPTION: usize = super::validate::MAX_DESCRIPTION;
 /// The most networks a token's `allowed_cidrs` may hold.
-pub const MAX_CIDRS: usize = super::validate::MAX_CIDRS;
+pub(crate) const MAX_CIDRS: usize = super::validate::MAX_CIDRS;
 
 /// The JSON written here, as utoipa's type. Every schema below is a literal that round-trips
 /// (the tests check each one), so the fallback is never taken.
@@ -31,7 +31,8 @@ fn schema(v: Value) -> RefOr<Schema> {
 }
 
 /// The same schema with its top-level `oneOf` read as `anyOf` (alternatives that may overlap).
-pub fn one_of_as_any_of(s: RefOr<Schema>) -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn one_of_as_any_of(s: RefOr<Schema>) -> RefOr<Schema> {
     match serde_json::to_value(&s) {
         Ok(Value::Object(mut m)) => match m.remove("oneOf") {
             Some(items) => {
@@ -59,7 +60,7 @@ fn or_null(mut v: Value) -> Value {
 }
 
 /// A regex (no anchors) matching the decimal numbers 1..=`max`, without leading zeros.
-pub fn range_regex(max: u64) -> String {
+pub(crate) fn range_regex(max: u64) -> String {
     let digits: Vec<u8> = max.to_string().bytes().map(|b| b - b'0').collect();
     let k = digits.len();
     let mut alts = Vec::new();
@@ -107,7 +108,7 @@ fn duration_regex(max_minutes: i64) -> String {
 }
 
 /// A positive duration (`parse_duration`: at most 1000 years).
-pub fn duration() -> RefOr<Schema> {
+pub(crate) fn duration() -> RefOr<Schema> {
     schema(json!({
         "type": "string",
         "pattern": format!("^{}$", duration_regex(MAX_DURATION_MINUTES)),
@@ -118,7 +119,8 @@ pub fn duration() -> RefOr<Schema> {
 
 /// `since` of the audit and usage queries (`audit::parse_since`): a duration back from now, or a
 /// date or date-time.
-pub fn since() -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn since() -> RefOr<Schema> {
     schema(json!({
         "anyOf": [
             {"type": "string", "pattern": format!("^{}$", duration_regex(MAX_DURATION_MINUTES))},
@@ -130,7 +132,7 @@ pub fn since() -> RefOr<Schema> {
 }
 
 /// `expires` of mint and rotate (`parse_expiry`, then `policy::resolve_expiry`).
-pub fn expires() -> RefOr<Schema> {
+pub(crate) fn expires() -> RefOr<Schema> {
     schema(or_null(json!({
         "anyOf": [
             {"type": "string", "pattern": format!("^(?:never|{})$", duration_regex(MAX_DURATION_MINUTES))},
@@ -144,7 +146,7 @@ pub fn expires() -> RefOr<Schema> {
 }
 
 /// `grace` of rotate (`tokens::rotate`): none (`0`) or a duration of at most 1 hour.
-pub fn grace() -> RefOr<Schema> {
+pub(crate) fn grace() -> RefOr<Schema> {
     let hour = super::limits::MAX_GRACE.num_minutes();
     schema(or_null(json!({
         "type": "string",
@@ -155,7 +157,7 @@ pub fn grace() -> RefOr<Schema> {
 
 /// A token's name (`tokens::check_name`): 1–64 of `A-Za-z0-9._-`, starting with a letter or
 /// digit, and not `tk_…` (which reads as an id).
-pub fn token_name() -> RefOr<Schema> {
+pub(crate) fn token_name() -> RefOr<Schema> {
     schema(json!({
         "type": "string",
         "minLength": 1,
@@ -168,7 +170,7 @@ pub fn token_name() -> RefOr<Schema> {
 
 /// A session's name (`session_name::check_session_name`): a token name that may also hold
 /// `@`; absent or null means `session`.
-pub fn session_name() -> RefOr<Schema> {
+pub(crate) fn session_name() -> RefOr<Schema> {
     let max = super::session_name::MAX_SESSION_NAME;
     schema(or_null(json!({
         "type": "string",
@@ -181,7 +183,7 @@ pub fn session_name() -> RefOr<Schema> {
 }
 
 /// A service account's name (`users::check_service_name`).
-pub fn service_name() -> RefOr<Schema> {
+pub(crate) fn service_name() -> RefOr<Schema> {
     schema(json!({
         "type": "string",
         "minLength": 1,
@@ -197,7 +199,7 @@ const NOT_IN_EMAIL: &str =
 
 /// A person's email (`users::check_email`): `local@domain`, at most 254 characters, the domain
 /// with a dot neither first nor last, no whitespace or control characters.
-pub fn email() -> RefOr<Schema> {
+pub(crate) fn email() -> RefOr<Schema> {
     let c = NOT_IN_EMAIL;
     schema(json!({
         "type": "string",
@@ -209,7 +211,7 @@ pub fn email() -> RefOr<Schema> {
 
 /// A new person's password (`password::check_strength`): at least 12 characters, at least 5
 /// of them different. The pattern says "5 positions, each the last of its character".
-pub fn password() -> RefOr<Schema> {
+pub(crate) fn password() -> RefOr<Schema> {
     schema(json!({
         "type": "string",
         "minLength": super::limits::MIN_PASSWORD_LENGTH,
@@ -223,19 +225,21 @@ fn permission_names() -> Vec<&'static str> {
 }
 
 /// One permission of the catalog (`verify::asked_permission`, `Permission::parse`).
-pub fn permission() -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn permission() -> RefOr<Schema> {
     schema(json!({"type": "string", "enum": permission_names()}))
 }
 
 /// [`permission`], or null.
-pub fn permission_or_null() -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn permission_or_null() -> RefOr<Schema> {
     schema(or_null(
         json!({"type": "string", "enum": permission_names()}),
     ))
 }
 
 /// Scopes of a mint (`perms::validate_scopes`): `*`, a permission, or `resource:*`.
-pub fn scopes() -> RefOr<Schema> {
+pub(crate) fn scopes() -> RefOr<Schema> {
     let mut names = vec!["*".to_string()];
     names.extend(permission_names().into_iter().map(str::to_string));
     let mut resources: Vec<&str> = Permission::ALL.iter().map(|p| p.resource()).collect();
@@ -249,7 +253,7 @@ pub fn scopes() -> RefOr<Schema> {
 }
 
 /// The type of a minted token: sessions come only from login.
-pub fn mint_type() -> RefOr<Schema> {
+pub(crate) fn mint_type() -> RefOr<Schema> {
     schema(or_null(json!({
         "type": "string",
         "enum": ["pat", "mcp"],
@@ -258,7 +262,7 @@ pub fn mint_type() -> RefOr<Schema> {
 }
 
 /// A per-minute or per-hour limit asked for (`policy::resolve_rate_limit`): at least 1.
-pub fn rate_limit_value() -> RefOr<Schema> {
+pub(crate) fn rate_limit_value() -> RefOr<Schema> {
     schema(or_null(json!({
         "type": "integer",
         "minimum": 1,
@@ -302,7 +306,7 @@ fn cidr() -> Value {
 }
 
 /// `allowed_cidrs` of a mint: at most 64 networks.
-pub fn cidrs() -> RefOr<Schema> {
+pub(crate) fn cidrs() -> RefOr<Schema> {
     schema(json!({
         "type": "array",
         "maxItems": MAX_CIDRS,
@@ -313,7 +317,8 @@ pub fn cidrs() -> RefOr<Schema> {
 }
 
 /// `client_ip` of verify (`verify::asked_client_ip`): one IPv4 or IPv6 address.
-pub fn client_ip() -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn client_ip() -> RefOr<Schema> {
     schema(or_null(json!({
         "anyOf": [
             {"type": "string", "format": "ipv4"},
@@ -323,14 +328,14 @@ pub fn client_ip() -> RefOr<Schema> {
 }
 
 /// A token's description: at most 1024 characters.
-pub fn description() -> RefOr<Schema> {
+pub(crate) fn description() -> RefOr<Schema> {
     schema(or_null(
         json!({"type": "string", "maxLength": MAX_DESCRIPTION}),
     ))
 }
 
 /// `limit` of a page (`tokens::list`, `audit::page_limit`): 1–500.
-pub fn page_limit() -> RefOr<Schema> {
+pub(crate) fn page_limit() -> RefOr<Schema> {
     schema(json!({
         "type": "integer",
         "minimum": 1,
@@ -340,7 +345,7 @@ pub fn page_limit() -> RefOr<Schema> {
 }
 
 /// The `cursor` of a token listing (`Cursor::decode`): `<microseconds>.<id>` as given out.
-pub fn token_cursor() -> RefOr<Schema> {
+pub(crate) fn token_cursor() -> RefOr<Schema> {
     schema(json!({
         "type": "string",
         "pattern": "^-?[0-9]{1,18}\\.[A-Za-z0-9_]+$",
@@ -349,7 +354,8 @@ pub fn token_cursor() -> RefOr<Schema> {
 }
 
 /// The `cursor` of an audit listing: the id of the last row of the previous page.
-pub fn audit_cursor() -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn audit_cursor() -> RefOr<Schema> {
     schema(json!({
         "type": "string",
         "pattern": "^-?[0-9]{1,18}$",
@@ -362,7 +368,7 @@ fn strings(values: &[&str], description: &str) -> RefOr<Schema> {
 }
 
 /// `status` of a token listing.
-pub fn status_filter() -> RefOr<Schema> {
+pub(crate) fn status_filter() -> RefOr<Schema> {
     strings(
         &["active", "expired", "revoked", "all"],
         "`active` (default), `expired`, `revoked`, or `all`",
@@ -370,7 +376,7 @@ pub fn status_filter() -> RefOr<Schema> {
 }
 
 /// `type` of a token listing.
-pub fn type_filter() -> RefOr<Schema> {
+pub(crate) fn type_filter() -> RefOr<Schema> {
     strings(
         &["pat", "mcp", "ses", "all"],
         "`pat`, `mcp`, `ses`, or `all`; default: pat and mcp",
@@ -378,12 +384,14 @@ pub fn type_filter() -> RefOr<Schema> {
 }
 
 /// `kind` of the audit query.
-pub fn audit_kind() -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn audit_kind() -> RefOr<Schema> {
     strings(&["events", "access"], "`events` (default) or `access`")
 }
 
 /// `action` of the audit query (`audit::ACTIONS`).
-pub fn audit_action() -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn audit_action() -> RefOr<Schema> {
     strings(
         &super::limits::AUDIT_ACTIONS,
         "events only: refused (422) with `kind=access`",
@@ -392,6 +400,7 @@ pub fn audit_action() -> RefOr<Schema> {
 
 /// A rate limit in a policy change (`policy::field_limit`): `"60/min,1000/hour"` (either part
 /// alone keeps the other) or `{"per_minute", "per_hour"}` (either may be left out).
+#[cfg(feature = "server")]
 fn policy_limit() -> Value {
     let n = range_regex(u64::from(u32::MAX));
     let part = format!("{n}/(?:min|minute|m|hour|h)");
@@ -416,7 +425,8 @@ fn dry_run() -> Value {
 
 /// The body of `PATCH /v1/org/policy` (`policy::apply_patch`): any subset of the policy's
 /// fields, nothing else.
-pub fn policy_patch() -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn policy_patch() -> RefOr<Schema> {
     let d =
         json!({"type": "string", "pattern": format!("^{}$", duration_regex(MAX_DURATION_MINUTES))});
     schema(json!({
@@ -441,7 +451,7 @@ pub fn policy_patch() -> RefOr<Schema> {
 
 /// The body of `POST /v1/users` (`users::add`): a person (`email`, `password`) or a service
 /// account (`service: true`, `name`, no email or password).
-pub fn add_user() -> RefOr<Schema> {
+pub(crate) fn add_user() -> RefOr<Schema> {
     let role = json!({"$ref": "#/components/schemas/Role"});
     schema(json!({
         "oneOf": [
@@ -479,7 +489,8 @@ pub fn add_user() -> RefOr<Schema> {
 
 /// The body of `POST /mcp`: a JSON-RPC 2.0 message. Each method's `params` are the MCP
 /// specification's, read by the rmcp SDK; this states the envelope.
-pub fn jsonrpc_request() -> RefOr<Schema> {
+#[cfg(feature = "server")]
+pub(crate) fn jsonrpc_request() -> RefOr<Schema> {
     schema(json!({
         "type": "object",
         "required": ["jsonrpc", "method"],
@@ -498,6 +509,7 @@ pub fn jsonrpc_request() -> RefOr<Schema> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "server")]
     /// Every schema survives the trip through utoipa's types: no keyword is dropped.
     #[test]
     fn every_schema_round_trips() {

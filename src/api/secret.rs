@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use hmac::{Hmac, Mac};
+#[cfg(feature = "server")]
 use percent_encoding::{AsciiSet, CONTROLS, percent_encode};
 use rand::{Rng, TryRngCore};
 use secrecy::{ExposeSecret, SecretString};
@@ -31,7 +32,7 @@ pub enum TokenType {
 }
 
 impl TokenType {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TokenType::Pat => "pat",
             TokenType::Mcp => "mcp",
@@ -74,7 +75,7 @@ pub enum SecretFormatError {
 pub struct Secret(SecretString);
 
 impl Secret {
-    pub fn new(s: String) -> Self {
+    pub(crate) fn new(s: String) -> Self {
         Secret(SecretString::from(s))
     }
 
@@ -256,7 +257,7 @@ fn fully_decoded(s: &str) -> Option<Cow<'_, [u8]>> {
 /// double encoding, hex digits of either case, `+`), whatever its checksum; in a query also an
 /// `access_token=` parameter (RFC 6750's URI query form). A part encoded more than
 /// [`DECODE_ROUNDS`] times counts as carrying one.
-pub fn url_part_carries_secret(part: &str, is_query: bool) -> bool {
+pub(crate) fn url_part_carries_secret(part: &str, is_query: bool) -> bool {
     match fully_decoded(part) {
         None => true,
         Some(decoded) => {
@@ -273,7 +274,8 @@ fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// What replaces a secret-shaped substring in anything logged or stored.
-pub const REDACTED: &str = "[redacted]";
+#[cfg(feature = "server")]
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// `s` (a URL path or other text that is logged or stored) with every secret-shaped substring
 /// replaced by [`REDACTED`]: the marker and the 36 base62 characters after it (whatever lies
@@ -282,7 +284,8 @@ pub const REDACTED: &str = "[redacted]";
 /// [`DECODE_ROUNDS`] times is replaced whole. Text with one is returned
 /// percent-decoded (that is how the marker was seen), redacted, with any byte outside visible
 /// ASCII encoded again, so the result is one printable line.
-pub fn redact_secrets(s: &str) -> Cow<'_, str> {
+#[cfg(feature = "server")]
+pub(crate) fn redact_secrets(s: &str) -> Cow<'_, str> {
     let Some(decoded) = fully_decoded(s) else {
         // Too deeply encoded to see what it holds: none of it is kept.
         return Cow::Borrowed(REDACTED);
@@ -314,9 +317,11 @@ pub fn redact_secrets(s: &str) -> Cow<'_, str> {
 
 /// Bytes [`push_visible`] encodes: everything outside visible ASCII (the crate always encodes
 /// non-ASCII), and `%` itself so the result reads back unambiguously.
+#[cfg(feature = "server")]
 const NOT_VISIBLE: &AsciiSet = &CONTROLS.add(b' ').add(b'%');
 
 /// Appends `bytes`, percent-encoding any byte outside visible ASCII (and `%` itself).
+#[cfg(feature = "server")]
 fn push_visible(out: &mut String, bytes: &[u8]) {
     out.extend(percent_encode(bytes, NOT_VISIBLE));
 }
@@ -408,6 +413,7 @@ mod tests {
         assert_ne!(hash("abc", Some(b"pepper")), hash("abc", None));
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn secrets_in_url_parts_are_seen_however_encoded() {
         let secret = generate(TokenType::Pat).expose().to_string();
@@ -441,6 +447,7 @@ mod tests {
         assert_eq!(redact_secrets(&deep), REDACTED);
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn ordinary_paths_pass_and_are_logged_as_they_are() {
         for part in [
@@ -459,6 +466,7 @@ mod tests {
         assert!(!url_part_carries_secret("permission=work:read", true));
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn redaction_keeps_what_surrounds_the_secret_and_stays_one_printable_line() {
         let secret = generate(TokenType::Mcp).expose().to_string();

@@ -6,11 +6,12 @@
 //! rule plus `@`, so that `cli@laptop.example.com` is a valid name.
 
 /// The longest session name, like a token name.
-pub const MAX_SESSION_NAME: usize = super::schema::MAX_NAME;
+pub(crate) const MAX_SESSION_NAME: usize = super::schema::MAX_NAME;
 
 /// The name the server gives a session when the login request names none (API clients that
 /// predate `name`). The command line always sends one.
-pub const SERVER_DEFAULT_SESSION_NAME: &str = "session";
+#[cfg(feature = "server")]
+pub(crate) const SERVER_DEFAULT_SESSION_NAME: &str = "session";
 
 fn allowed(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@')
@@ -18,7 +19,7 @@ fn allowed(b: u8) -> bool {
 
 /// Checks a session name: 1–64 letters, digits, `.`, `_`, `-` or `@`, starting with a letter
 /// or digit, and not `tk_…` (which reads as a token id). The error names the field.
-pub fn check_session_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_session_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= MAX_SESSION_NAME
         && name.as_bytes()[0].is_ascii_alphanumeric()
@@ -35,13 +36,13 @@ pub fn check_session_name(name: &str) -> Result<(), String> {
 
 /// [`check_session_name`] as a clap `value_parser` (`login --session-name`): a bad name is a
 /// usage error before any prompt or request.
-pub fn parse_session_name(name: &str) -> Result<String, String> {
+pub(crate) fn parse_session_name(name: &str) -> Result<String, String> {
     check_session_name(name).map(|()| name.to_string())
 }
 
 /// `cli@<host>`, with any character a session name may not hold replaced by `-` and cut to the
 /// longest name; `cli@localhost` when the host name is empty.
-pub fn cli_session_name(host: &str) -> String {
+pub(crate) fn cli_session_name(host: &str) -> String {
     let host: String = host
         .trim()
         .bytes()

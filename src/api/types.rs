@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::perms::Role;
+#[cfg(feature = "server")]
 use super::reason::Reason;
 use super::schema;
 use super::secret::{Secret, TokenType};
@@ -18,14 +19,14 @@ pub struct RateLimit {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum TokenStatus {
+pub(crate) enum TokenStatus {
     Active,
     Expired,
     Revoked,
 }
 
 impl TokenStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TokenStatus::Active => "active",
             TokenStatus::Expired => "expired",
@@ -33,7 +34,8 @@ impl TokenStatus {
         }
     }
 
-    pub fn parse(s: &str) -> Option<TokenStatus> {
+    #[cfg(feature = "server")]
+    pub(crate) fn parse(s: &str) -> Option<TokenStatus> {
         match s {
             "active" => Some(TokenStatus::Active),
             "expired" => Some(TokenStatus::Expired),
@@ -45,65 +47,65 @@ impl TokenStatus {
 
 /// A token as everyone but its holder sees it: never the secret.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TokenInfo {
-    pub id: String,
-    pub name: String,
+pub(crate) struct TokenInfo {
+    pub(crate) id: String,
+    pub(crate) name: String,
     #[serde(rename = "type")]
-    pub kind: TokenType,
+    pub(crate) kind: TokenType,
     /// The owner's email, or a service account's name.
-    pub owner: String,
-    pub scopes: Vec<String>,
-    pub created_at: DateTime<Utc>,
+    pub(crate) owner: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) created_at: DateTime<Utc>,
     /// null = never.
-    pub expires_at: Option<DateTime<Utc>>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub status: TokenStatus,
-    pub rate_limit: RateLimit,
-    pub allowed_cidrs: Vec<String>,
-    pub description: Option<String>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub(crate) last_used_at: Option<DateTime<Utc>>,
+    pub(crate) revoked_at: Option<DateTime<Utc>>,
+    pub(crate) status: TokenStatus,
+    pub(crate) rate_limit: RateLimit,
+    pub(crate) allowed_cidrs: Vec<String>,
+    pub(crate) description: Option<String>,
     /// After a rotation with a grace period: when the previous secret stops working.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    pub(crate) previous_secret_expires_at: Option<DateTime<Utc>>,
 }
 
 /// The one response that carries a secret: mint, rotate, login.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TokenWithSecret {
-    pub token: TokenInfo,
-    pub secret: Secret,
+pub(crate) struct TokenWithSecret {
+    pub(crate) token: TokenInfo,
+    pub(crate) secret: Secret,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct MintRequest {
+pub(crate) struct MintRequest {
     #[schema(schema_with = schema::token_name)]
-    pub name: String,
+    pub(crate) name: String,
     /// Blank or `*` = the owner's full role; `work:*` = every `work:` permission.
     #[serde(default)]
     #[schema(schema_with = schema::scopes)]
-    pub scopes: Vec<String>,
+    pub(crate) scopes: Vec<String>,
     /// `pat` (default) or `mcp`.
     #[serde(default, rename = "type")]
     #[schema(schema_with = schema::mint_type)]
-    pub kind: Option<TokenType>,
+    pub(crate) kind: Option<TokenType>,
     /// `90m`, `12h`, `30d`, `52w`, an RFC 3339 date, or `never`; default from org policy.
     #[serde(default)]
     #[schema(schema_with = schema::expires)]
-    pub expires: Option<String>,
+    pub(crate) expires: Option<String>,
     #[serde(default, deserialize_with = "object_or_null")]
-    pub rate_limit: Option<RateLimitRequest>,
+    pub(crate) rate_limit: Option<RateLimitRequest>,
     #[serde(default)]
     #[schema(schema_with = schema::cidrs)]
-    pub allowed_cidrs: Vec<String>,
+    pub(crate) allowed_cidrs: Vec<String>,
     #[serde(default)]
     #[schema(schema_with = schema::description)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// A service account's name (admins only).
     #[serde(default)]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// Run every check and answer what would be minted (200, no secret); change nothing.
     #[serde(default)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// Reads an optional count the way JSON Schema's `integer` means it: any number without a
@@ -126,12 +128,16 @@ where
     }
 }
 
-pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<u32>, D::Error> {
     d.deserialize_any(WholeNumber { text: false })
 }
 
 /// [`whole_number`] for a query string, whose values are all text.
-pub fn whole_number_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+pub(crate) fn whole_number_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<u32>, D::Error> {
     d.deserialize_any(WholeNumber { text: true })
 }
 
@@ -188,112 +194,112 @@ impl serde::de::Visitor<'_> for WholeNumber {
 
 /// Either limit may be left out to take the org's default.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
-pub struct RateLimitRequest {
+pub(crate) struct RateLimitRequest {
     #[serde(default, deserialize_with = "whole_number")]
     #[schema(schema_with = schema::rate_limit_value)]
-    pub per_minute: Option<u32>,
+    pub(crate) per_minute: Option<u32>,
     #[serde(default, deserialize_with = "whole_number")]
     #[schema(schema_with = schema::rate_limit_value)]
-    pub per_hour: Option<u32>,
+    pub(crate) per_hour: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct RotateRequest {
+pub(crate) struct RotateRequest {
     /// Default: the lifetime the token had.
     #[serde(default)]
     #[schema(schema_with = schema::expires)]
-    pub expires: Option<String>,
+    pub(crate) expires: Option<String>,
     /// How long the old secret keeps working (at most `1h`; default none).
     #[serde(default)]
     #[schema(schema_with = schema::grace)]
-    pub grace: Option<String>,
+    pub(crate) grace: Option<String>,
     /// Run every check and answer the token as it would be after the rotation (no secret);
     /// change nothing.
     #[serde(default)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct RevokeRequest {
+pub(crate) struct RevokeRequest {
     #[serde(default)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// Run every check and answer what would be revoked; change nothing.
     #[serde(default)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct BulkRevokeRequest {
+pub(crate) struct BulkRevokeRequest {
     /// The member (email or service account name) whose tokens and sessions to revoke.
-    pub owner: String,
+    pub(crate) owner: String,
     #[serde(default)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     #[serde(default)]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RevokeResult {
-    pub count: usize,
-    pub revoked: Vec<TokenInfo>,
+pub(crate) struct RevokeResult {
+    pub(crate) count: usize,
+    pub(crate) revoked: Vec<TokenInfo>,
     /// True when nothing was changed because the token(s) were already revoked.
     #[serde(default)]
-    pub already_revoked: bool,
+    pub(crate) already_revoked: bool,
     #[serde(default)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: Secret,
+pub(crate) struct LoginRequest {
+    pub(crate) email: String,
+    pub(crate) password: Secret,
     /// The session's name (`tokctl login` sends `cli@<hostname>`); default `session`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = schema::session_name)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct UserInfo {
-    pub email: Option<String>,
-    pub name: String,
-    pub role: Role,
-    pub service: bool,
+pub(crate) struct UserInfo {
+    pub(crate) email: Option<String>,
+    pub(crate) name: String,
+    pub(crate) role: Role,
+    pub(crate) service: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<DateTime<Utc>>,
+    pub(crate) created_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct OrgInfo {
-    pub name: String,
+pub(crate) struct OrgInfo {
+    pub(crate) name: String,
 }
 
 /// `GET /v1/me`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Me {
-    pub user: UserInfo,
-    pub org: OrgInfo,
-    pub credential: TokenInfo,
-    pub permissions: Vec<String>,
+pub(crate) struct Me {
+    pub(crate) user: UserInfo,
+    pub(crate) org: OrgInfo,
+    pub(crate) credential: TokenInfo,
+    pub(crate) permissions: Vec<String>,
 }
 
 /// The schema is [`schema::add_user`]: which fields a request needs depends on `service`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AddUserRequest {
+pub(crate) struct AddUserRequest {
     /// A person's email (with `password`), or omitted for a service account.
     #[serde(default)]
-    pub email: Option<String>,
+    pub(crate) email: Option<String>,
     /// A service account's name (with `service: true`).
     #[serde(default)]
-    pub name: Option<String>,
-    pub role: Role,
+    pub(crate) name: Option<String>,
+    pub(crate) role: Role,
     #[serde(default)]
-    pub password: Option<Secret>,
+    pub(crate) password: Option<Secret>,
     #[serde(default)]
-    pub service: bool,
+    pub(crate) service: bool,
     /// Run every check and answer the member as it would be (200); change nothing.
     #[serde(default)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 impl utoipa::PartialSchema for AddUserRequest {
@@ -317,44 +323,46 @@ impl ToSchema for AddUserRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PatchUserRequest {
-    pub role: Role,
+pub(crate) struct PatchUserRequest {
+    pub(crate) role: Role,
     /// Run every check and answer the member as it would be; change nothing.
     #[serde(default)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// What a dry-run mint or rotate answers: the token as it would be. There is no secret: none
 /// is generated, and the id is not reserved (a real mint gets another).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TokenPreview {
-    pub token: TokenInfo,
+pub(crate) struct TokenPreview {
+    pub(crate) token: TokenInfo,
     /// Always true.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// What mint and rotate answer: the token with its new secret or, for a `dry_run`, the token
 /// as it would be, without a secret.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
-pub enum TokenAnswer {
+#[cfg(feature = "server")]
+pub(crate) enum TokenAnswer {
     Issued(TokenWithSecret),
     DryRun(TokenPreview),
 }
 
 /// What a dry-run `PATCH /v1/org/policy` answers: the policy now and as it would be.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PolicyPreview {
-    pub old: OrgPolicy,
-    pub new: OrgPolicy,
+pub(crate) struct PolicyPreview {
+    pub(crate) old: OrgPolicy,
+    pub(crate) new: OrgPolicy,
     /// Always true.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// What `PATCH /v1/org/policy` answers: the new policy or, for a `dry_run`, old and new.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
-pub enum PolicyAnswer {
+#[cfg(feature = "server")]
+pub(crate) enum PolicyAnswer {
     Changed(OrgPolicy),
     DryRun(PolicyPreview),
 }
@@ -362,127 +370,139 @@ pub enum PolicyAnswer {
 /// `?dry_run=true` on a call without a body (`DELETE /v1/users/{member}`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct DryRunQuery {
+#[cfg(feature = "server")]
+pub(crate) struct DryRunQuery {
     /// Run every check and answer what would happen; change nothing.
     #[serde(default)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 /// One page of a keyset-paginated listing.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
+pub(crate) struct Page<T> {
+    pub(crate) items: Vec<T>,
     /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListTokensQuery {
+pub(crate) struct ListTokensQuery {
     #[param(schema_with = schema::token_cursor)]
-    pub cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// 1–500, default 100.
     #[serde(default, deserialize_with = "whole_number_text")]
     #[param(schema_with = schema::page_limit)]
-    pub limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
     /// A member's email or name, or `*` for everyone (tokens:admin).
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// `active` (default), `expired`, `revoked`, or `all`.
     #[param(schema_with = schema::status_filter)]
-    pub status: Option<String>,
+    pub(crate) status: Option<String>,
     #[serde(rename = "type")]
     #[param(rename = "type", schema_with = schema::type_filter)]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// Active tokens expiring within this duration (`7d`).
     #[param(schema_with = schema::duration)]
-    pub expiring_within: Option<String>,
+    pub(crate) expiring_within: Option<String>,
     /// Tokens not used for this duration (`30d`), never-used ones included.
     #[param(schema_with = schema::duration)]
-    pub unused_for: Option<String>,
+    pub(crate) unused_for: Option<String>,
 }
 
 /// `POST /v1/verify`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct VerifyRequest {
-    pub token: Secret,
+#[cfg(feature = "server")]
+pub(crate) struct VerifyRequest {
+    pub(crate) token: Secret,
     #[serde(default)]
     #[schema(schema_with = schema::permission_or_null)]
-    pub permission: Option<String>,
+    pub(crate) permission: Option<String>,
     #[serde(default)]
     #[schema(schema_with = schema::client_ip)]
-    pub client_ip: Option<String>,
+    pub(crate) client_ip: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct VerifyResponse {
-    pub allowed: bool,
+#[cfg(feature = "server")]
+pub(crate) struct VerifyResponse {
+    pub(crate) allowed: bool,
     /// null when allowed; else unknown, malformed, revoked, expired, forbidden, rate_limited,
     /// ip_not_allowed.
     #[schema(value_type = Option<String>)]
-    pub reason: Option<Reason>,
-    pub token: Option<TokenInfo>,
-    pub permissions: Vec<String>,
-    pub rate_limit: Option<RateLimitState>,
+    pub(crate) reason: Option<Reason>,
+    pub(crate) token: Option<TokenInfo>,
+    pub(crate) permissions: Vec<String>,
+    pub(crate) rate_limit: Option<RateLimitState>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-pub struct RateLimitState {
-    pub per_minute: u32,
-    pub per_hour: u32,
-    pub remaining_minute: u32,
-    pub remaining_hour: u32,
+#[cfg(feature = "server")]
+pub(crate) struct RateLimitState {
+    pub(crate) per_minute: u32,
+    pub(crate) per_hour: u32,
+    pub(crate) remaining_minute: u32,
+    pub(crate) remaining_hour: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AuditEvent {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub action: String,
+#[cfg(feature = "server")]
+pub(crate) struct AuditEvent {
+    pub(crate) id: i64,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) action: String,
     /// Who did it: an email or service account name (null for failed authentication).
-    pub actor: Option<String>,
-    pub credential_id: Option<String>,
-    pub target: Option<String>,
-    pub ip: Option<String>,
-    pub detail: serde_json::Value,
+    pub(crate) actor: Option<String>,
+    pub(crate) credential_id: Option<String>,
+    pub(crate) target: Option<String>,
+    pub(crate) ip: Option<String>,
+    pub(crate) detail: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AccessRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub credential_id: String,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub ip: Option<String>,
-    pub latency_ms: f64,
+#[cfg(feature = "server")]
+pub(crate) struct AccessRow {
+    pub(crate) id: i64,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) credential_id: String,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) status: u16,
+    pub(crate) ip: Option<String>,
+    pub(crate) latency_ms: f64,
     /// The permission a verify or forward-auth call asked about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub permission: Option<String>,
+    pub(crate) permission: Option<String>,
 }
 
 /// The body of `PATCH /v1/org/policy`: read as JSON by `policy::apply_patch`; this type only
 /// names its schema, [`schema::policy_patch`].
-pub struct PolicyPatch;
+#[cfg(feature = "server")]
+pub(crate) struct PolicyPatch;
 
+#[cfg(feature = "server")]
 impl utoipa::PartialSchema for PolicyPatch {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         schema::policy_patch()
     }
 }
 
+#[cfg(feature = "server")]
 impl ToSchema for PolicyPatch {}
 
 /// The body of `POST /mcp`, read by the rmcp SDK; this type only names its schema,
 /// [`schema::jsonrpc_request`].
-pub struct JsonRpcRequest;
+#[cfg(feature = "server")]
+pub(crate) struct JsonRpcRequest;
 
+#[cfg(feature = "server")]
 impl utoipa::PartialSchema for JsonRpcRequest {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         schema::jsonrpc_request()
     }
 }
 
+#[cfg(feature = "server")]
 impl ToSchema for JsonRpcRequest {}
 
 /// The org's token policy (`GET/PATCH /v1/org/policy`).
@@ -521,38 +541,41 @@ impl Default for OrgPolicy {
 /// `GET /v1/audit` query.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct AuditQuery {
+#[cfg(feature = "server")]
+pub(crate) struct AuditQuery {
     /// `events` (default) or `access`.
     #[param(schema_with = schema::audit_kind)]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// A token id (`tk_…`), or the name of one of the caller's tokens.
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     /// A member's email or service account name.
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// Events only: `token.mint`, `token.rotate`, `token.revoke`, `session.login`,
     /// `session.logout`, `auth.failed`, `user.add`, `user.role`, `user.remove`, `org.policy`.
     #[param(schema_with = schema::audit_action)]
-    pub action: Option<String>,
+    pub(crate) action: Option<String>,
     /// A duration back from now (`24h`, `7d`) or an RFC 3339 time.
     #[param(schema_with = schema::since)]
-    pub since: Option<String>,
+    pub(crate) since: Option<String>,
     #[param(schema_with = schema::audit_cursor)]
-    pub cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// 1–500, default 100.
     #[serde(default, deserialize_with = "whole_number_text")]
     #[param(schema_with = schema::page_limit)]
-    pub limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 /// `GET /v1/audit`: a page of events or of access-log rows, newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum AuditPage {
+#[cfg(feature = "server")]
+pub(crate) enum AuditPage {
     Events(Page<AuditEvent>),
     Access(Page<AccessRow>),
 }
 
 // The shape of `AuditPage` as utoipa derives it (`oneOf`), for its schema below.
+#[cfg(feature = "server")]
 /// `GET /v1/audit`: a page of events or of access-log rows, newest first.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
@@ -564,12 +587,14 @@ enum AuditPageShape {
 
 /// `anyOf` rather than the derived `oneOf`: an empty page is both a page of events and a page of
 /// access rows, and `oneOf` would call that invalid.
+#[cfg(feature = "server")]
 impl utoipa::PartialSchema for AuditPage {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         schema::one_of_as_any_of(<AuditPageShape as utoipa::PartialSchema>::schema())
     }
 }
 
+#[cfg(feature = "server")]
 impl ToSchema for AuditPage {
     fn schemas(
         schemas: &mut Vec<(
@@ -584,50 +609,51 @@ impl ToSchema for AuditPage {
 /// `GET /v1/tokens/{id}/usage` query.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct UsageQuery {
+#[cfg(feature = "server")]
+pub(crate) struct UsageQuery {
     /// A duration back from now (`24h`, `7d`) or an RFC 3339 time; default: everything kept.
     #[param(schema_with = schema::since)]
-    pub since: Option<String>,
+    pub(crate) since: Option<String>,
     /// For a token named rather than given by id: whose (tokens:admin).
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
 }
 
 /// `GET /v1/tokens/{id}/usage`: what a dashboard shows about one token.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TokenUsage {
-    pub token: TokenInfo,
+pub(crate) struct TokenUsage {
+    pub(crate) token: TokenInfo,
     /// The start of the period summed up (null = everything the retention keeps).
-    pub since: Option<DateTime<Utc>>,
+    pub(crate) since: Option<DateTime<Utc>>,
     /// Access-log rows: requests made with the token, and verify / forward-auth checks of it.
-    pub requests: i64,
+    pub(crate) requests: i64,
     /// Rows answered with a status of 400 or more.
-    pub errors: i64,
+    pub(crate) errors: i64,
     /// errors / requests (0 without requests).
-    pub error_rate: f64,
+    pub(crate) error_rate: f64,
     /// Most used routes first (at most 10).
-    pub routes: Vec<RouteUsage>,
+    pub(crate) routes: Vec<RouteUsage>,
     /// Permissions most asked about by verify and forward-auth (at most 10).
-    pub permissions: Vec<PermissionUsage>,
-    pub latency_ms: LatencyStats,
-    pub last_used_at: Option<DateTime<Utc>>,
+    pub(crate) permissions: Vec<PermissionUsage>,
+    pub(crate) latency_ms: LatencyStats,
+    pub(crate) last_used_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RouteUsage {
-    pub method: String,
-    pub path: String,
-    pub count: i64,
+pub(crate) struct RouteUsage {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) count: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PermissionUsage {
-    pub permission: String,
-    pub count: i64,
+pub(crate) struct PermissionUsage {
+    pub(crate) permission: String,
+    pub(crate) count: i64,
 }
 
 /// Nearest-rank percentiles; null without requests.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-pub struct LatencyStats {
-    pub p50: Option<f64>,
-    pub p95: Option<f64>,
+pub(crate) struct LatencyStats {
+    pub(crate) p50: Option<f64>,
+    pub(crate) p95: Option<f64>,
 }

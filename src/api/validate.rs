@@ -8,19 +8,19 @@
 use ipnet::IpNet;
 
 /// The longest token or service account name.
-pub const MAX_NAME: usize = 64;
+pub(crate) const MAX_NAME: usize = 64;
 /// The longest token description, in characters.
-pub const MAX_DESCRIPTION: usize = 1024;
+pub(crate) const MAX_DESCRIPTION: usize = 1024;
 /// The most networks one token may be pinned to.
-pub const MAX_CIDRS: usize = 64;
+pub(crate) const MAX_CIDRS: usize = 64;
 /// The longest email address (RFC 5321's path limit).
-pub const MAX_EMAIL: usize = 254;
+pub(crate) const MAX_EMAIL: usize = 254;
 const NAME_RULE: &str = "1–64 letters, digits, `-`, `_` or `.`, starting with a letter or digit";
 
 /// Why a value is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Invalid(pub String);
+pub(crate) struct Invalid(pub(crate) String);
 
 fn name_like(name: &str, what: &str) -> Result<(), Invalid> {
     let rule = |why: String| Err(Invalid(format!("{why}; a {what} is {NAME_RULE}")));
@@ -44,7 +44,7 @@ fn name_like(name: &str, what: &str) -> Result<(), Invalid> {
 }
 
 /// A token's name: 1–64 of `A-Za-z0-9._-`, starting with a letter or digit, not `tk_…` (ids).
-pub fn token_name(name: &str) -> Result<(), Invalid> {
+pub(crate) fn token_name(name: &str) -> Result<(), Invalid> {
     name_like(name, "token name")?;
     if name.starts_with("tk_") {
         return Err(Invalid(
@@ -55,13 +55,13 @@ pub fn token_name(name: &str) -> Result<(), Invalid> {
 }
 
 /// A service account's name: the rule of [`token_name`] but `tk_` allowed.
-pub fn service_name(name: &str) -> Result<(), Invalid> {
+pub(crate) fn service_name(name: &str) -> Result<(), Invalid> {
     name_like(name, "service account name")
 }
 
 /// A person's email: `local@domain`, at most 254 characters, no whitespace or control
 /// characters, a domain with a dot inside it.
-pub fn email(email: &str) -> Result<(), Invalid> {
+pub(crate) fn email(email: &str) -> Result<(), Invalid> {
     let ok = email.len() <= MAX_EMAIL
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -80,7 +80,7 @@ pub fn email(email: &str) -> Result<(), Invalid> {
 }
 
 /// What a token is for: at most 1024 characters.
-pub fn description(text: &str) -> Result<(), Invalid> {
+pub(crate) fn description(text: &str) -> Result<(), Invalid> {
     let len = text.chars().count();
     if len > MAX_DESCRIPTION {
         return Err(Invalid(format!(
@@ -92,7 +92,7 @@ pub fn description(text: &str) -> Result<(), Invalid> {
 
 /// One network a token may be used from: a CIDR or a single address, normalized (host bits
 /// cleared: `10.1.2.3/8` is `10.0.0.0/8`).
-pub fn cidr(text: &str) -> Result<IpNet, Invalid> {
+pub(crate) fn cidr(text: &str) -> Result<IpNet, Invalid> {
     let t = text.trim();
     t.parse::<IpNet>()
         .or_else(|_| t.parse::<std::net::IpAddr>().map(IpNet::from))
@@ -101,7 +101,7 @@ pub fn cidr(text: &str) -> Result<IpNet, Invalid> {
 }
 
 /// How many networks a token may be pinned to.
-pub fn cidr_count(n: usize) -> Result<(), Invalid> {
+pub(crate) fn cidr_count(n: usize) -> Result<(), Invalid> {
     if n > MAX_CIDRS {
         return Err(Invalid(format!(
             "{n} networks; a token may be pinned to at most {MAX_CIDRS}"
@@ -112,13 +112,13 @@ pub fn cidr_count(n: usize) -> Result<(), Invalid> {
 
 /// The unit of one rate limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateUnit {
+pub(crate) enum RateUnit {
     Minute,
     Hour,
 }
 
 /// A limit's count: at least one request.
-pub fn rate_limit_count(n: u32) -> Result<u32, Invalid> {
+pub(crate) fn rate_limit_count(n: u32) -> Result<u32, Invalid> {
     if n == 0 {
         return Err(Invalid("a limit must be at least 1 request".into()));
     }
@@ -126,7 +126,7 @@ pub fn rate_limit_count(n: u32) -> Result<u32, Invalid> {
 }
 
 /// One rate limit written `N/min` or `N/hour` (`m`, `minute`; `h`, `hr`), N at least 1.
-pub fn rate_limit(text: &str) -> Result<(u32, RateUnit), Invalid> {
+pub(crate) fn rate_limit(text: &str) -> Result<(u32, RateUnit), Invalid> {
     let bad = || Invalid("write N/min or N/hour, e.g. 60/min".into());
     let (n, unit) = text.trim().split_once('/').ok_or_else(bad)?;
     let n: u32 = n.trim().parse().map_err(|_| bad())?;

@@ -20,7 +20,7 @@ use crate::api::error::{ErrorBody, WireCode};
 use crate::api::secret::url_part_carries_secret;
 use crate::client::{ClientError, RawAnswer};
 
-pub async fn run(ctx: &Ctx, a: ApiArgs) -> Result<u8, CliError> {
+pub(crate) async fn run(ctx: &Ctx, a: ApiArgs) -> Result<u8, CliError> {
     let client = ctx.client()?;
     let path = relative_path(&a.path, &client.server())?;
     let has_fields = !a.raw_fields.is_empty() || !a.fields.is_empty();

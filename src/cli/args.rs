@@ -34,7 +34,7 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// URL of the token service (default: the profile's, saved by `tokctl login`).
     #[arg(long, global = true, env = "TOKCTL_SERVER", value_name = "URL")]
-    pub server: Option<String>,
+    pub(crate) server: Option<String>,
 
     /// Which saved login to use; one profile per server and user.
     #[arg(
@@ -44,7 +44,7 @@ pub struct GlobalArgs {
         value_name = "NAME",
         default_value = "default"
     )]
-    pub profile: String,
+    pub(crate) profile: String,
 
     /// Print one JSON document on stdout (errors as JSON on stderr).
     #[arg(long, global = true)]
@@ -56,16 +56,16 @@ pub struct GlobalArgs {
 
     /// Print nothing on stderr but errors (no notices, no expiry warning).
     #[arg(long, short, global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag
     /// of the commands that confirm (src/cli/help.rs), accepted everywhere as before.
     #[arg(long, short, global = true, hide = true)]
-    pub yes: bool,
+    pub(crate) yes: bool,
 
     /// Never prompt: a missing value is a usage error naming its flag (also when CI is set).
     #[arg(long, global = true)]
-    pub no_input: bool,
+    pub(crate) no_input: bool,
 
     /// Seconds to wait for the server's answer before giving up (exit 8).
     #[arg(
@@ -77,7 +77,7 @@ pub struct GlobalArgs {
         allow_negative_numbers = true,
         value_parser = crate::waiting::Timeout::parse
     )]
-    pub timeout: crate::waiting::Timeout,
+    pub(crate) timeout: crate::waiting::Timeout,
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,15 +137,15 @@ pub struct NoServer {
 pub struct LoginArgs {
     /// Your email (default: the profile's; prompted on a terminal).
     #[arg(long, value_name = "EMAIL")]
-    pub email: Option<String>,
+    pub(crate) email: Option<String>,
 
     /// Read the password from stdin (one line; its LF or CRLF is stripped).
     #[arg(long, conflicts_with = "with_token")]
-    pub password_stdin: bool,
+    pub(crate) password_stdin: bool,
 
     /// Read an existing session or token secret from stdin instead of logging in with a password.
     #[arg(long)]
-    pub with_token: bool,
+    pub(crate) with_token: bool,
 
     /// Name of the new session, shown by `tokctl list --type ses` (default: `cli@<hostname>`).
     #[arg(
@@ -154,18 +154,18 @@ pub struct LoginArgs {
         conflicts_with = "with_token",
         value_parser = crate::api::session_name::parse_session_name
     )]
-    pub session_name: Option<String>,
+    pub(crate) session_name: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
     /// Also revoke a token given with `login --with-token` (a session is always revoked).
     #[arg(long)]
-    pub revoke: bool,
+    pub(crate) revoke: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MintType {
+pub(crate) enum MintType {
     /// A personal access token for scripts and the REST API.
     Pat,
     /// A token for an AI agent using the MCP endpoint.
@@ -173,14 +173,14 @@ pub enum MintType {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListType {
+pub(crate) enum ListType {
     Pat,
     Mcp,
     Ses,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StatusFilter {
+pub(crate) enum StatusFilter {
     Active,
     Expired,
     Revoked,
@@ -188,7 +188,7 @@ pub enum StatusFilter {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// A table fitted to the terminal.
     Table,
     /// A JSON array of tokens (same as `--json`).
@@ -200,12 +200,12 @@ pub enum OutputFormat {
 
 /// One `--rate-limit` value: `N/min` or `N/hour`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateLimitArg {
+pub(crate) enum RateLimitArg {
     PerMinute(u32),
     PerHour(u32),
 }
 
-pub fn rate_limit(s: &str) -> Result<RateLimitArg, String> {
+pub(crate) fn rate_limit(s: &str) -> Result<RateLimitArg, String> {
     use crate::api::validate::{self, RateUnit};
     match validate::rate_limit(s).map_err(|e| e.to_string())? {
         (n, RateUnit::Minute) => Ok(RateLimitArg::PerMinute(n)),
@@ -214,7 +214,7 @@ pub fn rate_limit(s: &str) -> Result<RateLimitArg, String> {
 }
 
 /// A rotation grace period: a duration of at most one hour.
-pub fn grace(s: &str) -> Result<chrono::Duration, String> {
+pub(crate) fn grace(s: &str) -> Result<chrono::Duration, String> {
     let d = crate::cli_parsers::duration(s)?;
     if d > chrono::Duration::hours(1) {
         return Err(format!("grace `{s}` is too long: at most 1h"));
@@ -226,7 +226,7 @@ pub fn grace(s: &str) -> Result<chrono::Duration, String> {
 pub struct MintArgs {
     /// The token's name, unique among your active tokens (prompted on a terminal when no flag is given).
     #[arg(value_parser = crate::cli_parsers::token_name)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 
     /// A permission the token may use (repeatable, or comma-separated: `--scope a,b`); blank or
     /// `*` = your full role, `work:*` = every `work:` permission (asked on a terminal when not
@@ -238,39 +238,39 @@ pub struct MintArgs {
         value_delimiter = ',',
         value_parser = crate::cli_parsers::scope
     )]
-    pub scopes: Vec<String>,
+    pub(crate) scopes: Vec<String>,
 
     /// Token type.
     #[arg(long = "type", value_enum, value_name = "TYPE")]
-    pub kind: Option<MintType>,
+    pub(crate) kind: Option<MintType>,
 
     /// Lifetime (`90m`, `12h`, `30d`, `52w`), a date (`2027-01-31` or RFC 3339) or `never`
     /// (default: the org's, 30d).
     #[arg(long, value_name = "D", value_parser = crate::cli_parsers::expiry)]
-    pub expires: Option<Expiry>,
+    pub(crate) expires: Option<Expiry>,
 
     /// `N/min` or `N/hour` (repeatable, one of each; default: the org's, 60/min and 1000/hour).
     #[arg(long = "rate-limit", value_name = "N/UNIT", value_parser = rate_limit)]
-    pub rate_limits: Vec<RateLimitArg>,
+    pub(crate) rate_limits: Vec<RateLimitArg>,
 
     /// Only requests from this network may use the token (repeatable).
     #[arg(long = "allow-cidr", value_name = "CIDR", value_parser = crate::cli_parsers::cidr)]
-    pub allow_cidrs: Vec<IpNet>,
+    pub(crate) allow_cidrs: Vec<IpNet>,
 
     /// What the token is for (at most 1024 characters).
     #[arg(long, value_name = "TEXT", value_parser = crate::cli_parsers::description)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 
     /// Mint for this service account (admins).
     #[arg(long, value_name = "SERVICE")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
 
     /// Run the server's checks and print what would happen; change nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     #[command(flatten)]
-    pub exec: ExecArgs,
+    pub(crate) exec: ExecArgs,
 }
 
 #[derive(Debug, Args)]
@@ -279,56 +279,56 @@ pub struct ExecArgs {
     /// environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the
     /// secret; tokctl exits with CMD's status.
     #[arg(long, value_name = "CMD")]
-    pub exec: Option<String>,
+    pub(crate) exec: Option<String>,
 
     /// When CMD fails, revoke the new token instead of leaving it in place.
     #[arg(long, requires = "exec")]
-    pub revoke_on_failure: bool,
+    pub(crate) revoke_on_failure: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Include revoked and expired tokens (same as `--status all`).
     #[arg(long, conflicts_with = "status")]
-    pub all: bool,
+    pub(crate) all: bool,
 
     /// List the tokens of this member (email or service account name; tokens:admin).
     #[arg(long, value_name = "MEMBER", conflicts_with = "everyone")]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
 
     /// List everyone's tokens (tokens:admin).
     #[arg(long)]
-    pub everyone: bool,
+    pub(crate) everyone: bool,
 
     /// Only active tokens expiring within this duration.
     #[arg(long, value_name = "D", value_parser = crate::cli_parsers::duration)]
-    pub expiring_within: Option<chrono::Duration>,
+    pub(crate) expiring_within: Option<chrono::Duration>,
 
     /// Only tokens not used for this duration (never-used ones included).
     #[arg(long, value_name = "D", value_parser = crate::cli_parsers::duration)]
-    pub unused_for: Option<chrono::Duration>,
+    pub(crate) unused_for: Option<chrono::Duration>,
 
     /// Only tokens of this type.
     #[arg(long = "type", value_enum, value_name = "TYPE")]
-    pub kind: Option<ListType>,
+    pub(crate) kind: Option<ListType>,
 
     /// Only tokens in this state (default: active).
     #[arg(long, value_enum, value_name = "STATUS")]
-    pub status: Option<StatusFilter>,
+    pub(crate) status: Option<StatusFilter>,
 
     /// Output format (default: table; `--json` means json).
     #[arg(long, short, value_enum, value_name = "FORMAT")]
-    pub output: Option<OutputFormat>,
+    pub(crate) output: Option<OutputFormat>,
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// An id (`tk_…`) or a name.
-    pub token: String,
+    pub(crate) token: String,
 
     /// The token's owner, to find a service account's token by name (admins).
     #[arg(long, value_name = "MEMBER")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -336,7 +336,7 @@ pub struct ShowArgs {
 pub struct RevokeArgs {
     /// Ids (`tk_…`) or names of the tokens to revoke.
     #[arg(value_name = "TOKEN")]
-    pub tokens: Vec<String>,
+    pub(crate) tokens: Vec<String>,
 
     /// Revoke every token and session of this member (offboarding; needs `--all`).
     #[arg(
@@ -345,52 +345,52 @@ pub struct RevokeArgs {
         requires = "all",
         conflicts_with = "tokens"
     )]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
 
     /// With `--user`: every token and session of the member.
     #[arg(long, requires = "user")]
-    pub all: bool,
+    pub(crate) all: bool,
 
     /// List what would be revoked (the server's checks run); change nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Why, for the audit log.
     #[arg(long, value_name = "TEXT")]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 
     /// The tokens' owner, to find a service account's token by name (admins).
     #[arg(long, value_name = "MEMBER", conflicts_with = "user")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// An id (`tk_…`) or a name.
-    pub token: String,
+    pub(crate) token: String,
 
     /// New lifetime or date (default: the lifetime the token had).
     #[arg(long, value_name = "D", value_parser = crate::cli_parsers::expiry)]
-    pub expires: Option<Expiry>,
+    pub(crate) expires: Option<Expiry>,
 
     /// How long the old secret keeps working (at most 1h; default 0).
     #[arg(long, value_name = "D", value_parser = grace)]
-    pub grace: Option<chrono::Duration>,
+    pub(crate) grace: Option<chrono::Duration>,
 
     /// The token's owner, to find a service account's token by name (admins).
     #[arg(long, value_name = "SERVICE")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
 
     /// Run the server's checks and print what would happen; change nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     #[command(flatten)]
-    pub exec: ExecArgs,
+    pub(crate) exec: ExecArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RoleArg {
+pub(crate) enum RoleArg {
     Viewer,
     Member,
     Admin,
@@ -425,85 +425,85 @@ pub enum UsersCommand {
 pub struct UsersAddArgs {
     /// A person's email, or a service account's name with `--service`.
     #[arg(value_name = "EMAIL|NAME")]
-    pub who: String,
+    pub(crate) who: String,
 
     #[arg(long, value_enum)]
-    pub role: RoleArg,
+    pub(crate) role: RoleArg,
 
     /// A service account: no password, no session; admins mint its tokens with `--owner NAME`.
     #[arg(long, conflicts_with = "password_stdin")]
-    pub service: bool,
+    pub(crate) service: bool,
 
     /// Read the new person's password from stdin (one line).
     #[arg(long)]
-    pub password_stdin: bool,
+    pub(crate) password_stdin: bool,
 
     /// Run the server's checks and print what would happen; change nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct UsersSetRoleArgs {
     /// Email or service account name.
-    pub member: String,
+    pub(crate) member: String,
     #[arg(value_enum)]
-    pub role: RoleArg,
+    pub(crate) role: RoleArg,
 
     /// Run the server's checks and print what would happen; change nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct UsersRemoveArgs {
     /// Email or service account name.
-    pub member: String,
+    pub(crate) member: String,
 
     /// Run the server's checks and print what would happen; change nothing.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// The access log (one row per authenticated request) instead of lifecycle events.
     #[arg(long)]
-    pub access: bool,
+    pub(crate) access: bool,
 
     /// Only rows about this token (id or name).
     #[arg(long, value_name = "TOKEN")]
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
 
     /// Only rows of this member (email or service account name).
     #[arg(long, value_name = "MEMBER")]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
 
     /// Only events of this action (`token.mint`, `token.revoke`, `session.login`, …).
     #[arg(long, value_name = "ACTION")]
-    pub action: Option<String>,
+    pub(crate) action: Option<String>,
 
     /// Only rows newer than this: a duration back from now (`7d`) or a date.
     #[arg(long, value_name = "D", value_parser = since)]
-    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) since: Option<chrono::DateTime<chrono::Utc>>,
 
     /// At most this many rows (default: all, following pagination).
     #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
+    pub(crate) limit: Option<usize>,
 }
 
 #[derive(Debug, Args)]
 pub struct UsageArgs {
     /// An id (`tk_…`) or a name.
-    pub token: String,
+    pub(crate) token: String,
 
     /// Only requests newer than this: a duration back from now (`7d`) or a date.
     #[arg(long, value_name = "D", value_parser = since)]
-    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `--since`: a duration back from now or an absolute date.
-pub fn since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+pub(crate) fn since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     match crate::cli_parsers::expiry(s)? {
         Expiry::In(d) => Ok(chrono::Utc::now() - d),
         Expiry::At(at) => Ok(at),
@@ -523,44 +523,44 @@ pub struct PolicyArgs {
     /// `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`,
     /// `session_ttl=30d` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
+    pub(crate) set: Vec<String>,
 
     /// With `--set`: run the server's checks and print old and new; change nothing.
     #[arg(long, requires = "set")]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ApiArgs {
     /// A path on the server: `/v1/me` or `v1/me` (query included); never another host.
-    pub path: String,
+    pub(crate) path: String,
 
     /// The HTTP method (default: GET, or POST when fields or --input are given).
     #[arg(long, short = 'X', value_name = "METHOD")]
-    pub method: Option<String>,
+    pub(crate) method: Option<String>,
 
     /// A string field of the JSON body (repeatable); query parameters for GET.
     #[arg(long = "raw-field", short = 'f', value_name = "KEY=VALUE")]
-    pub raw_fields: Vec<String>,
+    pub(crate) raw_fields: Vec<String>,
 
     /// A typed field: numbers, true, false and null as JSON, anything else a string.
     #[arg(long = "field", short = 'F', value_name = "KEY=VALUE")]
-    pub fields: Vec<String>,
+    pub(crate) fields: Vec<String>,
 
     /// Send this file as the body (`-` reads stdin).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["raw_fields", "fields"])]
-    pub input: Option<std::path::PathBuf>,
+    pub(crate) input: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 
     /// Print the static script (what `completions/` holds): commands and flags only, no token,
     /// member or profile names.
     #[arg(long = "static")]
-    pub static_script: bool,
+    pub(crate) static_script: bool,
 }
 
 #[cfg(test)]

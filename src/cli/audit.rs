@@ -19,7 +19,7 @@ async fn token_id(client: &Client, token: &str) -> Result<String, CliError> {
     Ok(client.get_token(token).await?.id)
 }
 
-pub async fn audit(ctx: &Ctx, a: AuditArgs) -> Result<u8, CliError> {
+pub(crate) async fn audit(ctx: &Ctx, a: AuditArgs) -> Result<u8, CliError> {
     let client = ctx.client()?;
     let kind = if a.access { "access" } else { "events" };
     let mut query: Vec<(&str, String)> = vec![("kind", kind.to_string())];
@@ -235,7 +235,7 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-pub async fn usage(ctx: &Ctx, a: UsageArgs) -> Result<u8, CliError> {
+pub(crate) async fn usage(ctx: &Ctx, a: UsageArgs) -> Result<u8, CliError> {
     let client = ctx.client()?;
     let id = token_id(client, &a.token).await?;
     let stats = client.usage(&id, a.since).await?;

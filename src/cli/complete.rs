@@ -22,7 +22,7 @@ use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use super::Cli;
 
 /// All the time completion may spend asking the server, keyring included.
-pub const BUDGET: Duration = Duration::from_secs(1);
+pub(crate) const BUDGET: Duration = Duration::from_secs(1);
 
 /// The environment variable clap_complete's scripts set.
 const VAR: &str = "COMPLETE";
@@ -82,7 +82,7 @@ impl Kind {
 /// The clap tree with the completers of [`COMPLETERS`] attached (only completion needs them).
 /// `mut_args`/`mut_subcommands` keep the order of arguments and subcommands (`mut_arg` would
 /// move a positional last and change its index).
-pub fn command() -> clap::Command {
+pub(crate) fn command() -> clap::Command {
     fn attach(cmd: clap::Command, path: &str) -> clap::Command {
         cmd.mut_args(|a| {
             let hit = COMPLETERS
@@ -106,7 +106,7 @@ pub fn command() -> clap::Command {
 
 /// The registration script for `tokctl completions SHELL`: the same one `COMPLETE=SHELL tokctl`
 /// prints, calling back into this binary as it was invoked.
-pub fn registration(shell: clap_complete::Shell) -> std::io::Result<Vec<u8>> {
+pub(crate) fn registration(shell: clap_complete::Shell) -> std::io::Result<Vec<u8>> {
     let shells = clap_complete::env::Shells::builtins();
     let name = shell.to_string();
     let env_shell = shells

@@ -10,7 +10,7 @@ use clap_complete::Shell;
 use super::{Cli, CliError};
 
 /// Environment variables and exit codes, shown by `tokctl --help` and in `man tokctl`.
-pub const AFTER_LONG_HELP: &str = "\
+pub(crate) const AFTER_LONG_HELP: &str = "\
 Environment:
   TOKCTL_SERVER   URL of the token service (same as --server)
   TOKCTL_TOKEN    a token's secret to use instead of the login session (scripts, CI); checked
@@ -133,7 +133,7 @@ pub fn completion_files() -> Vec<(String, Vec<u8>)> {
 
 /// `tokctl completions SHELL`: the dynamic script (src/cli/complete.rs), or with `--static`
 /// the generated one of `completions/`.
-pub fn print_completions(args: &super::args::CompletionsArgs) -> Result<u8, CliError> {
+pub(crate) fn print_completions(args: &super::args::CompletionsArgs) -> Result<u8, CliError> {
     let mut buf = Vec::new();
     if args.static_script {
         clap_complete::generate(args.shell, &mut Cli::command(), "tokctl", &mut buf);

@@ -23,7 +23,7 @@ fn expiry(t: &TokenInfo) -> String {
 }
 
 /// `tokctl mint --dry-run`: the token as it would be minted.
-pub fn minted(ctx: &Ctx, p: &TokenPreview, exec: Option<&str>) -> Result<u8, CliError> {
+pub(crate) fn minted(ctx: &Ctx, p: &TokenPreview, exec: Option<&str>) -> Result<u8, CliError> {
     if ctx.global.json {
         output::json(p)?;
         return Ok(0);
@@ -50,7 +50,7 @@ pub fn minted(ctx: &Ctx, p: &TokenPreview, exec: Option<&str>) -> Result<u8, Cli
 }
 
 /// `tokctl rotate --dry-run`: the token as it would be after the rotation.
-pub fn rotated(ctx: &Ctx, p: &TokenPreview, exec: Option<&str>) -> Result<u8, CliError> {
+pub(crate) fn rotated(ctx: &Ctx, p: &TokenPreview, exec: Option<&str>) -> Result<u8, CliError> {
     if ctx.global.json {
         output::json(p)?;
         return Ok(0);
@@ -83,7 +83,7 @@ pub fn rotated(ctx: &Ctx, p: &TokenPreview, exec: Option<&str>) -> Result<u8, Cl
 }
 
 /// One token of `tokctl revoke TOKEN… --dry-run`, as the server found it.
-pub fn revoke_line(ctx: &Ctx, r: &RevokeResult) {
+pub(crate) fn revoke_line(ctx: &Ctx, r: &RevokeResult) {
     for t in &r.revoked {
         if r.already_revoked {
             ctx.notice(format!(
@@ -103,7 +103,7 @@ pub fn revoke_line(ctx: &Ctx, r: &RevokeResult) {
 }
 
 /// `tokctl users add|set-role --dry-run`: the member as they would be.
-pub fn member(ctx: &Ctx, added: bool, u: &UserInfo) -> Result<u8, CliError> {
+pub(crate) fn member(ctx: &Ctx, added: bool, u: &UserInfo) -> Result<u8, CliError> {
     if ctx.global.json {
         output::json(u)?;
         return Ok(0);
@@ -124,7 +124,7 @@ pub fn member(ctx: &Ctx, added: bool, u: &UserInfo) -> Result<u8, CliError> {
 }
 
 /// `tokctl users remove --dry-run`: the member's tokens and sessions that would be revoked.
-pub fn removed(ctx: &Ctx, member: &str, r: &RevokeResult) -> Result<u8, CliError> {
+pub(crate) fn removed(ctx: &Ctx, member: &str, r: &RevokeResult) -> Result<u8, CliError> {
     if ctx.global.json {
         output::json(r)?;
         return Ok(0);
@@ -141,7 +141,7 @@ pub fn removed(ctx: &Ctx, member: &str, r: &RevokeResult) -> Result<u8, CliError
 }
 
 /// `tokctl org policy --set … --dry-run`: each field that would change, old → new.
-pub fn policy(ctx: &Ctx, p: &PolicyPreview) -> Result<u8, CliError> {
+pub(crate) fn policy(ctx: &Ctx, p: &PolicyPreview) -> Result<u8, CliError> {
     if ctx.global.json {
         output::json(p)?;
         return Ok(0);

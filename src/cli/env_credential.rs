@@ -12,7 +12,7 @@ use crate::session::{Keyring, KeyringCredential};
 /// Says on stderr (once, unless `--quiet`) that `token` from the environment is used although
 /// the profile also holds a credential in the keyring. Any trouble reading the config or the
 /// keyring means silence: this is advice, never a failure.
-pub fn note_if_overriding_keyring(ctx: &Ctx, token: &Secret) {
+pub(crate) fn note_if_overriding_keyring(ctx: &Ctx, token: &Secret) {
     if ctx.global.quiet {
         return;
     }

@@ -77,7 +77,7 @@ impl CliError {
         matches!(self, CliError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
-    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
         let context = context.into();
         move |source| CliError::Io { context, source }
     }

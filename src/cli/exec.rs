@@ -13,13 +13,13 @@ use crate::api::secret::{Secret, looks_like_secret};
 use crate::api::types::{RevokeRequest, TokenWithSecret};
 
 /// What happened to make the secret: it decides the notes after a failed delivery.
-pub enum Made {
+pub(crate) enum Made {
     Minted,
     Rotated,
 }
 
 /// Prints or delivers the secret of a freshly minted or rotated token.
-pub async fn deliver(
+pub(crate) async fn deliver(
     ctx: &Ctx,
     issued: TokenWithSecret,
     exec: &ExecArgs,
@@ -142,7 +142,11 @@ fn grace_note(ctx: &Ctx, issued: &TokenWithSecret) {
 /// `TOKCTL_TOKEN_ID` in its environment, the caller's credentials taken out of it
 /// ([`credential_vars`]); the secret is never in its argv. Returns its exit
 /// status (128 + signal when killed by one).
-pub async fn run_with_secret(cmd: &str, secret: &Secret, token_id: &str) -> Result<u8, CliError> {
+pub(crate) async fn run_with_secret(
+    cmd: &str,
+    secret: &Secret,
+    token_id: &str,
+) -> Result<u8, CliError> {
     let mut command = if cfg!(windows) {
         let mut c = tokio::process::Command::new("cmd");
         c.arg("/C").arg(cmd);

@@ -11,7 +11,7 @@ use clap::{Arg, ArgAction, Command};
 
 /// Examples by subcommand path (`""` is `tokctl` itself): real command lines, each parsed by
 /// the test `every_example_parses`. Text after `#` is a comment shown with the example.
-pub const EXAMPLES: &[(&str, &[&str])] = &[
+pub(crate) const EXAMPLES: &[(&str, &[&str])] = &[
     (
         "",
         &[
@@ -200,7 +200,7 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
 ];
 
 /// The root's commands by task, for `tokctl --help`.
-pub const GROUPS: &[(&str, &[&str])] = &[
+pub(crate) const GROUPS: &[(&str, &[&str])] = &[
     (
         "Tokens",
         &["mint", "list", "show", "revoke", "rotate", "usage"],
@@ -212,15 +212,15 @@ pub const GROUPS: &[(&str, &[&str])] = &[
 ];
 
 /// Subcommands that ask before acting: the only ones showing `-y/--yes`.
-pub const CONFIRMS: &[&str] = &["revoke", "users remove"];
+pub(crate) const CONFIRMS: &[&str] = &["revoke", "users remove"];
 
 /// The examples of one subcommand path.
-pub fn examples(path: &str) -> Option<&'static [&'static str]> {
+pub(crate) fn examples(path: &str) -> Option<&'static [&'static str]> {
     EXAMPLES.iter().find(|(p, _)| *p == path).map(|(_, e)| *e)
 }
 
 /// The EXAMPLES block at the end of `--help`.
-pub fn examples_text(path: &str) -> Option<String> {
+pub(crate) fn examples_text(path: &str) -> Option<String> {
     let lines = examples(path)?;
     let mut s = String::from("Examples:");
     for l in lines {
@@ -231,7 +231,7 @@ pub fn examples_text(path: &str) -> Option<String> {
 }
 
 /// `tokctl --help` after the flags: environment, exit codes, then the examples.
-pub fn root_after_long_help() -> String {
+pub(crate) fn root_after_long_help() -> String {
     format!(
         "{}\n\n{}",
         super::docs::AFTER_LONG_HELP,
@@ -240,7 +240,7 @@ pub fn root_after_long_help() -> String {
 }
 
 /// `mut_subcommands` of the root: decorates each subcommand and its own subcommands.
-pub fn decorate_top(cmd: Command) -> Command {
+pub(crate) fn decorate_top(cmd: Command) -> Command {
     let path = cmd.get_name().to_string();
     decorate(cmd, &path)
 }
@@ -286,7 +286,7 @@ fn hide_client_globals(cmd: Command) -> Command {
 }
 
 /// `tokctl --help`: the commands grouped by task, then the flags and the long help.
-pub fn root_template() -> String {
+pub(crate) fn root_template() -> String {
     use clap::Subcommand;
     let subs = super::args::Command::augment_subcommands(Command::new("tokctl"));
     let width = GROUPS

@@ -91,7 +91,7 @@ fn bad_expression(expr: &str, why: &str) -> CliError {
 }
 
 /// Checks `expr` before any request, so a typo costs nothing.
-pub fn validate(expr: &str) -> Result<(), CliError> {
+pub(crate) fn validate(expr: &str) -> Result<(), CliError> {
     compile(expr).map(|_| ())
 }
 
@@ -100,7 +100,7 @@ pub fn validate(expr: &str) -> Result<(), CliError> {
 ///
 /// An error while running (`.foo` of an array) names `--jq` but not the values involved: the
 /// document may hold a new secret, which never goes into an error message.
-pub fn apply(expr: &str, json: &str, pretty: bool) -> Result<String, CliError> {
+pub(crate) fn apply(expr: &str, json: &str, pretty: bool) -> Result<String, CliError> {
     let filter = compile(expr)?;
     let input = jaq_json::read::parse_single(json.as_bytes()).map_err(|e| CliError::Io {
         context: "handing the JSON document to --jq".into(),

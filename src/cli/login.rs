@@ -13,7 +13,7 @@ use crate::api::types::{Me, RevokeRequest};
 use crate::client::{Client, ClientError};
 use crate::session::{Keyring, KeyringCredential, Profile};
 
-pub async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
+pub(crate) async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
     let (mut config, path) = ctx.load_config()?;
     let profile_name = ctx.profile_name().to_string();
     let existing = config.profiles.get(&profile_name).cloned();
@@ -212,7 +212,7 @@ fn who(me: &Me) -> String {
         .unwrap_or_else(|| me.user.name.clone())
 }
 
-pub async fn logout(ctx: &Ctx, a: LogoutArgs) -> Result<u8, CliError> {
+pub(crate) async fn logout(ctx: &Ctx, a: LogoutArgs) -> Result<u8, CliError> {
     let (config, _) = ctx.load_config()?;
     let profile_name = ctx.profile_name().to_string();
     let Some(profile) = config.profiles.get(&profile_name).cloned() else {
@@ -358,7 +358,7 @@ fn nothing_to_do(ctx: &Ctx, profile: &str, server: Option<&str>) -> Result<u8, C
     Ok(0)
 }
 
-pub async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
+pub(crate) async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
     let client = ctx.client()?;
     let me = client.me().await?;
     if ctx.global.json {

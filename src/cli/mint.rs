@@ -9,7 +9,7 @@ use crate::api::perms::{self, Role};
 use crate::api::secret::TokenType;
 use crate::api::types::{MintRequest, RateLimitRequest};
 
-pub fn expiry_string(e: Expiry) -> String {
+pub(crate) fn expiry_string(e: Expiry) -> String {
     match e {
         Expiry::In(d) => format_duration(d),
         Expiry::At(t) => rfc3339(t),
@@ -17,7 +17,9 @@ pub fn expiry_string(e: Expiry) -> String {
     }
 }
 
-pub fn rate_limit_request(limits: &[RateLimitArg]) -> Result<Option<RateLimitRequest>, CliError> {
+pub(crate) fn rate_limit_request(
+    limits: &[RateLimitArg],
+) -> Result<Option<RateLimitRequest>, CliError> {
     if limits.is_empty() {
         return Ok(None);
     }
@@ -50,7 +52,7 @@ fn no_flags(a: &MintArgs) -> bool {
         && a.exec.exec.is_none()
 }
 
-pub async fn run(ctx: &Ctx, mut a: MintArgs) -> Result<u8, CliError> {
+pub(crate) async fn run(ctx: &Ctx, mut a: MintArgs) -> Result<u8, CliError> {
     let rate_limit = rate_limit_request(&a.rate_limits)?;
     crate::api::validate::cidr_count(a.allow_cidrs.len())
         .map_err(|e| CliError::usage(format!("--allow-cidr given {e}"), None))?;

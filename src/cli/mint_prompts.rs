@@ -19,13 +19,13 @@ const BUILT_IN: [&str; 5] = ["1d", "7d", "30d", "90d", "365d"];
 const BUILT_IN_DEFAULT: &str = "30d";
 
 /// Asks for the token's name until it passes [`validate::token_name`].
-pub fn name(ctx: &Ctx) -> Result<String, CliError> {
+pub(crate) fn name(ctx: &Ctx) -> Result<String, CliError> {
     prompt::input_checked(ctx, "Token name", validate::token_name)
 }
 
 /// What a token minted now could use: the caller's effective permissions (`/v1/me`), cut by
 /// the owner's role when minting for a service account.
-pub fn offered_scopes(me: &Me, owner_role: Option<Role>) -> Vec<String> {
+pub(crate) fn offered_scopes(me: &Me, owner_role: Option<Role>) -> Vec<String> {
     let mine: PermSet = me
         .permissions
         .iter()
@@ -41,7 +41,11 @@ pub fn offered_scopes(me: &Me, owner_role: Option<Role>) -> Vec<String> {
 /// On a terminal with no `--scope`: a multi-select of what the token could use. None picked
 /// means the owner's full role (blank on the wire) when the caller holds all of it; when the
 /// caller is a narrower token (which may not grant the full role), it means all it offers.
-pub fn scopes(ctx: &Ctx, offered: &[String], full_role: bool) -> Result<Vec<String>, CliError> {
+pub(crate) fn scopes(
+    ctx: &Ctx,
+    offered: &[String],
+    full_role: bool,
+) -> Result<Vec<String>, CliError> {
     if offered.is_empty() {
         return Ok(Vec::new());
     }
@@ -58,7 +62,7 @@ pub fn scopes(ctx: &Ctx, offered: &[String], full_role: bool) -> Result<Vec<Stri
 }
 
 /// Whether the offered scopes are the owner's whole role (so blank grants nothing more).
-pub fn covers_role(offered: &[String], role: Option<Role>) -> bool {
+pub(crate) fn covers_role(offered: &[String], role: Option<Role>) -> bool {
     let offered: PermSet = offered
         .iter()
         .filter_map(|p| Permission::parse(p))
@@ -67,7 +71,7 @@ pub fn covers_role(offered: &[String], role: Option<Role>) -> bool {
 }
 
 /// In a script with no `--scope`: the contract stays (blank = full role), said once on stderr.
-pub fn full_role_note(ctx: &Ctx, owner: Option<&str>, role: Option<Role>) {
+pub(crate) fn full_role_note(ctx: &Ctx, owner: Option<&str>, role: Option<Role>) {
     let whose = match (owner, role) {
         (Some(o), Some(r)) => format!("of its owner {o} ({r})"),
         (Some(o), None) => format!("of its owner {o}"),
@@ -83,7 +87,7 @@ pub fn full_role_note(ctx: &Ctx, owner: Option<&str>, role: Option<Role>) {
 
 /// The org policy, or None when this credential may not read it (`org:read`): the prompt then
 /// offers the built-in choices and the server still enforces the policy.
-pub async fn policy(client: &Client) -> Result<Option<OrgPolicy>, CliError> {
+pub(crate) async fn policy(client: &Client) -> Result<Option<OrgPolicy>, CliError> {
     match client.policy().await {
         Ok(p) => Ok(Some(p)),
         Err(ClientError::Api { .. }) => Ok(None),
@@ -96,7 +100,7 @@ pub async fn policy(client: &Client) -> Result<Option<OrgPolicy>, CliError> {
 /// allowed; the default preselected. A token credential's own remaining life caps them all
 /// (the server refuses an explicit expiry past it). Empty when nothing fits: the server then
 /// picks (the default, cut to fit).
-pub fn expiry_choices(
+pub(crate) fn expiry_choices(
     policy: Option<&OrgPolicy>,
     credential_left: Option<Duration>,
 ) -> (Vec<String>, usize) {
@@ -133,7 +137,7 @@ pub fn expiry_choices(
 
 /// How long the credential itself still lives, when it is a token (a session's tokens may
 /// outlive it; a token's may not).
-pub fn credential_left(me: &Me, now: DateTime<Utc>) -> Option<Duration> {
+pub(crate) fn credential_left(me: &Me, now: DateTime<Utc>) -> Option<Duration> {
     if me.credential.kind == TokenType::Ses {
         return None;
     }
@@ -141,7 +145,7 @@ pub fn credential_left(me: &Me, now: DateTime<Utc>) -> Option<Duration> {
 }
 
 /// Asks the expiry among [`expiry_choices`]; None when there is nothing to choose.
-pub fn expiry(
+pub(crate) fn expiry(
     ctx: &Ctx,
     policy: Option<&OrgPolicy>,
     credential_left: Option<Duration>,

@@ -13,20 +13,20 @@ mod dry_run;
 mod env_credential;
 mod error;
 mod exec;
-pub mod help;
+pub(crate) mod help;
 mod jq;
 mod login;
 mod mint;
 mod mint_prompts;
 mod org;
-pub mod output;
+pub(crate) mod output;
 mod pager;
 mod prompt;
 mod revoke;
 mod rotate;
 mod secret_args;
 mod status;
-pub mod table;
+pub(crate) mod table;
 mod tokens;
 mod usage_line;
 mod users;
@@ -48,7 +48,7 @@ use args::{Command, GlobalArgs};
 
 /// Where the credential of this command came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialSource {
+pub(crate) enum CredentialSource {
     /// `TOKCTL_TOKEN`.
     Env,
     /// The profile's session in the OS keyring.
@@ -56,18 +56,18 @@ pub enum CredentialSource {
 }
 
 /// What every command shares: global flags, terminal state, and the client once made.
-pub struct Ctx {
-    pub global: GlobalArgs,
-    pub stdin_tty: bool,
-    pub stdout_tty: bool,
-    pub stderr_tty: bool,
+pub(crate) struct Ctx {
+    pub(crate) global: GlobalArgs,
+    pub(crate) stdin_tty: bool,
+    pub(crate) stdout_tty: bool,
+    pub(crate) stderr_tty: bool,
     /// `CI` is set: never prompt.
-    pub ci: bool,
+    pub(crate) ci: bool,
     client: OnceLock<(Client, CredentialSource)>,
 }
 
 impl Ctx {
-    pub fn new(global: GlobalArgs) -> Ctx {
+    pub(crate) fn new(global: GlobalArgs) -> Ctx {
         Ctx {
             global,
             stdin_tty: std::io::stdin().is_terminal(),
@@ -79,41 +79,45 @@ impl Ctx {
     }
 
     /// Prompts only when stdin and stderr are terminals and neither `--no-input` nor `CI`.
-    pub fn can_prompt(&self) -> bool {
+    pub(crate) fn can_prompt(&self) -> bool {
         self.stdin_tty && self.stderr_tty && !self.global.no_input && !self.ci
     }
 
     /// Colors only on a terminal and never with `NO_COLOR`.
-    pub fn color(&self) -> bool {
+    pub(crate) fn color(&self) -> bool {
         self.stderr_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
     }
 
     /// A human notice on stderr (silenced by `--quiet`).
-    pub fn notice(&self, msg: impl AsRef<str>) {
+    pub(crate) fn notice(&self, msg: impl AsRef<str>) {
         if !self.global.quiet {
             eprintln!("{}", msg.as_ref());
         }
     }
 
     /// A warning on stderr (silenced by `--quiet`).
-    pub fn warn(&self, msg: impl AsRef<str>) {
+    pub(crate) fn warn(&self, msg: impl AsRef<str>) {
         if !self.global.quiet {
             eprintln!("warning: {}", msg.as_ref());
         }
     }
 
-    pub fn profile_name(&self) -> &str {
+    pub(crate) fn profile_name(&self) -> &str {
         &self.global.profile
     }
 
-    pub fn load_config(&self) -> Result<(Config, std::path::PathBuf), CliError> {
+    #[expect(
+        clippy::unused_self,
+        reason = "read through the context like everything else a command needs"
+    )]
+    pub(crate) fn load_config(&self) -> Result<(Config, std::path::PathBuf), CliError> {
         let path = config_path()?;
         Ok((Config::load(&path)?, path))
     }
 
     /// The authenticated client: `TOKCTL_TOKEN` first (format and checksum checked before any
     /// request), then the profile's session from the keyring.
-    pub fn client(&self) -> Result<&Client, CliError> {
+    pub(crate) fn client(&self) -> Result<&Client, CliError> {
         if let Some((c, _)) = self.client.get() {
             return Ok(c);
         }
@@ -121,7 +125,7 @@ impl Ctx {
         Ok(&self.client.get_or_init(|| made).0)
     }
 
-    pub fn credential_source(&self) -> Option<CredentialSource> {
+    pub(crate) fn credential_source(&self) -> Option<CredentialSource> {
         self.client.get().map(|(_, s)| *s)
     }
 
@@ -283,42 +287,24 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
     if !ctx.color() {
         console_colors_off();
     }
-    if let Command::Completions(a) = &command {
-        return docs::print_completions(a);
-    }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(CliError::io("starting the async runtime"))?;
-    rt.block_on(async {
-        let result = dispatch(&ctx, command).await;
-        ctx.warn_if_credential_expiring().await;
-        result
-    })
-}
-
-fn console_colors_off() {
-    console::set_colors_enabled(false);
-    console::set_colors_enabled_stderr(false);
-}
-
-async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
     match command {
-        Command::Login(a) => login::login(ctx, a).await,
-        Command::Logout(a) => login::logout(ctx, a).await,
-        Command::Status => status::run(ctx).await,
-        Command::Whoami => login::whoami(ctx).await,
-        Command::Mint(a) => mint::run(ctx, a).await,
-        Command::List(a) => tokens::list(ctx, a).await,
-        Command::Show(a) => tokens::show(ctx, a).await,
-        Command::Revoke(a) => revoke::run(ctx, a).await,
-        Command::Rotate(a) => rotate::run(ctx, a).await,
-        Command::Users(c) => users::run(ctx, c).await,
-        Command::Audit(a) => audit::audit(ctx, a).await,
-        Command::Usage(a) => audit::usage(ctx, a).await,
-        Command::Org(c) => org::run(ctx, c).await,
-        Command::Api(a) => api::run(ctx, a).await,
+        Command::Login(a) => block_on(&ctx, login::login(&ctx, a)),
+        Command::Logout(a) => block_on(&ctx, login::logout(&ctx, a)),
+        Command::Status => block_on(&ctx, status::run(&ctx)),
+        Command::Whoami => block_on(&ctx, login::whoami(&ctx)),
+        Command::Mint(a) => block_on(&ctx, mint::run(&ctx, a)),
+        Command::List(a) => block_on(&ctx, tokens::list(&ctx, a)),
+        Command::Show(a) => block_on(&ctx, tokens::show(&ctx, a)),
+        Command::Revoke(a) => block_on(&ctx, revoke::run(&ctx, a)),
+        Command::Rotate(a) => block_on(&ctx, rotate::run(&ctx, a)),
+        Command::Users(c) => block_on(&ctx, users::run(&ctx, c)),
+        Command::Audit(a) => block_on(&ctx, audit::audit(&ctx, a)),
+        Command::Usage(a) => block_on(&ctx, audit::usage(&ctx, a)),
+        Command::Org(c) => block_on(&ctx, org::run(&ctx, c)),
+        Command::Api(a) => block_on(&ctx, api::run(&ctx, a)),
+        // No request, so no runtime.
         Command::Completions(a) => docs::print_completions(&a),
+        // `main` runs the server itself; this guards a library caller.
         Command::Server(_) => Err(CliError::usage(
             "`tokctl server` is not a client command",
             None,
@@ -326,9 +312,30 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
     }
 }
 
+fn console_colors_off() {
+    console::set_colors_enabled(false);
+    console::set_colors_enabled_stderr(false);
+}
+
+/// Runs a client command to its end, then warns if the credential it used expires soon.
+fn block_on(
+    ctx: &Ctx,
+    command: impl Future<Output = Result<u8, CliError>>,
+) -> Result<u8, CliError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::io("starting the async runtime"))?;
+    rt.block_on(async {
+        let result = command.await;
+        ctx.warn_if_credential_expiring().await;
+        result
+    })
+}
+
 /// Reads one line from stdin and strips its line ending (LF or CRLF), for `--password-stdin`
 /// and `--with-token`. The value goes straight into a [`Secret`].
-pub fn read_secret_line(flag: &str) -> Result<Secret, CliError> {
+pub(crate) fn read_secret_line(flag: &str) -> Result<Secret, CliError> {
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
@@ -353,7 +360,7 @@ pub fn read_secret_line(flag: &str) -> Result<Secret, CliError> {
 
 /// Resolves a token reference for a call: ids pass through; a name with `--owner` is looked up
 /// among that member's tokens (an admin acting on a service account's token).
-pub async fn resolve_token(
+pub(crate) async fn resolve_token(
     client: &Client,
     token: &str,
     owner: Option<&str>,

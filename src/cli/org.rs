@@ -8,7 +8,7 @@ use super::{CliError, Ctx, output};
 use crate::api::duration::{format_duration, parse_duration};
 use crate::api::types::{OrgPolicy, RateLimit};
 
-pub const KEYS: [&str; 7] = [
+pub(crate) const KEYS: [&str; 7] = [
     "default_expiry",
     "max_expiry",
     "allow_never",
@@ -52,7 +52,7 @@ fn parse_limits(key: &str, value: &str, base: Option<RateLimit>) -> Result<RateL
 }
 
 /// Turns `--set` items into the partial JSON object `PATCH /v1/org/policy` takes.
-pub fn policy_patch(
+pub(crate) fn policy_patch(
     sets: &[String],
     current: &OrgPolicy,
 ) -> Result<serde_json::Map<String, serde_json::Value>, CliError> {
@@ -95,7 +95,7 @@ fn policy_details(p: &OrgPolicy) -> String {
     output::details(&super::dry_run::policy_fields(p))
 }
 
-pub async fn run(ctx: &Ctx, c: OrgCommand) -> Result<u8, CliError> {
+pub(crate) async fn run(ctx: &Ctx, c: OrgCommand) -> Result<u8, CliError> {
     let OrgCommand::Policy(a) = c;
     let client = ctx.client()?;
     let current = client.policy().await?;

@@ -22,7 +22,7 @@ use crate::api::types::{TokenInfo, UserInfo};
 static JQ: OnceLock<String> = OnceLock::new();
 
 /// Checks `--jq EXPR` (a usage error naming the flag) and makes [`json`] apply it.
-pub fn set_jq(expr: &str) -> Result<(), CliError> {
+pub(crate) fn set_jq(expr: &str) -> Result<(), CliError> {
     super::jq::validate(expr)?;
     let _ = JQ.set(expr.to_string());
     Ok(())
@@ -31,7 +31,7 @@ pub fn set_jq(expr: &str) -> Result<(), CliError> {
 /// Prints one JSON document on stdout, or what `--jq` makes of it: each value on its own
 /// line, strings raw (pretty-printed on a terminal, compact in a pipe, as gh does).
 /// Every command's `--json` output goes through here; `tokctl api` too.
-pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
     let mut text = serde_json::to_string_pretty(value).map_err(|e| CliError::Io {
         context: "writing JSON".into(),
         source: std::io::Error::other(e),
@@ -41,11 +41,6 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
         text = super::jq::apply(expr, &text, std::io::stdout().is_terminal())?;
     }
     write_stdout(text.as_bytes())
-}
-
-/// [`json`] under the name other commands look for: the `--jq`-aware printer.
-pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
-    json(value)
 }
 
 /// Writes and flushes, so a closed pipe shows up here as `BrokenPipe` (which `main` turns
@@ -58,7 +53,7 @@ fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
 }
 
 /// Prints text on stdout (a line ending added when missing).
-pub fn stdout(text: &str) -> Result<(), CliError> {
+pub(crate) fn stdout(text: &str) -> Result<(), CliError> {
     if text.ends_with('\n') {
         write_stdout(text.as_bytes())
     } else {
@@ -67,7 +62,7 @@ pub fn stdout(text: &str) -> Result<(), CliError> {
 }
 
 /// The secret, alone on one line of stdout: for `$(tokctl mint …)` and pipes.
-pub fn secret_line(secret: &Secret) -> Result<(), CliError> {
+pub(crate) fn secret_line(secret: &Secret) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", secret.expose())
         .and_then(|_| out.flush())
@@ -75,7 +70,7 @@ pub fn secret_line(secret: &Secret) -> Result<(), CliError> {
 }
 
 /// How long ago or how far ahead `t` is: `in 29 days`, `3 hours ago`, `just now`.
-pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+pub(crate) fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let delta = t - now;
     let future = delta > chrono::Duration::zero();
     let secs = delta.num_seconds().unsigned_abs();
@@ -107,12 +102,12 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// A time to the second and its distance from now: `2025-07-01 12:00:00 UTC (in 29 days)`.
-pub fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+pub(crate) fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!("{} UTC ({})", table::exact(t), relative(t, now))
 }
 
 /// Service accounts have names, people have emails: the owner column says which.
-pub fn owner_label(owner: &str) -> String {
+pub(crate) fn owner_label(owner: &str) -> String {
     if owner.contains('@') {
         owner.to_string()
     } else {
@@ -120,7 +115,7 @@ pub fn owner_label(owner: &str) -> String {
     }
 }
 
-pub fn scopes_label(scopes: &[String]) -> String {
+pub(crate) fn scopes_label(scopes: &[String]) -> String {
     if scopes.is_empty() {
         "* (full role)".into()
     } else {
@@ -128,14 +123,9 @@ pub fn scopes_label(scopes: &[String]) -> String {
     }
 }
 
-/// The terminal's width when stdout is a terminal (tables fit it), else None.
-pub fn terminal_width() -> Option<u16> {
-    table::terminal_width()
-}
-
 /// The token table of `list`: ID, NAME, TYPE, OWNER (when asked), SCOPES, EXPIRES, LAST USED,
 /// STATUS. Fitted to a terminal with the ids whole; times relative (`in 6 days`, `3h ago`).
-pub fn tokens_table(tokens: &[TokenInfo], with_owner: bool, now: DateTime<Utc>) -> String {
+pub(crate) fn tokens_table(tokens: &[TokenInfo], with_owner: bool, now: DateTime<Utc>) -> String {
     let mut columns = vec![
         ("ID", Fit::Whole),
         ("NAME", Fit::Shrink),
@@ -178,7 +168,7 @@ pub fn tokens_table(tokens: &[TokenInfo], with_owner: bool, now: DateTime<Utc>) 
 /// Tab-separated, no header, one token a line, in a column order that never changes: id, name,
 /// type, owner, scopes (comma-separated, empty = full role), expires_at (RFC 3339 or `never`),
 /// last_used_at (RFC 3339 or `-`), status, created_at.
-pub fn tokens_tsv(tokens: &[TokenInfo]) -> String {
+pub(crate) fn tokens_tsv(tokens: &[TokenInfo]) -> String {
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
     let t = crate::api::duration::rfc3339;
     let mut out = String::new();
@@ -201,7 +191,7 @@ pub fn tokens_tsv(tokens: &[TokenInfo]) -> String {
 }
 
 /// Label/value lines, labels aligned.
-pub fn details(rows: &[(&str, String)]) -> String {
+pub(crate) fn details(rows: &[(&str, String)]) -> String {
     let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (label, value) in rows {
@@ -211,7 +201,7 @@ pub fn details(rows: &[(&str, String)]) -> String {
 }
 
 /// `show`'s view of one token.
-pub fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
+pub(crate) fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         ("id", tok.id.clone()),
         ("name", tok.name.clone()),
@@ -260,7 +250,7 @@ pub fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
     details(&rows)
 }
 
-pub fn users_table(users: &[UserInfo]) -> String {
+pub(crate) fn users_table(users: &[UserInfo]) -> String {
     let mut t = HumanTable::new(&[
         ("NAME", Fit::Shrink),
         ("EMAIL", Fit::Shrink),
@@ -278,27 +268,8 @@ pub fn users_table(users: &[UserInfo]) -> String {
     t.render()
 }
 
-/// A generic table of JSON objects, columns in the given order: (key, header, fit).
-pub fn json_table(rows: &[serde_json::Value], columns: &[(&str, &str, Fit)]) -> String {
-    let headers: Vec<(&str, Fit)> = columns.iter().map(|(_, h, f)| (*h, *f)).collect();
-    let mut t = HumanTable::new(&headers);
-    for row in rows {
-        t.text_row(
-            columns
-                .iter()
-                .map(|(key, _, _)| match row.get(*key) {
-                    None | Some(serde_json::Value::Null) => "-".to_string(),
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(v) => v.to_string(),
-                })
-                .collect(),
-        );
-    }
-    t.render()
-}
-
 /// A JSON value as indented `key: value` lines, for `usage` without `--json`.
-pub fn json_details(v: &serde_json::Value, indent: usize, out: &mut String) {
+pub(crate) fn json_details(v: &serde_json::Value, indent: usize, out: &mut String) {
     let pad = "  ".repeat(indent);
     match v {
         serde_json::Value::Object(map) => {

@@ -14,7 +14,7 @@ use super::{CliError, output};
 const DEFAULT: &str = "less -FRX";
 
 /// Prints `text` on stdout, through the pager when stdout is a terminal.
-pub fn page(text: &str) -> Result<(), CliError> {
+pub(crate) fn page(text: &str) -> Result<(), CliError> {
     if !std::io::stdout().is_terminal() {
         return output::stdout(text);
     }

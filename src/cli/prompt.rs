@@ -24,14 +24,14 @@ fn failed(e: dialoguer::Error) -> CliError {
 }
 
 /// The usage error for a value that is missing and cannot be asked for.
-pub fn missing(flag: &str, help: Option<String>) -> CliError {
+pub(crate) fn missing(flag: &str, help: Option<String>) -> CliError {
     CliError::usage(
         format!("missing {flag} (not asking: no terminal, --no-input or CI is set)"),
         help,
     )
 }
 
-pub fn input(ctx: &Ctx, prompt: &str, default: Option<&str>) -> Result<String, CliError> {
+pub(crate) fn input(ctx: &Ctx, prompt: &str, default: Option<&str>) -> Result<String, CliError> {
     let theme = theme(ctx);
     let mut i = dialoguer::Input::<String>::with_theme(theme.as_ref()).with_prompt(prompt);
     if let Some(d) = default {
@@ -42,7 +42,7 @@ pub fn input(ctx: &Ctx, prompt: &str, default: Option<&str>) -> Result<String, C
 
 /// A line checked as it is typed: a refused value shows `check`'s reason and is asked again
 /// (an empty line too, so a required value says why it is required).
-pub fn input_checked<E: ToString>(
+pub(crate) fn input_checked<E: ToString>(
     ctx: &Ctx,
     prompt: &str,
     check: impl Fn(&str) -> Result<(), E>,
@@ -57,7 +57,7 @@ pub fn input_checked<E: ToString>(
 }
 
 /// A hidden password; with `confirm`, asked twice.
-pub fn password(ctx: &Ctx, prompt: &str, confirm: bool) -> Result<Secret, CliError> {
+pub(crate) fn password(ctx: &Ctx, prompt: &str, confirm: bool) -> Result<Secret, CliError> {
     let theme = theme(ctx);
     let mut p = dialoguer::Password::with_theme(theme.as_ref()).with_prompt(prompt);
     if confirm {
@@ -66,7 +66,7 @@ pub fn password(ctx: &Ctx, prompt: &str, confirm: bool) -> Result<Secret, CliErr
     p.interact().map(Secret::new).map_err(failed)
 }
 
-pub fn confirm(ctx: &Ctx, prompt: &str) -> Result<bool, CliError> {
+pub(crate) fn confirm(ctx: &Ctx, prompt: &str) -> Result<bool, CliError> {
     let theme = theme(ctx);
     dialoguer::Confirm::with_theme(theme.as_ref())
         .with_prompt(prompt)
@@ -75,7 +75,12 @@ pub fn confirm(ctx: &Ctx, prompt: &str) -> Result<bool, CliError> {
         .map_err(failed)
 }
 
-pub fn select(ctx: &Ctx, prompt: &str, items: &[&str], default: usize) -> Result<usize, CliError> {
+pub(crate) fn select(
+    ctx: &Ctx,
+    prompt: &str,
+    items: &[&str],
+    default: usize,
+) -> Result<usize, CliError> {
     let theme = theme(ctx);
     dialoguer::Select::with_theme(theme.as_ref())
         .with_prompt(prompt)
@@ -85,7 +90,11 @@ pub fn select(ctx: &Ctx, prompt: &str, items: &[&str], default: usize) -> Result
         .map_err(failed)
 }
 
-pub fn multi_select(ctx: &Ctx, prompt: &str, items: &[String]) -> Result<Vec<usize>, CliError> {
+pub(crate) fn multi_select(
+    ctx: &Ctx,
+    prompt: &str,
+    items: &[String],
+) -> Result<Vec<usize>, CliError> {
     let theme = theme(ctx);
     dialoguer::MultiSelect::with_theme(theme.as_ref())
         .with_prompt(prompt)
@@ -96,7 +105,7 @@ pub fn multi_select(ctx: &Ctx, prompt: &str, items: &[String]) -> Result<Vec<usi
 
 /// Asks before a destructive action on a terminal unless `--yes`; without a terminal the
 /// action goes ahead (scripts pass `--yes` for clarity, but are never stuck on a prompt).
-pub fn confirm_destructive(ctx: &Ctx, prompt: &str) -> Result<bool, CliError> {
+pub(crate) fn confirm_destructive(ctx: &Ctx, prompt: &str) -> Result<bool, CliError> {
     if ctx.global.yes || !ctx.can_prompt() {
         return Ok(true);
     }

@@ -7,7 +7,7 @@ use super::{CliError, Ctx, output, prompt, resolve_token};
 use crate::api::secret::TokenType;
 use crate::api::types::{BulkRevokeRequest, RevokeRequest, RevokeResult, TokenInfo};
 
-pub async fn run(ctx: &Ctx, a: RevokeArgs) -> Result<u8, CliError> {
+pub(crate) async fn run(ctx: &Ctx, a: RevokeArgs) -> Result<u8, CliError> {
     match a.user.clone() {
         Some(user) => offboard(ctx, &a, &user).await,
         None => revoke_tokens(ctx, &a).await,

@@ -8,7 +8,7 @@ use super::{CliError, Ctx, resolve_token};
 use crate::api::duration::format_duration;
 use crate::api::types::RotateRequest;
 
-pub async fn run(ctx: &Ctx, a: RotateArgs) -> Result<u8, CliError> {
+pub(crate) async fn run(ctx: &Ctx, a: RotateArgs) -> Result<u8, CliError> {
     let client = ctx.client()?;
     let id = resolve_token(client, &a.token, a.owner.as_deref()).await?;
     let req = RotateRequest {

@@ -21,15 +21,15 @@ use crate::api::secret::url_part_carries_secret;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretArgument {
     /// The subcommand path, e.g. `revoke` or `users set-role` (empty at the top level).
-    pub command: String,
+    pub(crate) command: String,
     /// The flag (`--owner`), positional (`TOKEN`) or environment variable that held it.
-    pub place: String,
+    pub(crate) place: String,
     /// True where a token id or name (or a member) belongs.
-    pub names_a_token: bool,
+    pub(crate) names_a_token: bool,
 }
 
 impl SecretArgument {
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let cmd = match self.command.as_str() {
             "" => "tokctl".to_string(),
             c => format!("tokctl {c}"),
@@ -46,7 +46,7 @@ impl SecretArgument {
     }
 
     /// The id-based command to use instead, for the `help:` line.
-    pub fn help(&self) -> String {
+    pub(crate) fn help(&self) -> String {
         let top = self.command.split(' ').next().unwrap_or("");
         let todo = match top {
             "revoke" => "to revoke it, find its id with `tokctl list` and run `tokctl revoke tk_…`",
@@ -89,7 +89,10 @@ pub fn refuse(args: &[OsString]) -> Result<(), CliError> {
 }
 
 /// The first secret-shaped argument and where it is; `env` reads an environment variable.
-pub fn find(args: &[OsString], env: impl Fn(&str) -> Option<OsString>) -> Option<SecretArgument> {
+pub(crate) fn find(
+    args: &[OsString],
+    env: impl Fn(&str) -> Option<OsString>,
+) -> Option<SecretArgument> {
     let mut root = Cli::command();
     root.build();
     let mut current = &root;

@@ -145,7 +145,7 @@ async fn ask(server: String, credential: Option<Secret>) -> Answer {
     }
 }
 
-pub async fn run(ctx: &Ctx) -> Result<u8, CliError> {
+pub(crate) async fn run(ctx: &Ctx) -> Result<u8, CliError> {
     let (config, _) = ctx.load_config()?;
     let active = ctx.profile_name().to_string();
     let keyring = Keyring::open();

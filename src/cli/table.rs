@@ -16,7 +16,7 @@ use crate::api::types::{TokenInfo, TokenStatus};
 /// Whether stdout gets colours: `NO_COLOR` (any non-empty value) wins, then `CLICOLOR_FORCE`
 /// (non-empty and not `0`) forces them, else only a terminal gets them (<https://no-color.org>,
 /// <https://bixense.com/clicolors/>).
-pub fn stdout_color() -> bool {
+pub(crate) fn stdout_color() -> bool {
     color_from(
         std::env::var_os("NO_COLOR"),
         std::env::var_os("CLICOLOR_FORCE"),
@@ -40,7 +40,7 @@ fn color_from(
 
 /// The width to fit when stdout is a terminal (`COLUMNS` first, then the terminal's own), else
 /// None: a pipe gets every cell whole.
-pub fn terminal_width() -> Option<u16> {
+pub(crate) fn terminal_width() -> Option<u16> {
     if !std::io::stdout().is_terminal() {
         return None;
     }
@@ -53,7 +53,7 @@ pub fn terminal_width() -> Option<u16> {
 
 /// How one column behaves when the table must fit.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Fit {
+pub(crate) enum Fit {
     /// Never cut or wrapped (ids, short fixed words).
     Whole,
     /// Like `Whole`, but left out when the terminal is too narrow for every column.
@@ -76,18 +76,22 @@ impl Fit {
 }
 
 /// A table with headers and one [`Fit`] per column.
-pub struct HumanTable {
+pub(crate) struct HumanTable {
     table: Table,
     columns: Vec<(String, Fit)>,
     width: Option<u16>,
 }
 
 impl HumanTable {
-    pub fn new(columns: &[(&str, Fit)]) -> HumanTable {
+    pub(crate) fn new(columns: &[(&str, Fit)]) -> HumanTable {
         HumanTable::with_width(columns, terminal_width(), stdout_color())
     }
 
-    pub fn with_width(columns: &[(&str, Fit)], width: Option<u16>, color: bool) -> HumanTable {
+    pub(crate) fn with_width(
+        columns: &[(&str, Fit)],
+        width: Option<u16>,
+        color: bool,
+    ) -> HumanTable {
         let mut t = Table::new();
         t.load_preset(presets::NOTHING);
         t.set_truncation_indicator("…");
@@ -164,7 +168,7 @@ impl HumanTable {
         self.table.set_constraints(constraints);
     }
 
-    pub fn row(&mut self, cells: Vec<Cell>) {
+    pub(crate) fn row(&mut self, cells: Vec<Cell>) {
         let mut row = Row::from(cells);
         if self.width.is_some() {
             // One line a row: a long cell is cut with `…` rather than wrapped mid-word.
@@ -173,12 +177,12 @@ impl HumanTable {
         self.table.add_row(row);
     }
 
-    pub fn text_row(&mut self, cells: Vec<String>) {
+    pub(crate) fn text_row(&mut self, cells: Vec<String>) {
         self.row(cells.into_iter().map(Cell::new).collect());
     }
 
     /// The table, every line without trailing spaces.
-    pub fn render(mut self) -> String {
+    pub(crate) fn render(mut self) -> String {
         if let Some(width) = self.width {
             self.fit(width);
         }
@@ -221,7 +225,7 @@ fn trim_end_styled(line: &str) -> String {
 
 /// A token's status as a cell: active green, active but expiring within 7 days yellow, expired
 /// red, revoked dim (colours only when the table is styled).
-pub fn status_cell(tok: &TokenInfo, now: DateTime<Utc>) -> Cell {
+pub(crate) fn status_cell(tok: &TokenInfo, now: DateTime<Utc>) -> Cell {
     let cell = Cell::new(tok.status.as_str());
     match tok.status {
         TokenStatus::Active
@@ -239,7 +243,7 @@ pub fn status_cell(tok: &TokenInfo, now: DateTime<Utc>) -> Cell {
 
 /// A time relative to now for a table cell: `just now`, `5m ago`, `3h ago`, then days and
 /// longer spelled out (`in 6 days`, `2 months ago`).
-pub fn relative_short(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+pub(crate) fn relative_short(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let delta = t - now;
     let future = delta > chrono::Duration::zero();
     let secs = delta.num_seconds().unsigned_abs();
@@ -260,7 +264,7 @@ pub fn relative_short(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// An exact time to the second, in UTC: `2026-12-05 14:18:06`.
-pub fn exact(t: DateTime<Utc>) -> String {
+pub(crate) fn exact(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 

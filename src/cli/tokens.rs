@@ -7,7 +7,7 @@ use super::{CliError, Ctx, output, resolve_token};
 use crate::api::duration::format_duration;
 use crate::api::types::ListTokensQuery;
 
-pub fn list_query(a: &ListArgs) -> ListTokensQuery {
+pub(crate) fn list_query(a: &ListArgs) -> ListTokensQuery {
     ListTokensQuery {
         cursor: None,
         limit: None,
@@ -42,7 +42,7 @@ pub fn list_query(a: &ListArgs) -> ListTokensQuery {
     }
 }
 
-pub async fn list(ctx: &Ctx, a: ListArgs) -> Result<u8, CliError> {
+pub(crate) async fn list(ctx: &Ctx, a: ListArgs) -> Result<u8, CliError> {
     let format = output_format(ctx.global.json, a.output)?;
     let client = ctx.client()?;
     let tokens = client.list_tokens(&list_query(&a)).await?;
@@ -98,7 +98,7 @@ fn output_format(json: bool, output: Option<OutputFormat>) -> Result<OutputForma
     }
 }
 
-pub async fn show(ctx: &Ctx, a: ShowArgs) -> Result<u8, CliError> {
+pub(crate) async fn show(ctx: &Ctx, a: ShowArgs) -> Result<u8, CliError> {
     let client = ctx.client()?;
     let id = resolve_token(client, &a.token, a.owner.as_deref()).await?;
     let tok = client.get_token(&id).await?;

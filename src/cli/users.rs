@@ -7,7 +7,7 @@ use crate::api::perms::Role;
 use crate::api::types::{AddUserRequest, PatchUserRequest};
 use crate::api::validate;
 
-pub async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
+pub(crate) async fn run(ctx: &Ctx, c: UsersCommand) -> Result<u8, CliError> {
     match c {
         UsersCommand::List => {
             let users = ctx.client()?.list_users().await?;

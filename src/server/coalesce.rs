@@ -27,15 +27,15 @@ type Reply<Resp, E> = oneshot::Sender<Result<Resp, E>>;
 
 /// Scheduler turns a worker spends gathering a batch, at most. It stops at the first turn that
 /// brings nothing, so this bounds only how long a steady stream can hold a batch back.
-pub const GATHER_TURNS: usize = 8;
+pub(crate) const GATHER_TURNS: usize = 8;
 
-pub struct Coalescer<Req, Resp, E> {
+pub(crate) struct Coalescer<Req, Resp, E> {
     queue: mpsc::UnboundedSender<(Req, Reply<Resp, E>)>,
 }
 
 /// The worker is gone: it can only have panicked, so the store is unusable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WorkerGone;
+pub(crate) struct WorkerGone;
 
 /// Adds to `waiting` what callers queue over the next scheduler turns, until a turn brings
 /// nothing, the batch is full, or [`GATHER_TURNS`] have passed.
@@ -67,7 +67,7 @@ where
     /// Spawns the worker on the current tokio runtime. `run` answers a batch with one response
     /// per request, in order, or one error for all. At most `max_batch` requests go in a batch.
     /// The worker stops when the coalescer is dropped.
-    pub fn spawn<F, Fut>(max_batch: usize, mut run: F) -> Self
+    pub(crate) fn spawn<F, Fut>(max_batch: usize, mut run: F) -> Self
     where
         F: FnMut(Vec<Req>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Vec<Resp>, E>> + Send,
@@ -104,7 +104,7 @@ where
     }
 
     /// Queues `req` and waits for the answer of the batch it lands in.
-    pub async fn call(&self, req: Req) -> Result<Result<Resp, E>, WorkerGone> {
+    pub(crate) async fn call(&self, req: Req) -> Result<Result<Resp, E>, WorkerGone> {
         let (reply, answer) = oneshot::channel();
         self.queue.send((req, reply)).map_err(|_| WorkerGone)?;
         answer.await.map_err(|_| WorkerGone)

@@ -17,22 +17,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The credential a response was made for, set by the auth middleware for the request log.
 #[derive(Clone, Debug)]
-pub struct CredentialId(pub String);
+pub(crate) struct CredentialId(pub(crate) String);
 
 #[derive(Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     requests_2xx: AtomicU64,
     requests_4xx: AtomicU64,
     requests_5xx: AtomicU64,
     requests_other: AtomicU64,
-    pub auth_failures: AtomicU64,
+    pub(crate) auth_failures: AtomicU64,
     /// Failed authentications over the per-address audit cap, so not written as a row.
-    pub auth_failures_unaudited: AtomicU64,
-    pub rate_limited: AtomicU64,
+    pub(crate) auth_failures_unaudited: AtomicU64,
+    pub(crate) rate_limited: AtomicU64,
 }
 
 impl Metrics {
-    pub fn count(&self, status: u16) {
+    pub(crate) fn count(&self, status: u16) {
         let c = match status {
             200..=299 => &self.requests_2xx,
             400..=499 => &self.requests_4xx,
@@ -44,7 +44,7 @@ impl Metrics {
 
     /// The Prometheus text exposition (format 0.0.4) of the counters, with the access-log
     /// buffer's `pending_usage` and `dropped_usage`.
-    pub fn render(&self, pending_usage: usize, dropped_usage: u64) -> String {
+    pub(crate) fn render(&self, pending_usage: usize, dropped_usage: u64) -> String {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let snapshot = Snapshot {
             requests: [
@@ -132,7 +132,7 @@ impl Collector for Snapshot {
 
 /// Whether the request log is on; when it is off nothing needs to carry the credential id to
 /// the request log (`routes::metrics::observe`; a copy and an allocation per request saved).
-pub fn request_log_enabled() -> bool {
+pub(crate) fn request_log_enabled() -> bool {
     tracing::enabled!(target: "tokctl::request", tracing::Level::INFO)
 }
 

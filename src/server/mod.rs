@@ -3,16 +3,16 @@
 
 pub mod audit;
 pub mod auth;
-pub mod coalesce;
-pub mod http;
-pub mod mcp;
-pub mod metrics;
-pub mod ratelimit;
-pub mod router;
-pub mod routes;
+pub(crate) mod coalesce;
+pub(crate) mod http;
+pub(crate) mod mcp;
+pub(crate) mod metrics;
+pub(crate) mod ratelimit;
+pub(crate) mod router;
+pub(crate) mod routes;
 pub mod service;
-pub mod startup;
-pub mod state;
+pub(crate) mod startup;
+pub(crate) mod state;
 pub mod store;
 
-pub use startup::{InitArgs, ServerArgs, ServerCommand, main};
+pub use startup::{ServerArgs, main};

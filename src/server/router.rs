@@ -22,7 +22,7 @@ use crate::api::error::ErrorCode;
 use crate::api::secret::url_part_carries_secret;
 
 /// A request that has not finished by then is answered 408 and dropped.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,7 +40,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
     ),
     modifiers(&BearerAuth, &CommonResponses),
 )]
-pub struct ApiDoc;
+pub(crate) struct ApiDoc;
 
 /// The error answers every `/v1` operation can give, whatever its handler: a malformed body,
 /// query or path, a secret in the URL and two credentials (400), an oversized body (413), and for authenticated
@@ -146,7 +146,11 @@ impl utoipa::Modify for BearerAuth {
         (status = 413, body = serde_json::Value, description = "the body is larger than 64 KiB: JSON-RPC error -32600"),
         (status = 415, body = String, content_type = "text/plain", description = "the Content-Type is not application/json"),
         (status = 429, body = serde_json::Value, description = "over the token's rate limit: JSON-RPC error -32029, Retry-After")))]
-pub async fn mcp_endpoint() {}
+#[expect(
+    dead_code,
+    reason = "only its OpenAPI description is used: rmcp serves /mcp"
+)]
+pub(crate) async fn mcp_endpoint() {}
 
 /// rmcp answers transport errors (406, 415) with a plain body and no `Content-Type`; say what
 /// it is, as the OpenAPI document does.
@@ -198,7 +202,7 @@ async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())
 }
 
-pub fn router(state: SharedState) -> Router {
+pub(crate) fn router(state: SharedState) -> Router {
     let authenticated = Router::new()
         .route(
             "/v1/sessions/current",

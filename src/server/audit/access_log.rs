@@ -17,7 +17,7 @@ use crate::api::secret::redact_secrets;
 use crate::server::store::{AccessRecord, Database, Store, StoreResult};
 
 /// Rows kept while the database is unreachable; beyond it the oldest are dropped (and counted).
-pub const MAX_PENDING: usize = 200_000;
+pub(crate) const MAX_PENDING: usize = 200_000;
 
 /// At most this many rows' room is set aside for the next flush interval.
 const ROOM_AHEAD: usize = 1 << 16;
@@ -31,7 +31,7 @@ struct Pending {
 }
 
 #[derive(Default)]
-pub struct UsageBuffer {
+pub(crate) struct UsageBuffer {
     pending: Mutex<Pending>,
     /// Held by a flush from taking the rows until they are written or put back.
     flushing: tokio::sync::Mutex<()>,
@@ -70,7 +70,7 @@ impl UsageBuffer {
     /// Records one use of a credential. Never blocks on I/O. The row's path comes from a URL
     /// (ours, or the one a proxy forwards to forward-auth): any secret-shaped part of it is
     /// stored as `[redacted]`.
-    pub fn record(&self, mut rec: AccessRecord) {
+    pub(crate) fn record(&self, mut rec: AccessRecord) {
         if let Some(clean) = redacted(&rec.path) {
             rec.path = clean.into();
         }
@@ -94,7 +94,7 @@ impl UsageBuffer {
     /// returns `Ok`, every row recorded before the call is in the database, also those a flush
     /// already under way had taken. A flush abandoned half-way (the read that asked for it timed
     /// out, or its client went away) puts its rows back too.
-    pub async fn flush(&self, store: &Database) -> StoreResult<usize> {
+    pub(crate) async fn flush(&self, store: &Database) -> StoreResult<usize> {
         let _turn = self.flushing.lock().await;
         let mut taken = {
             let mut p = self.lock();
@@ -142,12 +142,12 @@ impl UsageBuffer {
     }
 
     /// Rows waiting to be written (for metrics).
-    pub fn pending(&self) -> usize {
+    pub(crate) fn pending(&self) -> usize {
         self.lock().access.len()
     }
 
     /// Rows dropped because the database stayed unreachable past [`MAX_PENDING`].
-    pub fn dropped(&self) -> u64 {
+    pub(crate) fn dropped(&self) -> u64 {
         self.lock().dropped
     }
 

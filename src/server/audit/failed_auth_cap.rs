@@ -25,11 +25,11 @@ pub const INTERVAL: Duration = Duration::from_secs(3);
 /// its last failure, so this is only reached by a spray from more addresses than that in a
 /// minute; their failures then go unwritten (and counted in `/metrics`) rather than letting
 /// memory or database writes grow without bound.
-pub const MAX_ADDRESSES: usize = 100_000;
+pub(crate) const MAX_ADDRESSES: usize = 100_000;
 
 /// Whether a failure may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
+pub(crate) enum Admission {
     /// Write it, with the number of this address's failures left unwritten since its last row.
     Record { suppressed: u64 },
     /// Over the cap: not written; counted towards the address's next row.
@@ -49,7 +49,7 @@ struct Table {
     last_sweep: Option<Instant>,
 }
 
-pub struct FailureAuditCap {
+pub(crate) struct FailureAuditCap {
     burst: u32,
     interval: Duration,
     max_addresses: usize,
@@ -63,7 +63,7 @@ impl Default for FailureAuditCap {
 }
 
 impl FailureAuditCap {
-    pub fn new(burst: u32, interval: Duration, max_addresses: usize) -> Self {
+    pub(crate) fn new(burst: u32, interval: Duration, max_addresses: usize) -> Self {
         FailureAuditCap {
             burst: burst.max(1),
             interval,
@@ -76,7 +76,7 @@ impl FailureAuditCap {
     }
 
     /// Charges one failed authentication from `ip` at `now`.
-    pub fn admit(&self, ip: IpAddr, now: Instant) -> Admission {
+    pub(crate) fn admit(&self, ip: IpAddr, now: Instant) -> Admission {
         let key = address_key(ip);
         let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
         if !table.slots.contains_key(&key) && table.slots.len() >= self.max_addresses {

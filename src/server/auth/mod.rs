@@ -11,8 +11,8 @@
 //! the credential and rate-limit check they share with verify and forward-auth, which judge a
 //! token other than the caller's.
 
-pub mod network;
-pub mod password;
+pub(crate) mod network;
+pub(crate) mod password;
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -38,21 +38,21 @@ use crate::api::secret::{self, TokenType};
 use crate::api::types::RateLimit;
 use network::network_allows;
 
-pub const CREDENTIAL_EXPIRES: &str = "tokctl-credential-expires";
+pub(crate) const CREDENTIAL_EXPIRES: &str = "tokctl-credential-expires";
 
 /// Who is making the request, with what effective permission. Its token, owner and org are
 /// the credential's (`p.token`, `p.user`, `p.org_name`), shared with the credential cache.
 #[derive(Debug, Clone)]
-pub struct Principal {
-    pub cred: Arc<Credential>,
+pub(crate) struct Principal {
+    pub(crate) cred: Arc<Credential>,
     /// Token scopes ∩ the owner's current role.
-    pub permissions: PermSet,
+    pub(crate) permissions: PermSet,
     /// Where the request came from ([`client_ip`]); unknown when a trusted proxy's forwarding
     /// headers could not be read.
-    pub ip: ClientAddr,
+    pub(crate) ip: ClientAddr,
     /// When the request arrived: a second credential judged for it (verify's token) must
     /// reflect every change committed before this, and need not wait for anything later.
-    pub arrived: Instant,
+    pub(crate) arrived: Instant,
 }
 
 impl Deref for Principal {
@@ -64,7 +64,7 @@ impl Deref for Principal {
 }
 
 impl Principal {
-    pub fn require(&self, p: Permission) -> ApiResult<()> {
+    pub(crate) fn require(&self, p: Permission) -> ApiResult<()> {
         if self.permissions.contains(p) {
             Ok(())
         } else {
@@ -76,20 +76,20 @@ impl Principal {
         }
     }
 
-    pub fn has(&self, p: Permission) -> bool {
+    pub(crate) fn has(&self, p: Permission) -> bool {
         self.permissions.contains(p)
     }
 
-    pub fn is_session(&self) -> bool {
+    pub(crate) fn is_session(&self) -> bool {
         self.token.kind == TokenType::Ses
     }
 
-    pub fn org_id(&self) -> i64 {
+    pub(crate) fn org_id(&self) -> i64 {
         self.token.org_id
     }
 
     /// An audit event performed by this principal.
-    pub fn event(
+    pub(crate) fn event(
         &self,
         action: &'static str,
         target: Option<String>,
@@ -124,7 +124,7 @@ pub enum AuthFailure {
 }
 
 impl AuthFailure {
-    pub fn reason(self) -> Reason {
+    pub(crate) fn reason(self) -> Reason {
         match self {
             AuthFailure::Missing | AuthFailure::Malformed => Reason::Malformed,
             AuthFailure::Ambiguous => Reason::Ambiguous,
@@ -134,7 +134,7 @@ impl AuthFailure {
         }
     }
 
-    pub fn into_error(self) -> ApiError {
+    pub(crate) fn into_error(self) -> ApiError {
         match self {
             AuthFailure::Missing => ApiError::new(
                 ErrorCode::Unauthenticated,
@@ -167,7 +167,7 @@ impl AuthFailure {
 /// The failure of an authentication attempt: a credential problem, or a database or counter
 /// store that could not confirm anything (answered 503, never "allowed").
 #[derive(Debug)]
-pub enum ResolveError {
+pub(crate) enum ResolveError {
     Denied(AuthFailure, Option<Arc<Credential>>),
     Store(StoreError),
     Limiter(LimiterError),
@@ -211,7 +211,7 @@ pub fn bearer(headers: &HeaderMap) -> Result<&str, AuthFailure> {
 
 /// The rate-limit check a request makes of the credential it presents, once that is valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateCheck {
+pub(crate) enum RateCheck {
     Skip,
     /// What a check would answer, consuming nothing.
     Peek,
@@ -221,16 +221,16 @@ pub enum RateCheck {
 /// A valid credential, and the rate-limit decision its [`RateCheck`] asked for (None for
 /// [`RateCheck::Skip`]).
 #[derive(Debug)]
-pub struct Admitted {
-    pub cred: Arc<Credential>,
-    pub rate: Option<Decision>,
+pub(crate) struct Admitted {
+    pub(crate) cred: Arc<Credential>,
+    pub(crate) rate: Option<Decision>,
 }
 
 /// A rate-limit check made on the unconfirmed (cached) copy of a credential, while its
 /// confirmation was under way: [`resolve_and_check`] keeps it only if the confirmed credential
 /// asks for the same check of the same token under the same limits.
 #[derive(Debug, Clone)]
-pub struct EarlyCheck {
+pub(crate) struct EarlyCheck {
     token_id: String,
     limits: RateLimit,
     check: RateCheck,
@@ -247,15 +247,19 @@ impl EarlyCheck {
 
 /// A credential's rate-limit check to start alongside the caller's authentication (verify's
 /// token, see `verify::prefetch`): the unconfirmed copy, and the check its plan asks for.
-pub struct Prefetch {
-    pub guess: Arc<Credential>,
-    pub check: RateCheck,
+pub(crate) struct Prefetch {
+    pub(crate) guess: Arc<Credential>,
+    pub(crate) check: RateCheck,
 }
 
 /// What this replica has cached for `secret`, unconfirmed, when it would authenticate at `now`
 /// and an early rate-limit check on it could save a round trip (counters shared between
 /// replicas). Never the basis of an answer.
-pub fn unconfirmed(state: &AppState, secret: &str, now: DateTime<Utc>) -> Option<Arc<Credential>> {
+pub(crate) fn unconfirmed(
+    state: &AppState,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Option<Arc<Credential>> {
     // Shared counters checked first too: on SQLite there is nothing to gain, not even a hash.
     if !state.limiter.is_shared() || secret::parse(secret).is_err() {
         return None;
@@ -299,7 +303,7 @@ async fn check_early(state: &AppState, guess: &Credential, check: RateCheck) -> 
 /// same limits; otherwise the check is made again on the confirmed one. Whatever the early
 /// check said, the answer rests on the confirmed credential: a token revoked before the request
 /// arrived is refused.
-pub async fn resolve_and_check(
+pub(crate) async fn resolve_and_check(
     state: &AppState,
     secret: &str,
     now: DateTime<Utc>,
@@ -390,7 +394,7 @@ async fn rate_check(
 /// token is known, within the per-address cap of [`super::audit::failed_auth_cap`] (failures over it are
 /// counted into the address's next row instead). Best effort: failing to log must not turn a
 /// 401 into a 500.
-pub async fn record_failure(
+pub(crate) async fn record_failure(
     state: &AppState,
     failure: AuthFailure,
     cred: Option<&Credential>,
@@ -435,7 +439,7 @@ pub async fn record_failure(
 
 /// How a guarded route answers and what it charges.
 #[derive(Debug, Clone)]
-pub enum Surface {
+pub(crate) enum Surface {
     /// `/v1/*`: JSON errors, the request charged to the token's rate limit.
     Rest,
     /// `/v1/verify`: like `Rest`, but the caller's own token is not charged (the verified token
@@ -459,7 +463,7 @@ impl Surface {
 }
 
 /// The middleware in front of every authenticated `/v1` route.
-pub async fn authenticate(
+pub(crate) async fn authenticate(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
@@ -491,7 +495,7 @@ fn rate_limited(token: &TokenRecord, d: &Decision) -> ApiError {
 /// `Tokctl-Credential-Expires` and `RateLimit-*` headers. `ip` is the client's address
 /// ([`client_ip`]), resolved once by the caller, which may need it before the guard runs; an
 /// unknown address is inside no network, so a CIDR-pinned token is refused `ip_not_allowed`.
-pub async fn guard(
+pub(crate) async fn guard(
     state: &AppState,
     ip: ClientAddr,
     mut req: Request,

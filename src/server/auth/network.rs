@@ -7,7 +7,7 @@ use crate::server::store::TokenRecord;
 
 /// Whether `ip` is inside one of the token's allowed networks (always, when it has none).
 /// An address seen as IPv4-mapped IPv6 (`::ffff:10.0.0.1`) counts as its IPv4 address.
-pub fn network_allows(token: &TokenRecord, ip: Option<IpAddr>) -> bool {
+pub(crate) fn network_allows(token: &TokenRecord, ip: Option<IpAddr>) -> bool {
     if token.allowed_cidrs.is_empty() {
         return true;
     }
@@ -43,7 +43,6 @@ mod tests {
             expires_at: None,
             last_used_at: None,
             revoked_at: None,
-            revoke_reason: None,
             rate_limit: RateLimit {
                 per_minute: 1,
                 per_hour: 1,

@@ -5,11 +5,11 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rand::TryRngCore;
 use secrecy::SecretString;
 
-pub use crate::api::limits::MIN_PASSWORD_LENGTH as MIN_LENGTH;
+pub(crate) use crate::api::limits::MIN_PASSWORD_LENGTH as MIN_LENGTH;
 
 /// Why a new password is refused. Never carries the password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WeakPassword {
+pub(crate) enum WeakPassword {
     #[error("the password is empty")]
     Empty,
     #[error("the password has {0} characters; use at least {MIN_LENGTH}")]
@@ -18,7 +18,7 @@ pub enum WeakPassword {
     TooUniform,
 }
 
-pub fn check_strength(password: &str) -> Result<(), WeakPassword> {
+pub(crate) fn check_strength(password: &str) -> Result<(), WeakPassword> {
     let n = password.chars().count();
     if n == 0 {
         return Err(WeakPassword::Empty);
@@ -37,7 +37,7 @@ pub fn check_strength(password: &str) -> Result<(), WeakPassword> {
 
 /// Argon2id with the crate's default (OWASP-recommended) cost. CPU-heavy: call it from
 /// `spawn_blocking` on the server.
-pub fn hash(password: &str) -> Result<SecretString, argon2::password_hash::Error> {
+pub(crate) fn hash(password: &str) -> Result<SecretString, argon2::password_hash::Error> {
     let mut salt = [0u8; 16];
     rand::rngs::OsRng
         .try_fill_bytes(&mut salt)
@@ -50,7 +50,7 @@ pub fn hash(password: &str) -> Result<SecretString, argon2::password_hash::Error
 }
 
 /// Checks a password against a stored hash; a missing or unreadable hash never matches.
-pub fn verify(password: &str, stored: Option<&str>) -> bool {
+pub(crate) fn verify(password: &str, stored: Option<&str>) -> bool {
     match stored.map(PasswordHash::new) {
         Some(Ok(parsed)) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)

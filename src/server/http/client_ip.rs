@@ -38,7 +38,7 @@ const X_REAL_IP: &str = "x-real-ip";
 
 /// Where a request comes from, as far as the trusted chain can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientAddr {
+pub(crate) enum ClientAddr {
     Known(IpAddr),
     /// The forwarding chain could not be read past `via`, the last trusted hop (the peer itself
     /// when the headers disagree). Nothing may be granted for an address here (a CIDR-pinned
@@ -50,7 +50,7 @@ pub enum ClientAddr {
 
 impl ClientAddr {
     /// The client's address, when known.
-    pub fn known(self) -> Option<IpAddr> {
+    pub(crate) fn known(self) -> Option<IpAddr> {
         match self {
             ClientAddr::Known(ip) => Some(ip),
             ClientAddr::Unknown { .. } => None,
@@ -58,7 +58,7 @@ impl ClientAddr {
     }
 
     /// The address throttles and caps key on: the client's, else the last trusted hop.
-    pub fn throttle_ip(self) -> IpAddr {
+    pub(crate) fn throttle_ip(self) -> IpAddr {
         match self {
             ClientAddr::Known(ip) | ClientAddr::Unknown { via: ip } => ip,
         }
@@ -66,13 +66,13 @@ impl ClientAddr {
 
     /// The `ip` of an audit event: the client's address, null when unknown (the event's detail
     /// then names the hop, see [`ClientAddr::annotate`]).
-    pub fn audit_ip(self) -> Option<String> {
+    pub(crate) fn audit_ip(self) -> Option<String> {
         self.known().map(|ip| ip.to_string())
     }
 
     /// Adds `"unknown_client_via": "<last trusted hop>"` to an audit event's detail object when
     /// the client is unknown, so the log still says which proxy the request came through.
-    pub fn annotate(self, detail: &mut serde_json::Value) {
+    pub(crate) fn annotate(self, detail: &mut serde_json::Value) {
         if let (ClientAddr::Unknown { via }, Some(obj)) = (self, detail.as_object_mut()) {
             obj.insert("unknown_client_via".into(), via.to_string().into());
         }
@@ -92,7 +92,7 @@ impl fmt::Display for ClientAddr {
 }
 
 /// The client of a request that arrived from `peer`, given the `--trusted-proxy` networks.
-pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> ClientAddr {
+pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> ClientAddr {
     if !is_trusted(peer, trusted) {
         return ClientAddr::Known(peer);
     }
@@ -163,7 +163,7 @@ fn xff_entries(headers: &HeaderMap) -> impl Iterator<Item = Option<IpAddr>> + '_
 }
 
 /// An address entry: `ip`, `ip:port` (IPv4), `[v6]` or `[v6]:port`.
-pub fn parse_node(s: &str) -> Option<IpAddr> {
+pub(crate) fn parse_node(s: &str) -> Option<IpAddr> {
     let s = s.trim();
     if let Some(rest) = s.strip_prefix('[') {
         let (inner, after) = rest.split_once(']')?;

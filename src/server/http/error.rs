@@ -12,16 +12,16 @@ use crate::server::store::StoreError;
 /// never contains a secret.
 #[derive(Debug)]
 pub struct ApiError {
-    pub code: ErrorCode,
+    pub(crate) code: ErrorCode,
     pub message: String,
     /// Seconds, for 429 answers.
-    pub retry_after: Option<u64>,
+    pub(crate) retry_after: Option<u64>,
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             code,
             message: message.into(),
@@ -29,27 +29,27 @@ impl ApiError {
         }
     }
 
-    pub fn invalid(message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::Invalid, message)
     }
 
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::BadRequest, message)
     }
 
-    pub fn forbidden(message: impl Into<String>) -> Self {
+    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::Forbidden, message)
     }
 
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::NotFound, message)
     }
 
-    pub fn conflict(message: impl Into<String>) -> Self {
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::Conflict, message)
     }
 
-    pub fn rate_limited(message: impl Into<String>, retry_after: u64) -> Self {
+    pub(crate) fn rate_limited(message: impl Into<String>, retry_after: u64) -> Self {
         ApiError {
             code: ErrorCode::RateLimited,
             message: message.into(),
@@ -150,7 +150,7 @@ impl IntoResponse for ApiError {
 
 /// The `WWW-Authenticate` challenge of an answer (RFC 6750 §3.1): `invalid_token` with every
 /// 401, `invalid_request` for two credentials in one request (400).
-pub fn challenge(code: ErrorCode) -> Option<&'static str> {
+pub(crate) fn challenge(code: ErrorCode) -> Option<&'static str> {
     match code {
         ErrorCode::AmbiguousCredential => Some("Bearer error=\"invalid_request\""),
         _ if code.status() == 401 => Some("Bearer error=\"invalid_token\""),

@@ -12,7 +12,7 @@ use crate::api::error::ErrorCode;
 
 /// A JSON body: as an extractor, refused with an [`ApiError`] (see [`parse_json`]); as a
 /// response, axum's `Json`.
-pub struct Json<T>(pub T);
+pub(crate) struct Json<T>(pub(crate) T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
@@ -55,7 +55,7 @@ fn json_content_type(headers: &HeaderMap) -> bool {
 /// body that is not JSON at all is a malformed request: 400. (axum's own rejection answers
 /// 400 for both, and calls some shape errors syntax errors: serde_json reports an enum given a
 /// number as "expected value".)
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // Every request body is a JSON object, but serde's derived structs also take an array of
     // their fields in order (`[]` would be an empty rotate request): refuse one here, as the
     // document does.
@@ -92,15 +92,15 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
 
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
-pub struct Query<T>(pub T);
+pub(crate) struct Query<T>(pub(crate) T);
 
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
-pub struct Path<T>(pub T);
+pub(crate) struct Path<T>(pub(crate) T);
 
 /// A JSON body that may be absent: an empty body, or JSON `null`, means `T::default()`.
 /// Like [`Json`], JSON of the wrong shape is refused with 422 and a body that is not JSON with 400.
-pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
+pub(crate) fn optional_json<T: serde::de::DeserializeOwned + Default>(
     body: &axum::body::Bytes,
 ) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {

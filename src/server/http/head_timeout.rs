@@ -26,7 +26,7 @@ use tokio::time::Sleep;
 /// Whether a connection's current request head has been read: set by the service when hyper
 /// hands it a request, cleared when the service has answered.
 #[derive(Debug, Default)]
-pub struct RequestPhase {
+pub(crate) struct RequestPhase {
     in_request: AtomicBool,
     /// Heads read so far: a change tells the socket its running head timer is done with.
     heads: AtomicU64,
@@ -34,13 +34,13 @@ pub struct RequestPhase {
 
 impl RequestPhase {
     /// hyper parsed a head and called the service: stop the head timer.
-    pub fn started(&self) {
+    pub(crate) fn started(&self) {
         self.heads.fetch_add(1, Ordering::AcqRel);
         self.in_request.store(true, Ordering::Release);
     }
 
     /// The service answered: the next byte read starts the next head's timer.
-    pub fn answered(&self) {
+    pub(crate) fn answered(&self) {
         self.in_request.store(false, Ordering::Release);
     }
 
@@ -54,7 +54,7 @@ impl RequestPhase {
 }
 
 /// A socket whose reads fail with `TimedOut` once a request head has taken too long.
-pub struct HeadTimeout<S> {
+pub(crate) struct HeadTimeout<S> {
     inner: S,
     phase: Arc<RequestPhase>,
     limit: Duration,
@@ -66,7 +66,7 @@ pub struct HeadTimeout<S> {
 
 impl<S> HeadTimeout<S> {
     /// Wraps a just-accepted socket: its first head must be complete within `limit`.
-    pub fn new(inner: S, phase: Arc<RequestPhase>, limit: Duration) -> HeadTimeout<S> {
+    pub(crate) fn new(inner: S, phase: Arc<RequestPhase>, limit: Duration) -> HeadTimeout<S> {
         HeadTimeout {
             inner,
             phase,

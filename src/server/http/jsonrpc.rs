@@ -11,15 +11,15 @@ use super::error::ApiError;
 use crate::api::error::ErrorCode;
 
 /// JSON-RPC error code for a request whose credential does not authenticate (DESIGN.md).
-pub const UNAUTHENTICATED: i32 = -32001;
+pub(crate) const UNAUTHENTICATED: i32 = -32001;
 /// JSON-RPC error code for a credential outside its allowed networks.
-pub const FORBIDDEN: i32 = -32003;
+pub(crate) const FORBIDDEN: i32 = -32003;
 /// JSON-RPC error code for a token over its rate limit (`data.retry_after` in seconds).
-pub const RATE_LIMITED: i32 = -32029;
+pub(crate) const RATE_LIMITED: i32 = -32029;
 /// JSON-RPC: the body is not JSON.
-pub const PARSE_ERROR: i32 = -32700;
+pub(crate) const PARSE_ERROR: i32 = -32700;
 /// JSON-RPC: the body is JSON but not a valid request.
-pub const INVALID_REQUEST: i32 = -32600;
+pub(crate) const INVALID_REQUEST: i32 = -32600;
 const INTERNAL_ERROR: i32 = -32603;
 
 /// The JSON-RPC error code of an API error: a request refused for its credential (a secret in
@@ -49,7 +49,7 @@ fn jsonrpc_code(code: ErrorCode) -> i32 {
 
 /// An [`ApiError`] as an MCP answer: the error's HTTP status and headers, a JSON-RPC error body
 /// for request `id` (null when unknown), `data.code` the API error code.
-pub fn error_response(err: ApiError, id: Value) -> Response {
+pub(crate) fn error_response(err: ApiError, id: Value) -> Response {
     let status = err.status();
     let mut data = json!({"code": err.code.as_str()});
     if let Some(secs) = err.retry_after {

@@ -2,11 +2,11 @@
 //! address, the `Origin` check of `/mcp`, the body limit, the error type with its one mapping
 //! to responses (and to `/mcp`'s JSON-RPC answers), and extractors that reject with it.
 
-pub mod body;
-pub mod client_ip;
-pub mod error;
-pub mod extract;
-pub mod head_timeout;
-pub mod jsonrpc;
-pub mod origin;
-pub mod serve;
+pub(crate) mod body;
+pub(crate) mod client_ip;
+pub(crate) mod error;
+pub(crate) mod extract;
+pub(crate) mod head_timeout;
+pub(crate) mod jsonrpc;
+pub(crate) mod origin;
+pub(crate) mod serve;

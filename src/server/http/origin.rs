@@ -12,12 +12,12 @@ use axum::http::{HeaderMap, Uri, header};
 /// An origin in its comparable form: `scheme://host[:port]`, lower case, default port
 /// dropped; or `null`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin(String);
+pub(crate) struct Origin(String);
 
 impl Origin {
     /// Parses an origin as a browser serializes it (a trailing `/` tolerated); the error
     /// says what is wrong, for `--mcp-allowed-origin`.
-    pub fn parse(s: &str) -> Result<Origin, String> {
+    pub(crate) fn parse(s: &str) -> Result<Origin, String> {
         let s = s.trim();
         if s.eq_ignore_ascii_case("null") {
             return Ok(Origin("null".into()));
@@ -48,20 +48,16 @@ impl Origin {
             _ => format!("{scheme}://{host}"),
         }))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 /// clap's `value_parser` for `--mcp-allowed-origin`.
-pub fn parse_allowed(s: &str) -> Result<Origin, String> {
+pub(crate) fn parse_allowed(s: &str) -> Result<Origin, String> {
     Origin::parse(s)
 }
 
 /// Whether a request's `Origin` is acceptable: absent, or exactly one header naming an
 /// allowed origin. Two `Origin` lines, or a value that is not an origin, are refused.
-pub fn allowed(headers: &HeaderMap, allowed: &[Origin]) -> bool {
+pub(crate) fn allowed(headers: &HeaderMap, allowed: &[Origin]) -> bool {
     let mut values = headers.get_all(header::ORIGIN).iter();
     let Some(value) = values.next() else {
         return true;

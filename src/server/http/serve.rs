@@ -40,13 +40,13 @@ use tower::ServiceExt;
 use super::head_timeout::{HeadTimeout, RequestPhase};
 
 /// How long a client may take to send a complete request head, from its first byte.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a keep-alive connection may sit idle between requests (nginx's default).
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// The read buffer of a connection, and so the largest request head (hyper answers 431 above).
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// The default cap on concurrent connections.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// Descriptors kept back from the cap for the database, logs and the listener.
 const RESERVED_FDS: usize = 256;
 /// After a shutdown signal, how long in-flight requests get before connections are dropped
@@ -55,7 +55,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(35);
 
 /// Raises the soft open-files limit to the hard one and returns the connection cap that fits
 /// under it (at most `wanted`).
-pub fn connection_cap(wanted: usize) -> usize {
+pub(crate) fn connection_cap(wanted: usize) -> usize {
     match raise_fd_limit() {
         Some(limit) if limit > RESERVED_FDS * 2 => wanted.min(limit - RESERVED_FDS),
         Some(limit) => wanted.min(limit / 2).max(1),
@@ -80,7 +80,7 @@ fn raise_fd_limit() -> Option<usize> {
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests
 /// finish (up to `SHUTDOWN_GRACE`).
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     max_connections: usize,

@@ -85,7 +85,7 @@ fn request_id(body: &[u8]) -> Value {
 
 /// The middleware in front of `/mcp`: the `Origin` check, then the `/v1` guard with JSON-RPC
 /// errors.
-pub async fn authenticate_mcp(
+pub(crate) async fn authenticate_mcp(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
@@ -119,7 +119,7 @@ pub async fn authenticate_mcp(
 /// then parses the body, answering a body it cannot parse with 415 and plain text: that one
 /// answer is rewritten here, so the order of the checks stays rmcp's and a good request costs
 /// no second parse. Runs after authentication, like the body checks of the REST routes.
-pub async fn jsonrpc_body_errors(req: Request, next: Next) -> Response {
+pub(crate) async fn jsonrpc_body_errors(req: Request, next: Next) -> Response {
     if req.method() != axum::http::Method::POST {
         return next.run(req).await;
     }
@@ -207,7 +207,7 @@ fn jsonrpc_rule_broken(v: &Value) -> &'static str {
 }
 
 /// The rmcp service mounted at `/mcp`.
-pub fn service(state: SharedState) -> StreamableHttpService<TokctlMcp, NeverSessionManager> {
+pub(crate) fn service(state: SharedState) -> StreamableHttpService<TokctlMcp, NeverSessionManager> {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -223,12 +223,12 @@ pub fn service(state: SharedState) -> StreamableHttpService<TokctlMcp, NeverSess
 
 /// The MCP server: one per request (stateless), holding only the shared state.
 #[derive(Clone)]
-pub struct TokctlMcp {
+pub(crate) struct TokctlMcp {
     state: SharedState,
 }
 
 impl TokctlMcp {
-    pub fn new(state: SharedState) -> Self {
+    pub(crate) fn new(state: SharedState) -> Self {
         TokctlMcp { state }
     }
 }
@@ -245,7 +245,7 @@ fn string_prop(description: &str) -> Value {
 }
 
 /// The tools, with their JSON Schemas.
-pub fn tools() -> Vec<Tool> {
+pub(crate) fn tools() -> Vec<Tool> {
     let page = json!({"type": "integer", "minimum": 1, "maximum": 500, "description": "page size (default 100)"});
     let cursor = string_prop("next_cursor of the previous page");
     vec![

@@ -17,7 +17,7 @@ const SHARDS: usize = 16;
 const SWEEP_AT: usize = 50_000;
 
 /// The in-process limiter: exact for one replica.
-pub struct LocalLimiter {
+pub(crate) struct LocalLimiter {
     origin: Instant,
     hasher: RandomState,
     shards: Vec<Mutex<HashMap<Box<str>, Entry>>>,
@@ -41,12 +41,12 @@ impl LocalLimiter {
     }
 
     /// The limiter's clock: time since it was created, monotonic.
-    pub fn now(&self) -> Duration {
+    pub(crate) fn now(&self) -> Duration {
         self.origin.elapsed()
     }
 
     /// Checks and (if allowed) consumes one request of `key` at `now`.
-    pub fn check_at(&self, key: &str, limits: RateLimit, now: Duration) -> Decision {
+    pub(crate) fn check_at(&self, key: &str, limits: RateLimit, now: Duration) -> Decision {
         let mut shard = self.shard(key);
         let (decision, next) = gcra_step(shard.get(key).copied(), limits, now, true);
         if let Some(entry) = next {
@@ -64,13 +64,13 @@ impl LocalLimiter {
     }
 
     /// What a check would answer at `now`, consuming nothing.
-    pub fn peek_at(&self, key: &str, limits: RateLimit, now: Duration) -> Decision {
+    pub(crate) fn peek_at(&self, key: &str, limits: RateLimit, now: Duration) -> Decision {
         let shard = self.shard(key);
         gcra_step(shard.get(key).copied(), limits, now, false).0
     }
 
     /// Drops every key that is fully refilled (idle for at least its hour window).
-    pub fn sweep_at(&self, now: Duration) -> usize {
+    pub(crate) fn sweep_at(&self, now: Duration) -> usize {
         let mut dropped = 0;
         for shard in &self.shards {
             let mut s = shard.lock().unwrap_or_else(|e| e.into_inner());
@@ -81,14 +81,16 @@ impl LocalLimiter {
         dropped
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
             .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
             .sum()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }

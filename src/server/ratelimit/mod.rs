@@ -22,10 +22,10 @@
 //! clock of the in-process limiter ([`memory`]), and fail with [`LimiterError::Unavailable`]
 //! (503), never "allowed".
 
-pub mod memory;
-pub mod postgres;
-pub mod redis;
-pub mod throttle;
+pub(crate) mod memory;
+pub(crate) mod postgres;
+pub(crate) mod redis;
+pub(crate) mod throttle;
 
 use std::time::Duration;
 
@@ -33,53 +33,53 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 
 use crate::api::types::{RateLimit, RateLimitState};
 
-pub use memory::LocalLimiter;
+pub(crate) use memory::LocalLimiter;
 
-pub const MINUTE: Duration = Duration::from_secs(60);
-pub const HOUR: Duration = Duration::from_secs(3600);
+pub(crate) const MINUTE: Duration = Duration::from_secs(60);
+pub(crate) const HOUR: Duration = Duration::from_secs(3600);
 
-pub const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
-pub const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
-pub const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+pub(crate) const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+pub(crate) const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+pub(crate) const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
 
 /// One limit's state: the TAT in nanoseconds × `limit`, and the limit it was scaled by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cell {
-    pub tat: u128,
-    pub limit: u32,
+pub(crate) struct Cell {
+    pub(crate) tat: u128,
+    pub(crate) limit: u32,
 }
 
 /// Both limits of one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
-    pub minute: Cell,
-    pub hour: Cell,
+pub(crate) struct Entry {
+    pub(crate) minute: Cell,
+    pub(crate) hour: Cell,
 }
 
 /// One limit judged at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LimitOutcome {
-    pub limit: u32,
-    pub allowed: bool,
+pub(crate) struct LimitOutcome {
+    pub(crate) limit: u32,
+    pub(crate) allowed: bool,
     /// Requests left after this one (if it was allowed and consumed).
-    pub remaining: u32,
+    pub(crate) remaining: u32,
     /// Until this limit is fully refilled.
-    pub reset: Duration,
+    pub(crate) reset: Duration,
     /// When refused: until one request fits.
-    pub retry_after: Duration,
+    pub(crate) retry_after: Duration,
 }
 
 /// The answer to one check of a key against its two limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Decision {
-    pub allowed: bool,
-    pub minute: LimitOutcome,
-    pub hour: LimitOutcome,
+pub(crate) struct Decision {
+    pub(crate) allowed: bool,
+    pub(crate) minute: LimitOutcome,
+    pub(crate) hour: LimitOutcome,
 }
 
 impl Decision {
     /// How long until the request would be allowed (zero when it was).
-    pub fn retry_after(&self) -> Duration {
+    pub(crate) fn retry_after(&self) -> Duration {
         if self.allowed {
             return Duration::ZERO;
         }
@@ -97,12 +97,12 @@ impl Decision {
     }
 
     /// `Retry-After` in whole seconds, rounded up (at least 1 when refused).
-    pub fn retry_after_secs(&self) -> u64 {
+    pub(crate) fn retry_after_secs(&self) -> u64 {
         ceil_secs(self.retry_after()).max(u64::from(!self.allowed))
     }
 
     /// The limit that binds: the one with fewer requests left (the minute limit on a tie).
-    pub fn binding(&self) -> &LimitOutcome {
+    pub(crate) fn binding(&self) -> &LimitOutcome {
         if !self.hour.allowed && self.minute.allowed {
             return &self.hour;
         }
@@ -117,7 +117,7 @@ impl Decision {
     }
 
     /// verify's `rate_limit` object.
-    pub fn state(&self) -> RateLimitState {
+    pub(crate) fn state(&self) -> RateLimitState {
         RateLimitState {
             per_minute: self.minute.limit,
             per_hour: self.hour.limit,
@@ -128,7 +128,7 @@ impl Decision {
 
     /// Sets `RateLimit-Limit`, `-Remaining`, `-Reset` (of the binding limit) and, when refused,
     /// `Retry-After`.
-    pub fn apply_headers(&self, headers: &mut HeaderMap) {
+    pub(crate) fn apply_headers(&self, headers: &mut HeaderMap) {
         let b = self.binding();
         headers.insert(RATELIMIT_LIMIT, HeaderValue::from(b.limit));
         headers.insert(RATELIMIT_REMAINING, HeaderValue::from(b.remaining));
@@ -226,7 +226,7 @@ fn judge(cell: Option<Cell>, limit: u32, period: Duration, now: Duration) -> Jud
 /// The whole step for one key: both limits judged, both consumed only if both allow (and
 /// `consume` is asked). Pure, so every backend can share or mirror it. Returns the decision and
 /// the entry to store when something was consumed.
-pub fn gcra_step(
+pub(crate) fn gcra_step(
     entry: Option<Entry>,
     limits: RateLimit,
     now: Duration,
@@ -249,21 +249,21 @@ pub fn gcra_step(
 }
 
 /// One request's check of a token, as the shared limiters queue it for a batch.
-pub struct Check {
-    pub key: String,
-    pub limits: RateLimit,
-    pub consume: bool,
+pub(crate) struct Check {
+    pub(crate) key: String,
+    pub(crate) limits: RateLimit,
+    pub(crate) consume: bool,
 }
 
 /// Each token's checks in a batch, in arrival order, under its key (sorted: the order in which
 /// a shared limiter touches rows, so replicas never deadlock).
-pub type ByKey<'a> = std::collections::BTreeMap<&'a str, Vec<usize>>;
+pub(crate) type ByKey<'a> = std::collections::BTreeMap<&'a str, Vec<usize>>;
 
 /// A shared limiter's queue: checks in flight, decided one batch at a time.
-pub type Batches = super::coalesce::Coalescer<Check, Decision, String>;
+pub(crate) type Batches = super::coalesce::Coalescer<Check, Decision, String>;
 
 /// Queues one check of `key` in `batches` and waits for its decision.
-pub async fn check_in(
+pub(crate) async fn check_in(
     batches: &Batches,
     key: &str,
     limits: RateLimit,
@@ -282,7 +282,7 @@ pub async fn check_in(
     }
 }
 
-pub fn by_key(checks: &[Check]) -> ByKey<'_> {
+pub(crate) fn by_key(checks: &[Check]) -> ByKey<'_> {
     let mut keys = ByKey::new();
     for (i, c) in checks.iter().enumerate() {
         keys.entry(c.key.as_str()).or_default().push(i);
@@ -292,7 +292,7 @@ pub fn by_key(checks: &[Check]) -> ByKey<'_> {
 
 /// Applies one token's checks (`indices` into `checks`), one after another, to its state as
 /// read at `now`, writing each decision. Returns the state to store when something was consumed.
-pub fn apply_in_order(
+pub(crate) fn apply_in_order(
     checks: &[Check],
     indices: &[usize],
     read: Option<Entry>,
@@ -314,21 +314,21 @@ pub fn apply_in_order(
 }
 
 /// Whether a key's entry is fully refilled at `now` (and so the same as no entry at all).
-pub fn idle(entry: &Entry, now: Duration) -> bool {
+pub(crate) fn idle(entry: &Entry, now: Duration) -> bool {
     let full = |c: &Cell| c.tat <= nanos(now) * u128::from(c.limit.max(1));
     full(&entry.minute) && full(&entry.hour)
 }
 
 /// The counter store could not decide; the request is refused with 503, never allowed.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum LimiterError {
+pub(crate) enum LimiterError {
     #[error("the rate-limit store is unavailable: {0}")]
     Unavailable(String),
 }
 
 /// The limiter the server runs with. Handlers call [`RateLimiter::check`] and never see which
 /// backend answers: in-process for one server (SQLite), in PostgreSQL or Redis for replicas.
-pub enum RateLimiter {
+pub(crate) enum RateLimiter {
     Local(LocalLimiter),
     Postgres(postgres::PgLimiter),
     Redis(Box<self::redis::RedisLimiter>),
@@ -343,17 +343,25 @@ impl Default for RateLimiter {
 impl RateLimiter {
     /// Whether checks are decided by a store shared with other replicas (a round trip each)
     /// rather than in this process.
-    pub fn is_shared(&self) -> bool {
+    pub(crate) fn is_shared(&self) -> bool {
         !matches!(self, RateLimiter::Local(_))
     }
 
     /// Checks and, if allowed, consumes one request of the token `key`.
-    pub async fn check(&self, key: &str, limits: RateLimit) -> Result<Decision, LimiterError> {
+    pub(crate) async fn check(
+        &self,
+        key: &str,
+        limits: RateLimit,
+    ) -> Result<Decision, LimiterError> {
         self.decide(key, limits, true).await
     }
 
     /// What a check would answer now, consuming nothing.
-    pub async fn peek(&self, key: &str, limits: RateLimit) -> Result<Decision, LimiterError> {
+    pub(crate) async fn peek(
+        &self,
+        key: &str,
+        limits: RateLimit,
+    ) -> Result<Decision, LimiterError> {
         self.decide(key, limits, false).await
     }
 
@@ -378,7 +386,7 @@ impl RateLimiter {
     }
 
     /// Forgets keys idle past their hour window (bounded memory); run periodically.
-    pub async fn sweep(&self) -> usize {
+    pub(crate) async fn sweep(&self) -> usize {
         match self {
             RateLimiter::Local(l) => l.sweep_at(l.now()),
             RateLimiter::Postgres(l) => match l.sweep().await {

@@ -49,7 +49,7 @@ use crate::server::ratelimit::{
 /// Checks beyond this wait for the next batch (bounds one statement's size).
 const MAX_BATCH: usize = 512;
 /// Compare-and-set rounds before the remaining tokens are decided under row locks.
-pub const OPTIMISTIC_ROUNDS: usize = 3;
+pub(crate) const OPTIMISTIC_ROUNDS: usize = 3;
 /// Beliefs beyond this are all forgotten (bounded memory; a forgotten row costs a round).
 const MAX_BELIEFS: usize = 100_000;
 
@@ -61,7 +61,7 @@ const CLOCK_CARRY: Duration = Duration::from_secs(1);
 /// The database clock in microseconds, as `now_us` in every statement below.
 const NOW_US: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT";
 
-pub struct PgLimiter {
+pub(crate) struct PgLimiter {
     pool: PgPool,
     batches: Batches,
     beliefs: Arc<Mutex<Beliefs>>,
@@ -158,7 +158,7 @@ impl PgLimiter {
     /// A limiter on the store's database, with connections of its own (asynchronous commits)
     /// and a worker on the current tokio runtime. `optimistic_rounds` compare-and-set rounds
     /// are tried before row locks ([`OPTIMISTIC_ROUNDS`]; 0 always locks).
-    pub fn new(store_pool: &PgPool, optimistic_rounds: usize) -> Self {
+    pub(crate) fn new(store_pool: &PgPool, optimistic_rounds: usize) -> Self {
         let pool = PgPoolOptions::new()
             .max_connections(2)
             // Fail fast when the database is down: requests answer 503 instead of hanging.
@@ -185,7 +185,7 @@ impl PgLimiter {
     }
 
     /// Checks one request of `key`; consumes it when allowed and `consume` is set.
-    pub async fn check(
+    pub(crate) async fn check(
         &self,
         key: &str,
         limits: RateLimit,
@@ -197,7 +197,7 @@ impl PgLimiter {
     /// Deletes rows untouched for over an hour: fully refilled, the same as no row. Rows a
     /// locked batch holds are skipped (they are in use), so the sweep never waits on or
     /// deadlocks with a check. Beliefs about fully refilled rows are forgotten too.
-    pub async fn sweep(&self) -> Result<u64, LimiterError> {
+    pub(crate) async fn sweep(&self) -> Result<u64, LimiterError> {
         {
             let mut beliefs = lock(&self.beliefs);
             if let Some((now, _)) = beliefs.now() {

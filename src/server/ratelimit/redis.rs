@@ -77,7 +77,7 @@ fn unavailable(e: impl std::fmt::Display) -> LimiterError {
 }
 
 /// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
         _ => url.to_string(),
@@ -111,14 +111,14 @@ fn decode(v: &str) -> Option<Entry> {
 /// The limiter: checks in flight on this replica are decided as one batch (see [`Coalescer`]),
 /// so concurrent checks of one hot token do not race each other's compare-and-set; only other
 /// replicas can.
-pub struct RedisLimiter {
+pub(crate) struct RedisLimiter {
     batches: Batches,
 }
 
 impl RedisLimiter {
     /// Connects (and pings) at start, so a wrong URL or a Redis that is not there is a clear
     /// error instead of 503s later.
-    pub async fn connect(url: &str) -> Result<Self, LimiterError> {
+    pub(crate) async fn connect(url: &str) -> Result<Self, LimiterError> {
         let client = Client::open(url).map_err(unavailable)?;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(TIMEOUT))
@@ -153,7 +153,7 @@ impl RedisLimiter {
     }
 
     /// Checks one request of `key`; consumes it when allowed and `consume` is set.
-    pub async fn check(
+    pub(crate) async fn check(
         &self,
         key: &str,
         limits: RateLimit,

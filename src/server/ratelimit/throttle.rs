@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 /// The throttle key of a client address: an IPv4 address as is, an IPv6 address by its /64.
 /// A single host is usually given a whole /64, so keying by the full address would let one
 /// attacker cycle through 2^64 fresh budgets.
-pub fn address_key(ip: std::net::IpAddr) -> String {
+pub(crate) fn address_key(ip: std::net::IpAddr) -> String {
     match ip {
         std::net::IpAddr::V4(v4) => format!("ip:{v4}"),
         std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -23,7 +23,7 @@ pub fn address_key(ip: std::net::IpAddr) -> String {
     }
 }
 
-pub struct Throttle {
+pub(crate) struct Throttle {
     burst: u32,
     interval: Duration,
     /// Theoretical arrival time per key (GCRA's one number of state).
@@ -31,7 +31,7 @@ pub struct Throttle {
 }
 
 impl Throttle {
-    pub fn new(burst: u32, interval: Duration) -> Self {
+    pub(crate) fn new(burst: u32, interval: Duration) -> Self {
         Throttle {
             burst,
             interval,
@@ -40,7 +40,7 @@ impl Throttle {
     }
 
     /// Ok when the key may try now, else how long until it may.
-    pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
+    pub(crate) fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
         let tat = self.lock();
         match tat.get(key) {
             Some(&t) if t > now + self.interval * (self.burst - 1) => {
@@ -51,7 +51,7 @@ impl Throttle {
     }
 
     /// Charges one failure to the key.
-    pub fn charge(&self, key: &str, now: Instant) {
+    pub(crate) fn charge(&self, key: &str, now: Instant) {
         let mut tat = self.lock();
         if tat.len() > 100_000 {
             // Forget keys whose budget has fully refilled: bounded memory under a spray.

@@ -18,7 +18,7 @@ type ErrorBody = crate::api::error::ErrorBody;
 #[utoipa::path(get, path = "/v1/audit", params(AuditQuery), tag = "audit", security(("bearer" = [])),
     responses((status = 200, body = AuditPage), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn audit(
+pub(crate) async fn audit(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Query(q): Query<AuditQuery>,
@@ -31,7 +31,7 @@ pub async fn audit(
 #[utoipa::path(get, path = "/v1/tokens/{token}/usage", params(("token" = String, Path, description = "id (tk_…) or name"), UsageQuery),
     tag = "tokens", security(("bearer" = [])),
     responses((status = 200, body = TokenUsage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn usage(
+pub(crate) async fn usage(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(reference): Path<String>,

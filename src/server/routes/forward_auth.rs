@@ -34,16 +34,16 @@ use crate::server::state::SharedState;
 
 type ErrorBody = crate::api::error::ErrorBody;
 
-pub const TOKEN_ID: HeaderName = HeaderName::from_static("tokctl-token-id");
-pub const USER: HeaderName = HeaderName::from_static("tokctl-user");
-pub const ROLE: HeaderName = HeaderName::from_static("tokctl-role");
+pub(crate) const TOKEN_ID: HeaderName = HeaderName::from_static("tokctl-token-id");
+pub(crate) const USER: HeaderName = HeaderName::from_static("tokctl-user");
+pub(crate) const ROLE: HeaderName = HeaderName::from_static("tokctl-role");
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ForwardAuthQuery {
+pub(crate) struct ForwardAuthQuery {
     /// The permission the protected route needs (none: any valid token).
     #[param(schema_with = crate::api::schema::permission)]
-    pub permission: Option<String>,
+    pub(crate) permission: Option<String>,
 }
 
 fn first_header<'a>(headers: &'a HeaderMap, names: &[&str]) -> Option<&'a str> {
@@ -90,7 +90,7 @@ fn refuse_forwarded_credential(f: AuthFailure) -> Response {
         (status = 403, body = ErrorBody, description = "the token lacks the permission, or the client is outside its networks"),
         (status = 422, body = ErrorBody, description = "`permission` is not in the catalog (a proxy configuration error)"),
         (status = 429, body = ErrorBody, description = "over the token's rate limit, or too many unknown or malformed secrets from this client address (Retry-After)")))]
-pub async fn forward_auth(
+pub(crate) async fn forward_auth(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,

@@ -1,6 +1,6 @@
 //! `GET /healthz` (liveness; also the baseline the verify benchmark compares against).
 
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "ok")))]
-pub async fn healthz() -> &'static str {
+pub(crate) async fn healthz() -> &'static str {
     "ok\n"
 }

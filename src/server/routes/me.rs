@@ -8,6 +8,6 @@ use axum::Extension;
 
 #[utoipa::path(get, path = "/v1/me", tag = "identity", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = crate::api::error::ErrorBody)))]
-pub async fn me(Extension(p): Extension<Principal>) -> Json<Me> {
+pub(crate) async fn me(Extension(p): Extension<Principal>) -> Json<Me> {
     Json(describe(&p))
 }

@@ -16,7 +16,11 @@ use crate::server::metrics::{CredentialId, request_log_enabled};
 use crate::server::state::SharedState;
 
 /// Counts and logs every request: method, path, status, latency, credential id.
-pub async fn observe(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+pub(crate) async fn observe(
+    State(state): State<SharedState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     // Copied only when there is a request log to write them to.
     let request = request_log_enabled().then(|| {
@@ -56,7 +60,7 @@ pub async fn observe(State(state): State<SharedState>, req: Request, next: Next)
         (status = 401, body = crate::api::error::ErrorBody, description = "no credential, or a malformed, unknown, expired or revoked one (not with --metrics-unauthenticated)"),
         (status = 403, body = crate::api::error::ErrorBody, description = "the credential lacks audit:read, or is outside its networks (not with --metrics-unauthenticated)"),
         (status = 429, body = crate::api::error::ErrorBody, description = "the credential is over its rate limit (Retry-After)")))]
-pub async fn endpoint(
+pub(crate) async fn endpoint(
     State(state): State<SharedState>,
     principal: Option<Extension<Principal>>,
 ) -> ApiResult<String> {

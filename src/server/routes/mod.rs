@@ -1,13 +1,13 @@
 //! HTTP handlers, one module per resource. They adapt HTTP to the operations in the server's
 //! service modules and never hold the rules themselves.
 
-pub mod audit;
-pub mod forward_auth;
-pub mod health;
-pub mod me;
-pub mod metrics;
-pub mod org;
-pub mod sessions;
-pub mod tokens;
-pub mod users;
-pub mod verify;
+pub(crate) mod audit;
+pub(crate) mod forward_auth;
+pub(crate) mod health;
+pub(crate) mod me;
+pub(crate) mod metrics;
+pub(crate) mod org;
+pub(crate) mod sessions;
+pub(crate) mod tokens;
+pub(crate) mod users;
+pub(crate) mod verify;

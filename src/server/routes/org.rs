@@ -16,7 +16,7 @@ type ErrorBody = crate::api::error::ErrorBody;
 
 #[utoipa::path(get, path = "/v1/org/policy", tag = "org", security(("bearer" = [])),
     responses((status = 200, body = OrgPolicy), (status = 403, body = ErrorBody)))]
-pub async fn get_policy(
+pub(crate) async fn get_policy(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
 ) -> ApiResult<Json<OrgPolicy>> {
@@ -31,7 +31,7 @@ pub async fn get_policy(
     tag = "org", security(("bearer" = [])),
     responses((status = 200, body = PolicyAnswer, description = "the new policy; with `dry_run`, old and new, nothing changed"),
               (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn patch_policy(
+pub(crate) async fn patch_policy(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Json(mut patch): Json<serde_json::Value>,

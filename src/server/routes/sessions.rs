@@ -27,7 +27,7 @@ use crate::server::store::{NewEvent, NewToken, Store};
 #[utoipa::path(post, path = "/v1/sessions", request_body = LoginRequest, tag = "sessions",
     responses((status = 201, body = TokenWithSecret), (status = 401, body = crate::api::error::ErrorBody),
               (status = 422, body = crate::api::error::ErrorBody), (status = 429, body = crate::api::error::ErrorBody)))]
-pub async fn login(
+pub(crate) async fn login(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
@@ -161,7 +161,7 @@ pub async fn login(
 /// Log out: revoke the calling session.
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
     responses((status = 200, body = RevokeResult), (status = 422, body = crate::api::error::ErrorBody)))]
-pub async fn logout(
+pub(crate) async fn logout(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
 ) -> ApiResult<Json<RevokeResult>> {

@@ -24,8 +24,8 @@ type ErrorBody = crate::api::error::ErrorBody;
 /// For a token named rather than given by id: whose token (an admin naming a service account's).
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct OwnerQuery {
-    pub owner: Option<String>,
+pub(crate) struct OwnerQuery {
+    pub(crate) owner: Option<String>,
 }
 
 #[utoipa::path(post, path = "/v1/tokens", request_body = MintRequest, tag = "tokens", security(("bearer" = [])),
@@ -34,7 +34,7 @@ pub struct OwnerQuery {
               (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "`owner` is not a member"),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn mint(
+pub(crate) async fn mint(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Json(req): Json<MintRequest>,
@@ -50,7 +50,7 @@ pub async fn mint(
 #[utoipa::path(get, path = "/v1/tokens", params(ListTokensQuery), tag = "tokens", security(("bearer" = [])),
     responses((status = 200, body = Page<TokenInfo>), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "`owner` is not a member"), (status = 422, body = ErrorBody)))]
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Query(q): Query<ListTokensQuery>,
@@ -61,7 +61,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/tokens/{token}", params(("token" = String, Path, description = "id (tk_…) or name"), OwnerQuery),
     tag = "tokens", security(("bearer" = [])),
     responses((status = 200, body = TokenInfo), (status = 404, body = ErrorBody)))]
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(reference): Path<String>,
@@ -74,7 +74,7 @@ pub async fn show(
 #[utoipa::path(post, path = "/v1/tokens/{token}/revoke", params(("token" = String, Path, description = "id (tk_…) or name"), OwnerQuery),
     request_body(content = Option<RevokeRequest>), tag = "tokens", security(("bearer" = [])),
     responses((status = 200, body = RevokeResult), (status = 404, body = ErrorBody)))]
-pub async fn revoke(
+pub(crate) async fn revoke(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(reference): Path<String>,
@@ -100,7 +100,7 @@ pub async fn revoke(
     responses((status = 200, body = TokenAnswer, description = "the token with its new secret; with `dry_run`, the token as it would be, no secret, nothing changed"),
               (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn rotate(
+pub(crate) async fn rotate(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(reference): Path<String>,
@@ -115,7 +115,7 @@ pub async fn rotate(
 
 #[utoipa::path(post, path = "/v1/tokens/revoke", request_body = BulkRevokeRequest, tag = "tokens", security(("bearer" = [])),
     responses((status = 200, body = RevokeResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn bulk_revoke(
+pub(crate) async fn bulk_revoke(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Json(req): Json<BulkRevokeRequest>,

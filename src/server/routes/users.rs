@@ -58,7 +58,7 @@ async fn other_owners(state: &AppState, p: &Principal, except: i64) -> ApiResult
 
 #[utoipa::path(get, path = "/v1/users", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = Page<UserInfo>), (status = 403, body = ErrorBody)))]
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
 ) -> ApiResult<Json<Page<UserInfo>>> {
@@ -75,7 +75,7 @@ pub async fn list(
               (status = 200, body = UserInfo, description = "`dry_run`: the member as they would be added; nothing changed"),
               (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add(
+pub(crate) async fn add(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Json(req): Json<AddUserRequest>,
@@ -189,7 +189,7 @@ async fn dry_run_add(
 #[utoipa::path(patch, path = "/v1/users/{member}", params(("member" = String, Path, description = "email or name")),
     request_body = PatchUserRequest, tag = "users", security(("bearer" = [])),
     responses((status = 200, body = UserInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn set_role(
+pub(crate) async fn set_role(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(member): Path<String>,
@@ -225,7 +225,7 @@ pub async fn set_role(
 #[utoipa::path(delete, path = "/v1/users/{member}", params(("member" = String, Path, description = "email or name"), DryRunQuery),
     tag = "users", security(("bearer" = [])),
     responses((status = 200, body = RevokeResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn remove(
+pub(crate) async fn remove(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(member): Path<String>,

@@ -31,7 +31,7 @@ type ErrorBody = crate::api::error::ErrorBody;
 /// With counters shared between replicas, the verified token's rate-limit check starts on its
 /// cached copy alongside the caller's authentication, one round trip instead of two; the
 /// handler's judgement keeps it only if it agrees (see [`auth::resolve_and_check`]).
-pub async fn authenticate_verify(
+pub(crate) async fn authenticate_verify(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
@@ -57,7 +57,7 @@ pub async fn authenticate_verify(
               (status = 401, body = ErrorBody, description = "the caller's own credential does not authenticate"),
               (status = 403, body = ErrorBody, description = "the caller lacks tokens:verify"),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "too many unknown or malformed secrets from this client address (never for a valid token)")))]
-pub async fn verify(
+pub(crate) async fn verify(
     State(state): State<SharedState>,
     mut request: Request,
 ) -> ApiResult<Json<Answer>> {
@@ -114,7 +114,7 @@ pub async fn verify(
 /// token as the JSON its cached credential keeps (`Credential::token_info_json`) rather than
 /// serialized anew for every answer.
 #[derive(Serialize)]
-pub struct Answer {
+pub(crate) struct Answer {
     allowed: bool,
     reason: Option<Reason>,
     #[serde(serialize_with = "raw_json")]

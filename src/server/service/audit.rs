@@ -24,15 +24,15 @@ use crate::server::state::AppState;
 use crate::server::store::Store;
 use crate::server::store::audit::{AccessFilter, AuditStore, EventFilter};
 
-pub use crate::api::limits::AUDIT_ACTIONS as ACTIONS;
+pub(crate) use crate::api::limits::AUDIT_ACTIONS as ACTIONS;
 
-pub const DEFAULT_PAGE: u32 = 100;
-pub use crate::api::limits::MAX_PAGE;
+pub(crate) const DEFAULT_PAGE: u32 = 100;
+pub(crate) use crate::api::limits::MAX_PAGE;
 /// How often retention runs.
-pub const RETENTION_INTERVAL: StdDuration = StdDuration::from_secs(3600);
+pub(crate) const RETENTION_INTERVAL: StdDuration = StdDuration::from_secs(3600);
 
 /// `since`: a duration back from now (`24h`, `7d`) or an RFC 3339 time.
-pub fn parse_since(value: &str, now: DateTime<Utc>) -> ApiResult<DateTime<Utc>> {
+pub(crate) fn parse_since(value: &str, now: DateTime<Utc>) -> ApiResult<DateTime<Utc>> {
     match parse_expiry(value) {
         Ok(Expiry::In(d)) => Ok(now - d),
         Ok(Expiry::At(at)) => Ok(at),
@@ -63,7 +63,7 @@ fn to_latency_ms(us: i64) -> f64 {
 }
 
 /// `GET /v1/audit` and the MCP `audit` tool: needs `audit:read`.
-pub async fn query(state: &AppState, p: &Principal, q: AuditQuery) -> ApiResult<AuditPage> {
+pub(crate) async fn query(state: &AppState, p: &Principal, q: AuditQuery) -> ApiResult<AuditPage> {
     p.require(Permission::AuditRead)?;
     let now = Utc::now();
     let access = match q.kind.as_deref() {
@@ -192,7 +192,7 @@ fn split_page<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> i64) -> (Vec<T
 
 /// `GET /v1/tokens/{id}/usage`: one's own token with `tokens:read`, anyone's with
 /// `tokens:admin` (the same access as reading the token).
-pub async fn usage(
+pub(crate) async fn usage(
     state: &AppState,
     p: &Principal,
     reference: &str,
@@ -247,7 +247,7 @@ pub async fn usage(
 
 /// Deletes audit events and access-log rows older than `retention`, now and every
 /// [`RETENTION_INTERVAL`]. Runs until the server stops.
-pub async fn retention_loop(state: Arc<AppState>, retention: Duration) {
+pub(crate) async fn retention_loop(state: Arc<AppState>, retention: Duration) {
     let mut tick = tokio::time::interval(RETENTION_INTERVAL);
     loop {
         tick.tick().await;

@@ -6,7 +6,7 @@ use crate::api::types::{Me, OrgInfo};
 use crate::server::auth::Principal;
 
 /// The identity, org, credential and effective permissions of the caller.
-pub fn describe(p: &Principal) -> Me {
+pub(crate) fn describe(p: &Principal) -> Me {
     Me {
         user: p.user.info(),
         org: OrgInfo {

@@ -1,9 +1,9 @@
 //! The rules, independent of HTTP, shared by the REST routes and the MCP tools: token
 //! operations, the org policy, no escalation, the verify decision and audit reads.
 
-pub mod audit;
-pub mod me;
-pub mod no_escalation;
+pub(crate) mod audit;
+pub(crate) mod me;
+pub(crate) mod no_escalation;
 pub mod policy;
-pub mod tokens;
-pub mod verify;
+pub(crate) mod tokens;
+pub(crate) mod verify;

@@ -37,7 +37,7 @@ fn exceeds(message: String) -> ApiError {
 
 /// Refuses a token (minted or rotated) for `owner` with `scopes` that would hold a permission
 /// the caller does not.
-pub fn check_token_permissions(
+pub(crate) fn check_token_permissions(
     p: &Principal,
     owner: &UserRecord,
     scopes: &[String],
@@ -72,7 +72,7 @@ pub fn check_token_permissions(
 }
 
 /// Refuses touching a member whose role is above the caller's own (demote, change, remove).
-pub fn check_role_rank(p: &Principal, target: &UserRecord, verb: &str) -> ApiResult<()> {
+pub(crate) fn check_role_rank(p: &Principal, target: &UserRecord, verb: &str) -> ApiResult<()> {
     if target.role > p.user.role {
         return Err(ApiError::forbidden(format!(
             "{} cannot {verb} {}, who is {}",
@@ -86,7 +86,7 @@ pub fn check_role_rank(p: &Principal, target: &UserRecord, verb: &str) -> ApiRes
 
 /// Refuses giving a member (new: `from` None) the role `to` when it is above the caller's role,
 /// or when it adds a permission the caller's credential does not hold.
-pub fn check_role_grant(p: &Principal, from: Option<Role>, to: Role) -> ApiResult<()> {
+pub(crate) fn check_role_grant(p: &Principal, from: Option<Role>, to: Role) -> ApiResult<()> {
     if to > p.user.role {
         return Err(ApiError::forbidden(format!(
             "{} cannot grant the {to} role",
@@ -117,7 +117,7 @@ fn credential_expires_at(p: &Principal) -> Option<DateTime<Utc>> {
 
 /// The expiry of a token the caller mints: the org policy's, then, for a token credential, no
 /// later than the credential (the default is cut to fit; an explicit later value is refused).
-pub fn mint_expiry(
+pub(crate) fn mint_expiry(
     p: &Principal,
     org: &OrgPolicy,
     asked: Option<Expiry>,
@@ -153,7 +153,7 @@ fn within_credential_expiry(
 
 /// The rate limit of a token the caller mints: the org policy's, then, for a token credential,
 /// each limit at most the credential's own (a default is cut; an explicit higher one refused).
-pub fn mint_rate_limit(
+pub(crate) fn mint_rate_limit(
     p: &Principal,
     org: &OrgPolicy,
     asked: Option<RateLimitRequest>,
@@ -205,7 +205,7 @@ fn first_outside<'a>(cidrs: &'a [String], own: &[IpNet]) -> Option<&'a str> {
 
 /// The networks of a token the caller mints (`asked` already normalized): a pinned token
 /// credential passes its pin on when none is asked for, and refuses any network outside it.
-pub fn mint_networks(p: &Principal, asked: Vec<String>) -> ApiResult<Vec<String>> {
+pub(crate) fn mint_networks(p: &Principal, asked: Vec<String>) -> ApiResult<Vec<String>> {
     if p.is_session() || p.token.allowed_cidrs.is_empty() {
         return Ok(asked);
     }
@@ -225,7 +225,7 @@ pub fn mint_networks(p: &Principal, asked: Vec<String>) -> ApiResult<Vec<String>
 /// The expiry a rotation gives: the asked one or the token's lifetime, within policy. Made with
 /// a token, an explicit value may not lengthen the token's lifetime nor make it `never`; and a
 /// secret of another token the credential receives expires no later than the credential.
-pub fn rotation_expiry(
+pub(crate) fn rotation_expiry(
     p: &Principal,
     org: &OrgPolicy,
     token: &TokenRecord,
@@ -264,7 +264,7 @@ pub fn rotation_expiry(
 /// A token credential rotating another token receives that token's secret: the token must be
 /// limited no higher and pinned no wider than the credential (a rotation keeps both, so this
 /// is refused rather than cut; a session or a broader token can rotate it).
-pub fn check_rotation_bounds(p: &Principal, token: &TokenRecord) -> ApiResult<()> {
+pub(crate) fn check_rotation_bounds(p: &Principal, token: &TokenRecord) -> ApiResult<()> {
     if p.is_session() || token.id == p.token.id {
         return Ok(());
     }

@@ -46,14 +46,14 @@ pub fn resolve_expiry(
 }
 
 /// Parses an `expires` field of a request.
-pub fn parse_expires_field(value: Option<&str>) -> ApiResult<Option<Expiry>> {
+pub(crate) fn parse_expires_field(value: Option<&str>) -> ApiResult<Option<Expiry>> {
     value
         .map(|v| parse_expiry(v).map_err(|e| ApiError::invalid(format!("`expires`: {e}"))))
         .transpose()
 }
 
 /// The rate limit a new token gets: asked-for values within policy, the default for the rest.
-pub fn resolve_rate_limit(
+pub(crate) fn resolve_rate_limit(
     policy: &OrgPolicy,
     asked: Option<RateLimitRequest>,
 ) -> ApiResult<RateLimit> {
@@ -80,7 +80,7 @@ pub fn resolve_rate_limit(
 }
 
 /// The session lifetime of the policy.
-pub fn session_ttl(policy: &OrgPolicy) -> ApiResult<Duration> {
+pub(crate) fn session_ttl(policy: &OrgPolicy) -> ApiResult<Duration> {
     policy_duration("session_ttl", &policy.session_ttl)
 }
 

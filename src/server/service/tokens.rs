@@ -25,12 +25,10 @@ use crate::server::store::{
     Cursor, NewToken, Rotation, Store, TokenFilter, TokenRecord, UserRecord,
 };
 
-pub use crate::api::limits::{MAX_GRACE, MAX_PAGE};
-/// The most networks one token may be pinned to.
-pub const MAX_CIDRS: usize = validate::MAX_CIDRS;
-pub const DEFAULT_PAGE: u32 = 100;
+pub(crate) use crate::api::limits::{MAX_GRACE, MAX_PAGE};
+pub(crate) const DEFAULT_PAGE: u32 = 100;
 
-pub fn new_token_id() -> String {
+pub(crate) fn new_token_id() -> String {
     format!("tk_{}", secret::random_base62(20))
 }
 
@@ -57,7 +55,11 @@ async fn owner_for(state: &AppState, p: &Principal, owner: Option<&str>) -> ApiR
 
 /// Mints a token, or with `dry_run` runs every check (the name conflict too) and answers the
 /// token as it would be: no secret generated, nothing written, no audit event.
-pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResult<TokenAnswer> {
+pub(crate) async fn mint(
+    state: &AppState,
+    p: &Principal,
+    req: MintRequest,
+) -> ApiResult<TokenAnswer> {
     let owner = owner_for(state, p, req.owner.as_deref()).await?;
     if owner.id == p.user.id {
         p.require(Permission::TokensWrite)?;
@@ -112,7 +114,6 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
             expires_at,
             last_used_at: None,
             revoked_at: None,
-            revoke_reason: None,
             rate_limit,
             allowed_cidrs,
             description: req.description.clone(),
@@ -174,7 +175,7 @@ fn normalize_cidrs(cidrs: &[String]) -> ApiResult<Vec<String>> {
 
 /// What a caller may do to a token it found.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     Read,
     Revoke,
     Rotate,
@@ -207,7 +208,7 @@ fn authorize(p: &Principal, t: &TokenRecord, owner_service: bool, access: Access
 
 /// Finds a token by id (`tk_…`) or by name (the caller's, or `owner`'s), checking access.
 /// Tokens the caller may not see are "not found", so their existence does not leak.
-pub async fn find(
+pub(crate) async fn find(
     state: &AppState,
     p: &Principal,
     reference: &str,
@@ -247,7 +248,7 @@ pub async fn find(
 }
 
 /// Revokes a token; with `dry_run`, finds it with the same checks and answers it as it is now.
-pub async fn revoke(
+pub(crate) async fn revoke(
     state: &AppState,
     p: &Principal,
     reference: &str,
@@ -286,7 +287,7 @@ pub async fn revoke(
     })
 }
 
-pub async fn rotate(
+pub(crate) async fn rotate(
     state: &AppState,
     p: &Principal,
     reference: &str,
@@ -386,7 +387,7 @@ pub async fn rotate(
     }))
 }
 
-pub async fn list(
+pub(crate) async fn list(
     state: &AppState,
     p: &Principal,
     q: ListTokensQuery,
@@ -483,7 +484,7 @@ pub async fn list(
 }
 
 /// Offboarding: every active token and session of a member (dry run lists them only).
-pub async fn revoke_owner(
+pub(crate) async fn revoke_owner(
     state: &AppState,
     p: &Principal,
     owner: &str,

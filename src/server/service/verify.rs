@@ -31,7 +31,7 @@ use crate::server::state::AppState;
 use crate::server::store::{AccessRecord, Credential, TokenRecord};
 
 /// A refusal as an API error, for surfaces that answer with a status (forward-auth).
-pub fn refusal(
+pub(crate) fn refusal(
     reason: Reason,
     token: Option<&TokenRecord>,
     decision: Option<&Decision>,
@@ -67,19 +67,19 @@ pub fn refusal(
 
 /// The outcome of judging one presented secret.
 #[derive(Debug)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// None when allowed.
-    pub reason: Option<Reason>,
+    pub(crate) reason: Option<Reason>,
     /// The token and its owner; None when the secret is malformed or unknown.
-    pub credential: Option<Arc<Credential>>,
+    pub(crate) credential: Option<Arc<Credential>>,
     /// Scopes ∩ the owner's current role (empty unless the token is valid).
-    pub permissions: PermSet,
+    pub(crate) permissions: PermSet,
     /// The rate limit after this call (None unless the token is valid).
-    pub rate: Option<Decision>,
+    pub(crate) rate: Option<Decision>,
 }
 
 impl Verdict {
-    pub fn allowed(&self) -> bool {
+    pub(crate) fn allowed(&self) -> bool {
         self.reason.is_none()
     }
 
@@ -94,14 +94,14 @@ impl Verdict {
 
     /// Whether this call counts as a use of the token (last used, access log): every call
     /// with a valid token, refused or not; none with a revoked, expired or unknown one.
-    pub fn is_use(&self) -> bool {
+    pub(crate) fn is_use(&self) -> bool {
         self.credential.is_some() && !matches!(self.reason, Some(Reason::Revoked | Reason::Expired))
     }
 }
 
 /// The permission a verify or forward-auth call asks about, from its `permission` field or
 /// parameter: 422 naming the catalog when it is not a permission.
-pub fn asked_permission(name: Option<&str>) -> ApiResult<Option<Permission>> {
+pub(crate) fn asked_permission(name: Option<&str>) -> ApiResult<Option<Permission>> {
     name.map(|s| {
         Permission::parse(s).ok_or_else(|| {
             ApiError::invalid(format!(
@@ -114,7 +114,7 @@ pub fn asked_permission(name: Option<&str>) -> ApiResult<Option<Permission>> {
 }
 
 /// The `client_ip` a verify call names, parsed: 422 naming the field when it is not an address.
-pub fn asked_client_ip(s: Option<&str>) -> ApiResult<Option<IpAddr>> {
+pub(crate) fn asked_client_ip(s: Option<&str>) -> ApiResult<Option<IpAddr>> {
     s.map(|s| {
         s.trim()
             .parse::<IpAddr>()
@@ -147,7 +147,7 @@ fn ours(org_id: Option<i64>, c: &Credential) -> bool {
 /// whatever it checks is kept only if the confirmed credentials agree ([`resolve_and_check`]).
 /// A stale guess costs the token one unit of its limit for a call that did not pass (the caller
 /// was revoked in between, say).
-pub fn prefetch(
+pub(crate) fn prefetch(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
@@ -182,11 +182,11 @@ pub fn prefetch(
 
 /// What a judgement is asked: which presented secret, for a caller in which org (None: any
 /// org, for forward-auth, which has no caller), about which permission, from which address.
-pub struct Question<'a> {
-    pub org_id: Option<i64>,
-    pub secret: &'a str,
-    pub permission: Option<Permission>,
-    pub client_ip: Option<IpAddr>,
+pub(crate) struct Question<'a> {
+    pub(crate) org_id: Option<i64>,
+    pub(crate) secret: &'a str,
+    pub(crate) permission: Option<Permission>,
+    pub(crate) client_ip: Option<IpAddr>,
 }
 
 /// Judges the question's secret: validity, then network (`client_ip`), then the token's rate
@@ -194,7 +194,7 @@ pub struct Question<'a> {
 /// arrived; `early`, a check of the token's limit already made on its cached copy
 /// ([`prefetch`]). An `Err` means nothing could be decided (database or limiter unavailable):
 /// answered 503.
-pub async fn judge(
+pub(crate) async fn judge(
     state: &AppState,
     question: Question<'_>,
     now: DateTime<Utc>,
@@ -258,7 +258,7 @@ pub async fn judge(
 /// refusal. That is also why this runs after the judgement rather than before it: the lookup is
 /// what tells a guess from a valid token. On the valid path this costs one comparison (no lock,
 /// no allocation).
-pub fn throttle_guess(
+pub(crate) fn throttle_guess(
     state: &AppState,
     verdict: &Verdict,
     presenter: IpAddr,
@@ -279,7 +279,7 @@ pub fn throttle_guess(
 }
 
 /// The answer to a guess over its address's budget ([`throttle_guess`]): 429 with `Retry-After`.
-pub fn guessing_refused(wait: std::time::Duration) -> ApiError {
+pub(crate) fn guessing_refused(wait: std::time::Duration) -> ApiError {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     ApiError::rate_limited(
         format!(
@@ -290,19 +290,19 @@ pub fn guessing_refused(wait: std::time::Duration) -> ApiError {
 }
 
 /// How the checking call is recorded in the verified token's access log.
-pub struct UseRecord {
-    pub method: Cow<'static, str>,
-    pub path: Cow<'static, str>,
-    pub status: u16,
-    pub ip: Option<IpAddr>,
-    pub started: Instant,
-    pub at: DateTime<Utc>,
-    pub permission: Option<Permission>,
+pub(crate) struct UseRecord {
+    pub(crate) method: Cow<'static, str>,
+    pub(crate) path: Cow<'static, str>,
+    pub(crate) status: u16,
+    pub(crate) ip: Option<IpAddr>,
+    pub(crate) started: Instant,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) permission: Option<Permission>,
 }
 
 /// Records the call as a use of the verified token (buffered: last used and an access-log
 /// row), when it counts as one.
-pub fn record_use(state: &AppState, verdict: &Verdict, rec: UseRecord) {
+pub(crate) fn record_use(state: &AppState, verdict: &Verdict, rec: UseRecord) {
     let Some(cred) = verdict.credential.as_ref().filter(|_| verdict.is_use()) else {
         return;
     };

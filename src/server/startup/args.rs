@@ -8,87 +8,87 @@ use ipnet::IpNet;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServerArgs {
     #[command(subcommand)]
-    pub command: Option<ServerCommand>,
+    pub(crate) command: Option<ServerCommand>,
 
     /// Address to listen on.
     #[arg(long, env = "TOKCTL_LISTEN", default_value = "127.0.0.1:8700")]
-    pub listen: SocketAddr,
+    pub(crate) listen: SocketAddr,
 
     /// A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user's data dir).
     #[arg(long, env = "TOKCTL_DATABASE")]
-    pub database: Option<String>,
+    pub(crate) database: Option<String>,
 
     /// Keep per-token rate-limit counters in Redis (`redis://HOST:PORT[/DB]`), shared by every
     /// replica given the same URL, instead of in the PostgreSQL database.
     #[arg(long, env = "TOKCTL_REDIS", value_name = "URL")]
-    pub redis: Option<String>,
+    pub(crate) redis: Option<String>,
 
     /// Reverse proxies whose X-Forwarded-For / Forwarded / X-Real-IP are believed (repeatable CIDR).
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
-    pub trusted_proxy: Vec<IpNet>,
+    pub(crate) trusted_proxy: Vec<IpNet>,
 
     /// A browser origin allowed to call `/mcp` (repeatable; e.g. `https://app.example.com`,
     /// `http://localhost:3000`, `null`). A request with an `Origin` header not listed is
     /// refused (403): the MCP spec's DNS-rebinding defence. Requests without `Origin`
     /// (non-browser clients) pass. None by default.
     #[arg(long = "mcp-allowed-origin", value_name = "ORIGIN", value_parser = crate::server::http::origin::parse_allowed)]
-    pub mcp_allowed_origin: Vec<crate::server::http::origin::Origin>,
+    pub(crate) mcp_allowed_origin: Vec<crate::server::http::origin::Origin>,
 
     /// Serve `/metrics` without a credential. By default a scrape needs a bearer credential
     /// holding `audit:read` (Prometheus: `authorization: credentials_file`).
     #[arg(long)]
-    pub metrics_unauthenticated: bool,
+    pub(crate) metrics_unauthenticated: bool,
 
     /// Bootstrap a throwaway org and owner in a temporary database and print the
     /// `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it.
     #[arg(long)]
-    pub dev: bool,
+    pub(crate) dev: bool,
 
     /// A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it.
     #[arg(long, env = "TOKCTL_PEPPER_FILE", value_name = "PATH")]
-    pub pepper_file: Option<PathBuf>,
+    pub(crate) pepper_file: Option<PathBuf>,
 
     /// The most connections served at once; at the cap new ones wait in the backlog
     /// (kept below the open-files limit, which is raised to its maximum at start).
     #[arg(long, env = "TOKCTL_MAX_CONNECTIONS", default_value_t = crate::server::http::serve::DEFAULT_MAX_CONNECTIONS)]
-    pub max_connections: usize,
+    pub(crate) max_connections: usize,
 
     /// How long audit events and access-log rows are kept.
     #[arg(long, default_value = "90d", value_parser = crate::cli_parsers::duration)]
-    pub retention: chrono::Duration,
+    pub(crate) retention: chrono::Duration,
 
     /// Use a SQLite database even when group or others may read or write its files (unix; by
     /// default it is refused, as ssh refuses a key file others can read).
     #[arg(long)]
-    pub allow_insecure_permissions: bool,
+    pub(crate) allow_insecure_permissions: bool,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
-pub enum ServerCommand {
+pub(crate) enum ServerCommand {
     /// Create the org and its owner in a new database.
     Init(InitArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// The organization's name.
     #[arg(long)]
-    pub org: String,
+    pub(crate) org: String,
 
     /// The owner's email.
     #[arg(long)]
-    pub owner: String,
+    pub(crate) owner: String,
 
     /// Read the owner's password from stdin (one line).
     #[arg(long)]
-    pub password_stdin: bool,
+    pub(crate) password_stdin: bool,
 
     /// A SQLite path, `sqlite://PATH` or `postgres://…` (default: SQLite in the user's data dir).
     #[arg(long, env = "TOKCTL_DATABASE")]
-    pub database: Option<String>,
+    pub(crate) database: Option<String>,
 
     /// Use a SQLite database even when group or others may read or write its files (unix; by
     /// default it is refused, as ssh refuses a key file others can read).
     #[arg(long)]
-    pub allow_insecure_permissions: bool,
+    pub(crate) allow_insecure_permissions: bool,
 }

@@ -20,13 +20,13 @@ use std::path::{Path, PathBuf};
 
 /// A database file group or others may read or write.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exposed {
-    pub path: PathBuf,
-    pub mode: u32,
+pub(crate) struct Exposed {
+    pub(crate) path: PathBuf,
+    pub(crate) mode: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum FileModeError {
+pub(crate) enum FileModeError {
     #[error("{}", exposed_message(.0))]
     Exposed(Vec<Exposed>),
     #[error("{context} {}: {source}", .path.display())]
@@ -39,7 +39,7 @@ pub enum FileModeError {
 
 impl FileModeError {
     /// The fix, for the `help:` line.
-    pub fn help(&self) -> Option<String> {
+    pub(crate) fn help(&self) -> Option<String> {
         match self {
             FileModeError::Exposed(files) => {
                 let paths: Vec<String> = files.iter().map(|f| shell_word(&f.path)).collect();
@@ -78,7 +78,7 @@ fn shell_word(p: &Path) -> String {
 }
 
 /// The file a SQLite `--database` value names, or None for PostgreSQL and in-memory databases.
-pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+pub(crate) fn sqlite_path(url: &str) -> Option<PathBuf> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return None;
     }
@@ -102,7 +102,7 @@ fn files_of(db: &Path) -> [PathBuf; 3] {
 
 /// Creates `dir` (and its parents) with the last component 0700, whatever the umask. A
 /// directory that already exists is left as it is.
-pub fn create_private_dir(dir: &Path) -> Result<(), FileModeError> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), FileModeError> {
     let io = |context| {
         move |source| FileModeError::Io {
             context,
@@ -131,7 +131,7 @@ pub fn create_private_dir(dir: &Path) -> Result<(), FileModeError> {
 /// Before SQLite opens `db`: creates it 0600 when it does not exist, else refuses it (and its
 /// `-wal`/`-shm`) when group or others may read or write it, unless `allow_insecure`.
 /// Returns the exposed files let through by `allow_insecure`, for a warning.
-pub fn prepare(db: &Path, allow_insecure: bool) -> Result<Vec<Exposed>, FileModeError> {
+pub(crate) fn prepare(db: &Path, allow_insecure: bool) -> Result<Vec<Exposed>, FileModeError> {
     if !cfg!(unix) {
         return Ok(Vec::new());
     }
@@ -145,7 +145,7 @@ pub fn prepare(db: &Path, allow_insecure: bool) -> Result<Vec<Exposed>, FileMode
 
 /// After SQLite opened `db`: a `-wal` or `-shm` wider than 0600 next to a private database is
 /// narrowed (SQLite already gives them the database's mode; this guards another VFS).
-pub fn tighten_sidecars(db: &Path) -> Result<(), FileModeError> {
+pub(crate) fn tighten_sidecars(db: &Path) -> Result<(), FileModeError> {
     if !cfg!(unix) || mode_of(db).is_some_and(|m| m & 0o077 != 0) {
         return Ok(());
     }

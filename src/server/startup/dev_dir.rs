@@ -11,23 +11,23 @@ use super::db_files::{self, FileModeError};
 use crate::api::secret;
 
 /// The prefix of every dev directory's name, under the system temp dir.
-pub const PREFIX: &str = "tokctl-dev-";
+pub(crate) const PREFIX: &str = "tokctl-dev-";
 
 /// Owns a dev directory and removes it (with everything in it) on drop.
 #[derive(Debug)]
-pub struct DevDir {
+pub(crate) struct DevDir {
     path: PathBuf,
 }
 
 impl DevDir {
     /// Creates a new private directory under the system temp dir (`TMPDIR` on unix).
-    pub fn create() -> Result<DevDir, FileModeError> {
+    pub(crate) fn create() -> Result<DevDir, FileModeError> {
         let path = std::env::temp_dir().join(format!("{PREFIX}{}", secret::random_base62(10)));
         db_files::create_private_dir(&path)?;
         Ok(DevDir { path })
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }

@@ -2,9 +2,9 @@
 //! and the files it keeps on disk.
 
 mod args;
-pub mod db_files;
-pub mod dev_dir;
+pub(crate) mod db_files;
+pub(crate) mod dev_dir;
 mod run;
 
-pub use args::{InitArgs, ServerArgs, ServerCommand};
+pub use args::ServerArgs;
 pub use run::main;

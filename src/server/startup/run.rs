@@ -32,7 +32,7 @@ use crate::server::store::{Database, NewEvent, NewToken, NewUser, Store, StoreEr
 
 /// How often buffered last-used times and access-log rows are written (DESIGN: at least
 /// every 5 s). `TOKCTL_FLUSH_INTERVAL_MS` overrides it, for tests of the retry path.
-pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 fn flush_interval() -> Duration {
     std::env::var("TOKCTL_FLUSH_INTERVAL_MS")
@@ -54,12 +54,12 @@ fn optimistic_rounds() -> usize {
 
 /// Unknown or malformed secrets one client address may present to verify and forward-auth at
 /// once, and how fast that budget refills: 300 at once, then 5 a second.
-pub const VERIFY_FAILURE_BURST: u32 = 300;
-pub const VERIFY_FAILURE_INTERVAL: Duration = Duration::from_millis(200);
+pub(crate) const VERIFY_FAILURE_BURST: u32 = 300;
+pub(crate) const VERIFY_FAILURE_INTERVAL: Duration = Duration::from_millis(200);
 /// The budget of one verify caller across the client addresses it names (ten addresses' worth):
 /// a gateway credential cannot fish without limit by naming a fresh `client_ip` each time.
-pub const VERIFY_CALLER_FAILURE_BURST: u32 = VERIFY_FAILURE_BURST * 10;
-pub const VERIFY_CALLER_FAILURE_INTERVAL: Duration = Duration::from_millis(20);
+pub(crate) const VERIFY_CALLER_FAILURE_BURST: u32 = VERIFY_FAILURE_BURST * 10;
+pub(crate) const VERIFY_CALLER_FAILURE_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Runs `tokctl server …`; the returned code is the process exit code.
 pub fn main(args: ServerArgs) -> anyhow::Result<u8> {

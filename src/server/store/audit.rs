@@ -16,70 +16,70 @@ use super::{Database, StoreError, StoreResult};
 
 /// Which audit events a listing wants.
 #[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    pub org_id: i64,
+pub(crate) struct EventFilter {
+    pub(crate) org_id: i64,
     /// Events by this credential or about this token.
-    pub token_id: Option<String>,
+    pub(crate) token_id: Option<String>,
     /// Events by this member, or about them (`target` = their label).
-    pub user: Option<(i64, String)>,
-    pub action: Option<String>,
-    pub since: Option<DateTime<Utc>>,
+    pub(crate) user: Option<(i64, String)>,
+    pub(crate) action: Option<String>,
+    pub(crate) since: Option<DateTime<Utc>>,
 }
 
 /// Which access-log rows a listing wants.
 #[derive(Debug, Clone, Default)]
-pub struct AccessFilter {
-    pub org_id: i64,
-    pub token_id: Option<String>,
+pub(crate) struct AccessFilter {
+    pub(crate) org_id: i64,
+    pub(crate) token_id: Option<String>,
     /// Rows of any token or session this member owns.
-    pub user_id: Option<i64>,
-    pub since: Option<DateTime<Utc>>,
+    pub(crate) user_id: Option<i64>,
+    pub(crate) since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
-pub struct EventRecord {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub action: String,
-    pub actor: Option<String>,
-    pub credential_id: Option<String>,
-    pub target: Option<String>,
-    pub ip: Option<String>,
-    pub detail: serde_json::Value,
+pub(crate) struct EventRecord {
+    pub(crate) id: i64,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) action: String,
+    pub(crate) actor: Option<String>,
+    pub(crate) credential_id: Option<String>,
+    pub(crate) target: Option<String>,
+    pub(crate) ip: Option<String>,
+    pub(crate) detail: serde_json::Value,
 }
 
 #[derive(Debug, Clone)]
-pub struct AccessEntry {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub credential_id: String,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub ip: Option<String>,
-    pub latency_us: i64,
-    pub permission: Option<String>,
+pub(crate) struct AccessEntry {
+    pub(crate) id: i64,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) credential_id: String,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) status: u16,
+    pub(crate) ip: Option<String>,
+    pub(crate) latency_us: i64,
+    pub(crate) permission: Option<String>,
 }
 
 /// One token's access-log rows summed up.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UsageStats {
-    pub requests: i64,
+pub(crate) struct UsageStats {
+    pub(crate) requests: i64,
     /// Answers with a status of 400 or more.
-    pub errors: i64,
+    pub(crate) errors: i64,
     /// `(method, path, count)`, most used first.
-    pub routes: Vec<(String, String, i64)>,
+    pub(crate) routes: Vec<(String, String, i64)>,
     /// `(permission, count)` of verify and forward-auth checks, most asked first.
-    pub permissions: Vec<(String, i64)>,
+    pub(crate) permissions: Vec<(String, i64)>,
     /// Nearest-rank percentiles of the latency, in microseconds (None without requests).
-    pub p50_us: Option<i64>,
-    pub p95_us: Option<i64>,
+    pub(crate) p50_us: Option<i64>,
+    pub(crate) p95_us: Option<i64>,
 }
 
 /// How many rows a usage summary lists per group.
-pub const TOP: i64 = 10;
+pub(crate) const TOP: i64 = 10;
 
-pub trait AuditStore: Send + Sync {
+pub(crate) trait AuditStore: Send + Sync {
     /// Newest first, ids below `before_id`.
     fn list_events(
         &self,

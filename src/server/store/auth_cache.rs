@@ -23,7 +23,7 @@ use super::Credential;
 const MAX_ENTRIES: usize = 100_000;
 
 #[derive(Default)]
-pub struct AuthCache {
+pub(crate) struct AuthCache {
     inner: Mutex<Inner>,
 }
 
@@ -35,16 +35,16 @@ struct Inner {
 }
 
 impl AuthCache {
-    pub fn get(&self, hash: &str) -> Option<Arc<Credential>> {
+    pub(crate) fn get(&self, hash: &str) -> Option<Arc<Credential>> {
         self.lock().entries.get(hash).cloned()
     }
 
     /// The generation to pass to [`AuthCache::insert`] for a lookup starting now.
-    pub fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.lock().generation
     }
 
-    pub fn insert(&self, hash: &str, cred: Arc<Credential>, generation: u64) {
+    pub(crate) fn insert(&self, hash: &str, cred: Arc<Credential>, generation: u64) {
         let mut inner = self.lock();
         if inner.generation != generation {
             return;
@@ -57,7 +57,7 @@ impl AuthCache {
 
     /// Carries written last-used times into the cached credentials: last use is shown from
     /// the cache (`/v1/me`, verify) but is not a change that empties it.
-    pub fn touch(&self, last_used: &[(String, DateTime<Utc>)]) {
+    pub(crate) fn touch(&self, last_used: &[(String, DateTime<Utc>)]) {
         if last_used.is_empty() {
             return;
         }
@@ -79,7 +79,7 @@ impl AuthCache {
 
     /// Moves to the database's epoch `epoch` when it is newer, forgetting everything cached
     /// under an older one. An older epoch (a read that finished late) changes nothing.
-    pub fn advance_to(&self, epoch: u64) {
+    pub(crate) fn advance_to(&self, epoch: u64) {
         let mut inner = self.lock();
         if epoch > inner.generation {
             inner.generation = epoch;
@@ -89,7 +89,7 @@ impl AuthCache {
 
     /// Forgets everything; called after every committed write that touches tokens, members
     /// or the org.
-    pub fn invalidate(&self) {
+    pub(crate) fn invalidate(&self) {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.clear();

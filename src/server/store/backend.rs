@@ -35,9 +35,9 @@ use super::rows::Columns;
 use super::{AccessRecord, Credential, OpenError, StoreResult};
 
 /// The connection inside a backend's transaction.
-pub type Conn<B> = <<B as Backend>::Db as sqlx::Database>::Connection;
+pub(crate) type Conn<B> = <<B as Backend>::Db as sqlx::Database>::Connection;
 
-pub trait Backend: Sync {
+pub(crate) trait Backend: Sync {
     type Db: sqlx::Database<Row: Columns, QueryResult: RowsAffected>;
 
     /// Appended to reads of the token rows a transaction goes on to change.
@@ -74,7 +74,7 @@ pub trait Backend: Sync {
 }
 
 /// How many rows a statement changed: each driver's result type has it, no common trait does.
-pub trait RowsAffected {
+pub(crate) trait RowsAffected {
     fn rows_affected(&self) -> u64;
 }
 
@@ -91,7 +91,7 @@ impl RowsAffected for sqlx::postgres::PgQueryResult {
 }
 
 /// Connects a pool and applies the backend's migrations.
-pub async fn connect_migrated<DB>(
+pub(crate) async fn connect_migrated<DB>(
     pool: PoolOptions<DB>,
     options: <DB::Connection as sqlx::Connection>::Options,
     migrations: Migrator,

@@ -16,11 +16,11 @@ use super::{AccessRecord, AddressTexts, rows::micros};
 use crate::api::perms::Permission;
 
 /// The statement the rows of [`write_rows`] are streamed to, column for column.
-pub const COPY_ACCESS_LOG: &str = "COPY access_log (org_id, at, credential_id, method, path, \
+pub(crate) const COPY_ACCESS_LOG: &str = "COPY access_log (org_id, at, credential_id, method, path, \
      status, ip, latency_us, permission) FROM STDIN";
 
 /// Appends `rows` to `out`, one line each, in [`COPY_ACCESS_LOG`]'s columns.
-pub fn write_rows(out: &mut Vec<u8>, rows: &[AccessRecord], addresses: &mut AddressTexts) {
+pub(crate) fn write_rows(out: &mut Vec<u8>, rows: &[AccessRecord], addresses: &mut AddressTexts) {
     let mut number = itoa::Buffer::new();
     for r in rows {
         out.extend_from_slice(number.format(r.org_id).as_bytes());

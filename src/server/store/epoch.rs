@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use super::{StoreError, StoreResult};
 use crate::server::coalesce::{Coalescer, WorkerGone};
 
-pub struct EpochReader {
+pub(crate) struct EpochReader {
     reads: Coalescer<(), (Instant, i64), String>,
     /// The newest read: when it started, and what it found.
     newest: Mutex<Option<(Instant, i64)>>,
@@ -22,7 +22,7 @@ pub struct EpochReader {
 
 impl EpochReader {
     /// Spawns the reading worker on the current tokio runtime.
-    pub fn spawn(pool: PgPool) -> Self {
+    pub(crate) fn spawn(pool: PgPool) -> Self {
         let reads = Coalescer::spawn(usize::MAX, move |waiting: Vec<()>| {
             let pool = pool.clone();
             async move {
@@ -42,7 +42,7 @@ impl EpochReader {
     }
 
     /// The epoch as read by a read that started at or after `since`.
-    pub async fn read_since(&self, since: Instant) -> StoreResult<u64> {
+    pub(crate) async fn read_since(&self, since: Instant) -> StoreResult<u64> {
         if let Some((started, epoch)) = *self.lock()
             && started >= since
         {

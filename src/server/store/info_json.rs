@@ -39,7 +39,7 @@ impl Moving {
 }
 
 #[derive(Default)]
-pub struct InfoJson(Mutex<Option<(Moving, Arc<RawValue>)>>);
+pub(crate) struct InfoJson(Mutex<Option<(Moving, Arc<RawValue>)>>);
 
 impl std::fmt::Debug for InfoJson {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,7 +62,7 @@ impl InfoJson {
 
 impl Credential {
     /// `serde_json::to_string(&self.token.info(now))`, from the copy kept since it last changed.
-    pub fn token_info_json(&self, now: DateTime<Utc>) -> serde_json::Result<Arc<RawValue>> {
+    pub(crate) fn token_info_json(&self, now: DateTime<Utc>) -> serde_json::Result<Arc<RawValue>> {
         let moving = Moving::of(&self.token, now);
         if let Some((kept, json)) = &*self.info_json.lock()
             && *kept == moving
@@ -78,7 +78,7 @@ impl Credential {
 /// A cached credential as tests need one: an active token whose previous secret stops working
 /// 5 s after `now` and which expires 10 s after it.
 #[cfg(test)]
-pub fn sample_credential(now: DateTime<Utc>) -> Credential {
+pub(crate) fn sample_credential(now: DateTime<Utc>) -> Credential {
     Credential {
         token: TokenRecord {
             id: "tk_a".into(),
@@ -93,7 +93,6 @@ pub fn sample_credential(now: DateTime<Utc>) -> Credential {
             expires_at: Some(now + chrono::Duration::seconds(10)),
             last_used_at: None,
             revoked_at: None,
-            revoke_reason: None,
             rate_limit: crate::api::types::RateLimit {
                 per_minute: 60,
                 per_hour: 600,

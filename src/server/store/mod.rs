@@ -7,18 +7,18 @@
 //! Every change method takes the audit event that describes it and writes both in one
 //! transaction.
 
-pub mod audit;
+pub(crate) mod audit;
 mod auth_cache;
 mod backend;
 mod copy_text;
 mod epoch;
 mod info_json;
 #[cfg(test)]
-pub use info_json::sample_credential;
-pub mod postgres;
+pub(crate) use info_json::sample_credential;
+pub(crate) mod postgres;
 mod rows;
 mod sql;
-pub mod sqlite;
+pub(crate) mod sqlite;
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -36,7 +36,7 @@ use backend::Backend;
 use sql::Sql;
 
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub(crate) enum StoreError {
     /// A uniqueness rule refused the change (an active token or member of that name exists).
     #[error("{0}")]
     Conflict(String),
@@ -50,37 +50,37 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-pub type StoreResult<T> = Result<T, StoreError>;
+pub(crate) type StoreResult<T> = Result<T, StoreError>;
 
 #[derive(Debug, Clone)]
-pub struct OrgRecord {
-    pub id: i64,
-    pub name: String,
-    pub policy: OrgPolicy,
+pub(crate) struct OrgRecord {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) policy: OrgPolicy,
 }
 
 #[derive(Debug, Clone)]
-pub struct UserRecord {
-    pub id: i64,
-    pub org_id: i64,
-    pub email: Option<String>,
-    pub name: String,
-    pub role: Role,
-    pub service: bool,
+pub(crate) struct UserRecord {
+    pub(crate) id: i64,
+    pub(crate) org_id: i64,
+    pub(crate) email: Option<String>,
+    pub(crate) name: String,
+    pub(crate) role: Role,
+    pub(crate) service: bool,
     /// Argon2id PHC string; None for service accounts. Kept out of `Debug`: a leaked hash can
     /// be cracked offline.
-    pub password_hash: Option<SecretString>,
-    pub created_at: DateTime<Utc>,
-    pub removed_at: Option<DateTime<Utc>>,
+    pub(crate) password_hash: Option<SecretString>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) removed_at: Option<DateTime<Utc>>,
 }
 
 impl UserRecord {
     /// How the member is named in token owners and audit actors: email, or service name.
-    pub fn label(&self) -> &str {
+    pub(crate) fn label(&self) -> &str {
         self.email.as_deref().unwrap_or(&self.name)
     }
 
-    pub fn info(&self) -> UserInfo {
+    pub(crate) fn info(&self) -> UserInfo {
         UserInfo {
             email: self.email.clone(),
             name: self.name.clone(),
@@ -92,31 +92,30 @@ impl UserRecord {
 }
 
 #[derive(Debug, Clone)]
-pub struct TokenRecord {
-    pub id: String,
-    pub org_id: i64,
-    pub user_id: i64,
+pub(crate) struct TokenRecord {
+    pub(crate) id: String,
+    pub(crate) org_id: i64,
+    pub(crate) user_id: i64,
     /// The owner's label (email or service account name), joined in by every read.
-    pub owner: String,
-    pub name: String,
-    pub kind: TokenType,
-    pub scopes: Vec<String>,
-    pub created_at: DateTime<Utc>,
+    pub(crate) owner: String,
+    pub(crate) name: String,
+    pub(crate) kind: TokenType,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) created_at: DateTime<Utc>,
     /// When the current secret was issued (creation or last rotation).
-    pub issued_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub revoke_reason: Option<String>,
-    pub rate_limit: RateLimit,
-    pub allowed_cidrs: Vec<String>,
-    pub description: Option<String>,
+    pub(crate) issued_at: DateTime<Utc>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub(crate) last_used_at: Option<DateTime<Utc>>,
+    pub(crate) revoked_at: Option<DateTime<Utc>>,
+    pub(crate) rate_limit: RateLimit,
+    pub(crate) allowed_cidrs: Vec<String>,
+    pub(crate) description: Option<String>,
     /// While a rotation's grace period runs: when the previous secret stops working.
-    pub prev_expires_at: Option<DateTime<Utc>>,
+    pub(crate) prev_expires_at: Option<DateTime<Utc>>,
 }
 
 impl TokenRecord {
-    pub fn status(&self, now: DateTime<Utc>) -> TokenStatus {
+    pub(crate) fn status(&self, now: DateTime<Utc>) -> TokenStatus {
         if self.revoked_at.is_some() {
             TokenStatus::Revoked
         } else if self.expires_at.is_some_and(|e| e <= now) {
@@ -126,7 +125,7 @@ impl TokenRecord {
         }
     }
 
-    pub fn info(&self, now: DateTime<Utc>) -> TokenInfo {
+    pub(crate) fn info(&self, now: DateTime<Utc>) -> TokenInfo {
         TokenInfo {
             id: self.id.clone(),
             name: self.name.clone(),
@@ -155,94 +154,94 @@ impl TokenRecord {
 
 /// A presented secret resolved to its token, owner and org: everything auth needs, in one read.
 #[derive(Debug, Clone)]
-pub struct Credential {
-    pub token: TokenRecord,
-    pub user: UserRecord,
-    pub org_name: String,
+pub(crate) struct Credential {
+    pub(crate) token: TokenRecord,
+    pub(crate) user: UserRecord,
+    pub(crate) org_name: String,
     /// Matched the previous secret of a rotation: valid only while `prev_expires_at` is ahead.
-    pub via_previous: bool,
+    pub(crate) via_previous: bool,
     /// The token's info as JSON, for verify answers ([`Credential::token_info_json`]).
-    pub info_json: info_json::InfoJson,
+    pub(crate) info_json: info_json::InfoJson,
 }
 
 #[derive(Debug, Clone)]
-pub struct NewUser {
-    pub org_id: i64,
-    pub email: Option<String>,
-    pub name: String,
-    pub role: Role,
-    pub service: bool,
-    pub password_hash: Option<SecretString>,
-    pub created_at: DateTime<Utc>,
+pub(crate) struct NewUser {
+    pub(crate) org_id: i64,
+    pub(crate) email: Option<String>,
+    pub(crate) name: String,
+    pub(crate) role: Role,
+    pub(crate) service: bool,
+    pub(crate) password_hash: Option<SecretString>,
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
-pub struct NewToken {
-    pub id: String,
-    pub org_id: i64,
-    pub user_id: i64,
-    pub name: String,
-    pub kind: TokenType,
-    pub scopes: Vec<String>,
-    pub secret_hash: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub rate_limit: RateLimit,
-    pub allowed_cidrs: Vec<String>,
-    pub description: Option<String>,
-    pub created_by: Option<i64>,
+pub(crate) struct NewToken {
+    pub(crate) id: String,
+    pub(crate) org_id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) name: String,
+    pub(crate) kind: TokenType,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) secret_hash: String,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+    pub(crate) rate_limit: RateLimit,
+    pub(crate) allowed_cidrs: Vec<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) created_by: Option<i64>,
     /// Sessions have no unique name among active tokens; PATs and MCP tokens do.
-    pub unique_name: bool,
+    pub(crate) unique_name: bool,
 }
 
 #[derive(Debug, Clone)]
-pub struct Rotation {
-    pub token_id: String,
-    pub new_hash: String,
-    pub issued_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
+pub(crate) struct Rotation {
+    pub(crate) token_id: String,
+    pub(crate) new_hash: String,
+    pub(crate) issued_at: DateTime<Utc>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
     /// Keep the old secret working until then (None = it dies now).
-    pub grace_until: Option<DateTime<Utc>>,
+    pub(crate) grace_until: Option<DateTime<Utc>>,
 }
 
 /// An audit event to write with the change it describes.
 #[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub org_id: i64,
-    pub at: DateTime<Utc>,
-    pub action: &'static str,
-    pub actor: Option<String>,
-    pub actor_user_id: Option<i64>,
-    pub credential_id: Option<String>,
-    pub target: Option<String>,
-    pub ip: Option<String>,
-    pub detail: serde_json::Value,
+pub(crate) struct NewEvent {
+    pub(crate) org_id: i64,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) action: &'static str,
+    pub(crate) actor: Option<String>,
+    pub(crate) actor_user_id: Option<i64>,
+    pub(crate) credential_id: Option<String>,
+    pub(crate) target: Option<String>,
+    pub(crate) ip: Option<String>,
+    pub(crate) detail: serde_json::Value,
 }
 
 /// One authenticated request, for the access log, kept as typed as the request had it: the
 /// address becomes text only when the flush writes the row (once per distinct address), and
 /// fixed method and route names are borrowed rather than copied by every request.
 #[derive(Debug, Clone)]
-pub struct AccessRecord {
-    pub org_id: i64,
-    pub at: DateTime<Utc>,
-    pub credential_id: String,
-    pub method: Cow<'static, str>,
-    pub path: Cow<'static, str>,
-    pub status: u16,
-    pub ip: Option<IpAddr>,
-    pub latency_us: i64,
+pub(crate) struct AccessRecord {
+    pub(crate) org_id: i64,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) credential_id: String,
+    pub(crate) method: Cow<'static, str>,
+    pub(crate) path: Cow<'static, str>,
+    pub(crate) status: u16,
+    pub(crate) ip: Option<IpAddr>,
+    pub(crate) latency_us: i64,
     /// The permission asked about (verify, forward-auth), if any.
-    pub permission: Option<Permission>,
+    pub(crate) permission: Option<Permission>,
 }
 
 /// The text of each client address a flush writes, made once per address rather than once per
 /// row: a flush writes thousands of rows from a handful of addresses.
 #[derive(Default)]
-pub struct AddressTexts(std::collections::HashMap<IpAddr, Arc<str>>);
+pub(crate) struct AddressTexts(std::collections::HashMap<IpAddr, Arc<str>>);
 
 impl AddressTexts {
-    pub fn text(&mut self, ip: Option<IpAddr>) -> Option<Arc<str>> {
+    pub(crate) fn text(&mut self, ip: Option<IpAddr>) -> Option<Arc<str>> {
         let ip = ip?;
         Some(Arc::clone(
             self.0.entry(ip).or_insert_with(|| ip.to_string().into()),
@@ -252,20 +251,20 @@ impl AddressTexts {
 
 /// Which tokens a listing wants. Times are resolved by the caller.
 #[derive(Debug, Clone, Default)]
-pub struct TokenFilter {
-    pub org_id: i64,
+pub(crate) struct TokenFilter {
+    pub(crate) org_id: i64,
     /// None = every member of the org.
-    pub user_id: Option<i64>,
+    pub(crate) user_id: Option<i64>,
     /// None = every status.
-    pub status: Option<TokenStatus>,
+    pub(crate) status: Option<TokenStatus>,
     /// None = every type but sessions.
-    pub kind: Option<TokenType>,
-    pub include_sessions: bool,
+    pub(crate) kind: Option<TokenType>,
+    pub(crate) include_sessions: bool,
     /// Active tokens expiring before this time.
-    pub expiring_before: Option<DateTime<Utc>>,
+    pub(crate) expiring_before: Option<DateTime<Utc>>,
     /// Tokens last used (or, never used, created) before this time.
-    pub unused_since: Option<DateTime<Utc>>,
-    pub now: DateTime<Utc>,
+    pub(crate) unused_since: Option<DateTime<Utc>>,
+    pub(crate) now: DateTime<Utc>,
 }
 
 /// Position after the last row of a page: `(created_at, id)`, newest first.
@@ -294,7 +293,7 @@ impl Cursor {
 }
 
 /// What the token service needs from its database.
-pub trait Store: Send + Sync {
+pub(crate) trait Store: Send + Sync {
     /// The org this database serves (a database holds one), once `server init` created it.
     fn the_org(&self) -> impl Future<Output = StoreResult<Option<i64>>> + Send;
 
@@ -442,7 +441,7 @@ pub trait Store: Send + Sync {
 }
 
 /// The backend chosen at start.
-pub enum Database {
+pub(crate) enum Database {
     Sqlite(sqlite::SqliteStore),
     Postgres(postgres::PgStore),
 }
@@ -458,7 +457,7 @@ macro_rules! dispatch {
 
 impl Database {
     /// Opens (creating if needed) the database named by `--database` and applies migrations.
-    pub async fn open(url: &str) -> Result<Database, OpenError> {
+    pub(crate) async fn open(url: &str) -> Result<Database, OpenError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Database::Postgres(postgres::PgStore::open(url).await?));
         }
@@ -467,7 +466,7 @@ impl Database {
     }
 
     /// Claims the database for this serving process where the backend needs it (SQLite).
-    pub fn claim_for_serving(&self) -> Result<(), OpenError> {
+    pub(crate) fn claim_for_serving(&self) -> Result<(), OpenError> {
         match self {
             Database::Sqlite(s) => s.claim_for_serving(),
             Database::Postgres(_) => Ok(()),
@@ -475,7 +474,7 @@ impl Database {
     }
 
     /// Closes the connection pool, letting SQLite checkpoint its WAL.
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         match self {
             Database::Sqlite(s) => s.close().await,
             Database::Postgres(s) => s.close().await,
@@ -484,7 +483,7 @@ impl Database {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum OpenError {
+pub(crate) enum OpenError {
     #[error("cannot open the database: {0}")]
     Open(String),
     #[error("cannot apply the database migrations: {0}")]

@@ -30,14 +30,14 @@ use super::rows::{db_err, micros};
 use super::sql::Sql;
 use super::{AccessRecord, AddressTexts, Credential, OpenError, StoreResult};
 
-pub struct PgStore {
+pub(crate) struct PgStore {
     pool: PgPool,
     cache: AuthCache,
     epoch: EpochReader,
 }
 
 impl PgStore {
-    pub async fn open(url: &str) -> Result<PgStore, OpenError> {
+    pub(crate) async fn open(url: &str) -> Result<PgStore, OpenError> {
         let options: PgConnectOptions = url
             .parse()
             .map_err(|e: sqlx::Error| OpenError::Open(e.to_string()))?;
@@ -54,16 +54,16 @@ impl PgStore {
         })
     }
 
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         self.pool.close().await;
     }
 
-    pub fn pool(&self) -> &PgPool {
+    pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }
 
     /// See [`super::Store::credential_by_hash`].
-    pub async fn credential_by_hash(
+    pub(crate) async fn credential_by_hash(
         &self,
         hash: &str,
         now: DateTime<Utc>,

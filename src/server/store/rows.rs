@@ -12,16 +12,16 @@ use crate::api::types::RateLimit;
 use crate::api::types::TokenStatus;
 
 /// Token columns, with the owner's label joined in; aliases shared by both dialects.
-pub const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
+pub(crate) const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
      t.name, t.kind, t.scopes, t.created_at, t.issued_at, t.expires_at, t.last_used_at, \
-     t.revoked_at, t.revoke_reason, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
+     t.revoked_at, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
      t.prev_expires_at";
 
 /// User columns, aliased so they can sit beside [`TOKEN_COLUMNS`] in one row.
-pub const USER_COLUMNS: &str = "u.id AS u_id, u.org_id AS u_org_id, u.email, u.name AS u_name, \
+pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.org_id AS u_org_id, u.email, u.name AS u_name, \
      u.role, u.service, u.password_hash, u.created_at AS u_created_at, u.removed_at";
 
-pub fn db_err(e: sqlx::Error) -> StoreError {
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             StoreError::Conflict("already exists".into())
@@ -34,7 +34,7 @@ pub fn db_err(e: sqlx::Error) -> StoreError {
     }
 }
 
-pub fn micros(t: DateTime<Utc>) -> i64 {
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
@@ -42,7 +42,7 @@ fn time(v: i64) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| StoreError::Corrupt(format!("time {v}")))
 }
 
-pub fn json_list(v: &[String]) -> String {
+pub(crate) fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
@@ -51,7 +51,7 @@ fn parse_list(s: &str) -> StoreResult<Vec<String>> {
 }
 
 /// Typed column access over either backend's row type.
-pub trait Columns {
+pub(crate) trait Columns {
     fn i64(&self, col: &str) -> StoreResult<i64>;
     fn opt_i64(&self, col: &str) -> StoreResult<Option<i64>>;
     fn text(&self, col: &str) -> StoreResult<String>;
@@ -91,7 +91,7 @@ macro_rules! columns_for {
 columns_for!(sqlx::sqlite::SqliteRow);
 columns_for!(sqlx::postgres::PgRow);
 
-pub fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
+pub(crate) fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
     let kind = r.text("kind")?;
     Ok(TokenRecord {
         id: r.text("id")?,
@@ -107,7 +107,6 @@ pub fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
         expires_at: r.opt_time("expires_at")?,
         last_used_at: r.opt_time("last_used_at")?,
         revoked_at: r.opt_time("revoked_at")?,
-        revoke_reason: r.opt_text("revoke_reason")?,
         rate_limit: RateLimit {
             per_minute: u32::try_from(r.i64("per_minute")?).unwrap_or(u32::MAX),
             per_hour: u32::try_from(r.i64("per_hour")?).unwrap_or(u32::MAX),
@@ -120,7 +119,7 @@ pub fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
 
 /// A credential lookup's row: the token and user columns, `org_name`, and `via_prev` (whether
 /// the previous secret matched).
-pub fn credential_from_row(r: &impl Columns) -> StoreResult<Credential> {
+pub(crate) fn credential_from_row(r: &impl Columns) -> StoreResult<Credential> {
     Ok(Credential {
         token: token_from_row(r)?,
         user: user_from_row(r)?,
@@ -130,7 +129,7 @@ pub fn credential_from_row(r: &impl Columns) -> StoreResult<Credential> {
     })
 }
 
-pub fn user_from_row(r: &impl Columns) -> StoreResult<UserRecord> {
+pub(crate) fn user_from_row(r: &impl Columns) -> StoreResult<UserRecord> {
     let role = r.text("role")?;
     Ok(UserRecord {
         id: r.i64("u_id")?,
@@ -147,7 +146,7 @@ pub fn user_from_row(r: &impl Columns) -> StoreResult<UserRecord> {
 
 /// The listing query of [`super::Store::list_tokens`], in the SQL both dialects share: filters,
 /// keyset position `(created_at, id) < cursor`, newest first. Values are all bound.
-pub fn token_list_query<DB>(
+pub(crate) fn token_list_query<DB>(
     f: &TokenFilter,
     cursor: Option<&Cursor>,
     limit: u32,

@@ -29,7 +29,7 @@ type Arguments<B> = <<B as Backend>::Db as sqlx::Database>::Arguments;
 type Row<B> = <<B as Backend>::Db as sqlx::Database>::Row;
 
 /// The store `B`, seen through the statements both backends share.
-pub struct Sql<'a, B>(pub &'a B);
+pub(crate) struct Sql<'a, B>(pub(crate) &'a B);
 
 /// The hot path's statement: the current secret, or the previous one inside its grace period
 /// (two indexed lookups). Written once per process, so a lookup formats nothing.
@@ -61,14 +61,17 @@ where
 {
     /// Commits a change that can alter who authenticates as what: the one place the backends'
     /// credential caches hear of changes.
-    pub async fn commit_change(&self, mut tx: sqlx::Transaction<'_, B::Db>) -> StoreResult<()> {
+    pub(crate) async fn commit_change(
+        &self,
+        mut tx: sqlx::Transaction<'_, B::Db>,
+    ) -> StoreResult<()> {
         B::mark_changed(&mut tx).await?;
         let committed = tx.commit().await;
         self.0.forget_changed();
         committed.map_err(db_err)
     }
 
-    pub async fn credential_from_db(
+    pub(crate) async fn credential_from_db(
         &self,
         hash: &str,
         now: DateTime<Utc>,
@@ -80,7 +83,7 @@ where
 
     /// Reads a credential missing from the cache and keeps it under `generation`, the cache's
     /// generation read before the query (an answer that raced a change is not kept).
-    pub async fn fetch_into_cache(
+    pub(crate) async fn fetch_into_cache(
         &self,
         hash: &str,
         now: DateTime<Utc>,
@@ -93,7 +96,7 @@ where
         Ok(found)
     }
 
-    pub async fn flush_usage(
+    pub(crate) async fn flush_usage(
         &self,
         last_used: &[(String, DateTime<Utc>)],
         access: &[AccessRecord],
@@ -103,14 +106,14 @@ where
         Ok(())
     }
 
-    pub async fn the_org(&self) -> StoreResult<Option<i64>> {
+    pub(crate) async fn the_org(&self) -> StoreResult<Option<i64>> {
         sqlx::query_scalar("SELECT MIN(id) FROM orgs")
             .fetch_one(self.0.pool())
             .await
             .map_err(db_err)
     }
 
-    pub async fn create_org(
+    pub(crate) async fn create_org(
         &self,
         name: &str,
         owner: NewUser,
@@ -179,7 +182,7 @@ where
         })
     }
 
-    pub async fn org(&self, org_id: i64) -> StoreResult<OrgRecord> {
+    pub(crate) async fn org(&self, org_id: i64) -> StoreResult<OrgRecord> {
         let row = sqlx::query("SELECT id, name, policy FROM orgs WHERE id = $1")
             .bind(org_id)
             .fetch_optional(self.0.pool())
@@ -194,7 +197,7 @@ where
         })
     }
 
-    pub async fn set_policy(
+    pub(crate) async fn set_policy(
         &self,
         org_id: i64,
         policy: &OrgPolicy,
@@ -212,7 +215,7 @@ where
         self.commit_change(tx).await
     }
 
-    pub async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+    pub(crate) async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE (lower(u.email) = lower($1) \
              OR (u.service AND u.name = $1)) AND u.removed_at IS NULL \
@@ -222,7 +225,7 @@ where
         Self::optional(q, self.0.pool(), user_from_row).await
     }
 
-    pub async fn member(
+    pub(crate) async fn member(
         &self,
         org_id: i64,
         email_or_name: &str,
@@ -237,7 +240,7 @@ where
         Self::optional(q, self.0.pool(), user_from_row).await
     }
 
-    pub async fn list_members(&self, org_id: i64) -> StoreResult<Vec<UserRecord>> {
+    pub(crate) async fn list_members(&self, org_id: i64) -> StoreResult<Vec<UserRecord>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.org_id = $1 AND u.removed_at IS NULL \
              ORDER BY u.service, u.name"
@@ -246,7 +249,11 @@ where
         Self::all(q, self.0.pool(), user_from_row).await
     }
 
-    pub async fn add_member(&self, user: NewUser, event: NewEvent) -> StoreResult<UserRecord> {
+    pub(crate) async fn add_member(
+        &self,
+        user: NewUser,
+        event: NewEvent,
+    ) -> StoreResult<UserRecord> {
         let mut tx = self.0.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (org_id, email, name, role, service, password_hash, created_at) \
@@ -273,7 +280,7 @@ where
         Ok(record)
     }
 
-    pub async fn set_role(
+    pub(crate) async fn set_role(
         &self,
         user_id: i64,
         role: Role,
@@ -290,7 +297,7 @@ where
         Ok(record)
     }
 
-    pub async fn remove_member(
+    pub(crate) async fn remove_member(
         &self,
         user_id: i64,
         now: DateTime<Utc>,
@@ -310,7 +317,11 @@ where
         Ok(revoked)
     }
 
-    pub async fn insert_token(&self, t: NewToken, event: NewEvent) -> StoreResult<TokenRecord> {
+    pub(crate) async fn insert_token(
+        &self,
+        t: NewToken,
+        event: NewEvent,
+    ) -> StoreResult<TokenRecord> {
         let mut tx = self.0.begin_write().await?;
         if t.unique_name {
             // An expired token keeps its name only until someone wants the name again.
@@ -361,7 +372,11 @@ where
         Ok(record)
     }
 
-    pub async fn token_by_id(&self, org_id: i64, id: &str) -> StoreResult<Option<TokenRecord>> {
+    pub(crate) async fn token_by_id(
+        &self,
+        org_id: i64,
+        id: &str,
+    ) -> StoreResult<Option<TokenRecord>> {
         let sql = format!(
             "SELECT {TOKEN_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.id = $1 AND t.org_id = $2"
@@ -370,7 +385,7 @@ where
         Self::optional(q, self.0.pool(), token_from_row).await
     }
 
-    pub async fn token_by_name(
+    pub(crate) async fn token_by_name(
         &self,
         user_id: i64,
         name: &str,
@@ -390,7 +405,7 @@ where
         Self::optional(q, self.0.pool(), token_from_row).await
     }
 
-    pub async fn list_tokens(
+    pub(crate) async fn list_tokens(
         &self,
         f: &TokenFilter,
         cursor: Option<&Cursor>,
@@ -400,7 +415,7 @@ where
         Self::all(q.build(), self.0.pool(), token_from_row).await
     }
 
-    pub async fn revoke_token(
+    pub(crate) async fn revoke_token(
         &self,
         token_id: &str,
         now: DateTime<Utc>,
@@ -418,7 +433,7 @@ where
         Ok((record, true))
     }
 
-    pub async fn revoke_owner_tokens(
+    pub(crate) async fn revoke_owner_tokens(
         &self,
         user_id: i64,
         now: DateTime<Utc>,
@@ -442,7 +457,11 @@ where
         Ok(revoked)
     }
 
-    pub async fn rotate_token(&self, r: Rotation, event: NewEvent) -> StoreResult<TokenRecord> {
+    pub(crate) async fn rotate_token(
+        &self,
+        r: Rotation,
+        event: NewEvent,
+    ) -> StoreResult<TokenRecord> {
         let mut tx = self.0.begin_write().await?;
         // The CAST gives PostgreSQL the parameter's type where only `IS NULL` uses it.
         let q = sqlx::query(
@@ -463,7 +482,7 @@ where
         Ok(record)
     }
 
-    pub async fn record_event(&self, event: NewEvent) -> StoreResult<()> {
+    pub(crate) async fn record_event(&self, event: NewEvent) -> StoreResult<()> {
         let mut conn = self.0.pool().acquire().await.map_err(db_err)?;
         Self::insert_event(&mut conn, &event).await
     }

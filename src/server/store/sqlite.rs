@@ -25,7 +25,7 @@ use super::sql::Sql;
 use super::{AccessRecord, AddressTexts, Credential, OpenError, StoreResult};
 use crate::api::perms::Permission;
 
-pub struct SqliteStore {
+pub(crate) struct SqliteStore {
     pool: SqlitePool,
     path: String,
     /// Set once this process owns the file for serving; only then is the cache used.
@@ -34,7 +34,7 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub async fn open(path: &str) -> Result<SqliteStore, OpenError> {
+    pub(crate) async fn open(path: &str) -> Result<SqliteStore, OpenError> {
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
             .map_err(|e| OpenError::Open(e.to_string()))?
             .create_if_missing(true)
@@ -59,7 +59,7 @@ impl SqliteStore {
     /// credential cache, which is exact only while no other process writes the database.
     /// A second `tokctl server` on the same file is refused: SQLite serves one process;
     /// replicas run on PostgreSQL.
-    pub fn claim_for_serving(&self) -> Result<(), OpenError> {
+    pub(crate) fn claim_for_serving(&self) -> Result<(), OpenError> {
         let lock_path = format!("{}.lock", self.path);
         let mut options = std::fs::OpenOptions::new();
         options.create(true).truncate(false).write(true);
@@ -83,16 +83,16 @@ impl SqliteStore {
         self.owner_lock.get().is_some()
     }
 
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         self.pool.close().await;
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
     /// See [`super::Store::credential_by_hash`].
-    pub async fn credential_by_hash(
+    pub(crate) async fn credential_by_hash(
         &self,
         hash: &str,
         now: DateTime<Utc>,
