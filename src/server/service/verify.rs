@@ -22,7 +22,9 @@ use crate::api::reason::Reason;
 use crate::api::types::VerifyRequest;
 use crate::server::auth::network::network_allows;
 use crate::server::auth::speculative::{self, EarlyCheck, Prefetch};
-use crate::server::auth::{self, Admitted, AuthFailure, RateCheck, ResolveError, resolve_and_check};
+use crate::server::auth::{
+    self, Admitted, AuthFailure, RateCheck, ResolveError, resolve_and_check,
+};
 use crate::server::http::client_ip::ClientAddr;
 use crate::server::http::error::{ApiError, ApiResult};
 use crate::server::ratelimit::Decision;
