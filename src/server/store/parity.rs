@@ -117,7 +117,7 @@ async fn run(db: &Database, case: usize, ops: &[Op]) -> Vec<String> {
                 let hash = format!("hash-{case}-{i}");
                 let token = NewToken {
                     id: id.clone(),
-                    org_id: org_id,
+                    org_id,
                     user_id: user.id,
                     name: format!("t{name}"),
                     kind: TokenType::Pat,
@@ -185,7 +185,7 @@ async fn run(db: &Database, case: usize, ops: &[Op]) -> Vec<String> {
             },
             Op::List { limit, status } => {
                 let filter = TokenFilter {
-                    org_id: org_id,
+                    org_id,
                     user_id: Some(user.id),
                     status: status.map(|s| {
                         [
