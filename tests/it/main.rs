@@ -13,6 +13,7 @@ mod common;
 mod abuse;
 mod ambiguous_credential;
 mod audit;
+mod auth_fast_path;
 mod cli_api;
 mod cli_complete;
 mod cli_docs;

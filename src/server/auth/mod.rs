@@ -9,10 +9,13 @@
 //! `Tokctl-Credential-Expires` header. [`guard`] is that middleware for every surface: REST,
 //! `/v1/verify` (caller not charged) and `/mcp` (JSON-RPC errors). [`resolve_and_check`] is
 //! the credential and rate-limit check they share with verify and forward-auth, which judge a
-//! token other than the caller's.
+//! token other than the caller's. With counters shared between replicas, a rate-limit check can
+//! start on this replica's cached copy of a credential while the lookup confirms it:
+//! [`speculative`] holds that fast path and the invariant it keeps.
 
 pub(crate) mod network;
 pub(crate) mod password;
+pub(crate) mod speculative;
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -35,8 +38,8 @@ use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission, effective_permissions};
 use crate::api::reason::Reason;
 use crate::api::secret::{self, TokenType};
-use crate::api::types::RateLimit;
 use network::network_allows;
+use speculative::{EarlyCheck, Prefetch};
 
 pub(crate) const CREDENTIAL_EXPIRES: &str = "tokctl-credential-expires";
 
@@ -226,83 +229,14 @@ pub(crate) struct Admitted {
     pub(crate) rate: Option<Decision>,
 }
 
-/// A rate-limit check made on the unconfirmed (cached) copy of a credential, while its
-/// confirmation was under way: [`resolve_and_check`] keeps it only if the confirmed credential
-/// asks for the same check of the same token under the same limits.
-#[derive(Debug, Clone)]
-pub(crate) struct EarlyCheck {
-    token_id: String,
-    limits: RateLimit,
-    check: RateCheck,
-    decision: Result<Option<Decision>, LimiterError>,
-}
-
-impl EarlyCheck {
-    fn agrees(&self, cred: &Credential, check: RateCheck) -> bool {
-        check == self.check
-            && cred.token.id == self.token_id
-            && cred.token.rate_limit == self.limits
-    }
-}
-
-/// A credential's rate-limit check to start alongside the caller's authentication (verify's
-/// token, see `verify::prefetch`): the unconfirmed copy, and the check its plan asks for.
-pub(crate) struct Prefetch {
-    pub(crate) guess: Arc<Credential>,
-    pub(crate) check: RateCheck,
-}
-
-/// What this replica has cached for `secret`, unconfirmed, when it would authenticate at `now`
-/// and an early rate-limit check on it could save a round trip (counters shared between
-/// replicas). Never the basis of an answer.
-pub(crate) fn unconfirmed(
-    state: &AppState,
-    secret: &str,
-    now: DateTime<Utc>,
-) -> Option<Arc<Credential>> {
-    // Shared counters checked first too: on SQLite there is nothing to gain, not even a hash.
-    if !state.limiter.is_shared() || secret::parse(secret).is_err() {
-        return None;
-    }
-    cached(state, &state.hash_secret(secret), now)
-}
-
-/// [`unconfirmed`], for a secret already parsed and hashed.
-fn cached(state: &AppState, hash: &str, now: DateTime<Utc>) -> Option<Arc<Credential>> {
-    if !state.limiter.is_shared() {
-        return None;
-    }
-    state
-        .store
-        .unconfirmed_credential(hash)
-        .filter(|c| admit(c, now).is_ok())
-}
-
-/// Makes `check` on an unconfirmed credential (None for [`RateCheck::Skip`]).
-async fn check_early(state: &AppState, guess: &Credential, check: RateCheck) -> Option<EarlyCheck> {
-    if check == RateCheck::Skip {
-        return None;
-    }
-    Some(EarlyCheck {
-        token_id: guess.token.id.clone(),
-        limits: guess.token.rate_limit,
-        check,
-        decision: rate_check(state, guess, check).await,
-    })
-}
-
 /// Checks a secret: format and checksum, then the database (current or grace-period secret),
 /// then revocation, the owner's membership, and expiry; then makes the rate-limit check that
 /// `plan` asks for the credential found. The answer reflects every change committed before
 /// `since` (when the request arrived).
 ///
-/// With counters shared between replicas, the lookup (its epoch read) and the check each cost
-/// a round trip. When this replica has the credential cached, the check starts on that copy
-/// while the lookup confirms it (or was started even earlier, `early`), and its decision is
-/// kept only if the confirmed credential asks for the same check of the same token under the
-/// same limits; otherwise the check is made again on the confirmed one. Whatever the early
-/// check said, the answer rests on the confirmed credential: a token revoked before the request
-/// arrived is refused.
+/// With counters shared between replicas the check may already have been made, on the cached
+/// copy of the credential while it was confirmed (`early`, or one made here): it is used only
+/// when it is the check this would make ([`speculative`]).
 pub(crate) async fn resolve_and_check(
     state: &AppState,
     secret: &str,
@@ -315,25 +249,12 @@ pub(crate) async fn resolve_and_check(
         return Err(ResolveError::Denied(AuthFailure::Malformed, None));
     }
     let hash = state.hash_secret(secret);
-    let guess = match early {
-        Some(_) => None,
-        None => cached(state, &hash, now)
-            .map(|c| (plan(&c), c))
-            .filter(|(check, _)| *check != RateCheck::Skip),
-    };
-    let (cred, early) = match guess {
-        Some((check, guess)) => {
-            let (confirmed, early) = tokio::join!(
-                confirm(state, &hash, now, since),
-                check_early(state, &guess, check)
-            );
-            (confirmed?, early)
-        }
-        None => (confirm(state, &hash, now, since).await?, early),
-    };
+    let confirming = confirm(state, &hash, now, since);
+    let (cred, early) =
+        speculative::confirm_alongside(state, &hash, now, &plan, early, confirming).await?;
     let check = plan(&cred);
-    let rate = match early.filter(|e| e.agrees(&cred, check)) {
-        Some(e) => e.decision,
+    let rate = match speculative::kept(early, &cred, check) {
+        Some(decision) => decision,
         None => rate_check(state, &cred, check).await,
     }
     .map_err(ResolveError::Limiter)?;
@@ -517,11 +438,10 @@ pub(crate) async fn guard(
     // The secret stays borrowed from the header: no copy of it outlives the lookup.
     let resolved = match (bearer(req.headers()), prefetch) {
         (Ok(secret), None) => resolve_and_check(state, secret, now, started, plan, None).await,
-        (Ok(secret), Some(Prefetch { guess, check })) => {
-            let (resolved, early) = tokio::join!(
-                resolve_and_check(state, secret, now, started, plan, None),
-                check_early(state, &guess, check)
-            );
+        (Ok(secret), Some(prefetch)) => {
+            let resolving = resolve_and_check(state, secret, now, started, plan, None);
+            let (resolved, early) =
+                speculative::resolve_alongside(state, prefetch, resolving).await;
             if let Some(early) = early {
                 req.extensions_mut().insert(early);
             }

@@ -17,7 +17,8 @@ use crate::api::error::ErrorCode;
 use crate::api::perms::Permission;
 use crate::api::reason::Reason;
 use crate::api::types::{RateLimitState, VerifyRequest, VerifyResponse};
-use crate::server::auth::{self, EarlyCheck, Principal, Surface};
+use crate::server::auth::speculative::EarlyCheck;
+use crate::server::auth::{self, Principal, Surface};
 use crate::server::http::body::{BODY_LIMIT, too_large};
 use crate::server::http::client_ip::client_ip;
 use crate::server::http::error::{ApiError, ApiResult};
@@ -30,7 +31,7 @@ type ErrorBody = crate::api::error::ErrorBody;
 /// The middleware in front of `/v1/verify`: the caller's token is not charged for the call.
 /// With counters shared between replicas, the verified token's rate-limit check starts on its
 /// cached copy alongside the caller's authentication, one round trip instead of two; the
-/// handler's judgement keeps it only if it agrees (see [`auth::resolve_and_check`]).
+/// handler's judgement keeps it only if it agrees (see [`auth::speculative`]).
 pub(crate) async fn authenticate_verify(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -21,8 +21,9 @@ use crate::api::perms::{PermSet, Permission, effective_permissions};
 use crate::api::reason::Reason;
 use crate::api::types::VerifyRequest;
 use crate::server::auth::network::network_allows;
+use crate::server::auth::speculative::{self, EarlyCheck, Prefetch};
 use crate::server::auth::{
-    self, Admitted, AuthFailure, EarlyCheck, Prefetch, RateCheck, ResolveError, resolve_and_check,
+    self, Admitted, AuthFailure, RateCheck, ResolveError, resolve_and_check,
 };
 use crate::server::http::client_ip::ClientAddr;
 use crate::server::http::error::{ApiError, ApiResult};
@@ -143,10 +144,9 @@ fn ours(org_id: Option<i64>, c: &Credential) -> bool {
 /// call would reach the judgement on them: the caller may verify from `ip` (the address the call
 /// came from), the body is a well-formed verify request, and the token is of the caller's org.
 /// (The guess throttle never stands between a valid token and its judgement: see
-/// [`throttle_guess`].) Only a guess:
-/// whatever it checks is kept only if the confirmed credentials agree ([`resolve_and_check`]).
-/// A stale guess costs the token one unit of its limit for a call that did not pass (the caller
-/// was revoked in between, say).
+/// [`throttle_guess`].) Only a guess, under the invariant of [`speculative`]: whatever it checks
+/// is kept only if the confirmed credentials agree, and a stale guess costs the token one unit
+/// of its limit for a call that did not pass (the caller was revoked in between, say).
 pub(crate) fn prefetch(
     state: &AppState,
     headers: &HeaderMap,
@@ -154,7 +154,7 @@ pub(crate) fn prefetch(
     ip: ClientAddr,
     now: DateTime<Utc>,
 ) -> Option<Prefetch> {
-    let caller = auth::unconfirmed(state, auth::bearer(headers).ok()?, now)?;
+    let caller = speculative::unconfirmed(state, auth::bearer(headers).ok()?, now)?;
     let may_verify = effective_permissions(caller.user.role, &caller.token.scopes)
         .contains(Permission::TokensVerify);
     // A caller refused for its own networks never reaches the judgement.
@@ -175,7 +175,7 @@ pub(crate) fn prefetch(
     let req: VerifyRequest = serde_json::from_slice(body).ok()?;
     asked_permission(req.permission.as_deref()).ok()?;
     let client_ip = asked_client_ip(req.client_ip.as_deref()).ok()?;
-    let guess = auth::unconfirmed(state, req.token.expose(), now)?;
+    let guess = speculative::unconfirmed(state, req.token.expose(), now)?;
     let check = plan(Some(caller.token.org_id), client_ip)(&guess);
     (check != RateCheck::Skip).then_some(Prefetch { guess, check })
 }

@@ -14,6 +14,8 @@ mod copy_text;
 mod epoch;
 mod info_json;
 #[cfg(test)]
+mod parity;
+#[cfg(test)]
 pub(crate) use info_json::sample_credential;
 pub(crate) mod postgres;
 mod rows;
