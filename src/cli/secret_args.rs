@@ -228,7 +228,12 @@ fn secret_shaped(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    const SECRET: &str = "tokctl_pat_0123456789abcdefghijABCDEFGHIJxxxxxx";
+    // Generated per run: no secret-shaped literal in the source for scanners to flag.
+    static SECRET: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        crate::api::secret::generate(crate::api::secret::TokenType::Pat)
+            .expose()
+            .to_owned()
+    });
 
     fn at(args: &[&str]) -> Option<SecretArgument> {
         let argv: Vec<OsString> = std::iter::once("tokctl")
@@ -248,43 +253,46 @@ mod tests {
 
     #[test]
     fn finds_the_secret_in_each_token_or_member_position() {
-        assert_eq!(at(&["show", SECRET]), place("show", "TOKEN", true));
+        assert_eq!(at(&["show", SECRET.as_str()]), place("show", "TOKEN", true));
         assert_eq!(
-            at(&["--json", "revoke", "a", SECRET]),
+            at(&["--json", "revoke", "a", SECRET.as_str()]),
             place("revoke", "TOKEN", true)
         );
         assert_eq!(
-            at(&["rotate", SECRET, "--grace", "1m"]),
+            at(&["rotate", SECRET.as_str(), "--grace", "1m"]),
             place("rotate", "TOKEN", true)
         );
-        assert_eq!(at(&["usage", SECRET]), place("usage", "TOKEN", true));
         assert_eq!(
-            at(&["audit", "--token", SECRET]),
+            at(&["usage", SECRET.as_str()]),
+            place("usage", "TOKEN", true)
+        );
+        assert_eq!(
+            at(&["audit", "--token", SECRET.as_str()]),
             place("audit", "--token", true)
         );
         assert_eq!(
-            at(&["audit", &format!("--token={SECRET}")]),
+            at(&["audit", &format!("--token={}", SECRET.as_str())]),
             place("audit", "--token", true)
         );
         assert_eq!(
-            at(&["mint", "x", "--owner", SECRET]),
+            at(&["mint", "x", "--owner", SECRET.as_str()]),
             place("mint", "--owner", true)
         );
-        assert_eq!(at(&["mint", SECRET]), place("mint", "NAME", true));
+        assert_eq!(at(&["mint", SECRET.as_str()]), place("mint", "NAME", true));
         assert_eq!(
-            at(&["list", "--user", SECRET]),
+            at(&["list", "--user", SECRET.as_str()]),
             place("list", "--user", true)
         );
         assert_eq!(
-            at(&["revoke", "--user", SECRET, "--all"]),
+            at(&["revoke", "--user", SECRET.as_str(), "--all"]),
             place("revoke", "--user", true)
         );
         assert_eq!(
-            at(&["users", "set-role", SECRET, "admin"]),
+            at(&["users", "set-role", SECRET.as_str(), "admin"]),
             place("users set-role", "MEMBER", true)
         );
         assert_eq!(
-            at(&["users", "remove", SECRET]),
+            at(&["users", "remove", SECRET.as_str()]),
             place("users remove", "MEMBER", true)
         );
     }
@@ -292,18 +300,18 @@ mod tests {
     #[test]
     fn other_places_are_refused_too_and_said_so() {
         assert_eq!(
-            at(&["mint", "x", "--description", SECRET]),
+            at(&["mint", "x", "--description", SECRET.as_str()]),
             place("mint", "--description", false)
         );
         assert_eq!(
-            at(&["--server", SECRET, "list"]),
+            at(&["--server", SECRET.as_str(), "list"]),
             place("", "--server", false)
         );
         assert_eq!(
-            at(&["whoami", SECRET]),
+            at(&["whoami", SECRET.as_str()]),
             place("whoami", "an argument", true)
         );
-        assert_eq!(at(&[SECRET]), place("", "an argument", true));
+        assert_eq!(at(&[SECRET.as_str()]), place("", "an argument", true));
     }
 
     #[test]
@@ -323,13 +331,15 @@ mod tests {
     #[test]
     fn environment_read_into_arguments_is_checked() {
         let argv: Vec<OsString> = ["tokctl", "list"].iter().map(OsString::from).collect();
-        let found = find(&argv, |v| (v == "TOKCTL_SERVER").then(|| SECRET.into()));
+        let found = find(&argv, |v| {
+            (v == "TOKCTL_SERVER").then(|| SECRET.as_str().into())
+        });
         assert_eq!(found, place("list", "TOKCTL_SERVER", false));
     }
 
     #[test]
     fn messages_never_carry_the_secret_and_name_the_command() {
-        let found = at(&["revoke", SECRET]).unwrap();
+        let found = at(&["revoke", SECRET.as_str()]).unwrap();
         assert!(
             found
                 .message()
