@@ -65,6 +65,13 @@ pub struct TokenInfo {
     /// After a rotation with a grace period: when the previous secret stops working.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// The token whose credential minted this one (same owner), null for a root
+    /// (docs/delegation.md).
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// 0 for a root, its parent's + 1 for a child.
+    #[serde(default)]
+    pub depth: u32,
 }
 
 /// The one response that carries a secret: mint, rotate, login.
@@ -423,6 +430,10 @@ pub struct VerifyResponse {
     pub token: Option<TokenInfo>,
     pub permissions: Vec<String>,
     pub rate_limit: Option<RateLimitState>,
+    /// The token's delegation chain, root first, ending with the token itself (just its id
+    /// for a root; empty when the token is unknown).
+    #[serde(default)]
+    pub delegation: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -444,6 +455,9 @@ pub struct AuditEvent {
     pub target: Option<String>,
     pub ip: Option<String>,
     pub detail: serde_json::Value,
+    /// The root of the acting credential's delegation chain (absent: a root, or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -459,6 +473,9 @@ pub struct AccessRow {
     /// The permission a verify or forward-auth call asked about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<String>,
+    /// The root of the credential's delegation chain (absent: the credential is a root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_id: Option<String>,
 }
 
 /// The body of `PATCH /v1/org/policy`: read as JSON by `policy::apply_patch`; this type only
@@ -496,6 +513,18 @@ pub struct OrgPolicy {
     pub max_rate_limit: Option<RateLimit>,
     pub session_rate_limit: RateLimit,
     pub session_ttl: String,
+    /// How deep a delegation chain may go: a root is depth 0, its child 1 (1–10, default 3).
+    #[serde(default = "default_delegation_depth")]
+    pub max_delegation_depth: u32,
+}
+
+/// The default `max_delegation_depth` (also what a policy saved before it existed gets).
+pub const DEFAULT_DELEGATION_DEPTH: u32 = 3;
+/// The highest `max_delegation_depth` a policy may set.
+pub const MAX_DELEGATION_DEPTH: u32 = 10;
+
+fn default_delegation_depth() -> u32 {
+    DEFAULT_DELEGATION_DEPTH
 }
 
 impl Default for OrgPolicy {
@@ -514,6 +543,7 @@ impl Default for OrgPolicy {
                 per_hour: 20000,
             },
             session_ttl: "30d".into(),
+            max_delegation_depth: DEFAULT_DELEGATION_DEPTH,
         }
     }
 }
@@ -527,6 +557,9 @@ pub struct AuditQuery {
     pub kind: Option<String>,
     /// A token id (`tk_…`), or the name of one of the caller's tokens.
     pub token: Option<String>,
+    /// With `token`: the token's whole subtree of delegated tokens too (`true`).
+    #[serde(default)]
+    pub descendants: Option<bool>,
     /// A member's email or service account name.
     pub user: Option<String>,
     /// Events only: `token.mint`, `token.rotate`, `token.revoke`, `session.login`,

@@ -121,6 +121,7 @@ pub struct Answer {
     token: Option<Arc<RawValue>>,
     permissions: Vec<&'static str>,
     rate_limit: Option<RateLimitState>,
+    delegation: Vec<String>,
 }
 
 impl Answer {
@@ -145,6 +146,11 @@ impl Answer {
                 Vec::new()
             },
             rate_limit: verdict.rate.map(|d| d.state()),
+            delegation: verdict
+                .credential
+                .as_ref()
+                .map(|c| c.chain.ids.clone())
+                .unwrap_or_default(),
         })
     }
 }
@@ -178,6 +184,11 @@ mod tests {
                 Vec::new()
             },
             rate_limit: v.rate.map(|d| d.state()),
+            delegation: v
+                .credential
+                .as_ref()
+                .map(|c| c.chain.ids.clone())
+                .unwrap_or_default(),
         }
     }
 

@@ -20,6 +20,8 @@ pub struct EventFilter {
     pub org_id: i64,
     /// Events by this credential or about this token.
     pub token_id: Option<String>,
+    /// With `token_id`: its descendants too (events by them or about them).
+    pub descendants: Vec<String>,
     /// Events by this member, or about them (`target` = their label).
     pub user: Option<(i64, String)>,
     pub action: Option<String>,
@@ -31,6 +33,8 @@ pub struct EventFilter {
 pub struct AccessFilter {
     pub org_id: i64,
     pub token_id: Option<String>,
+    /// With `token_id`: the rows of its descendants too.
+    pub descendants: Vec<String>,
     /// Rows of any token or session this member owns.
     pub user_id: Option<i64>,
     pub since: Option<DateTime<Utc>>,
@@ -46,6 +50,7 @@ pub struct EventRecord {
     pub target: Option<String>,
     pub ip: Option<String>,
     pub detail: serde_json::Value,
+    pub root_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +64,7 @@ pub struct AccessEntry {
     pub ip: Option<String>,
     pub latency_us: i64,
     pub permission: Option<String>,
+    pub root_id: Option<String>,
 }
 
 /// One token's access-log rows summed up.
@@ -123,6 +129,7 @@ fn event_from_row(r: &impl Columns) -> StoreResult<EventRecord> {
         ip: r.opt_text("ip")?,
         detail: serde_json::from_str(&detail)
             .map_err(|e| StoreError::Corrupt(format!("event detail: {e}")))?,
+        root_id: r.opt_text("root_id")?,
     })
 }
 
@@ -139,6 +146,7 @@ fn access_from_row(r: &impl Columns) -> StoreResult<AccessEntry> {
         ip: r.opt_text("ip")?,
         latency_us: r.i64("latency_us")?,
         permission: r.opt_text("permission")?,
+        root_id: r.opt_text("root_id")?,
     })
 }
 
@@ -196,12 +204,20 @@ where
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
     let mut q: QueryBuilder<DB> = QueryBuilder::new(
-        "SELECT id, at, credential_id, method, path, status, ip, latency_us, permission \
-         FROM access_log WHERE org_id = ",
+        "SELECT id, at, credential_id, method, path, status, ip, latency_us, permission, \
+         root_id FROM access_log WHERE org_id = ",
     );
     q.push_bind(f.org_id);
     if let Some(t) = &f.token_id {
-        q.push(" AND credential_id = ").push_bind(t.clone());
+        if f.descendants.is_empty() {
+            q.push(" AND credential_id = ").push_bind(t.clone());
+        } else {
+            q.push(" AND credential_id IN (").push_bind(t.clone());
+            for d in &f.descendants {
+                q.push(", ").push_bind(d.clone());
+            }
+            q.push(")");
+        }
     }
     if let Some(user_id) = f.user_id {
         q.push(" AND ")
@@ -224,16 +240,22 @@ macro_rules! audit_store_for {
                 limit: u32,
             ) -> StoreResult<Vec<EventRecord>> {
                 let mut q: QueryBuilder<$db> = QueryBuilder::new(
-                    "SELECT id, at, action, actor, credential_id, target, ip, detail \
+                    "SELECT id, at, action, actor, credential_id, target, ip, detail, root_id \
                      FROM audit_events WHERE org_id = ",
                 );
                 q.push_bind(f.org_id);
                 if let Some(t) = &f.token_id {
-                    q.push(" AND (credential_id = ")
-                        .push_bind(t.clone())
-                        .push(" OR target = ")
-                        .push_bind(t.clone())
-                        .push(")");
+                    q.push(" AND (");
+                    for (i, id) in std::iter::once(t).chain(&f.descendants).enumerate() {
+                        if i > 0 {
+                            q.push(" OR ");
+                        }
+                        q.push("credential_id = ")
+                            .push_bind(id.clone())
+                            .push(" OR target = ")
+                            .push_bind(id.clone());
+                    }
+                    q.push(")");
                 }
                 if let Some((user_id, label)) = &f.user {
                     q.push(" AND (actor_user_id = ")

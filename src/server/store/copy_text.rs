@@ -17,7 +17,7 @@ use crate::api::perms::Permission;
 
 /// The statement the rows of [`write_rows`] are streamed to, column for column.
 pub const COPY_ACCESS_LOG: &str = "COPY access_log (org_id, at, credential_id, method, path, \
-     status, ip, latency_us, permission) FROM STDIN";
+     status, ip, latency_us, permission, root_id) FROM STDIN";
 
 /// Appends `rows` to `out`, one line each, in [`COPY_ACCESS_LOG`]'s columns.
 pub fn write_rows(out: &mut Vec<u8>, rows: &[AccessRecord], addresses: &mut AddressTexts) {
@@ -40,6 +40,8 @@ pub fn write_rows(out: &mut Vec<u8>, rows: &[AccessRecord], addresses: &mut Addr
         out.extend_from_slice(number.format(r.latency_us).as_bytes());
         out.push(b'\t');
         text(out, r.permission.map(Permission::as_str));
+        out.push(b'\t');
+        text(out, r.root_id.as_deref());
         out.push(b'\n');
     }
 }
@@ -70,6 +72,7 @@ mod tests {
 
     fn record(path: &str, ip: Option<IpAddr>, permission: Option<Permission>) -> AccessRecord {
         AccessRecord {
+            root_id: None,
             org_id: 7,
             at: DateTime::from_timestamp_micros(1_764_620_000_123_456).unwrap(),
             credential_id: "tk_abc".into(),
