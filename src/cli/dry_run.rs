@@ -84,8 +84,15 @@ pub fn rotated(ctx: &Ctx, p: &TokenPreview, exec: Option<&str>) -> Result<u8, Cl
 
 /// One token of `tokctl revoke TOKEN… --dry-run`, as the server found it.
 pub fn revoke_line(ctx: &Ctx, r: &RevokeResult) {
-    for t in &r.revoked {
-        if r.already_revoked {
+    for (i, t) in r.revoked.iter().enumerate() {
+        if i > 0 {
+            ctx.notice(format!(
+                "  and {} ({}), delegated from it (depth {}).",
+                token_label(t),
+                t.id,
+                t.depth
+            ));
+        } else if r.already_revoked {
             ctx.notice(format!(
                 "{} ({}) is already revoked; nothing would change.",
                 token_label(t),

@@ -212,6 +212,15 @@ pub fn details(rows: &[(&str, String)]) -> String {
 
 /// `show`'s view of one token.
 pub fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
+    token_details_with(tok, now, Vec::new())
+}
+
+/// [`token_details`] with `extra` rows at the end (`show`'s delegation chain).
+pub fn token_details_with(
+    tok: &TokenInfo,
+    now: DateTime<Utc>,
+    extra: Vec<(&str, String)>,
+) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         ("id", tok.id.clone()),
         ("name", tok.name.clone()),
@@ -257,6 +266,10 @@ pub fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
     if let Some(d) = &tok.description {
         rows.push(("description", d.clone()));
     }
+    if let Some(p) = &tok.parent {
+        rows.push(("parent", p.clone()));
+    }
+    rows.extend(extra);
     details(&rows)
 }
 
