@@ -28,6 +28,7 @@ mod cli_wait;
 mod client_address;
 mod crash_safety;
 mod db_permissions;
+mod delegation;
 mod dev_server;
 mod doc_links;
 mod failed_auth_audit;
