@@ -29,6 +29,7 @@ mod client_address;
 mod crash_safety;
 mod db_permissions;
 mod delegation;
+mod delegation_props;
 mod dev_server;
 mod doc_links;
 mod failed_auth_audit;
