@@ -213,7 +213,13 @@ async fn run() {
     for depth in 1..=3 {
         let body = json!({"name": format!("chain-{depth}"), "scopes": ["work:read", "tokens:write"],
                           "rate_limit": {"per_minute": 4_000_000_000u32, "per_hour": 4_000_000_000u32}});
-        let r = post(&client, &format!("{}/v1/tokens", server.url), Some(&leaf), body).await;
+        let r = post(
+            &client,
+            &format!("{}/v1/tokens", server.url),
+            Some(&leaf),
+            body,
+        )
+        .await;
         assert_eq!(r["token"]["depth"], depth, "chain mint: {r}");
         leaf = r["secret"].as_str().expect("secret").to_string();
     }

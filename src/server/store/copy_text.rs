@@ -96,7 +96,7 @@ mod tests {
         let ip = "10.0.0.9".parse().ok();
         assert_eq!(
             lines(&[record("/v1/verify", ip, Some(Permission::TokensVerify))]),
-            "7\t1764620000123456\ttk_abc\tPOST\t/v1/verify\t200\t10.0.0.9\t35\ttokens:verify\n"
+            "7\t1764620000123456\ttk_abc\tPOST\t/v1/verify\t200\t10.0.0.9\t35\ttokens:verify\t\\N\n"
         );
     }
 
@@ -104,7 +104,7 @@ mod tests {
     fn absent_values_are_null_and_not_empty_text() {
         assert_eq!(
             lines(&[record("/x", None, None)]),
-            "7\t1764620000123456\ttk_abc\tPOST\t/x\t200\t\\N\t35\t\\N\n"
+            "7\t1764620000123456\ttk_abc\tPOST\t/x\t200\t\\N\t35\t\\N\t\\N\n"
         );
     }
 
@@ -113,7 +113,7 @@ mod tests {
         // A path holding what would otherwise end the column, the row or the stream (`\.`).
         let got = lines(&[record("/a\tb\nc\rd\\.e\\N", None, None)]);
         assert_eq!(got.lines().count(), 1);
-        assert_eq!(got.matches('\t').count(), 8);
+        assert_eq!(got.matches('\t').count(), 9);
         assert!(got.contains("\t/a\\tb\\nc\\rd\\\\.e\\\\N\t"), "{got}");
     }
 }
