@@ -211,6 +211,22 @@ async fn run() {
     };
     let gateway = mint("gateway", json!(["tokens:verify"])).await;
     let target = mint("target", json!(["work:read"])).await;
+    // A depth-3 delegation chain (docs/delegation.md), each child minted with its parent's
+    // secret: verifying its leaf checks the chain, side by side with the plain target.
+    let mut leaf = mint("chain", json!(["work:read", "tokens:write"])).await;
+    for depth in 1..=3 {
+        let body = json!({"name": format!("chain-{depth}"), "scopes": ["work:read", "tokens:write"],
+                          "rate_limit": {"per_minute": 4_000_000_000u32, "per_hour": 4_000_000_000u32}});
+        let r = post(
+            &client,
+            &format!("{}/v1/tokens", server.url),
+            Some(&leaf),
+            body,
+        )
+        .await;
+        assert_eq!(r["token"]["depth"], depth, "chain mint: {r}");
+        leaf = r["secret"].as_str().expect("secret").to_string();
+    }
 
     // Everything a request needs is built once, so the generator's own work per request stays
     // close to what it does for /healthz and the ratio measures the server.
@@ -224,12 +240,20 @@ async fn run() {
     let body = axum::body::Bytes::from(
         serde_json::to_vec(&json!({"token": target, "permission": "work:read"})).expect("body"),
     );
-    let verify = move |c: &reqwest::Client, _| {
-        c.post(&verify_url)
-            .header(AUTHORIZATION, authorization.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body.clone())
+    let delegated_body = axum::body::Bytes::from(
+        serde_json::to_vec(&json!({"token": leaf, "permission": "work:read"})).expect("body"),
+    );
+    let request = move |body: axum::body::Bytes| {
+        let (url, authorization) = (verify_url.clone(), authorization.clone());
+        move |c: &reqwest::Client, _| {
+            c.post(&url)
+                .header(AUTHORIZATION, authorization.clone())
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body.clone())
+        }
     };
+    let verify = request(body);
+    let delegated = request(delegated_body);
     // Only an allowed verdict counts: a refusal would be a cheaper request than the one meant.
     // The server writes `allowed` first; reading just that spares the generator parsing the
     // whole answer, work that its /healthz side does not have and that shares the server's cores.
@@ -237,7 +261,8 @@ async fn run() {
     eprintln!(
         "warming up; then {seconds} s per endpoint per round, {rounds} rounds, {concurrency} in flight"
     );
-    let (mut h, mut v) = (Load::default(), Load::default());
+    let (mut h, mut v, mut d) = (Load::default(), Load::default(), Load::default());
+    let mut chain_ratios = Vec::new();
     let flush_url = format!("{}/v1/audit?kind=access&limit=1", server.url);
     let flush = || async {
         let started = std::time::Instant::now();
@@ -286,8 +311,13 @@ async fn run() {
             v_cpu.add(c.0 - b.0, c.1 - b.1, v_db, vr.requests);
         }
         round_ratios.push(vr.rps() / hr.rps());
+        let mut dr =
+            support::load_checked(&client, concurrency, seconds, delegated.clone(), allowed).await;
+        dr.seconds += flush().await;
+        chain_ratios.push(dr.rps() / vr.rps());
         h.add(hr);
         v.add(vr);
+        d.add(dr);
     }
     let backend = match (postgres, &redis) {
         (true, Some(_)) => "PostgreSQL, counters in Redis",
@@ -300,7 +330,7 @@ async fn run() {
         "{:<10} {:>9} {:>7} {:>10} {:>9} {:>9}",
         "endpoint", "requests", "errors", "req/s", "p50 ms", "p99 ms"
     );
-    for (name, l) in [("/healthz", &h), ("/v1/verify", &v)] {
+    for (name, l) in [("/healthz", &h), ("/v1/verify", &v), ("depth 3", &d)] {
         println!(
             "{name:<10} {:>9} {:>7} {:>10.0} {:>9.2} {:>9.2}",
             l.requests,
@@ -323,7 +353,14 @@ async fn run() {
         round_ratios[mid]
     };
     println!("per round: {} (median {median:.2})", listed.join(" "));
+    let chain: Vec<String> = chain_ratios.iter().map(|r| format!("{r:.2}")).collect();
+    println!(
+        "depth-3 delegated / plain verify throughput ratio: {:.2} (per round: {})",
+        d.rps() / v.rps(),
+        chain.join(" ")
+    );
     print_cpu(&h_cpu, &v_cpu, postgres);
     assert_eq!(v.errors, 0, "verify answered errors or refusals");
+    assert_eq!(d.errors, 0, "delegated verify answered errors or refusals");
     drop(server);
 }

@@ -285,7 +285,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__audit)
-            opts="-q -y -h -V --access --token --user --action --since --limit --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --access --token --descendants --user --action --since --limit --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -701,7 +701,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__list)
-            opts="-o -q -y -h -V --all --user --everyone --expiring-within --unused-for --type --status --output --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
+            opts="-o -q -y -h -V --all --tree --user --everyone --expiring-within --unused-for --type --status --output --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

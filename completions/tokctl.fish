@@ -135,6 +135,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l profile -d 'Which
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l all -d 'Include revoked and expired tokens (same as `--status all`)'
+complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l tree -d 'Draw the delegation tree: each token under the token that minted it'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l everyone -d 'List everyone\'s tokens (tokens:admin)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand list" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -263,6 +264,7 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l profile -d 'Whic
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l access -d 'The access log (one row per authenticated request) instead of lifecycle events'
+complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l descendants -d 'With --token: the rows of every token delegated from it too (its whole subtree)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand audit" -s y -l yes -d 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'

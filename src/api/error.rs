@@ -40,6 +40,8 @@ pub enum ErrorCode {
     /// A token tried to mint or rotate a token outliving it, with higher rate limits, or usable
     /// from networks it is not (the message names the field).
     ExceedsCredential,
+    /// A mint would make a delegation chain deeper than the org's `max_delegation_depth`.
+    DelegationTooDeep,
     NotFound,
     Conflict,
     /// A field's value is refused (unknown scope, expiry beyond policy, weak password, …).
@@ -59,7 +61,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     #[cfg(test)]
-    pub(crate) const ALL: [ErrorCode; 20] = [
+    pub(crate) const ALL: [ErrorCode; 21] = [
         ErrorCode::Unauthenticated,
         ErrorCode::TokenMalformed,
         ErrorCode::TokenUnknown,
@@ -70,6 +72,7 @@ impl ErrorCode {
         ErrorCode::IpNotAllowed,
         ErrorCode::ScopeExceedsCredential,
         ErrorCode::ExceedsCredential,
+        ErrorCode::DelegationTooDeep,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
         ErrorCode::Invalid,
@@ -96,6 +99,7 @@ impl ErrorCode {
             ErrorCode::IpNotAllowed => "ip_not_allowed",
             ErrorCode::ScopeExceedsCredential => "scope_exceeds_credential",
             ErrorCode::ExceedsCredential => "exceeds_credential",
+            ErrorCode::DelegationTooDeep => "delegation_too_deep",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Invalid => "invalid",
@@ -121,7 +125,8 @@ impl ErrorCode {
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
             | ErrorCode::ScopeExceedsCredential
-            | ErrorCode::ExceedsCredential => 403,
+            | ErrorCode::ExceedsCredential
+            | ErrorCode::DelegationTooDeep => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::Invalid => 422,
@@ -145,7 +150,8 @@ impl ErrorCode {
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
             | ErrorCode::ScopeExceedsCredential
-            | ErrorCode::ExceedsCredential => exit::FORBIDDEN,
+            | ErrorCode::ExceedsCredential
+            | ErrorCode::DelegationTooDeep => exit::FORBIDDEN,
             ErrorCode::NotFound => exit::NOT_FOUND,
             ErrorCode::Conflict
             | ErrorCode::Invalid
@@ -250,7 +256,7 @@ mod tests {
     use super::*;
 
     /// Every code's wire name, as DESIGN.md and the clients in the field know them.
-    const WIRE_NAMES: [(ErrorCode, &str); 20] = [
+    const WIRE_NAMES: [(ErrorCode, &str); 21] = [
         (ErrorCode::Unauthenticated, "unauthenticated"),
         (ErrorCode::TokenMalformed, "token_malformed"),
         (ErrorCode::TokenUnknown, "token_unknown"),
@@ -264,6 +270,7 @@ mod tests {
             "scope_exceeds_credential",
         ),
         (ErrorCode::ExceedsCredential, "exceeds_credential"),
+        (ErrorCode::DelegationTooDeep, "delegation_too_deep"),
         (ErrorCode::NotFound, "not_found"),
         (ErrorCode::Conflict, "conflict"),
         (ErrorCode::Invalid, "invalid"),

@@ -87,7 +87,7 @@ pub struct PermSet(u16);
 impl PermSet {
     pub(crate) const EMPTY: PermSet = PermSet(0);
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "server"))]
     pub(crate) fn all() -> PermSet {
         Permission::ALL.into_iter().collect()
     }

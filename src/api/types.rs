@@ -66,7 +66,14 @@ pub(crate) struct TokenInfo {
     pub(crate) description: Option<String>,
     /// After a rotation with a grace period: when the previous secret stops working.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) previous_secret_expires_at: Option<DateTime<Utc>>,
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// The token whose credential minted this one (same owner), null for a root
+    /// (docs/delegation.md).
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// 0 for a root, its parent's + 1 for a child.
+    #[serde(default)]
+    pub depth: u32,
 }
 
 /// The one response that carries a secret: mint, rotate, login.
@@ -430,10 +437,14 @@ pub(crate) struct VerifyResponse {
     /// null when allowed; else unknown, malformed, revoked, expired, forbidden, rate_limited,
     /// ip_not_allowed.
     #[schema(value_type = Option<String>)]
-    pub(crate) reason: Option<Reason>,
-    pub(crate) token: Option<TokenInfo>,
-    pub(crate) permissions: Vec<String>,
-    pub(crate) rate_limit: Option<RateLimitState>,
+    pub reason: Option<Reason>,
+    pub token: Option<TokenInfo>,
+    pub permissions: Vec<String>,
+    pub rate_limit: Option<RateLimitState>,
+    /// The token's delegation chain, root first, ending with the token itself (just its id
+    /// for a root; empty when the token is unknown).
+    #[serde(default)]
+    pub delegation: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -452,11 +463,14 @@ pub(crate) struct AuditEvent {
     pub(crate) at: DateTime<Utc>,
     pub(crate) action: String,
     /// Who did it: an email or service account name (null for failed authentication).
-    pub(crate) actor: Option<String>,
-    pub(crate) credential_id: Option<String>,
-    pub(crate) target: Option<String>,
-    pub(crate) ip: Option<String>,
-    pub(crate) detail: serde_json::Value,
+    pub actor: Option<String>,
+    pub credential_id: Option<String>,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: serde_json::Value,
+    /// The root of the acting credential's delegation chain (absent: a root, or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -472,7 +486,10 @@ pub(crate) struct AccessRow {
     pub(crate) latency_ms: f64,
     /// The permission a verify or forward-auth call asked about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) permission: Option<String>,
+    pub permission: Option<String>,
+    /// The root of the credential's delegation chain (absent: the credential is a root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_id: Option<String>,
 }
 
 /// The body of `PATCH /v1/org/policy`: read as JSON by `policy::apply_patch`; this type only
@@ -516,6 +533,18 @@ pub struct OrgPolicy {
     pub max_rate_limit: Option<RateLimit>,
     pub session_rate_limit: RateLimit,
     pub session_ttl: String,
+    /// How deep a delegation chain may go: a root is depth 0, its child 1 (1–10, default 3).
+    #[serde(default = "default_delegation_depth")]
+    pub max_delegation_depth: u32,
+}
+
+/// The default `max_delegation_depth` (also what a policy saved before it existed gets).
+pub const DEFAULT_DELEGATION_DEPTH: u32 = 3;
+/// The highest `max_delegation_depth` a policy may set.
+pub const MAX_DELEGATION_DEPTH: u32 = 10;
+
+fn default_delegation_depth() -> u32 {
+    DEFAULT_DELEGATION_DEPTH
 }
 
 impl Default for OrgPolicy {
@@ -534,6 +563,7 @@ impl Default for OrgPolicy {
                 per_hour: 20000,
             },
             session_ttl: "30d".into(),
+            max_delegation_depth: DEFAULT_DELEGATION_DEPTH,
         }
     }
 }
@@ -547,7 +577,10 @@ pub(crate) struct AuditQuery {
     #[param(schema_with = schema::audit_kind)]
     pub(crate) kind: Option<String>,
     /// A token id (`tk_…`), or the name of one of the caller's tokens.
-    pub(crate) token: Option<String>,
+    pub token: Option<String>,
+    /// With `token`: the token's whole subtree of delegated tokens too (`true`).
+    #[serde(default)]
+    pub descendants: Option<bool>,
     /// A member's email or service account name.
     pub(crate) user: Option<String>,
     /// Events only: `token.mint`, `token.rotate`, `token.revoke`, `session.login`,

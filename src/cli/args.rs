@@ -292,6 +292,10 @@ pub struct ListArgs {
     #[arg(long, conflicts_with = "status")]
     pub(crate) all: bool,
 
+    /// Draw the delegation tree: each token under the token that minted it.
+    #[arg(long, conflicts_with = "output")]
+    pub tree: bool,
+
     /// List the tokens of this member (email or service account name; tokens:admin).
     #[arg(long, value_name = "MEMBER", conflicts_with = "everyone")]
     pub(crate) user: Option<String>,
@@ -474,6 +478,10 @@ pub struct AuditArgs {
     /// Only rows about this token (id or name).
     #[arg(long, value_name = "TOKEN")]
     pub(crate) token: Option<String>,
+
+    /// With --token: the rows of every token delegated from it too (its whole subtree).
+    #[arg(long, requires = "token")]
+    pub descendants: bool,
 
     /// Only rows of this member (email or service account name).
     #[arg(long, value_name = "MEMBER")]

@@ -26,6 +26,9 @@ pub(crate) async fn audit(ctx: &Ctx, a: AuditArgs) -> Result<u8, CliError> {
     if let Some(t) = &a.token {
         query.push(("token", token_id(client, t).await?));
     }
+    if a.descendants {
+        query.push(("descendants", "true".to_string()));
+    }
     if let Some(u) = &a.user {
         query.push(("user", u.clone()));
     }

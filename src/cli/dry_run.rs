@@ -83,9 +83,16 @@ pub(crate) fn rotated(ctx: &Ctx, p: &TokenPreview, exec: Option<&str>) -> Result
 }
 
 /// One token of `tokctl revoke TOKEN… --dry-run`, as the server found it.
-pub(crate) fn revoke_line(ctx: &Ctx, r: &RevokeResult) {
-    for t in &r.revoked {
-        if r.already_revoked {
+pub(super) fn revoke_line(ctx: &Ctx, r: &RevokeResult) {
+    for (i, t) in r.revoked.iter().enumerate() {
+        if i > 0 {
+            ctx.notice(format!(
+                "  and {} ({}), delegated from it (depth {}).",
+                token_label(t),
+                t.id,
+                t.depth
+            ));
+        } else if r.already_revoked {
             ctx.notice(format!(
                 "{} ({}) is already revoked; nothing would change.",
                 token_label(t),
@@ -182,5 +189,6 @@ pub(super) fn policy_fields(p: &crate::api::types::OrgPolicy) -> Vec<(&'static s
         ),
         ("session_rate_limit", limits(&p.session_rate_limit)),
         ("session_ttl", p.session_ttl.clone()),
+        ("max_delegation_depth", p.max_delegation_depth.to_string()),
     ]
 }

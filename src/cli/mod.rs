@@ -28,6 +28,7 @@ mod secret_args;
 mod status;
 pub(crate) mod table;
 mod tokens;
+mod tree;
 mod usage_line;
 mod users;
 

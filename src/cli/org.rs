@@ -8,7 +8,7 @@ use super::{CliError, Ctx, output};
 use crate::api::duration::{format_duration, parse_duration};
 use crate::api::types::{OrgPolicy, RateLimit};
 
-pub(crate) const KEYS: [&str; 7] = [
+pub(super) const KEYS: [&str; 8] = [
     "default_expiry",
     "max_expiry",
     "allow_never",
@@ -16,6 +16,7 @@ pub(crate) const KEYS: [&str; 7] = [
     "max_rate_limit",
     "session_rate_limit",
     "session_ttl",
+    "max_delegation_depth",
 ];
 
 fn rejected(key: &str, message: String) -> CliError {
@@ -78,6 +79,18 @@ pub(crate) fn policy_patch(
             "session_rate_limit" => {
                 to_json(parse_limits(key, value, Some(current.session_rate_limit))?)
             }
+            "max_delegation_depth" => match value.parse::<u32>() {
+                Ok(n) if n <= crate::api::types::MAX_DELEGATION_DEPTH => n.into(),
+                _ => {
+                    return Err(rejected(
+                        key,
+                        format!(
+                            "`{value}` is not a whole number 0–{}",
+                            crate::api::types::MAX_DELEGATION_DEPTH
+                        ),
+                    ));
+                }
+            },
             "max_rate_limit" if matches!(value, "none" | "null" | "") => serde_json::Value::Null,
             "max_rate_limit" => to_json(parse_limits(key, value, current.max_rate_limit)?),
             _ => return Err(rejected(key, "unknown key".into())),

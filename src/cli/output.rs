@@ -200,8 +200,12 @@ pub(crate) fn details(rows: &[(&str, String)]) -> String {
     out
 }
 
-/// `show`'s view of one token.
-pub(crate) fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
+/// `show`'s view of one token, with `extra` rows at the end (its delegation chain).
+pub(crate) fn token_details(
+    tok: &TokenInfo,
+    now: DateTime<Utc>,
+    extra: Vec<(&str, String)>,
+) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         ("id", tok.id.clone()),
         ("name", tok.name.clone()),
@@ -247,6 +251,10 @@ pub(crate) fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
     if let Some(d) = &tok.description {
         rows.push(("description", d.clone()));
     }
+    if let Some(p) = &tok.parent {
+        rows.push(("parent", p.clone()));
+    }
+    rows.extend(extra);
     details(&rows)
 }
 

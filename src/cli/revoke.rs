@@ -54,14 +54,20 @@ async fn revoke_tokens(ctx: &Ctx, a: &RevokeArgs) -> Result<u8, CliError> {
                 revoked.extend(r.revoked);
             }
             Ok(r) => {
-                for t in &r.revoked {
-                    if r.already_revoked {
+                // The named token, then the tokens delegated from it (its subtree).
+                for (i, t) in r.revoked.iter().enumerate() {
+                    if i == 0 && r.already_revoked {
                         ctx.notice(format!(
                             "{} `{}` ({}) was already revoked.",
                             t.kind, t.name, t.id
                         ));
-                    } else {
+                    } else if i == 0 {
                         ctx.notice(format!("Revoked {} `{}` ({}).", t.kind, t.name, t.id));
+                    } else {
+                        ctx.notice(format!(
+                            "  and {} `{}` ({}), delegated from it (depth {}).",
+                            t.kind, t.name, t.id, t.depth
+                        ));
                     }
                 }
                 if r.already_revoked {

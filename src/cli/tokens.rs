@@ -5,7 +5,7 @@ use chrono::Utc;
 use super::args::{ListArgs, ListType, OutputFormat, ShowArgs, StatusFilter};
 use super::{CliError, Ctx, output, resolve_token};
 use crate::api::duration::format_duration;
-use crate::api::types::ListTokensQuery;
+use crate::api::types::{ListTokensQuery, TokenInfo};
 
 pub(crate) fn list_query(a: &ListArgs) -> ListTokensQuery {
     ListTokensQuery {
@@ -62,6 +62,9 @@ pub(crate) async fn list(ctx: &Ctx, a: ListArgs) -> Result<u8, CliError> {
             };
             ctx.notice(format!("No tokens{hint}."));
         }
+        OutputFormat::Table if a.tree => {
+            output::stdout(&super::tree::draw(&tokens, Utc::now()))?;
+        }
         OutputFormat::Table => {
             let with_owner = a.everyone || a.user.is_some();
             let text = output::tokens_table(&tokens, with_owner, Utc::now());
@@ -105,7 +108,36 @@ pub(crate) async fn show(ctx: &Ctx, a: ShowArgs) -> Result<u8, CliError> {
     if ctx.global.json {
         output::json(&tok)?;
     } else {
-        output::stdout(&output::token_details(&tok, Utc::now()))?;
+        let mut extra = Vec::new();
+        if tok.parent.is_some() {
+            let chain = delegation_chain(client, &tok).await;
+            extra.push(("delegation", super::tree::chain_line(&chain, tok.depth)));
+        }
+        output::stdout(&output::token_details(&tok, Utc::now(), extra))?;
     }
     Ok(0)
+}
+
+/// The ids from the root down to `tok`, read parent by parent (one request a level; a parent
+/// this caller may not read ends the walk, shown as `…`).
+async fn delegation_chain(client: &crate::client::Client, tok: &TokenInfo) -> Vec<String> {
+    let mut chain = vec![tok.id.clone()];
+    let mut next = tok.parent.clone();
+    while let Some(id) = next.take() {
+        if chain.len() > 64 {
+            break;
+        }
+        match client.get_token(&id).await {
+            Ok(parent) => {
+                chain.push(parent.id);
+                next = parent.parent;
+            }
+            Err(_) => {
+                chain.push(format!("{id} …"));
+                break;
+            }
+        }
+    }
+    chain.reverse();
+    chain
 }

@@ -33,6 +33,8 @@ mod cli_wait;
 mod client_address;
 mod crash_safety;
 mod db_permissions;
+mod delegation;
+mod delegation_props;
 mod dev_server;
 mod doc_links;
 mod failed_auth_audit;

@@ -163,6 +163,7 @@ mod tests {
 
     fn row(latency_us: i64) -> AccessRecord {
         AccessRecord {
+            root_id: None,
             org_id: 1,
             at: Utc::now(),
             credential_id: "tk_a".into(),

@@ -35,7 +35,7 @@ use super::ratelimit::{Decision, LimiterError};
 use super::state::{AppState, SharedState};
 use super::store::{AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord};
 use crate::api::error::ErrorCode;
-use crate::api::perms::{PermSet, Permission, effective_permissions};
+use crate::api::perms::{PermSet, Permission};
 use crate::api::reason::Reason;
 use crate::api::secret::{self, TokenType};
 use network::network_allows;
@@ -100,6 +100,7 @@ impl Principal {
     ) -> NewEvent {
         self.ip.annotate(&mut detail);
         NewEvent {
+            root_id: self.chain.root.as_deref().map(str::to_string),
             org_id: self.token.org_id,
             at: Utc::now(),
             action,
@@ -295,7 +296,12 @@ fn admit(cred: &Credential, now: DateTime<Utc>) -> Result<(), AuthFailure> {
     if cred.token.expires_at.is_some_and(|e| e <= now) {
         return Err(AuthFailure::Expired);
     }
-    Ok(())
+    // A child ends with any ancestor, whatever its own expiry says (docs/delegation.md).
+    match cred.chain.holds(now) {
+        Ok(()) => Ok(()),
+        Err(true) => Err(AuthFailure::Revoked),
+        Err(false) => Err(AuthFailure::Expired),
+    }
 }
 
 async fn rate_check(
@@ -343,6 +349,7 @@ pub(crate) async fn record_failure(
     }
     ip.annotate(&mut detail);
     let event = NewEvent {
+        root_id: cred.and_then(|c| c.chain.root.as_deref().map(str::to_string)),
         org_id: cred.map_or(state.org_id, |c| c.token.org_id),
         at: Utc::now(),
         action: "auth.failed",
@@ -464,7 +471,7 @@ pub(crate) async fn guard(
         Err(ResolveError::Store(e)) => return surface.reject(ApiError::from(e)),
         Err(ResolveError::Limiter(e)) => return surface.reject(ApiError::from(e)),
     };
-    let permissions = effective_permissions(cred.user.role, &cred.token.scopes);
+    let permissions = cred.permissions();
     let principal = Principal {
         cred,
         permissions,
@@ -482,6 +489,7 @@ pub(crate) async fn guard(
         ip: ip.known(),
         latency_us: 0,
         permission: None,
+        root_id: principal.chain.root.clone(),
     };
     let mut resp = if !network_allows(&principal.token, ip.known()) {
         surface.reject(ApiError::new(

@@ -31,6 +31,8 @@ mod tests {
     fn token(cidrs: &[&str]) -> TokenRecord {
         let now = Utc::now();
         TokenRecord {
+            parent_id: None,
+            depth: 0,
             id: "tk_x".into(),
             org_id: 1,
             user_id: 1,

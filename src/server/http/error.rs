@@ -67,6 +67,10 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::NotFound => ApiError::not_found("not found"),
+            StoreError::ParentEnded => ApiError::new(
+                ErrorCode::TokenRevoked,
+                "the bearer credential was revoked or expired before its child could be minted",
+            ),
             StoreError::Unavailable(detail) => {
                 tracing::error!(%detail, "database unavailable");
                 ApiError::new(

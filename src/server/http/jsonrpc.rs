@@ -37,7 +37,8 @@ fn jsonrpc_code(code: ErrorCode) -> i32 {
         ErrorCode::Forbidden
         | ErrorCode::IpNotAllowed
         | ErrorCode::ScopeExceedsCredential
-        | ErrorCode::ExceedsCredential => FORBIDDEN,
+        | ErrorCode::ExceedsCredential
+        | ErrorCode::DelegationTooDeep => FORBIDDEN,
         ErrorCode::RateLimited => RATE_LIMITED,
         ErrorCode::BadRequest | ErrorCode::PayloadTooLarge | ErrorCode::Invalid => INVALID_REQUEST,
         ErrorCode::NotFound

@@ -37,6 +37,8 @@ type ErrorBody = crate::api::error::ErrorBody;
 pub(crate) const TOKEN_ID: HeaderName = HeaderName::from_static("tokctl-token-id");
 pub(crate) const USER: HeaderName = HeaderName::from_static("tokctl-user");
 pub(crate) const ROLE: HeaderName = HeaderName::from_static("tokctl-role");
+/// The token's delegation chain, root first, ending with the token: `tk_a,tk_b,tk_c`.
+pub(crate) const DELEGATION: HeaderName = HeaderName::from_static("tokctl-delegation");
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -85,7 +87,7 @@ fn refuse_forwarded_credential(f: AuthFailure) -> Response {
 /// Checks the forwarded request's own bearer token.
 #[utoipa::path(get, path = "/v1/forward-auth", params(ForwardAuthQuery), tag = "verify",
     responses(
-        (status = 204, description = "allowed; Tokctl-Token-Id, Tokctl-User and Tokctl-Role name the caller for the upstream"),
+        (status = 204, description = "allowed; Tokctl-Token-Id, Tokctl-User and Tokctl-Role name the caller for the upstream, Tokctl-Delegation its delegation chain (root first, comma-separated)"),
         (status = 401, body = ErrorBody, description = "missing, malformed, unknown, revoked or expired token, or two credentials in the forwarded request (`ambiguous_credential`) (WWW-Authenticate)"),
         (status = 403, body = ErrorBody, description = "the token lacks the permission, or the client is outside its networks"),
         (status = 422, body = ErrorBody, description = "`permission` is not in the catalog (a proxy configuration error)"),
@@ -151,6 +153,9 @@ pub(crate) async fn forward_auth(
         }
         if let Some(v) = value(c.user.role.as_str()) {
             h.insert(ROLE, v);
+        }
+        if let Some(v) = value(&c.chain.ids.join(",")) {
+            h.insert(DELEGATION, v);
         }
         if let Some(at) = c.token.expires_at
             && let Ok(v) = HeaderValue::from_str(&crate::api::duration::rfc3339(at))

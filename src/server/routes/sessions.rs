@@ -86,6 +86,7 @@ pub(crate) async fn login(
         state.login_throttle.charge(&email_key, now_i);
         state.login_throttle.charge(&ip_key, now_i);
         let event = NewEvent {
+            root_id: None,
             org_id,
             at: Utc::now(),
             action: "auth.failed",
@@ -131,8 +132,10 @@ pub(crate) async fn login(
                 description: None,
                 created_by: Some(user.id),
                 unique_name: false,
+                parent: None,
             },
             NewEvent {
+                root_id: None,
                 org_id: user.org_id,
                 at: now,
                 action: "session.login",
@@ -171,7 +174,7 @@ pub(crate) async fn logout(
         ));
     }
     let now = Utc::now();
-    let (record, newly) = state
+    let (revoked, newly) = state
         .store
         .revoke_token(
             &p.token.id,
@@ -185,8 +188,8 @@ pub(crate) async fn logout(
         )
         .await?;
     Ok(Json(RevokeResult {
-        count: 1,
-        revoked: vec![record.info(now)],
+        count: revoked.len(),
+        revoked: revoked.iter().map(|t| t.info(now)).collect(),
         already_revoked: !newly,
         dry_run: false,
     }))

@@ -122,6 +122,7 @@ pub(crate) struct Answer {
     token: Option<Arc<RawValue>>,
     permissions: Vec<&'static str>,
     rate_limit: Option<RateLimitState>,
+    delegation: Vec<String>,
 }
 
 impl Answer {
@@ -146,6 +147,11 @@ impl Answer {
                 Vec::new()
             },
             rate_limit: verdict.rate.map(|d| d.state()),
+            delegation: verdict
+                .credential
+                .as_ref()
+                .map(|c| c.chain.ids.clone())
+                .unwrap_or_default(),
         })
     }
 }
@@ -179,6 +185,11 @@ mod tests {
                 Vec::new()
             },
             rate_limit: v.rate.map(|d| d.state()),
+            delegation: v
+                .credential
+                .as_ref()
+                .map(|c| c.chain.ids.clone())
+                .unwrap_or_default(),
         }
     }
 

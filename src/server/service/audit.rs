@@ -94,6 +94,25 @@ pub(crate) async fn query(state: &AppState, p: &Principal, q: AuditQuery) -> Api
         Some(id) if id.starts_with("tk_") => Some(id.to_string()),
         Some(name) => Some(tokens::find(state, p, name, None, Access::Read).await?.id),
     };
+    // Every token of the subtree, whatever its status: a revoked child's past requests too.
+    let descendants = match (&token_id, q.descendants.unwrap_or(false)) {
+        (Some(id), true) => {
+            let tree = state.store.subtree(id).await.map_err(|e| match e {
+                crate::server::store::StoreError::NotFound => {
+                    ApiError::not_found(format!("token `{id}` not found"))
+                }
+                other => other.into(),
+            })?;
+            if tree.first().is_some_and(|t| t.org_id != p.org_id()) {
+                return Err(ApiError::not_found(format!("token `{id}` not found")));
+            }
+            tree.into_iter().skip(1).map(|t| t.id).collect()
+        }
+        (None, true) => {
+            return Err(ApiError::invalid("`descendants` needs `token`"));
+        }
+        (_, false) => Vec::new(),
+    };
     let user =
         match q.user.as_deref() {
             None => None,
@@ -115,6 +134,7 @@ pub(crate) async fn query(state: &AppState, p: &Principal, q: AuditQuery) -> Api
         let filter = AccessFilter {
             org_id: p.org_id(),
             token_id,
+            descendants,
             user_id: user.map(|u| u.id),
             since,
         };
@@ -136,6 +156,7 @@ pub(crate) async fn query(state: &AppState, p: &Principal, q: AuditQuery) -> Api
                     ip: r.ip,
                     latency_ms: to_latency_ms(r.latency_us),
                     permission: r.permission,
+                    root_id: r.root_id,
                 })
                 .collect(),
             next_cursor,
@@ -152,6 +173,7 @@ pub(crate) async fn query(state: &AppState, p: &Principal, q: AuditQuery) -> Api
     let filter = EventFilter {
         org_id: p.org_id(),
         token_id,
+        descendants,
         user: user.map(|u| (u.id, u.label().to_string())),
         action: q.action,
         since,
@@ -173,6 +195,7 @@ pub(crate) async fn query(state: &AppState, p: &Principal, q: AuditQuery) -> Api
                 target: e.target,
                 ip: e.ip,
                 detail: e.detail,
+                root_id: e.root_id,
             })
             .collect(),
         next_cursor,

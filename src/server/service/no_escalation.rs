@@ -106,13 +106,44 @@ pub(crate) fn check_role_grant(p: &Principal, from: Option<Role>, to: Role) -> A
 }
 
 /// When the credential itself stops working: a previous secret in its grace period only lives
-/// that long.
+/// that long, and a child token no longer than any ancestor.
 fn credential_expires_at(p: &Principal) -> Option<DateTime<Utc>> {
-    if p.via_previous {
+    let own = if p.via_previous {
         p.token.prev_expires_at.or(p.token.expires_at)
     } else {
         p.token.expires_at
+    };
+    match (own, p.chain.ends_at) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
+}
+
+/// The parent and depth of a token the caller mints for `owner` (docs/delegation.md): a token
+/// credential minting for its own owner makes its child, one level deeper, refused (403
+/// `delegation_too_deep`) beyond the org's `max_delegation_depth`. A session, or an admin's
+/// token minting for a service account, makes a root.
+pub(crate) fn mint_parent(
+    p: &Principal,
+    owner: &UserRecord,
+    org: &OrgPolicy,
+) -> ApiResult<Option<(String, u32)>> {
+    if p.is_session() || owner.id != p.user.id {
+        return Ok(None);
+    }
+    let depth = p.token.depth.saturating_add(1);
+    if depth > org.max_delegation_depth {
+        return Err(ApiError::new(
+            ErrorCode::DelegationTooDeep,
+            format!(
+                "this credential is at delegation depth {} and the org allows at most {} \
+                 (max_delegation_depth); a token it mints would be at depth {depth} (mint it \
+                 with a credential nearer the root, or with a session)",
+                p.token.depth, org.max_delegation_depth
+            ),
+        ));
+    }
+    Ok(Some((p.token.id.clone(), depth)))
 }
 
 /// The expiry of a token the caller mints: the org policy's, then, for a token credential, no

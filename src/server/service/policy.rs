@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::api::duration::{Expiry, format_duration, parse_duration, parse_expiry};
-use crate::api::types::{OrgPolicy, RateLimit, RateLimitRequest};
+use crate::api::types::{MAX_DELEGATION_DEPTH, OrgPolicy, RateLimit, RateLimitRequest};
 use crate::api::validate::{self, RateUnit};
 use crate::server::http::error::{ApiError, ApiResult};
 
@@ -154,6 +154,16 @@ pub fn apply_patch(current: &OrgPolicy, patch: &serde_json::Value) -> ApiResult<
             "session_rate_limit" => {
                 p.session_rate_limit = field_limit(key, v, p.session_rate_limit)?
             }
+            "max_delegation_depth" => p.max_delegation_depth = v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n <= MAX_DELEGATION_DEPTH)
+                .ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "`max_delegation_depth` must be a whole number 0–{MAX_DELEGATION_DEPTH} \
+                             (0: no token may mint a child)"
+                    ))
+                })?,
             "max_rate_limit" => {
                 p.max_rate_limit = match v {
                     serde_json::Value::Null => None,
@@ -168,7 +178,8 @@ pub fn apply_patch(current: &OrgPolicy, patch: &serde_json::Value) -> ApiResult<
             other => {
                 return Err(ApiError::invalid(format!(
                     "unknown policy key `{other}`; keys: default_expiry, max_expiry, allow_never, \
-                     default_rate_limit, max_rate_limit, session_rate_limit, session_ttl"
+                     default_rate_limit, max_rate_limit, session_rate_limit, session_ttl, \
+                     max_delegation_depth"
                 )));
             }
         }

@@ -82,6 +82,7 @@ pub(crate) async fn mint(
     let scopes = validate_scopes(&req.scopes).map_err(|e| ApiError::invalid(e.to_string()))?;
     no_escalation::check_token_permissions(p, &owner, &scopes)?;
     let org = state.store.org(p.org_id()).await?;
+    let parent = no_escalation::mint_parent(p, &owner, &org.policy)?;
     let now = Utc::now();
     let expires = policy::parse_expires_field(req.expires.as_deref())?;
     let expires_at = no_escalation::mint_expiry(p, &org.policy, expires, now)?;
@@ -118,6 +119,8 @@ pub(crate) async fn mint(
             allowed_cidrs,
             description: req.description.clone(),
             prev_expires_at: None,
+            parent_id: parent.as_ref().map(|(id, _)| id.clone()),
+            depth: parent.as_ref().map_or(0, |(_, d)| *d),
         };
         return Ok(TokenAnswer::DryRun(TokenPreview {
             token: would.info(now),
@@ -143,11 +146,15 @@ pub(crate) async fn mint(
                 description: req.description.clone(),
                 created_by: Some(p.user.id),
                 unique_name: true,
+                parent: parent.clone(),
             },
             p.event(
                 "token.mint",
                 Some(id),
-                serde_json::json!({"name": req.name, "owner": owner.label(), "scopes": scopes, "type": kind}),
+                serde_json::json!({
+                    "name": req.name, "owner": owner.label(), "scopes": scopes, "type": kind,
+                    "parent": parent.as_ref().map(|(id, _)| id),
+                }),
             ),
         )
         .await?;
@@ -259,14 +266,24 @@ pub(crate) async fn revoke(
     let token = find(state, p, reference, owner, Access::Revoke).await?;
     let now = Utc::now();
     if dry_run {
+        // The token as it is, then the active tokens of its subtree, which a revoke would end.
+        let tree = state.store.subtree(&token.id).await?;
+        let revoked: Vec<TokenInfo> = std::iter::once(token.info(now))
+            .chain(
+                tree.iter()
+                    .skip(1)
+                    .filter(|t| t.status(now) == TokenStatus::Active)
+                    .map(|t| t.info(now)),
+            )
+            .collect();
         return Ok(RevokeResult {
-            count: 1,
+            count: revoked.len(),
             already_revoked: token.revoked_at.is_some(),
-            revoked: vec![token.info(now)],
+            revoked,
             dry_run: true,
         });
     }
-    let (record, newly) = state
+    let (revoked, newly) = state
         .store
         .revoke_token(
             &token.id,
@@ -280,8 +297,8 @@ pub(crate) async fn revoke(
         )
         .await?;
     Ok(RevokeResult {
-        count: 1,
-        revoked: vec![record.info(now)],
+        count: revoked.len(),
+        revoked: revoked.iter().map(|t| t.info(now)).collect(),
         already_revoked: !newly,
         dry_run: false,
     })

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use axum::http::HeaderMap;
 
 use crate::api::error::ErrorCode;
-use crate::api::perms::{PermSet, Permission, effective_permissions};
+use crate::api::perms::{PermSet, Permission};
 use crate::api::reason::Reason;
 use crate::api::types::VerifyRequest;
 use crate::server::auth::network::network_allows;
@@ -155,8 +155,7 @@ pub(crate) fn prefetch(
     now: DateTime<Utc>,
 ) -> Option<Prefetch> {
     let caller = speculative::unconfirmed(state, auth::bearer(headers).ok()?, now)?;
-    let may_verify = effective_permissions(caller.user.role, &caller.token.scopes)
-        .contains(Permission::TokensVerify);
+    let may_verify = caller.permissions().contains(Permission::TokensVerify);
     // A caller refused for its own networks never reaches the judgement.
     if !may_verify || !network_allows(&caller.token, ip.known()) {
         return None;
@@ -227,7 +226,7 @@ pub(crate) async fn judge(
     let (true, Some(rate)) = (ours(org_id, &cred), rate) else {
         return Ok(Verdict::refused(Reason::Unknown, None));
     };
-    let permissions = effective_permissions(cred.user.role, &cred.token.scopes);
+    let permissions = cred.permissions();
     let reason = if !network_allows(&cred.token, client_ip) {
         Some(Reason::IpNotAllowed)
     } else if !rate.allowed {
@@ -316,5 +315,6 @@ pub(crate) fn record_use(state: &AppState, verdict: &Verdict, rec: UseRecord) {
         ip: rec.ip,
         latency_us: i64::try_from(rec.started.elapsed().as_micros()).unwrap_or(i64::MAX),
         permission: rec.permission,
+        root_id: cred.chain.root.clone(),
     });
 }

@@ -287,8 +287,10 @@ async fn bootstrap_dev(db: &Database) -> anyhow::Result<(Secret, String, Secret)
             description: Some("created by tokctl server --dev".into()),
             created_by: Some(owner.id),
             unique_name: true,
+            parent: None,
         },
         NewEvent {
+            root_id: None,
             org_id: org.id,
             at: now,
             action: "token.mint",

@@ -19,7 +19,9 @@ use super::{Database, StoreError, StoreResult};
 pub(crate) struct EventFilter {
     pub(crate) org_id: i64,
     /// Events by this credential or about this token.
-    pub(crate) token_id: Option<String>,
+    pub token_id: Option<String>,
+    /// With `token_id`: its descendants too (events by them or about them).
+    pub descendants: Vec<String>,
     /// Events by this member, or about them (`target` = their label).
     pub(crate) user: Option<(i64, String)>,
     pub(crate) action: Option<String>,
@@ -29,8 +31,10 @@ pub(crate) struct EventFilter {
 /// Which access-log rows a listing wants.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct AccessFilter {
-    pub(crate) org_id: i64,
-    pub(crate) token_id: Option<String>,
+    pub org_id: i64,
+    pub token_id: Option<String>,
+    /// With `token_id`: the rows of its descendants too.
+    pub descendants: Vec<String>,
     /// Rows of any token or session this member owns.
     pub(crate) user_id: Option<i64>,
     pub(crate) since: Option<DateTime<Utc>>,
@@ -38,27 +42,29 @@ pub(crate) struct AccessFilter {
 
 #[derive(Debug, Clone)]
 pub(crate) struct EventRecord {
-    pub(crate) id: i64,
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) action: String,
-    pub(crate) actor: Option<String>,
-    pub(crate) credential_id: Option<String>,
-    pub(crate) target: Option<String>,
-    pub(crate) ip: Option<String>,
-    pub(crate) detail: serde_json::Value,
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor: Option<String>,
+    pub credential_id: Option<String>,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: serde_json::Value,
+    pub root_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct AccessEntry {
-    pub(crate) id: i64,
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) credential_id: String,
-    pub(crate) method: String,
-    pub(crate) path: String,
-    pub(crate) status: u16,
-    pub(crate) ip: Option<String>,
-    pub(crate) latency_us: i64,
-    pub(crate) permission: Option<String>,
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub credential_id: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub ip: Option<String>,
+    pub latency_us: i64,
+    pub permission: Option<String>,
+    pub root_id: Option<String>,
 }
 
 /// One token's access-log rows summed up.
@@ -123,6 +129,7 @@ fn event_from_row(r: &impl Columns) -> StoreResult<EventRecord> {
         ip: r.opt_text("ip")?,
         detail: serde_json::from_str(&detail)
             .map_err(|e| StoreError::Corrupt(format!("event detail: {e}")))?,
+        root_id: r.opt_text("root_id")?,
     })
 }
 
@@ -139,6 +146,7 @@ fn access_from_row(r: &impl Columns) -> StoreResult<AccessEntry> {
         ip: r.opt_text("ip")?,
         latency_us: r.i64("latency_us")?,
         permission: r.opt_text("permission")?,
+        root_id: r.opt_text("root_id")?,
     })
 }
 
@@ -196,12 +204,20 @@ where
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
     let mut q: QueryBuilder<DB> = QueryBuilder::new(
-        "SELECT id, at, credential_id, method, path, status, ip, latency_us, permission \
-         FROM access_log WHERE org_id = ",
+        "SELECT id, at, credential_id, method, path, status, ip, latency_us, permission, \
+         root_id FROM access_log WHERE org_id = ",
     );
     q.push_bind(f.org_id);
     if let Some(t) = &f.token_id {
-        q.push(" AND credential_id = ").push_bind(t.clone());
+        if f.descendants.is_empty() {
+            q.push(" AND credential_id = ").push_bind(t.clone());
+        } else {
+            q.push(" AND credential_id IN (").push_bind(t.clone());
+            for d in &f.descendants {
+                q.push(", ").push_bind(d.clone());
+            }
+            q.push(")");
+        }
     }
     if let Some(user_id) = f.user_id {
         q.push(" AND ")
@@ -224,16 +240,22 @@ macro_rules! audit_store_for {
                 limit: u32,
             ) -> StoreResult<Vec<EventRecord>> {
                 let mut q: QueryBuilder<$db> = QueryBuilder::new(
-                    "SELECT id, at, action, actor, credential_id, target, ip, detail \
+                    "SELECT id, at, action, actor, credential_id, target, ip, detail, root_id \
                      FROM audit_events WHERE org_id = ",
                 );
                 q.push_bind(f.org_id);
                 if let Some(t) = &f.token_id {
-                    q.push(" AND (credential_id = ")
-                        .push_bind(t.clone())
-                        .push(" OR target = ")
-                        .push_bind(t.clone())
-                        .push(")");
+                    q.push(" AND (");
+                    for (i, id) in std::iter::once(t).chain(&f.descendants).enumerate() {
+                        if i > 0 {
+                            q.push(" OR ");
+                        }
+                        q.push("credential_id = ")
+                            .push_bind(id.clone())
+                            .push(" OR target = ")
+                            .push_bind(id.clone());
+                    }
+                    q.push(")");
                 }
                 if let Some((user_id, label)) = &f.user {
                     q.push(" AND (actor_user_id = ")

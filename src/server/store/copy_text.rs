@@ -16,8 +16,8 @@ use super::{AccessRecord, AddressTexts, rows::micros};
 use crate::api::perms::Permission;
 
 /// The statement the rows of [`write_rows`] are streamed to, column for column.
-pub(crate) const COPY_ACCESS_LOG: &str = "COPY access_log (org_id, at, credential_id, method, path, \
-     status, ip, latency_us, permission) FROM STDIN";
+pub(super) const COPY_ACCESS_LOG: &str = "COPY access_log (org_id, at, credential_id, method, path, \
+     status, ip, latency_us, permission, root_id) FROM STDIN";
 
 /// Appends `rows` to `out`, one line each, in [`COPY_ACCESS_LOG`]'s columns.
 pub(crate) fn write_rows(out: &mut Vec<u8>, rows: &[AccessRecord], addresses: &mut AddressTexts) {
@@ -40,6 +40,8 @@ pub(crate) fn write_rows(out: &mut Vec<u8>, rows: &[AccessRecord], addresses: &m
         out.extend_from_slice(number.format(r.latency_us).as_bytes());
         out.push(b'\t');
         text(out, r.permission.map(Permission::as_str));
+        out.push(b'\t');
+        text(out, r.root_id.as_deref());
         out.push(b'\n');
     }
 }
@@ -70,6 +72,7 @@ mod tests {
 
     fn record(path: &str, ip: Option<IpAddr>, permission: Option<Permission>) -> AccessRecord {
         AccessRecord {
+            root_id: None,
             org_id: 7,
             at: DateTime::from_timestamp_micros(1_764_620_000_123_456).unwrap(),
             credential_id: "tk_abc".into(),
@@ -93,7 +96,7 @@ mod tests {
         let ip = "10.0.0.9".parse().ok();
         assert_eq!(
             lines(&[record("/v1/verify", ip, Some(Permission::TokensVerify))]),
-            "7\t1764620000123456\ttk_abc\tPOST\t/v1/verify\t200\t10.0.0.9\t35\ttokens:verify\n"
+            "7\t1764620000123456\ttk_abc\tPOST\t/v1/verify\t200\t10.0.0.9\t35\ttokens:verify\t\\N\n"
         );
     }
 
@@ -101,7 +104,7 @@ mod tests {
     fn absent_values_are_null_and_not_empty_text() {
         assert_eq!(
             lines(&[record("/x", None, None)]),
-            "7\t1764620000123456\ttk_abc\tPOST\t/x\t200\t\\N\t35\t\\N\n"
+            "7\t1764620000123456\ttk_abc\tPOST\t/x\t200\t\\N\t35\t\\N\t\\N\n"
         );
     }
 
@@ -110,7 +113,7 @@ mod tests {
         // A path holding what would otherwise end the column, the row or the stream (`\.`).
         let got = lines(&[record("/a\tb\nc\rd\\.e\\N", None, None)]);
         assert_eq!(got.lines().count(), 1);
-        assert_eq!(got.matches('\t').count(), 8);
+        assert_eq!(got.matches('\t').count(), 9);
         assert!(got.contains("\t/a\\tb\\nc\\rd\\\\.e\\\\N\t"), "{got}");
     }
 }

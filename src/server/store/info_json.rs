@@ -80,7 +80,10 @@ impl Credential {
 #[cfg(test)]
 pub(crate) fn sample_credential(now: DateTime<Utc>) -> Credential {
     Credential {
+        chain: Default::default(),
         token: TokenRecord {
+            parent_id: None,
+            depth: 0,
             id: "tk_a".into(),
             org_id: 1,
             user_id: 1,

@@ -10,6 +10,7 @@
 pub(crate) mod audit;
 mod auth_cache;
 mod backend;
+pub(crate) mod chain;
 mod copy_text;
 mod epoch;
 mod info_json;
@@ -31,7 +32,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use crate::api::perms::{Permission, Role};
+use crate::api::perms::{PermSet, Permission, Role, effective_permissions};
 use crate::api::secret::TokenType;
 use crate::api::types::{OrgPolicy, RateLimit, TokenInfo, TokenStatus, UserInfo};
 use backend::Backend;
@@ -44,6 +45,9 @@ pub(crate) enum StoreError {
     Conflict(String),
     #[error("not found")]
     NotFound,
+    /// A child token's parent was revoked or expired before the child could be written.
+    #[error("the parent token is no longer active")]
+    ParentEnded,
     /// The database could not be reached or answered with an error; nothing was decided.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -113,7 +117,11 @@ pub(crate) struct TokenRecord {
     pub(crate) allowed_cidrs: Vec<String>,
     pub(crate) description: Option<String>,
     /// While a rotation's grace period runs: when the previous secret stops working.
-    pub(crate) prev_expires_at: Option<DateTime<Utc>>,
+    pub prev_expires_at: Option<DateTime<Utc>>,
+    /// The token whose credential minted this one (docs/delegation.md); None for a root.
+    pub parent_id: Option<String>,
+    /// 0 for a root, the parent's + 1 for a child.
+    pub depth: u32,
 }
 
 impl TokenRecord {
@@ -145,6 +153,8 @@ impl TokenRecord {
             previous_secret_expires_at: self
                 .prev_expires_at
                 .filter(|_| self.info_shows_previous_secret(now)),
+            parent: self.parent_id.clone(),
+            depth: self.depth,
         }
     }
 
@@ -163,7 +173,18 @@ pub(crate) struct Credential {
     /// Matched the previous secret of a rotation: valid only while `prev_expires_at` is ahead.
     pub(crate) via_previous: bool,
     /// The token's info as JSON, for verify answers ([`Credential::token_info_json`]).
-    pub(crate) info_json: info_json::InfoJson,
+    pub info_json: info_json::InfoJson,
+    /// The token's ancestors as they were read with it ([`chain`]): cached with the
+    /// credential, so emptied with it by every change that could narrow or end one.
+    pub chain: chain::Chain,
+}
+
+impl Credential {
+    /// What a request made with this credential may do: its scopes ∩ its owner's current
+    /// role ∩ what every ancestor allows.
+    pub(crate) fn permissions(&self) -> PermSet {
+        effective_permissions(self.user.role, &self.token.scopes).intersect(self.chain.allows)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -193,7 +214,10 @@ pub(crate) struct NewToken {
     pub(crate) description: Option<String>,
     pub(crate) created_by: Option<i64>,
     /// Sessions have no unique name among active tokens; PATs and MCP tokens do.
-    pub(crate) unique_name: bool,
+    pub unique_name: bool,
+    /// The parent (a child token, docs/delegation.md) and the child's depth; the insert
+    /// refuses it when the parent is no longer active at commit.
+    pub parent: Option<(String, u32)>,
 }
 
 #[derive(Debug, Clone)]
@@ -208,16 +232,18 @@ pub(crate) struct Rotation {
 
 /// An audit event to write with the change it describes.
 #[derive(Debug, Clone)]
-pub(crate) struct NewEvent {
-    pub(crate) org_id: i64,
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) action: &'static str,
-    pub(crate) actor: Option<String>,
-    pub(crate) actor_user_id: Option<i64>,
-    pub(crate) credential_id: Option<String>,
-    pub(crate) target: Option<String>,
-    pub(crate) ip: Option<String>,
-    pub(crate) detail: serde_json::Value,
+pub struct NewEvent {
+    pub org_id: i64,
+    pub at: DateTime<Utc>,
+    pub action: &'static str,
+    pub actor: Option<String>,
+    pub actor_user_id: Option<i64>,
+    pub credential_id: Option<String>,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: serde_json::Value,
+    /// The root of the acting credential's delegation chain (None: a root, or no credential).
+    pub root_id: Option<String>,
 }
 
 /// One authenticated request, for the access log, kept as typed as the request had it: the
@@ -234,7 +260,9 @@ pub(crate) struct AccessRecord {
     pub(crate) ip: Option<IpAddr>,
     pub(crate) latency_us: i64,
     /// The permission asked about (verify, forward-auth), if any.
-    pub(crate) permission: Option<Permission>,
+    pub permission: Option<Permission>,
+    /// The root of the credential's delegation chain (None: the credential is a root).
+    pub root_id: Option<Arc<str>>,
 }
 
 /// The text of each client address a flush writes, made once per address rather than once per
@@ -404,14 +432,20 @@ pub(crate) trait Store: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<TokenRecord>>> + Send;
 
-    /// Revokes the token unless it is revoked already. Returns it and whether this call revoked it.
+    /// Revokes the token unless it is revoked already, and every active token of its subtree
+    /// (docs/delegation.md), one `token.revoke` event each (the cascade's naming the token in
+    /// `detail.cascade_of`), in one transaction. Returns the token, then the descendants this
+    /// call revoked, and whether it revoked the token itself.
     fn revoke_token(
         &self,
         token_id: &str,
         now: DateTime<Utc>,
         reason: Option<&str>,
         event: NewEvent,
-    ) -> impl Future<Output = StoreResult<(TokenRecord, bool)>> + Send;
+    ) -> impl Future<Output = StoreResult<(Vec<TokenRecord>, bool)>> + Send;
+
+    /// The token `id` and its descendants (parents before children), whatever their status.
+    fn subtree(&self, id: &str) -> impl Future<Output = StoreResult<Vec<TokenRecord>>> + Send;
 
     /// Revokes every active token and session of a member (one `token.revoke` event each,
     /// built from `event`). With `dry_run`, only lists them.
@@ -580,8 +614,11 @@ impl Store for Database {
         now: DateTime<Utc>,
         reason: Option<&str>,
         event: NewEvent,
-    ) -> StoreResult<(TokenRecord, bool)> {
+    ) -> StoreResult<(Vec<TokenRecord>, bool)> {
         dispatch!(self, s => Sql(s).revoke_token(token_id, now, reason, event))
+    }
+    async fn subtree(&self, id: &str) -> StoreResult<Vec<TokenRecord>> {
+        dispatch!(self, s => Sql(s).subtree(id))
     }
     async fn revoke_owner_tokens(
         &self,

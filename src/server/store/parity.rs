@@ -67,6 +67,7 @@ fn event(org_id: i64, at: DateTime<Utc>, action: &'static str) -> NewEvent {
         target: None,
         ip: None,
         detail: serde_json::json!({}),
+        root_id: None,
     }
 }
 
@@ -133,6 +134,7 @@ async fn run(db: &Database, case: usize, ops: &[Op]) -> Vec<String> {
                     description: None,
                     created_by: Some(user.id),
                     unique_name: true,
+                    parent: None,
                 };
                 let r = db
                     .insert_token(token, event(org_id, now, "token.mint"))

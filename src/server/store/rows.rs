@@ -15,7 +15,7 @@ use crate::api::types::TokenStatus;
 pub(crate) const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
      t.name, t.kind, t.scopes, t.created_at, t.issued_at, t.expires_at, t.last_used_at, \
      t.revoked_at, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
-     t.prev_expires_at";
+     t.prev_expires_at, t.parent_id, t.depth";
 
 /// User columns, aliased so they can sit beside [`TOKEN_COLUMNS`] in one row.
 pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.org_id AS u_org_id, u.email, u.name AS u_name, \
@@ -114,6 +114,8 @@ pub(crate) fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
         allowed_cidrs: parse_list(&r.text("allowed_cidrs")?)?,
         description: r.opt_text("description")?,
         prev_expires_at: r.opt_time("prev_expires_at")?,
+        parent_id: r.opt_text("parent_id")?,
+        depth: u32::try_from(r.i64("depth")?).unwrap_or(u32::MAX),
     })
 }
 
@@ -126,6 +128,7 @@ pub(crate) fn credential_from_row(r: &impl Columns) -> StoreResult<Credential> {
         org_name: r.text("org_name")?,
         via_previous: r.flag("via_prev")?,
         info_json: Default::default(),
+        chain: Default::default(),
     })
 }
 

@@ -13,6 +13,7 @@ use secrecy::ExposeSecret;
 use sqlx::{AssertSqlSafe, Decode, Encode, Executor, IntoArguments, QueryBuilder, Type};
 
 use super::backend::{Backend, Conn, RowsAffected};
+use super::chain::{self, Chain};
 use super::rows::{
     Columns, TOKEN_COLUMNS, USER_COLUMNS, credential_from_row, db_err, json_list, micros,
     token_from_row, token_list_query, user_from_row,
@@ -46,6 +47,28 @@ static CREDENTIAL_BY_HASH: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// A token and its ancestors, with their owners, root first: the recursive walk up the
+/// `parent_id` links, bounded by `$2` steps.
+static ANCESTORS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH RECURSIVE up(id, parent_id, n) AS ( \
+           SELECT id, parent_id, CAST(0 AS BIGINT) FROM tokens WHERE id = $1 \
+           UNION ALL \
+           SELECT t.id, t.parent_id, up.n + 1 FROM tokens t JOIN up ON t.id = up.parent_id \
+           WHERE up.n < $2) \
+         SELECT {TOKEN_COLUMNS}, {USER_COLUMNS} FROM up JOIN tokens t ON t.id = up.id \
+         JOIN users u ON u.id = t.user_id ORDER BY up.n DESC"
+    )
+});
+
+/// A token's descendants, parents before children: the recursive walk down the `parent_id`
+/// links, bounded by `$2` levels.
+const DESCENDANTS: &str = "WITH RECURSIVE down(id, n) AS ( \
+       SELECT id, CAST(1 AS BIGINT) FROM tokens WHERE parent_id = $1 \
+       UNION ALL \
+       SELECT t.id, down.n + 1 FROM tokens t JOIN down ON t.parent_id = down.id WHERE down.n < $2) \
+     SELECT id FROM down ORDER BY n, id";
+
 impl<B> Sql<'_, B>
 where
     B: Backend,
@@ -78,7 +101,52 @@ where
     ) -> StoreResult<Option<Credential>> {
         let sql = AssertSqlSafe(Cow::Borrowed(CREDENTIAL_BY_HASH.as_str()));
         let q = sqlx::query(sql).bind(hash).bind(micros(now));
-        Self::optional(q, self.0.pool(), credential_from_row).await
+        let Some(mut cred) = Self::optional(q, self.0.pool(), credential_from_row).await? else {
+            return Ok(None);
+        };
+        // A root (most tokens) costs nothing more; a child one more indexed read.
+        let ancestors = match cred.token.parent_id.as_deref() {
+            None => Vec::new(),
+            Some(parent) => {
+                let mut conn = self.0.pool().acquire().await.map_err(db_err)?;
+                Self::ancestors_in(&mut conn, parent).await?
+            }
+        };
+        cred.chain = Chain::of(&cred.token, &ancestors);
+        Ok(Some(cred))
+    }
+
+    /// `id` and its ancestors with their owners, root first (at most
+    /// [`chain::MAX_FOLLOWED`] of them).
+    async fn ancestors_in(
+        conn: &mut Conn<B>,
+        id: &str,
+    ) -> StoreResult<Vec<(TokenRecord, UserRecord)>> {
+        let q = sqlx::query(AssertSqlSafe(Cow::Borrowed(ANCESTORS.as_str())))
+            .bind(id)
+            .bind(i64::from(chain::MAX_FOLLOWED));
+        Self::all(q, &mut *conn, |r| {
+            Ok((token_from_row(r)?, user_from_row(r)?))
+        })
+        .await
+    }
+
+    /// The ids of `id`'s descendants (not `id` itself), parents before children.
+    async fn descendants_in(conn: &mut Conn<B>, id: &str) -> StoreResult<Vec<String>> {
+        let q = sqlx::query(AssertSqlSafe(Cow::Borrowed(DESCENDANTS)))
+            .bind(id)
+            .bind(i64::from(chain::MAX_FOLLOWED));
+        Self::all(q, &mut *conn, |r| r.text("id")).await
+    }
+
+    /// The tokens of `id`'s subtree (itself first, then parents before children).
+    pub(super) async fn subtree(&self, id: &str) -> StoreResult<Vec<TokenRecord>> {
+        let mut conn = self.0.pool().acquire().await.map_err(db_err)?;
+        let mut out = vec![Self::token_in(&mut conn, id, false).await?];
+        for d in Self::descendants_in(&mut conn, id).await? {
+            out.push(Self::token_in(&mut conn, &d, false).await?);
+        }
+        Ok(out)
     }
 
     /// Reads a credential missing from the cache and keeps it under `generation`, the cache's
@@ -172,6 +240,7 @@ where
             target: Some(owner.name.clone()),
             ip: None,
             detail: serde_json::json!({"role": owner.role, "via": "server init", "user_id": user_id}),
+            root_id: None,
         };
         Self::insert_event(&mut tx, &event).await?;
         tx.commit().await.map_err(db_err)?;
@@ -323,6 +392,14 @@ where
         event: NewEvent,
     ) -> StoreResult<TokenRecord> {
         let mut tx = self.0.begin_write().await?;
+        if let Some((parent, _)) = &t.parent {
+            // Locked: a revoke of the parent either committed before (then it is refused here)
+            // or waits for this insert (then its cascade sees the child).
+            let p = Self::token_in(&mut tx, parent, true).await?;
+            if p.revoked_at.is_some() || p.expires_at.is_some_and(|e| e <= t.created_at) {
+                return Err(StoreError::ParentEnded);
+            }
+        }
         if t.unique_name {
             // An expired token keeps its name only until someone wants the name again.
             sqlx::query(
@@ -339,7 +416,8 @@ where
         sqlx::query(
             "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, secret_hash, \
              created_at, issued_at, expires_at, per_minute, per_hour, allowed_cidrs, description, \
-             created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             created_by, parent_id, depth) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(t.id.as_str())
         .bind(t.org_id)
@@ -357,6 +435,8 @@ where
         .bind(json_list(&t.allowed_cidrs))
         .bind(t.description.as_deref())
         .bind(t.created_by)
+        .bind(t.parent.as_ref().map(|(p, _)| p.as_str()))
+        .bind(t.parent.as_ref().map_or(0, |(_, d)| i64::from(*d)))
         .execute(&mut *tx)
         .await
         .map_err(|e| match db_err(e) {
@@ -421,16 +501,41 @@ where
         now: DateTime<Utc>,
         reason: Option<&str>,
         event: NewEvent,
-    ) -> StoreResult<(TokenRecord, bool)> {
+    ) -> StoreResult<(Vec<TokenRecord>, bool)> {
         let mut tx = self.0.begin_write().await?;
         let current = Self::token_in(&mut tx, token_id, true).await?;
-        if current.revoked_at.is_some() {
-            return Ok((current, false));
+        let newly = current.revoked_at.is_none();
+        if newly {
+            Self::revoke_all_in(&mut tx, std::slice::from_ref(&current), now, reason, &event)
+                .await?;
         }
-        Self::revoke_all_in(&mut tx, std::slice::from_ref(&current), now, reason, &event).await?;
-        let record = Self::token_in(&mut tx, token_id, false).await?;
-        self.commit_change(tx).await?;
-        Ok((record, true))
+        // The subtree, also under a root revoked before (a child minted in a race then, or
+        // one left by an older release): until a pass finds nothing active. Each pass reads
+        // after the previous one's row locks, so a child whose mint held its parent's lock
+        // is seen by the next pass.
+        let mut cascade = Vec::new();
+        loop {
+            let mut found = Vec::new();
+            for id in Self::descendants_in(&mut tx, token_id).await? {
+                let t = Self::token_in(&mut tx, &id, true).await?;
+                if t.revoked_at.is_none() {
+                    found.push(t);
+                }
+            }
+            if found.is_empty() {
+                break;
+            }
+            let mut e = event.clone();
+            e.detail["cascade_of"] = serde_json::Value::String(token_id.to_string());
+            Self::revoke_all_in(&mut tx, &found, now, reason, &e).await?;
+            cascade.extend(found);
+        }
+        let mut revoked = vec![Self::token_in(&mut tx, token_id, false).await?];
+        revoked.extend(Self::reread(&mut tx, &cascade).await?);
+        if newly || !cascade.is_empty() {
+            self.commit_change(tx).await?;
+        }
+        Ok((revoked, newly))
     }
 
     pub(crate) async fn revoke_owner_tokens(
@@ -519,7 +624,7 @@ where
     async fn insert_event(conn: &mut Conn<B>, e: &NewEvent) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_events (org_id, at, action, actor, actor_user_id, credential_id, \
-             target, ip, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             target, ip, detail, root_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(e.org_id)
         .bind(micros(e.at))
@@ -530,6 +635,7 @@ where
         .bind(e.target.as_deref())
         .bind(e.ip.as_deref())
         .bind(e.detail.to_string())
+        .bind(e.root_id.as_deref())
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;

@@ -182,7 +182,8 @@ impl Backend for SqliteStore {
                         .bind(i64::from(a.status))
                         .bind(addresses.text(a.ip))
                         .bind(a.latency_us)
-                        .bind(a.permission.map(Permission::as_str));
+                        .bind(a.permission.map(Permission::as_str))
+                        .bind(a.root_id.as_deref());
                 }
                 q.execute(&mut *tx).await.map_err(db_err)?;
                 rest = tail;
@@ -194,10 +195,10 @@ impl Backend for SqliteStore {
 
 /// `INSERT INTO access_log … VALUES` for `rows` rows, in the bind order of `write_usage`.
 fn insert_access_sql(rows: usize) -> String {
-    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     let mut sql = String::from(
         "INSERT INTO access_log (org_id, at, credential_id, method, path, status, ip, \
-         latency_us, permission) VALUES ",
+         latency_us, permission, root_id) VALUES ",
     );
     sql.push_str(&vec![row; rows].join(", "));
     sql
