@@ -34,6 +34,9 @@ pub enum ErrorCode {
     Forbidden,
     /// The request came from outside the token's allowed networks.
     IpNotAllowed,
+    /// The token's `audience` does not name the resource it was presented to (RFC 8707):
+    /// another resource server, or tokctl's own API (`tokctl`).
+    WrongAudience,
     /// A credential tried to mint or rotate a token, or grant a role, holding permissions it
     /// does not hold itself.
     ScopeExceedsCredential,
@@ -58,7 +61,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::Unauthenticated,
         ErrorCode::TokenMalformed,
         ErrorCode::TokenUnknown,
@@ -67,6 +70,7 @@ impl ErrorCode {
         ErrorCode::LoginFailed,
         ErrorCode::Forbidden,
         ErrorCode::IpNotAllowed,
+        ErrorCode::WrongAudience,
         ErrorCode::ScopeExceedsCredential,
         ErrorCode::ExceedsCredential,
         ErrorCode::NotFound,
@@ -93,6 +97,7 @@ impl ErrorCode {
             ErrorCode::LoginFailed => "login_failed",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::IpNotAllowed => "ip_not_allowed",
+            ErrorCode::WrongAudience => "wrong_audience",
             ErrorCode::ScopeExceedsCredential => "scope_exceeds_credential",
             ErrorCode::ExceedsCredential => "exceeds_credential",
             ErrorCode::NotFound => "not_found",
@@ -118,6 +123,7 @@ impl ErrorCode {
             | ErrorCode::LoginFailed => 401,
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
+            | ErrorCode::WrongAudience
             | ErrorCode::ScopeExceedsCredential
             | ErrorCode::ExceedsCredential => 403,
             ErrorCode::NotFound => 404,
@@ -142,6 +148,7 @@ impl ErrorCode {
             | ErrorCode::LoginFailed => exit::NOT_LOGGED_IN,
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
+            | ErrorCode::WrongAudience
             | ErrorCode::ScopeExceedsCredential
             | ErrorCode::ExceedsCredential => exit::FORBIDDEN,
             ErrorCode::NotFound => exit::NOT_FOUND,
@@ -247,7 +254,7 @@ mod tests {
     use super::*;
 
     /// Every code's wire name, as DESIGN.md and the clients in the field know them.
-    const WIRE_NAMES: [(ErrorCode, &str); 20] = [
+    const WIRE_NAMES: [(ErrorCode, &str); 21] = [
         (ErrorCode::Unauthenticated, "unauthenticated"),
         (ErrorCode::TokenMalformed, "token_malformed"),
         (ErrorCode::TokenUnknown, "token_unknown"),
@@ -256,6 +263,7 @@ mod tests {
         (ErrorCode::LoginFailed, "login_failed"),
         (ErrorCode::Forbidden, "forbidden"),
         (ErrorCode::IpNotAllowed, "ip_not_allowed"),
+        (ErrorCode::WrongAudience, "wrong_audience"),
         (
             ErrorCode::ScopeExceedsCredential,
             "scope_exceeds_credential",

@@ -1,6 +1,7 @@
 //! The contract shared by server and client: token format, permission algebra, durations,
 //! wire types, error codes and refusal reasons. Nothing here does I/O.
 
+pub mod audience;
 pub mod duration;
 pub mod error;
 pub mod limits;

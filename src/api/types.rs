@@ -65,6 +65,10 @@ pub struct TokenInfo {
     /// After a rotation with a grace period: when the previous secret stops working.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// RFC 8707 resources the token may be presented to (`tokctl` = tokctl's own API); empty =
+    /// any.
+    #[serde(default)]
+    pub audience: Vec<String>,
 }
 
 /// The one response that carries a secret: mint, rotate, login.
@@ -101,6 +105,12 @@ pub struct MintRequest {
     /// A service account's name (admins only).
     #[serde(default)]
     pub owner: Option<String>,
+    /// RFC 8707 resources the token may be presented to (`tokctl` = tokctl's own API; without
+    /// it the token cannot call `/v1` or `/mcp`); empty = any, or, minted with a token, that
+    /// token's audience, which it may only narrow.
+    #[serde(default)]
+    #[schema(schema_with = schema::audience)]
+    pub audience: Vec<String>,
     /// Run every check and answer what would be minted (200, no secret); change nothing.
     #[serde(default)]
     pub dry_run: bool,
@@ -411,13 +421,18 @@ pub struct VerifyRequest {
     #[serde(default)]
     #[schema(schema_with = schema::client_ip)]
     pub client_ip: Option<String>,
+    /// The resource the token was presented to (RFC 8707): a token whose `audience` does not
+    /// name it is refused `wrong_audience`.
+    #[serde(default)]
+    #[schema(schema_with = schema::resource_or_null)]
+    pub audience: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct VerifyResponse {
     pub allowed: bool,
     /// null when allowed; else unknown, malformed, revoked, expired, forbidden, rate_limited,
-    /// ip_not_allowed.
+    /// ip_not_allowed, wrong_audience.
     #[schema(value_type = Option<String>)]
     pub reason: Option<Reason>,
     pub token: Option<TokenInfo>,

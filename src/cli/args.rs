@@ -265,6 +265,12 @@ pub struct MintArgs {
     #[arg(long, value_name = "SERVICE")]
     pub owner: Option<String>,
 
+    /// A resource the token may be presented to (RFC 8707; repeatable), e.g. an MCP server's URL;
+    /// `tokctl` names tokctl's own API, without which the token cannot call it. Default: any
+    /// (minted with a token: that token's audience, which may only be narrowed).
+    #[arg(long = "audience", value_name = "RESOURCE", value_parser = crate::cli_parsers::audience)]
+    pub audience: Vec<String>,
+
     /// Run the server's checks and print what would happen; change nothing.
     #[arg(long)]
     pub dry_run: bool,

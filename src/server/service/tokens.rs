@@ -85,6 +85,7 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
     let expires_at = no_escalation::mint_expiry(p, &org.policy, expires, now)?;
     let rate_limit = no_escalation::mint_rate_limit(p, &org.policy, req.rate_limit)?;
     let allowed_cidrs = no_escalation::mint_networks(p, normalize_cidrs(&req.allowed_cidrs)?)?;
+    let audience = no_escalation::mint_audience(p, &req.audience)?;
     if let Some(d) = &req.description {
         validate::description(d)
             .map_err(|e| ApiError::invalid(format!("`description` is not valid: {e}")))?;
@@ -117,6 +118,7 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
             allowed_cidrs,
             description: req.description.clone(),
             prev_expires_at: None,
+            audience,
         };
         return Ok(TokenAnswer::DryRun(TokenPreview {
             token: would.info(now),
@@ -142,11 +144,12 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
                 description: req.description.clone(),
                 created_by: Some(p.user.id),
                 unique_name: true,
+                audience: audience.clone(),
             },
             p.event(
                 "token.mint",
                 Some(id),
-                serde_json::json!({"name": req.name, "owner": owner.label(), "scopes": scopes, "type": kind}),
+                serde_json::json!({"name": req.name, "owner": owner.label(), "scopes": scopes, "type": kind, "audience": audience}),
             ),
         )
         .await?;

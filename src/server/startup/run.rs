@@ -287,6 +287,7 @@ async fn bootstrap_dev(db: &Database) -> anyhow::Result<(Secret, String, Secret)
             description: Some("created by tokctl server --dev".into()),
             created_by: Some(owner.id),
             unique_name: true,
+            audience: Vec::new(),
         },
         NewEvent {
             org_id: org.id,

@@ -113,6 +113,8 @@ pub struct TokenRecord {
     pub description: Option<String>,
     /// While a rotation's grace period runs: when the previous secret stops working.
     pub prev_expires_at: Option<DateTime<Utc>>,
+    /// RFC 8707 resource identifiers the token may be presented to; empty = any.
+    pub audience: Vec<String>,
 }
 
 impl TokenRecord {
@@ -144,6 +146,7 @@ impl TokenRecord {
             previous_secret_expires_at: self
                 .prev_expires_at
                 .filter(|_| self.info_shows_previous_secret(now)),
+            audience: self.audience.clone(),
         }
     }
 
@@ -193,6 +196,8 @@ pub struct NewToken {
     pub created_by: Option<i64>,
     /// Sessions have no unique name among active tokens; PATs and MCP tokens do.
     pub unique_name: bool,
+    /// See [`TokenRecord::audience`].
+    pub audience: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

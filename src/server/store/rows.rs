@@ -15,7 +15,7 @@ use crate::api::types::TokenStatus;
 pub const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
      t.name, t.kind, t.scopes, t.created_at, t.issued_at, t.expires_at, t.last_used_at, \
      t.revoked_at, t.revoke_reason, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
-     t.prev_expires_at";
+     t.prev_expires_at, t.audience";
 
 /// User columns, aliased so they can sit beside [`TOKEN_COLUMNS`] in one row.
 pub const USER_COLUMNS: &str = "u.id AS u_id, u.org_id AS u_org_id, u.email, u.name AS u_name, \
@@ -115,6 +115,7 @@ pub fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
         allowed_cidrs: parse_list(&r.text("allowed_cidrs")?)?,
         description: r.opt_text("description")?,
         prev_expires_at: r.opt_time("prev_expires_at")?,
+        audience: parse_list(&r.text("audience")?)?,
     })
 }
 

@@ -328,7 +328,8 @@ where
         sqlx::query(
             "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, secret_hash, \
              created_at, issued_at, expires_at, per_minute, per_hour, allowed_cidrs, description, \
-             created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             created_by, audience) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(t.id.as_str())
         .bind(t.org_id)
@@ -346,6 +347,7 @@ where
         .bind(json_list(&t.allowed_cidrs))
         .bind(t.description.as_deref())
         .bind(t.created_by)
+        .bind(json_list(&t.audience))
         .execute(&mut *tx)
         .await
         .map_err(|e| match db_err(e) {
