@@ -5,6 +5,7 @@ pub mod audience;
 pub mod duration;
 pub mod error;
 pub mod limits;
+pub mod oauth;
 pub mod perms;
 pub mod reason;
 pub mod schema;

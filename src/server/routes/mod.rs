@@ -6,6 +6,7 @@ pub mod forward_auth;
 pub mod health;
 pub mod me;
 pub mod metrics;
+pub mod oauth;
 pub mod org;
 pub mod sessions;
 pub mod tokens;

@@ -58,9 +58,32 @@ async fn owner_for(state: &AppState, p: &Principal, owner: Option<&str>) -> ApiR
 /// Mints a token, or with `dry_run` runs every check (the name conflict too) and answers the
 /// token as it would be: no secret generated, nothing written, no audit event.
 pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResult<TokenAnswer> {
+    mint_as(state, p, req, Minting::Request).await
+}
+
+/// How a mint was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Minting {
+    /// `POST /v1/tokens` and the CLI's `mint`: one's own tokens need `tokens:write`.
+    Request,
+    /// A delegation (token exchange, `delegate`): the credential hands out a narrower copy of
+    /// itself, which needs no permission beyond holding it ([`super::exchange`] checks that
+    /// the copy is narrower). Recorded in the audit event as `via`.
+    Delegation,
+}
+
+/// [`mint`], asked for as `how` says.
+pub async fn mint_as(
+    state: &AppState,
+    p: &Principal,
+    req: MintRequest,
+    how: Minting,
+) -> ApiResult<TokenAnswer> {
     let owner = owner_for(state, p, req.owner.as_deref()).await?;
     if owner.id == p.user.id {
-        p.require(Permission::TokensWrite)?;
+        if how == Minting::Request {
+            p.require(Permission::TokensWrite)?;
+        }
     } else {
         p.require(Permission::TokensAdmin)?;
         if !owner.service {
@@ -149,7 +172,13 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
             p.event(
                 "token.mint",
                 Some(id),
-                serde_json::json!({"name": req.name, "owner": owner.label(), "scopes": scopes, "type": kind, "audience": audience}),
+                {
+                    let mut detail = serde_json::json!({"name": req.name, "owner": owner.label(), "scopes": scopes, "type": kind, "audience": audience});
+                    if how == Minting::Delegation {
+                        detail["via"] = "delegation".into();
+                    }
+                    detail
+                },
             ),
         )
         .await?;
