@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::secret::Secret;
+use super::types::TokenInfo;
 
 /// `grant_type` of a token exchange (RFC 8693 §2.1).
 pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -106,8 +107,8 @@ pub struct TokenExchangeResponse {
     pub expires_in: Option<i64>,
     /// The token's scopes, space-separated.
     pub scope: String,
-    /// tokctl's extension: the new token's id (`tk_…`).
-    pub token_id: String,
+    /// tokctl's extension: the new token as `GET /v1/tokens/{id}` shows it (never its secret).
+    pub token: TokenInfo,
 }
 
 /// An RFC 7662 introspection answer. An inactive token is exactly `{"active": false}`.

@@ -7,6 +7,7 @@
 mod api;
 pub mod args;
 mod audit;
+mod delegate;
 pub mod complete;
 pub mod docs;
 mod dry_run;
@@ -309,6 +310,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Status => status::run(ctx).await,
         Command::Whoami => login::whoami(ctx).await,
         Command::Mint(a) => mint::run(ctx, a).await,
+        Command::Delegate(a) => delegate::run(ctx, a).await,
         Command::List(a) => tokens::list(ctx, a).await,
         Command::Show(a) => tokens::show(ctx, a).await,
         Command::Revoke(a) => revoke::run(ctx, a).await,

@@ -347,7 +347,7 @@ async fn exchange_token(
         token_type: "Bearer".to_string(),
         expires_in: issued.token.expires_at.map(|at| (at - now).num_seconds().max(0)),
         scope: issued.token.scopes.join(" "),
-        token_id: issued.token.id,
+        token: issued.token,
     })
 }
 
