@@ -49,4 +49,5 @@ mod revocation_race;
 mod secret_in_url;
 mod server_api;
 mod token_bounds;
+mod token_exchange;
 mod verify;
