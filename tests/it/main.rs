@@ -8,6 +8,7 @@ mod common;
 
 mod abuse;
 mod ambiguous_credential;
+mod audience;
 mod audit;
 mod cli_api;
 mod cli_complete;
