@@ -37,6 +37,7 @@ mod guessing;
 mod hygiene;
 mod keep_alive;
 mod mcp;
+mod mcp_delegation;
 mod metrics_access;
 mod module_graph;
 mod no_escalation;
