@@ -41,6 +41,7 @@ mod mcp_delegation;
 mod metrics_access;
 mod module_graph;
 mod no_escalation;
+mod oauth_metadata;
 mod openapi_contract;
 mod permission_matrix;
 mod props;

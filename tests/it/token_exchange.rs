@@ -380,3 +380,27 @@ async fn tokctl_delegate_prints_a_child_and_exec_hands_it_to_a_sub_agent() {
     let out = user.run(&["delegate", "--exec", "exit 3"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn guessing_subject_tokens_is_throttled_per_address() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (_, pat) = s
+        .mint(&owner, json!({"name": "pat", "scopes": ["work:read"]}))
+        .await;
+    let mut throttled = None;
+    for i in 0..1000 {
+        let r = exchange(&s, &format!("tokctl_pat_{i:0>36}"), &[]).await;
+        if r.status == 429 {
+            throttled = Some(r);
+            break;
+        }
+        assert_eq!(oauth_error(&r), "invalid_grant", "{}", r.text);
+    }
+    let r = throttled.expect("1000 guessed subject tokens from one address were all answered");
+    assert!(r.header("retry-after").is_some());
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    // A valid subject is never refused for the guesses around it.
+    let r = exchange(&s, &pat, &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
