@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn entries_are_checked_and_deduplicated() {
-        assert_eq!(normalize(&list(&["a", "a", "b"])).unwrap(), list(&["a", "b"]));
+        assert_eq!(
+            normalize(&list(&["a", "a", "b"])).unwrap(),
+            list(&["a", "b"])
+        );
         assert!(normalize(&list(&[""])).is_err());
         assert!(normalize(&list(&["a b"])).is_err());
         assert!(normalize(&list(&["é"])).is_err());

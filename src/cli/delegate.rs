@@ -36,7 +36,9 @@ pub async fn run(ctx: &Ctx, a: DelegateArgs) -> Result<u8, CliError> {
     // The child revokes itself (any credential may): the parent may lack `tokens:write`.
     let child = Client::new(&server, Some(issued.secret.clone()))?;
     let req = RevokeRequest {
-        reason: Some(format!("`tokctl delegate --exec` command exited ({status})")),
+        reason: Some(format!(
+            "`tokctl delegate --exec` command exited ({status})"
+        )),
         dry_run: false,
     };
     let revoked = child.revoke(&issued.token.id, &req).await.is_ok();

@@ -212,7 +212,9 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
 pub const GROUPS: &[(&str, &[&str])] = &[
     (
         "Tokens",
-        &["mint", "delegate", "list", "show", "revoke", "rotate", "usage"],
+        &[
+            "mint", "delegate", "list", "show", "revoke", "rotate", "usage",
+        ],
     ),
     ("Account", &["login", "logout", "whoami", "status"]),
     ("Organisation", &["users", "org", "audit"]),

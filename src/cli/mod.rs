@@ -7,8 +7,8 @@
 mod api;
 pub mod args;
 mod audit;
-mod delegate;
 pub mod complete;
+mod delegate;
 pub mod docs;
 mod dry_run;
 mod env_credential;

@@ -44,7 +44,10 @@ async fn a_token_meant_for_one_resource_is_refused_at_another() {
     assert_eq!(r.body["token"]["id"], id.as_str());
     let remaining = r.body["rate_limit"]["remaining_minute"].as_u64().unwrap();
     let r = verify(&s, &owner, json!({"token": for_a, "audience": B})).await;
-    assert_eq!(r.body["rate_limit"]["remaining_minute"].as_u64().unwrap(), remaining);
+    assert_eq!(
+        r.body["rate_limit"]["remaining_minute"].as_u64().unwrap(),
+        remaining
+    );
     // Forward-auth: 204 at A, 403 at B.
     let r = forward_auth(&s, "?audience=https%3A%2F%2Fa.example%2Fmcp", &for_a).await;
     assert_eq!(r.status, 204, "{}", r.text);
@@ -63,7 +66,10 @@ async fn a_token_meant_for_one_resource_is_refused_at_another() {
     assert_eq!(r.body["error"]["code"], -32003, "{}", r.text);
     assert_eq!(r.body["error"]["data"]["code"], "wrong_audience");
     let r = verify(&s, &owner, json!({"token": for_a, "audience": B})).await;
-    assert_eq!(r.body["rate_limit"]["remaining_minute"].as_u64().unwrap(), remaining);
+    assert_eq!(
+        r.body["rate_limit"]["remaining_minute"].as_u64().unwrap(),
+        remaining
+    );
 
     // With `tokctl` in its list it may call tokctl too; a token without a list goes anywhere.
     let (_, both) = s
@@ -168,7 +174,11 @@ async fn a_child_inherits_its_parents_audience_and_may_only_narrow_it() {
         .await;
     // Minted with the parent: inherits both; asks for one of them: gets that one.
     let r = s
-        .post("/v1/tokens", &parent, json!({"name": "inherits", "scopes": ["work:read"]}))
+        .post(
+            "/v1/tokens",
+            &parent,
+            json!({"name": "inherits", "scopes": ["work:read"]}),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["token"]["audience"], json!(["tokctl", A]));
@@ -192,7 +202,12 @@ async fn a_child_inherits_its_parents_audience_and_may_only_narrow_it() {
             .await;
         assert_eq!(r.status, 403, "{audience}: {}", r.text);
         assert_eq!(r.code(), "exceeds_credential", "{audience}");
-        assert!(r.body["error"]["message"].as_str().unwrap().contains("audience"));
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("audience")
+        );
     }
     let r = s.get("/v1/tokens/wider", &owner).await;
     assert_eq!(r.status, 404, "{}", r.text);
@@ -225,7 +240,12 @@ async fn a_child_inherits_its_parents_audience_and_may_only_narrow_it() {
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("`audience`"));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`audience`")
+    );
 }
 
 #[tokio::test]
@@ -233,7 +253,15 @@ async fn mint_audience_flag_goes_through_the_cli() {
     let s = TestServer::start();
     let owner = s.owner_session().await;
     let user = common::cli::User::with_token(&s.url, &owner);
-    let out = user.run(&["mint", "agent", "--scope", "work:read", "--audience", A, "--json"]);
+    let out = user.run(&[
+        "mint",
+        "agent",
+        "--scope",
+        "work:read",
+        "--audience",
+        A,
+        "--json",
+    ]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["token"]["audience"], json!([A]));
     let out = user.run(&["mint", "bad", "--audience", "a b"]);

@@ -9,7 +9,10 @@ use crate::common;
 use common::TestServer;
 use serde_json::{Value, json};
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/clients/mcp_delegate.py");
+const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/it/clients/mcp_delegate.py"
+);
 
 /// Runs one step of the script with `token`; None (and a skip notice) when the SDK is missing.
 fn sdk(test: &str, step: &str, url: &str, token: &str) -> Option<Value> {

@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 
 use crate::token_exchange::post_form;
 
-const AUTHLIB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/clients/introspect_authlib.py");
+const AUTHLIB: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/it/clients/introspect_authlib.py"
+);
 
 async fn introspect(s: &TestServer, caller: &str, token: &str) -> common::Resp {
     post_form(s, "/v1/oauth/introspect", Some(caller), &[("token", token)]).await
@@ -22,7 +25,10 @@ async fn introspection_answers_an_active_tokens_claims_and_only_active_false_oth
     let s = TestServer::start();
     let owner = s.owner_session().await;
     let (_, gateway) = s
-        .mint(&owner, json!({"name": "gateway", "scopes": ["tokens:verify"]}))
+        .mint(
+            &owner,
+            json!({"name": "gateway", "scopes": ["tokens:verify"]}),
+        )
         .await;
     let (id, reader) = s
         .mint(
@@ -47,8 +53,12 @@ async fn introspection_answers_an_active_tokens_claims_and_only_active_false_oth
     let (revoked_id, revoked) = s
         .mint(&owner, json!({"name": "revoked", "scopes": ["work:read"]}))
         .await;
-    s.post(&format!("/v1/tokens/{revoked_id}/revoke"), &owner, json!({}))
-        .await;
+    s.post(
+        &format!("/v1/tokens/{revoked_id}/revoke"),
+        &owner,
+        json!({}),
+    )
+    .await;
     let (expired_id, expired) = s
         .mint(&owner, json!({"name": "expired", "scopes": ["work:read"]}))
         .await;
@@ -123,7 +133,10 @@ async fn introspection_without_tokens_verify_learns_nothing() {
         &s,
         "/v1/oauth/introspect",
         Some(&owner),
-        &[("token", &reader), ("token", "tokctl_pat_000000000000000000000000000000000000")],
+        &[
+            ("token", &reader),
+            ("token", "tokctl_pat_000000000000000000000000000000000000"),
+        ],
     )
     .await;
     assert_eq!(r.status, 400, "{}", r.text);
@@ -155,7 +168,10 @@ async fn metadata_documents_point_standard_clients_at_the_endpoints() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["issuer"], s.url.as_str());
-    assert_eq!(r.body["token_endpoint"], format!("{}/v1/oauth/token", s.url));
+    assert_eq!(
+        r.body["token_endpoint"],
+        format!("{}/v1/oauth/token", s.url)
+    );
     assert_eq!(
         r.body["introspection_endpoint"],
         format!("{}/v1/oauth/introspect", s.url)
@@ -173,7 +189,12 @@ async fn metadata_documents_point_standard_clients_at_the_endpoints() {
         assert_eq!(r.body["authorization_servers"], json!([s.url]));
     }
     let r = s
-        .call("GET", "/.well-known/oauth-protected-resource/mcp", None, None)
+        .call(
+            "GET",
+            "/.well-known/oauth-protected-resource/mcp",
+            None,
+            None,
+        )
         .await;
     assert_eq!(r.body["resource"], format!("{}/mcp", s.url));
 
@@ -186,7 +207,10 @@ async fn metadata_documents_point_standard_clients_at_the_endpoints() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
-    let challenge = resp.headers()["www-authenticate"].to_str().unwrap().to_string();
+    let challenge = resp.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         challenge,
         format!(
@@ -198,7 +222,10 @@ async fn metadata_documents_point_standard_clients_at_the_endpoints() {
     // Host the client itself used, which is all RFC 9728 asks of an unconfigured server; a
     // header-injection attempt is refused by the name check.
     let resp = reqwest::Client::new()
-        .get(format!("{}/.well-known/oauth-protected-resource/mcp", s.url))
+        .get(format!(
+            "{}/.well-known/oauth-protected-resource/mcp",
+            s.url
+        ))
         .header("host", "evil.example\", x=\"")
         .send()
         .await
@@ -241,13 +268,20 @@ async fn authlibs_introspection_client_judges_tokctl_tokens() {
     let s = TestServer::start();
     let owner = s.owner_session().await;
     let (_, gateway) = s
-        .mint(&owner, json!({"name": "gateway", "scopes": ["tokens:verify"]}))
+        .mint(
+            &owner,
+            json!({"name": "gateway", "scopes": ["tokens:verify"]}),
+        )
         .await;
     let (revoked_id, revoked) = s
         .mint(&owner, json!({"name": "revoked", "scopes": ["work:read"]}))
         .await;
-    s.post(&format!("/v1/tokens/{revoked_id}/revoke"), &owner, json!({}))
-        .await;
+    s.post(
+        &format!("/v1/tokens/{revoked_id}/revoke"),
+        &owner,
+        json!({}),
+    )
+    .await;
     let (_, reader) = s
         .mint(&owner, json!({"name": "reader", "scopes": ["work:read"]}))
         .await;

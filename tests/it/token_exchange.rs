@@ -11,7 +11,12 @@ const GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 /// Posts a form to the token endpoint; `pairs` go in order, repeats included.
-pub async fn post_form(s: &TestServer, path: &str, bearer: Option<&str>, pairs: &[(&str, &str)]) -> Resp {
+pub async fn post_form(
+    s: &TestServer,
+    path: &str,
+    bearer: Option<&str>,
+    pairs: &[(&str, &str)],
+) -> Resp {
     let mut form = form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
         form.append_pair(k, v);
@@ -53,7 +58,9 @@ fn oauth_error(r: &Resp) -> &str {
 
 /// How many tokens the owner can see, every status.
 async fn token_count(s: &TestServer, owner: &str) -> usize {
-    let r = s.get("/v1/tokens?status=all&owner=*&limit=500", owner).await;
+    let r = s
+        .get("/v1/tokens?status=all&owner=*&limit=500", owner)
+        .await;
     r.body["items"].as_array().map_or(0, Vec::len)
 }
 
@@ -91,7 +98,10 @@ async fn an_exchange_makes_a_narrower_short_lived_child() {
 
     // The mint is an audit event made by the parent, marked as a delegation.
     let audit = s
-        .get(&format!("/v1/audit?action=token.mint&token={child_id}"), &owner)
+        .get(
+            &format!("/v1/audit?action=token.mint&token={child_id}"),
+            &owner,
+        )
         .await;
     let events = audit.body["items"].as_array().unwrap();
     let event = events
@@ -128,7 +138,12 @@ async fn widening_scope_through_an_exchange_is_invalid_scope() {
     assert_eq!(oauth_error(&r), "invalid_scope", "{}", r.text);
     let r = exchange(&s, &reader, &[("scope", "   ")]).await;
     assert_eq!(oauth_error(&r), "invalid_scope", "{}", r.text);
-    let r = exchange(&s, &reader, &[("scope", "work:read"), ("scope", "work:write")]).await;
+    let r = exchange(
+        &s,
+        &reader,
+        &[("scope", "work:read"), ("scope", "work:write")],
+    )
+    .await;
     assert_eq!(oauth_error(&r), "invalid_request", "{}", r.text);
     assert_eq!(token_count(&s, &owner).await, before, "nothing was minted");
 
@@ -136,7 +151,10 @@ async fn widening_scope_through_an_exchange_is_invalid_scope() {
     // viewer's `work:write` token holds nothing, so it has nothing to hand out.
     let viewer = s.add_person(&owner, "viewer@example.com", "viewer").await;
     let (_, wishful) = s
-        .mint(&viewer, json!({"name": "wishful", "scopes": ["work:write"]}))
+        .mint(
+            &viewer,
+            json!({"name": "wishful", "scopes": ["work:write"]}),
+        )
         .await;
     let r = exchange(&s, &wishful, &[]).await;
     assert_eq!(oauth_error(&r), "invalid_scope", "{}", r.text);
@@ -160,14 +178,22 @@ async fn revoked_expired_rotated_out_and_unknown_subjects_are_invalid_grant() {
         .await;
     let _ = pinned_id;
     let r = s
-        .post(&format!("/v1/tokens/{revoked_id}/revoke"), &owner, json!({}))
+        .post(
+            &format!("/v1/tokens/{revoked_id}/revoke"),
+            &owner,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     s.exec_sql(&format!(
         "UPDATE tokens SET expires_at = 1000000 WHERE id = '{expired_id}'"
     ));
     let r = s
-        .post(&format!("/v1/tokens/{rotated_id}/rotate"), &owner, json!({}))
+        .post(
+            &format!("/v1/tokens/{rotated_id}/rotate"),
+            &owner,
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let rotated_new = r.body["secret"].as_str().unwrap().to_string();
@@ -190,7 +216,10 @@ async fn revoked_expired_rotated_out_and_unknown_subjects_are_invalid_grant() {
         let r = exchange(&s, subject, &[]).await;
         assert_eq!(r.status, 400, "{what}: {}", r.text);
         assert_eq!(oauth_error(&r), "invalid_grant", "{what}: {}", r.text);
-        assert!(!r.text.contains(subject), "{what}: the answer echoes the secret");
+        assert!(
+            !r.text.contains(subject),
+            "{what}: the answer echoes the secret"
+        );
     }
     assert_eq!(token_count(&s, &owner).await, before, "nothing was minted");
     // The rotated token's new secret still delegates.
@@ -230,8 +259,13 @@ async fn the_token_endpoint_refuses_malformed_requests_in_oauth_terms() {
     let (_, pat) = s
         .mint(&owner, json!({"name": "pat", "scopes": ["work:read"]}))
         .await;
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
-        ("no grant_type", vec![("subject_token", &pat)], "invalid_request"),
+    type Form<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(&str, Form, &str)> = vec![
+        (
+            "no grant_type",
+            vec![("subject_token", &pat)],
+            "invalid_request",
+        ),
         (
             "another grant",
             vec![("grant_type", "client_credentials")],
@@ -370,9 +404,10 @@ async fn tokctl_delegate_prints_a_child_and_exec_hands_it_to_a_sub_agent() {
     let child_id = std::fs::read_to_string(&out_file).unwrap();
     assert!(child_id.starts_with("tk_"), "{child_id}");
     assert_ne!(child_id, parent_id);
-    let me: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{}.me", out_file.display())).unwrap())
-            .unwrap();
+    let me: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}.me", out_file.display())).unwrap(),
+    )
+    .unwrap();
     assert_eq!(me["credential"]["id"], child_id.as_str());
     let shown = s.get(&format!("/v1/tokens/{child_id}"), &owner).await;
     assert_eq!(shown.body["status"], "revoked", "{}", shown.text);

@@ -119,7 +119,8 @@ pub async fn authenticate_mcp(
     if resp.status() == StatusCode::UNAUTHORIZED
         && let Some(challenge) = oauth::mcp_challenge(&base)
     {
-        resp.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
     }
     resp
 }

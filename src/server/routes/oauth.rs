@@ -26,8 +26,8 @@ use chrono::Utc;
 use crate::api::audience;
 use crate::api::error::ErrorCode;
 use crate::api::oauth::{
-    AuthorizationServerMetadata, GRANT_TOKEN_EXCHANGE, INTROSPECT_PATH, Introspection,
-    OAuthError, OAuthErrorCode, ProtectedResourceMetadata, TOKEN_PATH, TOKEN_TYPE_ACCESS_TOKEN,
+    AuthorizationServerMetadata, GRANT_TOKEN_EXCHANGE, INTROSPECT_PATH, Introspection, OAuthError,
+    OAuthErrorCode, ProtectedResourceMetadata, TOKEN_PATH, TOKEN_TYPE_ACCESS_TOKEN,
     TOKEN_TYPE_ID_TOKEN, TOKEN_TYPE_JWT, TokenExchangeForm, TokenExchangeResponse,
 };
 use crate::api::perms::{Permission, effective_permissions};
@@ -285,11 +285,19 @@ async fn exchange_token(
     let scopes = match form.get("scope") {
         None => None,
         Some(s) => {
-            let list: Vec<String> = s.split(' ').filter(|x| !x.is_empty()).map(String::from).collect();
-            crate::api::perms::validate_scopes(&list)
-                .map_err(|e| OAuthFailure::new(OAuthErrorCode::InvalidScope, format!("`scope`: {e}")))?;
+            let list: Vec<String> = s
+                .split(' ')
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect();
+            crate::api::perms::validate_scopes(&list).map_err(|e| {
+                OAuthFailure::new(OAuthErrorCode::InvalidScope, format!("`scope`: {e}"))
+            })?;
             if list.is_empty() {
-                return Err(OAuthFailure::new(OAuthErrorCode::InvalidScope, "`scope` is blank"));
+                return Err(OAuthFailure::new(
+                    OAuthErrorCode::InvalidScope,
+                    "`scope` is blank",
+                ));
             }
             Some(list)
         }
@@ -300,7 +308,10 @@ async fn exchange_token(
     let mut targets = form.resource.clone();
     targets.extend(form.audience.iter().cloned());
     audience::normalize(&targets).map_err(|e| {
-        OAuthFailure::new(OAuthErrorCode::InvalidTarget, format!("`resource`/`audience` {e}"))
+        OAuthFailure::new(
+            OAuthErrorCode::InvalidTarget,
+            format!("`resource`/`audience` {e}"),
+        )
     })?;
     let ip = client_ip(peer, headers, &state.trusted_proxies);
     let p = match exchange::subject(state, subject_token, ip, TOKEN_PATH).await {
@@ -326,7 +337,11 @@ async fn exchange_token(
             }
             return Err(OAuthFailure::new(
                 OAuthErrorCode::InvalidGrant,
-                format!("`subject_token`: {}", e.message.replace("the bearer credential", "the subject token")),
+                format!(
+                    "`subject_token`: {}",
+                    e.message
+                        .replace("the bearer credential", "the subject token")
+                ),
             ));
         }
     };
@@ -345,7 +360,10 @@ async fn exchange_token(
         access_token: issued.secret,
         issued_token_type: TOKEN_TYPE_ACCESS_TOKEN.to_string(),
         token_type: "Bearer".to_string(),
-        expires_in: issued.token.expires_at.map(|at| (at - now).num_seconds().max(0)),
+        expires_in: issued
+            .token
+            .expires_at
+            .map(|at| (at - now).num_seconds().max(0)),
         scope: issued.token.scopes.join(" "),
         token: issued.token,
     })
@@ -375,15 +393,8 @@ pub async fn introspect(
         .get("token")
         .ok_or_else(|| ApiError::bad_request("`token` is missing"))?;
     let now = Utc::now();
-    let resolved = auth::resolve_and_check(
-        &state,
-        secret,
-        now,
-        p.arrived,
-        |_| RateCheck::Skip,
-        None,
-    )
-    .await;
+    let resolved =
+        auth::resolve_and_check(&state, secret, now, p.arrived, |_| RateCheck::Skip, None).await;
     let cred = match resolved {
         Ok(admitted) if admitted.cred.token.org_id == p.org_id() => admitted.cred,
         Ok(_) => return Ok(inactive()),
@@ -457,8 +468,9 @@ pub fn base_url(peer: Option<IpAddr>, headers: &HeaderMap, state: &SharedState) 
         .or_else(|| header_value("host"))
         .filter(|h| {
             h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+                && h.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
         })
         .unwrap_or("localhost");
     let scheme = match trusted.then(|| header_value("x-forwarded-proto")).flatten() {
@@ -470,7 +482,10 @@ pub fn base_url(peer: Option<IpAddr>, headers: &HeaderMap, state: &SharedState) 
 
 /// The catalog, as `scopes_supported`.
 fn scopes_supported() -> Vec<String> {
-    Permission::ALL.iter().map(|p| p.as_str().to_string()).collect()
+    Permission::ALL
+        .iter()
+        .map(|p| p.as_str().to_string())
+        .collect()
 }
 
 /// RFC 8414 authorization-server metadata.

@@ -48,7 +48,11 @@ pub struct Delegation {
 /// Mints the child of `p` that `d` asks for, or refuses naming the field: `scope`
 /// (`scope_exceeds_credential`, or `invalid` for an unknown one), `audience`
 /// (`wrong_audience`), `expires` (`exceeds_credential` or `invalid`).
-pub async fn delegate(state: &AppState, p: &Principal, d: Delegation) -> ApiResult<TokenWithSecret> {
+pub async fn delegate(
+    state: &AppState,
+    p: &Principal,
+    d: Delegation,
+) -> ApiResult<TokenWithSecret> {
     let scopes = delegated_scopes(p, d.scopes.as_deref())?;
     let asked_audience = audience::normalize(&d.audience)
         .map_err(|e| ApiError::new(ErrorCode::WrongAudience, format!("`audience` {e}")))?;
@@ -251,7 +255,13 @@ mod tests {
 
     #[test]
     fn child_names_are_valid_token_names_and_unique() {
-        for parent in ["deploy-bot", "cli@host.example", "tk_weird", &"x".repeat(64), "-a"] {
+        for parent in [
+            "deploy-bot",
+            "cli@host.example",
+            "tk_weird",
+            &"x".repeat(64),
+            "-a",
+        ] {
             let name = child_name(parent);
             crate::api::validate::token_name(&name).unwrap();
             assert_ne!(name, child_name(parent));

@@ -227,8 +227,8 @@ pub fn mint_networks(p: &Principal, asked: Vec<String>) -> ApiResult<Vec<String>
 /// (a child inherits), else the asked list, which must lie within the credential's (a child only
 /// narrows; a credential without a list, a session say, allows any).
 pub fn mint_audience(p: &Principal, asked: &[String]) -> ApiResult<Vec<String>> {
-    let asked = audience::normalize(asked)
-        .map_err(|e| ApiError::invalid(format!("`audience` {e}")))?;
+    let asked =
+        audience::normalize(asked).map_err(|e| ApiError::invalid(format!("`audience` {e}")))?;
     let beyond = audience::beyond(&p.token.audience, &asked);
     if !beyond.is_empty() {
         return Err(exceeds(format!(

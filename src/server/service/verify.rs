@@ -50,7 +50,9 @@ pub fn refusal(
         ),
         Reason::WrongAudience => ApiError::new(
             ErrorCode::WrongAudience,
-            format!("token `{name}` is not meant for this resource (its `audience` does not name it)"),
+            format!(
+                "token `{name}` is not meant for this resource (its `audience` does not name it)"
+            ),
         ),
         Reason::Forbidden => ApiError::forbidden(format!(
             "token `{name}` lacks the permission this route needs"
@@ -156,9 +158,9 @@ fn audience_allows(c: &Credential, resource: Option<&str>) -> bool {
 /// naming the field when it cannot be a resource identifier.
 pub fn asked_audience(s: Option<&str>) -> ApiResult<Option<&str>> {
     s.map(|r| {
-        audience::check_resource(r)
-            .map(|()| r)
-            .map_err(|e| ApiError::invalid(format!("`audience` {}", e.replace("an entry", "a value"))))
+        audience::check_resource(r).map(|()| r).map_err(|e| {
+            ApiError::invalid(format!("`audience` {}", e.replace("an entry", "a value")))
+        })
     })
     .transpose()
 }
