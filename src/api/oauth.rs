@@ -71,10 +71,13 @@ pub struct OAuthError {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TokenExchangeForm {
     /// `urn:ietf:params:oauth:grant-type:token-exchange`.
+    #[schema(pattern = "^urn:ietf:params:oauth:grant-type:token-exchange$")]
     pub grant_type: String,
     /// A tokctl secret: the parent of the token issued. The only credential needed.
+    #[schema(pattern = "^tokctl_(pat|mcp|ses)_[0-9A-Za-z]{36}$")]
     pub subject_token: String,
     /// `urn:ietf:params:oauth:token-type:access_token` (a tokctl secret).
+    #[schema(pattern = "^urn:ietf:params:oauth:token-type:access_token$")]
     pub subject_token_type: String,
     /// Space-separated scopes, within the subject's (default: the subject's).
     #[serde(default)]
@@ -87,10 +90,12 @@ pub struct TokenExchangeForm {
     pub audience: Option<String>,
     /// `urn:ietf:params:oauth:token-type:access_token` or absent.
     #[serde(default)]
+    #[schema(pattern = "^urn:ietf:params:oauth:token-type:access_token$")]
     pub requested_token_type: Option<String>,
     /// tokctl's extension: the lifetime (`10m`, `2h`, an RFC 3339 time); default 15m, at most the
     /// subject's remaining lifetime.
     #[serde(default)]
+    #[schema(schema_with = super::schema::expires)]
     pub expires: Option<String>,
 }
 
