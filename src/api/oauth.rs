@@ -68,7 +68,8 @@ pub struct OAuthError {
 
 /// The form of `POST /v1/oauth/token` (`application/x-www-form-urlencoded`), documented here;
 /// the server reads the form itself (`resource` and `audience` may repeat, nothing else may).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// No `Debug`: `subject_token` is a secret.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct TokenExchangeForm {
     /// `urn:ietf:params:oauth:grant-type:token-exchange`.
     #[schema(pattern = "^urn:ietf:params:oauth:grant-type:token-exchange$")]

@@ -124,8 +124,9 @@ fn no_store(h: &mut HeaderMap) {
 }
 
 /// A form body's parameters: each single-valued one at most once, `resource` and `audience`
-/// as often as given. Empty values are as if absent (RFC 6749 §3.2).
-#[derive(Debug, Default)]
+/// as often as given. Empty values are as if absent (RFC 6749 §3.2). No `Debug`: it holds the
+/// subject token.
+#[derive(Default)]
 struct Form {
     single: Vec<(String, String)>,
     resource: Vec<String>,
