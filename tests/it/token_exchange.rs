@@ -110,8 +110,17 @@ async fn an_exchange_makes_a_narrower_short_lived_child() {
         .unwrap_or_else(|| panic!("no mint event for the child: {}", audit.text));
     assert_eq!(event["credential_id"], parent_id.as_str());
     assert_eq!(event["detail"]["via"], "delegation");
-    // The secret appears nowhere but in the one answer.
+    // The secrets appear nowhere but in the one answer: not in the audit, not in the log.
     assert!(!audit.text.contains(&child));
+    s.settle().await;
+    let log = s.log_text();
+    assert!(
+        !log.contains(&child) && !log.contains(&parent),
+        "a secret in the log"
+    );
+    let big = "x".repeat(70 * 1024);
+    let r = exchange(&s, &parent, &[("scope", &big)]).await;
+    assert_eq!(r.status, 413, "{}", r.text);
 }
 
 #[tokio::test]

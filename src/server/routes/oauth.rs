@@ -17,7 +17,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -33,6 +33,7 @@ use crate::api::oauth::{
 use crate::api::perms::{Permission, effective_permissions};
 use crate::api::reason::Reason;
 use crate::server::auth::{self, Principal, RateCheck, ResolveError};
+use crate::server::http::body::{BODY_LIMIT, too_large};
 use crate::server::http::client_ip::client_ip;
 use crate::server::http::error::{ApiError, ApiResult};
 use crate::server::service::exchange::{self, Delegation};
@@ -217,8 +218,11 @@ pub async fn token(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return too_large().into_response();
+    };
     match exchange_token(&state, peer.ip(), &headers, &body).await {
         Ok(answer) => {
             let mut resp = Json(answer).into_response();
@@ -385,8 +389,11 @@ pub async fn introspect(
     State(state): State<SharedState>,
     axum::Extension(p): axum::Extension<Principal>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Response> {
+    let body = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| too_large())?;
     p.require(Permission::TokensVerify)?;
     let form = Form::parse(&headers, &body, &["token", "token_type_hint"])
         .map_err(|f| ApiError::bad_request(f.body.error_description.unwrap_or_default()))?;
