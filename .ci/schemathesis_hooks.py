@@ -79,6 +79,26 @@ def filter_failure(context, failure, case, response):
     # envelope. Its refusals of malformed messages are tested in tests/it/mcp.rs.
     if case.operation.path == "/mcp" and response.status_code in (400, 415):
         return False
+    # POST /v1/oauth/token: a schema-valid form names a subject token no schema can make live
+    # (a secret this server issued, unrevoked, unexpired), so the exchange answers an RFC 6749
+    # §5.2 error body (tests/it/token_exchange.rs covers each); and a resource/audience or scope
+    # beyond the subject's depends on that subject.
+    if case.operation.path == "/v1/oauth/token" and response.status_code in (400, 429):
+        try:
+            error = response.json().get("error")
+            description = response.json().get("error_description") or ""
+        except Exception:
+            error, description = None, ""
+        if error in ("invalid_grant", "invalid_scope", "invalid_target"):
+            return False
+        # The lifetime asked for, against the subject's own expiry, the clock and the policy.
+        return not (
+            error == "invalid_request"
+            and (
+                "beyond the delegating token's own expiry" in description
+                or any(phrase in description for phrase in STATE_DEPENDENT)
+            )
+        )
     # The anonymous pass sends no credential, so schemathesis makes up `Authorization` values for
     # the bearer scheme; one with a space or comma inside the credential is two credentials to
     # tokctl (DESIGN.md: 400 `ambiguous_credential`), which a security scheme cannot state. Only

@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Every profile: server, identity, credential expiry, keyring state, whether the server answers; exit 3 when the active profile is not logged in')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Who the credential is: user, org, role, the credential and its expiry, permissions, server')
             [CompletionResult]::new('mint', 'mint', [CompletionResultType]::ParameterValue, 'Mint a new token; its secret is printed once (alone on stdout when piped)')
+            [CompletionResult]::new('delegate', 'delegate', [CompletionResultType]::ParameterValue, 'Hand a narrower, short-lived child of the credential in use to a sub-agent or tool (RFC 8693 token exchange); revoking the credential revokes it too')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List tokens (yours by default); `--all` includes revoked and expired ones')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one token by id or name')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke tokens by id or name, or every token and session of a member (offboarding)')
@@ -136,6 +137,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--allow-cidr', '--allow-cidr', [CompletionResultType]::ParameterName, 'Only requests from this network may use the token (repeatable)')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'What the token is for (at most 1024 characters)')
             [CompletionResult]::new('--owner', '--owner', [CompletionResultType]::ParameterName, 'Mint for this service account (admins)')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'A resource the token may be presented to (RFC 8707; repeatable), e.g. an MCP server''s URL; `tokctl` names tokctl''s own API, without which the token cannot call it. Default: any (minted with a token: that token''s audience, which may only be narrowed)')
             [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD''s status')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
@@ -151,6 +153,28 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tokctl;delegate' {
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A permission the child may use (repeatable, or comma-separated), within the credential''s own (default: all of the credential''s permissions)')
+            [CompletionResult]::new('--scopes', '--scopes', [CompletionResultType]::ParameterName, 'A permission the child may use (repeatable, or comma-separated), within the credential''s own (default: all of the credential''s permissions)')
+            [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'Lifetime (`10m`, `2h`) or a date (default 15m; never beyond the credential''s expiry)')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'A resource the child may be presented to (RFC 8707; repeatable), within the credential''s audience; `tokctl` names tokctl''s own API (default: the credential''s audience)')
+            [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run CMD with `sh -c` and the child''s secret in its environment as TOKCTL_TOKEN (with TOKCTL_TOKEN_ID and TOKCTL_SERVER), never in its argv or on stdout; the child is revoked when CMD exits, and tokctl exits with CMD''s status')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON output with a jq expression (implies --json); strings print raw')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the server''s answer before giving up (exit 8)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -566,6 +590,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Every profile: server, identity, credential expiry, keyring state, whether the server answers; exit 3 when the active profile is not logged in')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Who the credential is: user, org, role, the credential and its expiry, permissions, server')
             [CompletionResult]::new('mint', 'mint', [CompletionResultType]::ParameterValue, 'Mint a new token; its secret is printed once (alone on stdout when piped)')
+            [CompletionResult]::new('delegate', 'delegate', [CompletionResultType]::ParameterValue, 'Hand a narrower, short-lived child of the credential in use to a sub-agent or tool (RFC 8693 token exchange); revoking the credential revokes it too')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List tokens (yours by default); `--all` includes revoked and expired ones')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one token by id or name')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke tokens by id or name, or every token and session of a member (offboarding)')
@@ -593,6 +618,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             break
         }
         'tokctl;help;mint' {
+            break
+        }
+        'tokctl;help;delegate' {
             break
         }
         'tokctl;help;list' {

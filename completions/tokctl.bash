@@ -25,6 +25,9 @@ _tokctl() {
             tokctl,completions)
                 cmd="tokctl__subcmd__completions"
                 ;;
+            tokctl,delegate)
+                cmd="tokctl__subcmd__delegate"
+                ;;
             tokctl,help)
                 cmd="tokctl__subcmd__help"
                 ;;
@@ -75,6 +78,9 @@ _tokctl() {
                 ;;
             tokctl__subcmd__help,completions)
                 cmd="tokctl__subcmd__help__subcmd__completions"
+                ;;
+            tokctl__subcmd__help,delegate)
+                cmd="tokctl__subcmd__help__subcmd__delegate"
                 ;;
             tokctl__subcmd__help,help)
                 cmd="tokctl__subcmd__help__subcmd__help"
@@ -197,7 +203,7 @@ _tokctl() {
 
     case "${cmd}" in
         tokctl)
-            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version login logout status whoami mint list show revoke rotate users audit usage org api completions server help"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version login logout status whoami mint delegate list show revoke rotate users audit usage org api completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -364,8 +370,58 @@ _tokctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokctl__subcmd__delegate)
+            opts="-q -y -h -V --scopes --scope --expires --audience --exec --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scopes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokctl__subcmd__help)
-            opts="login logout status whoami mint list show revoke rotate users audit usage org api completions server help"
+            opts="login logout status whoami mint delegate list show revoke rotate users audit usage org api completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,6 +463,20 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__help__subcmd__delegate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -827,7 +897,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__mint)
-            opts="-q -y -h -V --scopes --scope --type --expires --rate-limit --allow-cidr --description --owner --dry-run --exec --revoke-on-failure --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
+            opts="-q -y -h -V --scopes --scope --type --expires --rate-limit --allow-cidr --description --owner --audience --dry-run --exec --revoke-on-failure --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -862,6 +932,10 @@ _tokctl() {
                     return 0
                     ;;
                 --owner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

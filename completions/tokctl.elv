@@ -37,6 +37,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand status 'Every profile: server, identity, credential expiry, keyring state, whether the server answers; exit 3 when the active profile is not logged in'
             cand whoami 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
             cand mint 'Mint a new token; its secret is printed once (alone on stdout when piped)'
+            cand delegate 'Hand a narrower, short-lived child of the credential in use to a sub-agent or tool (RFC 8693 token exchange); revoking the credential revokes it too'
             cand list 'List tokens (yours by default); `--all` includes revoked and expired ones'
             cand show 'Show one token by id or name'
             cand revoke 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
@@ -128,6 +129,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --allow-cidr 'Only requests from this network may use the token (repeatable)'
             cand --description 'What the token is for (at most 1024 characters)'
             cand --owner 'Mint for this service account (admins)'
+            cand --audience 'A resource the token may be presented to (RFC 8707; repeatable), e.g. an MCP server''s URL; `tokctl` names tokctl''s own API, without which the token cannot call it. Default: any (minted with a token: that token''s audience, which may only be narrowed)'
             cand --exec 'Run CMD with `sh -c`, the new secret on its stdin (one line) and TOKCTL_TOKEN_ID in its environment (TOKCTL_TOKEN and any other credential taken out), instead of printing the secret; tokctl exits with CMD''s status'
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
@@ -143,6 +145,27 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;delegate'= {
+            cand --scope 'A permission the child may use (repeatable, or comma-separated), within the credential''s own (default: all of the credential''s permissions)'
+            cand --scopes 'A permission the child may use (repeatable, or comma-separated), within the credential''s own (default: all of the credential''s permissions)'
+            cand --expires 'Lifetime (`10m`, `2h`) or a date (default 15m; never beyond the credential''s expiry)'
+            cand --audience 'A resource the child may be presented to (RFC 8707; repeatable), within the credential''s audience; `tokctl` names tokctl''s own API (default: the credential''s audience)'
+            cand --exec 'Run CMD with `sh -c` and the child''s secret in its environment as TOKCTL_TOKEN (with TOKCTL_TOKEN_ID and TOKCTL_SERVER), never in its argv or on stdout; the child is revoked when CMD exits, and tokctl exits with CMD''s status'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --jq 'Filter the JSON output with a jq expression (implies --json); strings print raw'
+            cand --timeout 'Seconds to wait for the server''s answer before giving up (exit 8)'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --yes 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -528,6 +551,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand status 'Every profile: server, identity, credential expiry, keyring state, whether the server answers; exit 3 when the active profile is not logged in'
             cand whoami 'Who the credential is: user, org, role, the credential and its expiry, permissions, server'
             cand mint 'Mint a new token; its secret is printed once (alone on stdout when piped)'
+            cand delegate 'Hand a narrower, short-lived child of the credential in use to a sub-agent or tool (RFC 8693 token exchange); revoking the credential revokes it too'
             cand list 'List tokens (yours by default); `--all` includes revoked and expired ones'
             cand show 'Show one token by id or name'
             cand revoke 'Revoke tokens by id or name, or every token and session of a member (offboarding)'
@@ -550,6 +574,8 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;help;whoami'= {
         }
         &'tokctl;help;mint'= {
+        }
+        &'tokctl;help;delegate'= {
         }
         &'tokctl;help;list'= {
         }

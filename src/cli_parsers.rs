@@ -32,6 +32,13 @@ pub(crate) fn description(s: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// One `--audience` resource ([`crate::api::audience::check_resource`]).
+pub(crate) fn audience(s: &str) -> Result<String, String> {
+    crate::api::audience::check_resource(s)
+        .map(|()| s.to_string())
+        .map_err(|e| format!("the audience {}", e.trim_start_matches("has ")))
+}
+
 /// One `--allow-cidr` network ([`validate::cidr`]): a CIDR or a single address.
 pub(crate) fn cidr(s: &str) -> Result<ipnet::IpNet, String> {
     validate::cidr(s).map_err(|e| e.to_string())

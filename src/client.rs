@@ -348,6 +348,96 @@ impl Client {
         self.with_body(Method::POST, &path, req).await
     }
 
+    /// RFC 8693 token exchange with this client's credential as the subject: a child token
+    /// (`tokctl delegate`). OAuth error bodies become [`ClientError::Api`] with the tokctl code
+    /// of the same meaning (exit codes as for a mint).
+    pub(crate) async fn exchange(
+        &self,
+        scopes: &[String],
+        audience: &[String],
+        expires: Option<&str>,
+    ) -> Result<crate::api::oauth::TokenExchangeResponse, ClientError> {
+        use crate::api::oauth::{self, OAuthError, OAuthErrorCode};
+        let subject = self.credential.as_ref().ok_or_else(|| ClientError::Api {
+            status: 401,
+            code: WireCode::Known(ErrorCode::Unauthenticated),
+            message: "no credential to delegate from".into(),
+            retry_after: None,
+        })?;
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", oauth::GRANT_TOKEN_EXCHANGE)
+            .append_pair("subject_token", subject.expose())
+            .append_pair("subject_token_type", oauth::TOKEN_TYPE_ACCESS_TOKEN);
+        if !scopes.is_empty() {
+            form.append_pair("scope", &scopes.join(" "));
+        }
+        for a in audience {
+            form.append_pair("audience", a);
+        }
+        if let Some(e) = expires {
+            form.append_pair("expires", e);
+        }
+        // The body holds a secret: kept in a `Secret` until it is handed to the request.
+        let body = Secret::new(form.finish());
+        let url = self
+            .base
+            .join(oauth::TOKEN_PATH.trim_start_matches('/'))
+            .map_err(|_| ClientError::BadUrl(self.server()))?;
+        let req = self
+            .http
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body.expose().to_string());
+        let server = self.server();
+        crate::waiting::with_spinner(&server, async {
+            let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+            let status = resp.status();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok());
+            let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+            if status.is_success() {
+                return serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
+                    url: self.server(),
+                    detail: format!("HTTP {}, unexpected body: {e}", status.as_u16()),
+                });
+            }
+            let Ok(err) = serde_json::from_slice::<OAuthError>(&bytes) else {
+                return Err(ClientError::Protocol {
+                    url: self.server(),
+                    detail: format!("HTTP {} without an OAuth error body", status.as_u16()),
+                });
+            };
+            // A tokctl server names its own code; any other OAuth server's error is mapped.
+            let code = err.tokctl_code.unwrap_or_else(|| {
+                WireCode::Known(match (status.as_u16(), err.error) {
+                    (429, _) => ErrorCode::RateLimited,
+                    (_, OAuthErrorCode::InvalidGrant) => ErrorCode::TokenUnknown,
+                    (_, OAuthErrorCode::InvalidScope) => ErrorCode::ScopeExceedsCredential,
+                    (_, OAuthErrorCode::InvalidTarget) => ErrorCode::WrongAudience,
+                    (_, OAuthErrorCode::TemporarilyUnavailable) => ErrorCode::Unavailable,
+                    _ => ErrorCode::Invalid,
+                })
+            });
+            Err(ClientError::Api {
+                status: status.as_u16(),
+                code,
+                message: format!(
+                    "{}: {}",
+                    err.error.as_str(),
+                    err.error_description.unwrap_or_default()
+                ),
+                retry_after,
+            })
+        })
+        .await
+    }
+
     pub(crate) async fn revoke(
         &self,
         id_or_name: &str,

@@ -34,6 +34,9 @@ pub enum ErrorCode {
     Forbidden,
     /// The request came from outside the token's allowed networks.
     IpNotAllowed,
+    /// The token's `audience` does not name the resource it was presented to (RFC 8707):
+    /// another resource server, or tokctl's own API (`tokctl`).
+    WrongAudience,
     /// A credential tried to mint or rotate a token, or grant a role, holding permissions it
     /// does not hold itself.
     ScopeExceedsCredential,
@@ -61,7 +64,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     #[cfg(test)]
-    pub(crate) const ALL: [ErrorCode; 21] = [
+    pub(crate) const ALL: [ErrorCode; 22] = [
         ErrorCode::Unauthenticated,
         ErrorCode::TokenMalformed,
         ErrorCode::TokenUnknown,
@@ -70,6 +73,7 @@ impl ErrorCode {
         ErrorCode::LoginFailed,
         ErrorCode::Forbidden,
         ErrorCode::IpNotAllowed,
+        ErrorCode::WrongAudience,
         ErrorCode::ScopeExceedsCredential,
         ErrorCode::ExceedsCredential,
         ErrorCode::DelegationTooDeep,
@@ -97,6 +101,7 @@ impl ErrorCode {
             ErrorCode::LoginFailed => "login_failed",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::IpNotAllowed => "ip_not_allowed",
+            ErrorCode::WrongAudience => "wrong_audience",
             ErrorCode::ScopeExceedsCredential => "scope_exceeds_credential",
             ErrorCode::ExceedsCredential => "exceeds_credential",
             ErrorCode::DelegationTooDeep => "delegation_too_deep",
@@ -124,6 +129,7 @@ impl ErrorCode {
             | ErrorCode::LoginFailed => 401,
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
+            | ErrorCode::WrongAudience
             | ErrorCode::ScopeExceedsCredential
             | ErrorCode::ExceedsCredential
             | ErrorCode::DelegationTooDeep => 403,
@@ -149,6 +155,7 @@ impl ErrorCode {
             | ErrorCode::LoginFailed => exit::NOT_LOGGED_IN,
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
+            | ErrorCode::WrongAudience
             | ErrorCode::ScopeExceedsCredential
             | ErrorCode::ExceedsCredential
             | ErrorCode::DelegationTooDeep => exit::FORBIDDEN,
@@ -256,7 +263,7 @@ mod tests {
     use super::*;
 
     /// Every code's wire name, as DESIGN.md and the clients in the field know them.
-    const WIRE_NAMES: [(ErrorCode, &str); 21] = [
+    const WIRE_NAMES: [(ErrorCode, &str); 22] = [
         (ErrorCode::Unauthenticated, "unauthenticated"),
         (ErrorCode::TokenMalformed, "token_malformed"),
         (ErrorCode::TokenUnknown, "token_unknown"),
@@ -265,6 +272,7 @@ mod tests {
         (ErrorCode::LoginFailed, "login_failed"),
         (ErrorCode::Forbidden, "forbidden"),
         (ErrorCode::IpNotAllowed, "ip_not_allowed"),
+        (ErrorCode::WrongAudience, "wrong_audience"),
         (
             ErrorCode::ScopeExceedsCredential,
             "scope_exceeds_credential",

@@ -19,6 +19,8 @@ pub(crate) enum Reason {
     Revoked,
     Expired,
     IpNotAllowed,
+    /// The token's `audience` does not name the resource asked about (RFC 8707).
+    WrongAudience,
     RateLimited,
     /// The token lacks the permission asked about.
     Forbidden,
@@ -28,13 +30,14 @@ pub(crate) enum Reason {
 
 impl Reason {
     #[cfg(test)]
-    pub(crate) const ALL: [Reason; 9] = [
+    pub(crate) const ALL: [Reason; 10] = [
         Reason::Unknown,
         Reason::Malformed,
         Reason::Ambiguous,
         Reason::Revoked,
         Reason::Expired,
         Reason::IpNotAllowed,
+        Reason::WrongAudience,
         Reason::RateLimited,
         Reason::Forbidden,
         Reason::LoginFailed,
@@ -49,6 +52,7 @@ impl Reason {
             Reason::Revoked => "revoked",
             Reason::Expired => "expired",
             Reason::IpNotAllowed => "ip_not_allowed",
+            Reason::WrongAudience => "wrong_audience",
             Reason::RateLimited => "rate_limited",
             Reason::Forbidden => "forbidden",
             Reason::LoginFailed => "login_failed",
@@ -65,6 +69,7 @@ impl Reason {
             Reason::Revoked => ErrorCode::TokenRevoked,
             Reason::Expired => ErrorCode::TokenExpired,
             Reason::IpNotAllowed => ErrorCode::IpNotAllowed,
+            Reason::WrongAudience => ErrorCode::WrongAudience,
             Reason::RateLimited => ErrorCode::RateLimited,
             Reason::Forbidden => ErrorCode::Forbidden,
             Reason::LoginFailed => ErrorCode::LoginFailed,
@@ -85,7 +90,10 @@ impl Reason {
             | Reason::Revoked
             | Reason::Expired
             | Reason::LoginFailed => true,
-            Reason::IpNotAllowed | Reason::RateLimited | Reason::Forbidden => false,
+            Reason::IpNotAllowed
+            | Reason::WrongAudience
+            | Reason::RateLimited
+            | Reason::Forbidden => false,
         }
     }
 }
@@ -101,13 +109,14 @@ mod tests {
     use super::*;
 
     /// Every reason's wire name, as DESIGN.md (verify) and the audit log know them.
-    const WIRE_NAMES: [(Reason, &str); 9] = [
+    const WIRE_NAMES: [(Reason, &str); 10] = [
         (Reason::Unknown, "unknown"),
         (Reason::Malformed, "malformed"),
         (Reason::Ambiguous, "ambiguous"),
         (Reason::Revoked, "revoked"),
         (Reason::Expired, "expired"),
         (Reason::IpNotAllowed, "ip_not_allowed"),
+        (Reason::WrongAudience, "wrong_audience"),
         (Reason::RateLimited, "rate_limited"),
         (Reason::Forbidden, "forbidden"),
         (Reason::LoginFailed, "login_failed"),
@@ -132,6 +141,7 @@ mod tests {
             (Reason::Revoked, 401),
             (Reason::Expired, 401),
             (Reason::IpNotAllowed, 403),
+            (Reason::WrongAudience, 403),
             (Reason::Forbidden, 403),
             (Reason::RateLimited, 429),
         ] {

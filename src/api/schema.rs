@@ -316,6 +316,28 @@ pub(crate) fn cidrs() -> RefOr<Schema> {
     }))
 }
 
+/// `audience` of a mint (`api::audience::normalize`): at most 16 resource identifiers.
+pub(crate) fn audience() -> RefOr<Schema> {
+    schema(json!({
+        "type": "array",
+        "maxItems": super::audience::MAX_AUDIENCE,
+        "items": resource_value(),
+        "description": "RFC 8707 resources the token may be presented to (`tokctl` = tokctl's own \
+            API); empty = any (minted with a token: that token's)",
+    }))
+}
+
+/// One resource identifier (`api::audience::check_resource`): 1–256 visible ASCII characters.
+fn resource_value() -> serde_json::Value {
+    json!({"type": "string", "pattern": "^[!-~]{1,256}$"})
+}
+
+#[cfg(feature = "server")]
+/// `audience` of verify: one resource identifier, or null.
+pub(crate) fn resource_or_null() -> RefOr<Schema> {
+    schema(or_null(resource_value()))
+}
+
 /// `client_ip` of verify (`verify::asked_client_ip`): one IPv4 or IPv6 address.
 #[cfg(feature = "server")]
 pub(crate) fn client_ip() -> RefOr<Schema> {

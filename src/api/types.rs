@@ -74,6 +74,10 @@ pub(crate) struct TokenInfo {
     /// 0 for a root, its parent's + 1 for a child.
     #[serde(default)]
     pub depth: u32,
+    /// RFC 8707 resources the token may be presented to (`tokctl` = tokctl's own API); empty =
+    /// any.
+    #[serde(default)]
+    pub audience: Vec<String>,
 }
 
 /// The one response that carries a secret: mint, rotate, login.
@@ -109,7 +113,13 @@ pub(crate) struct MintRequest {
     pub(crate) description: Option<String>,
     /// A service account's name (admins only).
     #[serde(default)]
-    pub(crate) owner: Option<String>,
+    pub owner: Option<String>,
+    /// RFC 8707 resources the token may be presented to (`tokctl` = tokctl's own API; without
+    /// it the token cannot call `/v1` or `/mcp`); empty = any, or, minted with a token, that
+    /// token's audience, which it may only narrow.
+    #[serde(default)]
+    #[schema(schema_with = schema::audience)]
+    pub audience: Vec<String>,
     /// Run every check and answer what would be minted (200, no secret); change nothing.
     #[serde(default)]
     pub(crate) dry_run: bool,
@@ -427,7 +437,12 @@ pub(crate) struct VerifyRequest {
     pub(crate) permission: Option<String>,
     #[serde(default)]
     #[schema(schema_with = schema::client_ip)]
-    pub(crate) client_ip: Option<String>,
+    pub client_ip: Option<String>,
+    /// The resource the token was presented to (RFC 8707): a token whose `audience` does not
+    /// name it is refused `wrong_audience`.
+    #[serde(default)]
+    #[schema(schema_with = schema::resource_or_null)]
+    pub audience: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -435,7 +450,7 @@ pub(crate) struct VerifyRequest {
 pub(crate) struct VerifyResponse {
     pub(crate) allowed: bool,
     /// null when allowed; else unknown, malformed, revoked, expired, forbidden, rate_limited,
-    /// ip_not_allowed.
+    /// ip_not_allowed, wrong_audience.
     #[schema(value_type = Option<String>)]
     pub reason: Option<Reason>,
     pub token: Option<TokenInfo>,

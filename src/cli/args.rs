@@ -94,6 +94,9 @@ pub enum Command {
     Whoami,
     /// Mint a new token; its secret is printed once (alone on stdout when piped).
     Mint(MintArgs),
+    /// Hand a narrower, short-lived child of the credential in use to a sub-agent or tool (RFC
+    /// 8693 token exchange); revoking the credential revokes it too.
+    Delegate(DelegateArgs),
     /// List tokens (yours by default); `--all` includes revoked and expired ones.
     List(ListArgs),
     /// Show one token by id or name.
@@ -265,12 +268,47 @@ pub struct MintArgs {
     #[arg(long, value_name = "SERVICE")]
     pub(crate) owner: Option<String>,
 
+    /// A resource the token may be presented to (RFC 8707; repeatable), e.g. an MCP server's URL;
+    /// `tokctl` names tokctl's own API, without which the token cannot call it. Default: any
+    /// (minted with a token: that token's audience, which may only be narrowed).
+    #[arg(long = "audience", value_name = "RESOURCE", value_parser = crate::cli_parsers::audience)]
+    pub audience: Vec<String>,
+
     /// Run the server's checks and print what would happen; change nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
 
     #[command(flatten)]
     pub(crate) exec: ExecArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DelegateArgs {
+    /// A permission the child may use (repeatable, or comma-separated), within the credential's
+    /// own (default: all of the credential's permissions).
+    #[arg(
+        long = "scope",
+        visible_alias = "scopes",
+        value_name = "SCOPE",
+        value_delimiter = ',',
+        value_parser = crate::cli_parsers::scope
+    )]
+    pub scopes: Vec<String>,
+
+    /// Lifetime (`10m`, `2h`) or a date (default 15m; never beyond the credential's expiry).
+    #[arg(long, value_name = "D", value_parser = crate::cli_parsers::expiry)]
+    pub expires: Option<Expiry>,
+
+    /// A resource the child may be presented to (RFC 8707; repeatable), within the credential's
+    /// audience; `tokctl` names tokctl's own API (default: the credential's audience).
+    #[arg(long = "audience", value_name = "RESOURCE", value_parser = crate::cli_parsers::audience)]
+    pub audience: Vec<String>,
+
+    /// Run CMD with `sh -c` and the child's secret in its environment as TOKCTL_TOKEN (with
+    /// TOKCTL_TOKEN_ID and TOKCTL_SERVER), never in its argv or on stdout; the child is revoked
+    /// when CMD exits, and tokctl exits with CMD's status.
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ use crate::api::types::{RevokeRequest, TokenWithSecret};
 pub(crate) enum Made {
     Minted,
     Rotated,
+    Delegated,
 }
 
 /// Prints or delivers the secret of a freshly minted or rotated token.
@@ -30,6 +31,7 @@ pub(crate) async fn deliver(
     let verb = match made {
         Made::Minted => "Minted",
         Made::Rotated => "Rotated",
+        Made::Delegated => "Delegated",
     };
     let expires = tok
         .expires_at
@@ -87,7 +89,9 @@ pub(crate) async fn deliver(
                 tok.kind, tok.name, tok.id
             ),
             match made {
-                Made::Minted => Some("fix the command and mint again".to_string()),
+                Made::Minted | Made::Delegated => {
+                    Some("fix the command and mint again".to_string())
+                }
                 Made::Rotated => Some(
                     "the token no longer works, with its old or new secret; mint a new one".into(),
                 ),
@@ -100,7 +104,7 @@ pub(crate) async fn deliver(
                 output::when(t, now)
             ),
             (Made::Rotated, _) => "; the old secret no longer works".into(),
-            (Made::Minted, _) => String::new(),
+            (Made::Minted | Made::Delegated, _) => String::new(),
         };
         (
             format!(
@@ -194,7 +198,7 @@ const KEPT_TOKCTL_VARS: &[&str] = &["TOKCTL_SERVER", "TOKCTL_PROFILE", "TOKCTL_T
 /// Redis URL may carry a password, a pepper file is a key), and any variable whose value holds
 /// something shaped like a tokctl secret, whatever its name. The child gets the new secret on
 /// stdin and `TOKCTL_TOKEN_ID`, never the credential that made it.
-fn credential_vars(
+pub(super) fn credential_vars(
     vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
 ) -> Vec<std::ffi::OsString> {
     vars.filter(|(name, value)| {
@@ -206,7 +210,7 @@ fn credential_vars(
     .collect()
 }
 
-fn exit_status_code(status: std::process::ExitStatus) -> u8 {
+pub(super) fn exit_status_code(status: std::process::ExitStatus) -> u8 {
     if let Some(code) = status.code() {
         return u8::try_from(code & 0xff).unwrap_or(1);
     }

@@ -72,6 +72,15 @@ pub(crate) const EXAMPLES: &[(&str, &[&str])] = &[
             "tokctl mint nightly --expires 7d --allow-cidr 10.0.0.0/8 --description 'nightly backup'",
             "tokctl mint deploy --owner ci-bot --exec 'gh secret set DEPLOY_TOKEN'",
             "tokctl mint reader --scopes work:read,audit:read --dry-run",
+            "tokctl mint notes-agent --type mcp --audience https://notes.example.com/mcp --audience tokctl",
+        ],
+    ),
+    (
+        "delegate",
+        &[
+            "tokctl delegate --scope work:read --expires 10m",
+            "tokctl delegate --scope work:read --audience https://notes.example.com/mcp --exec 'notes-agent run'",
+            "TOKCTL_TOKEN=\"$(tokctl delegate --scope work:read)\" sub-agent",
         ],
     ),
     (
@@ -203,7 +212,9 @@ pub(crate) const EXAMPLES: &[(&str, &[&str])] = &[
 pub(crate) const GROUPS: &[(&str, &[&str])] = &[
     (
         "Tokens",
-        &["mint", "list", "show", "revoke", "rotate", "usage"],
+        &[
+            "mint", "delegate", "list", "show", "revoke", "rotate", "usage",
+        ],
     ),
     ("Account", &["login", "logout", "whoami", "status"]),
     ("Organisation", &["users", "org", "audit"]),

@@ -49,6 +49,7 @@ fn no_flags(a: &MintArgs) -> bool {
         && a.allow_cidrs.is_empty()
         && a.description.is_none()
         && a.owner.is_none()
+        && a.audience.is_empty()
         && a.exec.exec.is_none()
 }
 
@@ -115,6 +116,7 @@ pub(crate) async fn run(ctx: &Ctx, mut a: MintArgs) -> Result<u8, CliError> {
         allowed_cidrs: a.allow_cidrs.iter().map(|c| c.to_string()).collect(),
         description: a.description.clone(),
         owner: a.owner.clone(),
+        audience: a.audience.clone(),
         dry_run: false,
     };
     if a.dry_run {

@@ -8,6 +8,7 @@ mod api;
 pub mod args;
 mod audit;
 pub mod complete;
+mod delegate;
 pub mod docs;
 mod dry_run;
 mod env_credential;
@@ -294,6 +295,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Status => block_on(&ctx, status::run(&ctx)),
         Command::Whoami => block_on(&ctx, login::whoami(&ctx)),
         Command::Mint(a) => block_on(&ctx, mint::run(&ctx, a)),
+        Command::Delegate(a) => block_on(&ctx, delegate::run(&ctx, a)),
         Command::List(a) => block_on(&ctx, tokens::list(&ctx, a)),
         Command::Show(a) => block_on(&ctx, tokens::show(&ctx, a)),
         Command::Revoke(a) => block_on(&ctx, revoke::run(&ctx, a)),

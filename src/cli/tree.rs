@@ -107,6 +107,7 @@ mod tests {
             previous_secret_expires_at: None,
             parent: parent.map(str::to_string),
             depth,
+            audience: vec![],
         }
     }
 

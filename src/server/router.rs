@@ -15,7 +15,7 @@ use super::http::body::BODY_LIMIT;
 use super::http::error::ApiError;
 use super::mcp;
 use super::routes::{
-    audit, forward_auth, health, me, metrics, org, sessions, tokens, users, verify,
+    audit, forward_auth, health, me, metrics, oauth, org, sessions, tokens, users, verify,
 };
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
@@ -36,6 +36,8 @@ pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         org::get_policy, org::patch_policy,
         verify::verify, forward_auth::forward_auth,
         audit::audit, audit::usage,
+        oauth::token, oauth::introspect,
+        oauth::authorization_server_metadata, oauth::protected_resource_root, oauth::protected_resource_mcp,
         mcp_endpoint,
     ),
     modifiers(&BearerAuth, &CommonResponses),
@@ -131,7 +133,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The MCP endpoint (streamable HTTP, JSON-RPC 2.0), documented here; it is served by rmcp.
 /// Methods: `initialize`, `tools/list`, `tools/call` with the tools `whoami`, `list_tokens`,
-/// `revoke_token`, `audit`. Send `Accept: application/json, text/event-stream`. A browser's
+/// `revoke_token`, `audit`, `delegate`. Send `Accept: application/json, text/event-stream`. A browser's
 /// request (one with an `Origin` header) is served only from an origin given with
 /// `--mcp-allowed-origin`.
 #[utoipa::path(post, path = "/mcp", tag = "mcp", security(("bearer" = [])),
@@ -140,8 +142,8 @@ impl utoipa::Modify for BearerAuth {
         (status = 200, body = serde_json::Value, description = "the JSON-RPC response; tool refusals are results with isError"),
         (status = 202, description = "a JSON-RPC notification or response: accepted, no body"),
         (status = 400, body = serde_json::Value, description = "JSON-RPC error: -32700 the body is not JSON; -32600 not a JSON-RPC 2.0 request; -32001 a secret in the URL (`token_in_url`) or two credentials (`ambiguous_credential`, WWW-Authenticate: Bearer error=\"invalid_request\")"),
-        (status = 401, body = serde_json::Value, description = "missing, malformed, unknown, expired or revoked token: JSON-RPC error -32001, WWW-Authenticate: Bearer error=\"invalid_token\""),
-        (status = 403, body = serde_json::Value, description = "JSON-RPC error -32003: an `Origin` header not allowed by --mcp-allowed-origin (or two of them), or a request from outside the token's allowed networks"),
+        (status = 401, body = serde_json::Value, description = "missing, malformed, unknown, expired or revoked token: JSON-RPC error -32001, WWW-Authenticate: Bearer error=\"invalid_token\", resource_metadata=\"…/.well-known/oauth-protected-resource/mcp\" (RFC 9728)"),
+        (status = 403, body = serde_json::Value, description = "JSON-RPC error -32003: an `Origin` header not allowed by --mcp-allowed-origin (or two of them), a request from outside the token's allowed networks, or a token whose audience lacks `tokctl` (`wrong_audience`)"),
         (status = 406, body = String, content_type = "text/plain", description = "the Accept header does not include both application/json and text/event-stream (MCP streamable HTTP)"),
         (status = 413, body = serde_json::Value, description = "the body is larger than 64 KiB: JSON-RPC error -32600"),
         (status = 415, body = String, content_type = "text/plain", description = "the Content-Type is not application/json"),
@@ -225,6 +227,7 @@ pub(crate) fn router(state: SharedState) -> Router {
             "/v1/org/policy",
             get(org::get_policy).patch(org::patch_policy),
         )
+        .route("/v1/oauth/introspect", post(oauth::introspect))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     // `/metrics` needs `audit:read`, through the same guard as `/v1` (counted and rate-limited
     // like every call), unless `--metrics-unauthenticated` serves it to anyone.
@@ -252,6 +255,19 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/v1/sessions", post(sessions::login))
         .route("/v1/forward-auth", get(forward_auth::forward_auth))
+        .route("/v1/oauth/token", post(oauth::token))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::authorization_server_metadata),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(oauth::protected_resource_root),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            get(oauth::protected_resource_mcp),
+        )
         .merge(authenticated)
         .merge(metrics)
         .merge(verify)

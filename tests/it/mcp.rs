@@ -51,9 +51,12 @@ fn result(r: &McpResp) -> &Value {
 
 fn assert_unauthenticated(r: &McpResp, id: Value, code: &str) {
     assert_eq!(r.status, 401, "{}", r.body);
-    assert_eq!(
-        r.headers["www-authenticate"].to_str().unwrap(),
-        "Bearer error=\"invalid_token\""
+    // RFC 6750's challenge, naming the RFC 9728 metadata as the MCP authorization spec asks.
+    let challenge = r.headers["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.starts_with("Bearer error=\"invalid_token\", resource_metadata=\"http://")
+            && challenge.ends_with("/.well-known/oauth-protected-resource/mcp\""),
+        "{challenge}"
     );
     assert_eq!(r.body["jsonrpc"], "2.0");
     assert_eq!(r.body["id"], id);
@@ -100,7 +103,10 @@ async fn initialize_list_and_call_tools() {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["whoami", "list_tokens", "revoke_token", "audit"]);
+    assert_eq!(
+        names,
+        ["whoami", "list_tokens", "revoke_token", "audit", "delegate"]
+    );
 
     // whoami: the same document as GET /v1/me.
     let r = post_mcp(&s, Some(&agent), call(3, "whoami", json!({}))).await;

@@ -34,6 +34,7 @@ use super::http::error::{ApiError, ApiResult};
 use super::ratelimit::{Decision, LimiterError};
 use super::state::{AppState, SharedState};
 use super::store::{AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord};
+use crate::api::audience;
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission};
 use crate::api::reason::Reason;
@@ -401,6 +402,11 @@ pub(crate) async fn authenticate(
     guard(&state, ip, req, next, Surface::Rest, None).await
 }
 
+/// Whether the token may call tokctl's own API (`/v1`, `/mcp`): its audience, if any, names it.
+fn for_tokctl(token: &TokenRecord) -> bool {
+    audience::allows(&token.audience, audience::TOKCTL)
+}
+
 /// Rate-limit message naming the limit that refused.
 fn rate_limited(token: &TokenRecord, d: &Decision) -> ApiError {
     let (limit, per) = if d.hour.allowed {
@@ -434,9 +440,10 @@ pub(crate) async fn guard(
     let started = Instant::now();
     let now = Utc::now();
     let path = req.uri().path().to_string();
-    // Charged requests from inside the token's networks count against its rate limit.
+    // Charged requests from inside the token's networks, by a token meant for tokctl, count
+    // against its rate limit.
     let plan = |c: &Credential| {
-        if surface.charges() && network_allows(&c.token, ip.known()) {
+        if surface.charges() && network_allows(&c.token, ip.known()) && for_tokctl(&c.token) {
             RateCheck::Consume
         } else {
             RateCheck::Skip
@@ -498,6 +505,17 @@ pub(crate) async fn guard(
                 "token `{}` may be used only from {}; this request came from {ip}",
                 principal.token.name,
                 principal.token.allowed_cidrs.join(", ")
+            ),
+        ))
+    } else if !for_tokctl(&principal.token) {
+        surface.reject(ApiError::new(
+            ErrorCode::WrongAudience,
+            format!(
+                "token `{}` is meant only for {}; its `audience` does not name `{}`, tokctl's own \
+                 API",
+                principal.token.name,
+                principal.token.audience.join(", "),
+                audience::TOKCTL
             ),
         ))
     } else {

@@ -36,6 +36,7 @@ fn jsonrpc_code(code: ErrorCode) -> i32 {
         | ErrorCode::AmbiguousCredential => UNAUTHENTICATED,
         ErrorCode::Forbidden
         | ErrorCode::IpNotAllowed
+        | ErrorCode::WrongAudience
         | ErrorCode::ScopeExceedsCredential
         | ErrorCode::ExceedsCredential
         | ErrorCode::DelegationTooDeep => FORBIDDEN,

@@ -1,7 +1,8 @@
 //! `POST /mcp`: the MCP endpoint (streamable HTTP, JSON-RPC 2.0) on the official `rmcp` SDK,
 //! authenticated with the same tokens as `/v1`, with tools that call the same service functions
 //! as their REST routes (`whoami` ↔ `GET /v1/me`, `list_tokens` ↔ `GET /v1/tokens`,
-//! `revoke_token` ↔ `POST /v1/tokens/{id}/revoke`, `audit` ↔ `GET /v1/audit`).
+//! `revoke_token` ↔ `POST /v1/tokens/{id}/revoke`, `audit` ↔ `GET /v1/audit`, `delegate` ↔
+//! `POST /v1/oauth/token`'s token exchange, with the calling token as the subject).
 //!
 //! How rmcp 3.11 is wired here (read from its source, `transport/streamable_http_server/tower.rs`):
 //!
@@ -66,6 +67,8 @@ use super::http::client_ip::client_ip;
 use super::http::error::ApiError;
 use super::http::jsonrpc::{INVALID_REQUEST, PARSE_ERROR, error_response};
 use super::http::origin;
+use super::routes::oauth;
+use super::service::exchange::{self, Delegation};
 use super::service::{audit, tokens};
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
@@ -109,8 +112,17 @@ pub(crate) async fn authenticate_mcp(
     };
     let id = request_id(&bytes);
     let ip = client_ip(peer.ip(), &parts.headers, &state.trusted_proxies);
+    let base = oauth::base_url(Some(peer.ip()), &parts.headers, &state);
     let req = Request::from_parts(parts, Body::from(bytes));
-    auth::guard(&state, ip, req, next, Surface::Mcp { id }, None).await
+    let mut resp = auth::guard(&state, ip, req, next, Surface::Mcp { id }, None).await;
+    // The MCP authorization spec: a 401 names the protected-resource metadata (RFC 9728 §5.1).
+    if resp.status() == StatusCode::UNAUTHORIZED
+        && let Some(challenge) = oauth::mcp_challenge(&base)
+    {
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
+    }
+    resp
 }
 
 /// Answers a POST whose body is not JSON (-32700 parse error) or not a JSON-RPC 2.0 message
@@ -314,7 +326,34 @@ pub(crate) fn tools() -> Vec<Tool> {
             })),
         )
         .with_annotations(ToolAnnotations::new().read_only(true)),
+        Tool::new(
+            "delegate",
+            "Hand a sub-agent or tool a narrower token of its own (a child of this token): scopes \
+             within this token's permissions (default: all of them), audience within this \
+             token's, lifetime 15 minutes by default and never beyond this token's. Revoking \
+             this token revokes it too. The answer holds the new secret once: pass it on, never \
+             log it.",
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "scopes": {"type": "array", "items": {"type": "string"}, "description": "permissions, e.g. [\"work:read\"]; default: this token's"},
+                    "audience": {"type": "array", "items": {"type": "string"}, "description": "resources the new token may be presented to (RFC 8707), e.g. an MCP server's URL; `tokctl` for tokctl itself; default: this token's"},
+                    "expires": string_prop("lifetime such as 10m or 2h (default 15m, at most this token's remaining lifetime)"),
+                },
+                "additionalProperties": false,
+            })),
+        )
+        .with_annotations(ToolAnnotations::new().read_only(false).destructive(false)),
     ]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DelegateArgs {
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    audience: Vec<String>,
+    expires: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -370,6 +409,18 @@ impl TokctlMcp {
                 let q: AuditQuery = arguments(args)?;
                 match audit::query(state, p, q).await {
                     Ok(page) => to_value(page),
+                    Err(e) => Err(e),
+                }
+            }
+            "delegate" => {
+                let a: DelegateArgs = arguments(args)?;
+                let d = Delegation {
+                    scopes: a.scopes,
+                    audience: a.audience,
+                    expires: a.expires,
+                };
+                match exchange::delegate(state, p, d).await {
+                    Ok(issued) => to_value(issued),
                     Err(e) => Err(e),
                 }
             }
@@ -449,7 +500,10 @@ mod tests {
     #[test]
     fn every_tool_has_an_object_schema() {
         let names: Vec<_> = tools().iter().map(|t| t.name.to_string()).collect();
-        assert_eq!(names, ["whoami", "list_tokens", "revoke_token", "audit"]);
+        assert_eq!(
+            names,
+            ["whoami", "list_tokens", "revoke_token", "audit", "delegate"]
+        );
         for t in tools() {
             assert_eq!(t.input_schema["type"], "object");
         }

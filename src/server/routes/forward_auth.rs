@@ -45,7 +45,12 @@ pub(crate) const DELEGATION: HeaderName = HeaderName::from_static("tokctl-delega
 pub(crate) struct ForwardAuthQuery {
     /// The permission the protected route needs (none: any valid token).
     #[param(schema_with = crate::api::schema::permission)]
-    pub(crate) permission: Option<String>,
+    pub permission: Option<String>,
+    /// The resource the protected app is (RFC 8707), as the token's `audience` names it, e.g.
+    /// `https://mcp.example.com/mcp` (percent-encoded in the query). A token whose audience does
+    /// not name it is refused 403 `wrong_audience`. Given once at most.
+    #[param(schema_with = crate::api::schema::resource_or_null)]
+    pub audience: Option<String>,
 }
 
 fn first_header<'a>(headers: &'a HeaderMap, names: &[&str]) -> Option<&'a str> {
@@ -89,8 +94,8 @@ fn refuse_forwarded_credential(f: AuthFailure) -> Response {
     responses(
         (status = 204, description = "allowed; Tokctl-Token-Id, Tokctl-User and Tokctl-Role name the caller for the upstream, Tokctl-Delegation its delegation chain (root first, comma-separated)"),
         (status = 401, body = ErrorBody, description = "missing, malformed, unknown, revoked or expired token, or two credentials in the forwarded request (`ambiguous_credential`) (WWW-Authenticate)"),
-        (status = 403, body = ErrorBody, description = "the token lacks the permission, or the client is outside its networks"),
-        (status = 422, body = ErrorBody, description = "`permission` is not in the catalog (a proxy configuration error)"),
+        (status = 403, body = ErrorBody, description = "the token lacks the permission, the client is outside its networks, or the token's audience does not name `audience` (`wrong_audience`)"),
+        (status = 422, body = ErrorBody, description = "`permission` is not in the catalog, or `audience` is not a resource identifier (a proxy configuration error)"),
         (status = 429, body = ErrorBody, description = "over the token's rate limit, or too many unknown or malformed secrets from this client address (Retry-After)")))]
 pub(crate) async fn forward_auth(
     State(state): State<SharedState>,
@@ -101,6 +106,7 @@ pub(crate) async fn forward_auth(
     let started = Instant::now();
     let now = Utc::now();
     let permission = verify::asked_permission(q.permission.as_deref())?;
+    let audience = verify::asked_audience(q.audience.as_deref())?;
     let secret = match bearer(&headers) {
         Ok(secret) => secret,
         Err(f) => return Ok(refuse_forwarded_credential(f)),
@@ -112,6 +118,7 @@ pub(crate) async fn forward_auth(
         permission,
         // Unknown (unreadable forwarding headers): inside no network.
         client_ip: ip.known(),
+        audience,
     };
     let verdict = verify::judge(&state, question, now, started, None).await?;
     // Guesses are throttled on the forwarded client's address, never a valid token.

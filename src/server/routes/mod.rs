@@ -6,6 +6,7 @@ pub(crate) mod forward_auth;
 pub(crate) mod health;
 pub(crate) mod me;
 pub(crate) mod metrics;
+pub(crate) mod oauth;
 pub(crate) mod org;
 pub(crate) mod sessions;
 pub(crate) mod tokens;

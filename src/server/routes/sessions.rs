@@ -133,6 +133,7 @@ pub(crate) async fn login(
                 created_by: Some(user.id),
                 unique_name: false,
                 parent: None,
+                audience: Vec::new(),
             },
             NewEvent {
                 root_id: None,

@@ -79,12 +79,14 @@ pub(crate) async fn verify(
     p.require(Permission::TokensVerify)?;
     let permission = verify::asked_permission(req.permission.as_deref())?;
     let client_ip = verify::asked_client_ip(req.client_ip.as_deref())?;
+    let audience = verify::asked_audience(req.audience.as_deref())?;
     let now = Utc::now();
     let question = Question {
         org_id: Some(p.org_id()),
         secret: req.token.expose(),
         permission,
         client_ip,
+        audience,
     };
     let verdict = verify::judge(&state, question, now, p.arrived, early).await?;
     // The presenter is the end client the gateway names (the gateway answering for its guesses

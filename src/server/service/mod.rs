@@ -1,7 +1,8 @@
 //! The rules, independent of HTTP, shared by the REST routes and the MCP tools: token
-//! operations, the org policy, no escalation, the verify decision and audit reads.
+//! operations and delegation, the org policy, no escalation, the verify decision and audit reads.
 
 pub(crate) mod audit;
+pub(crate) mod exchange;
 pub(crate) mod me;
 pub(crate) mod no_escalation;
 pub mod policy;

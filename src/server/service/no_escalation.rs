@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 
 use super::policy;
+use crate::api::audience;
 use crate::api::duration::{Expiry, format_duration, rfc3339};
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Role, effective_permissions, requested};
@@ -251,6 +252,24 @@ pub(crate) fn mint_networks(p: &Principal, asked: Vec<String>) -> ApiResult<Vec<
             p.token.allowed_cidrs.join(", ")
         ))),
     }
+}
+
+/// The audience a token minted with `p` gets (RFC 8707): the credential's when none is asked
+/// (a child inherits), else the asked list, which must lie within the credential's (a child only
+/// narrows; a credential without a list, a session say, allows any).
+pub(crate) fn mint_audience(p: &Principal, asked: &[String]) -> ApiResult<Vec<String>> {
+    let asked =
+        audience::normalize(asked).map_err(|e| ApiError::invalid(format!("`audience` {e}")))?;
+    let beyond = audience::beyond(&p.token.audience, &asked);
+    if !beyond.is_empty() {
+        return Err(exceeds(format!(
+            "`audience` names {} beyond this credential's own audience ({}); a token it mints \
+             may only narrow it (leave `audience` out to inherit it)",
+            beyond.join(", "),
+            p.token.audience.join(", ")
+        )));
+    }
+    Ok(audience::inherit(&p.token.audience, &asked))
 }
 
 /// The expiry a rotation gives: the asked one or the token's lifetime, within policy. Made with

@@ -60,9 +60,32 @@ pub(crate) async fn mint(
     p: &Principal,
     req: MintRequest,
 ) -> ApiResult<TokenAnswer> {
+    mint_as(state, p, req, Minting::Request).await
+}
+
+/// How a mint was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Minting {
+    /// `POST /v1/tokens` and the CLI's `mint`: one's own tokens need `tokens:write`.
+    Request,
+    /// A delegation (token exchange, `delegate`): the credential hands out a narrower copy of
+    /// itself, which needs no permission beyond holding it ([`super::exchange`] checks that
+    /// the copy is narrower). Recorded in the audit event as `via`.
+    Delegation,
+}
+
+/// [`mint`], asked for as `how` says.
+pub(crate) async fn mint_as(
+    state: &AppState,
+    p: &Principal,
+    req: MintRequest,
+    how: Minting,
+) -> ApiResult<TokenAnswer> {
     let owner = owner_for(state, p, req.owner.as_deref()).await?;
     if owner.id == p.user.id {
-        p.require(Permission::TokensWrite)?;
+        if how == Minting::Request {
+            p.require(Permission::TokensWrite)?;
+        }
     } else {
         p.require(Permission::TokensAdmin)?;
         if !owner.service {
@@ -88,6 +111,7 @@ pub(crate) async fn mint(
     let expires_at = no_escalation::mint_expiry(p, &org.policy, expires, now)?;
     let rate_limit = no_escalation::mint_rate_limit(p, &org.policy, req.rate_limit)?;
     let allowed_cidrs = no_escalation::mint_networks(p, normalize_cidrs(&req.allowed_cidrs)?)?;
+    let audience = no_escalation::mint_audience(p, &req.audience)?;
     if let Some(d) = &req.description {
         validate::description(d)
             .map_err(|e| ApiError::invalid(format!("`description` is not valid: {e}")))?;
@@ -121,6 +145,7 @@ pub(crate) async fn mint(
             prev_expires_at: None,
             parent_id: parent.as_ref().map(|(id, _)| id.clone()),
             depth: parent.as_ref().map_or(0, |(_, d)| *d),
+            audience,
         };
         return Ok(TokenAnswer::DryRun(TokenPreview {
             token: would.info(now),
@@ -147,15 +172,18 @@ pub(crate) async fn mint(
                 created_by: Some(p.user.id),
                 unique_name: true,
                 parent: parent.clone(),
+                audience: audience.clone(),
             },
-            p.event(
-                "token.mint",
-                Some(id),
-                serde_json::json!({
+            p.event("token.mint", Some(id), {
+                let mut detail = serde_json::json!({
                     "name": req.name, "owner": owner.label(), "scopes": scopes, "type": kind,
-                    "parent": parent.as_ref().map(|(id, _)| id),
-                }),
-            ),
+                    "parent": parent.as_ref().map(|(id, _)| id), "audience": audience,
+                });
+                if how == Minting::Delegation {
+                    detail["via"] = "delegation".into();
+                }
+                detail
+            }),
         )
         .await?;
     Ok(TokenAnswer::Issued(TokenWithSecret {

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 
 use axum::http::HeaderMap;
 
+use crate::api::audience;
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission};
 use crate::api::reason::Reason;
@@ -47,6 +48,12 @@ pub(crate) fn refusal(
         Reason::IpNotAllowed => ApiError::new(
             ErrorCode::IpNotAllowed,
             format!("token `{name}` may not be used from this address"),
+        ),
+        Reason::WrongAudience => ApiError::new(
+            ErrorCode::WrongAudience,
+            format!(
+                "token `{name}` is not meant for this resource (its `audience` does not name it)"
+            ),
         ),
         Reason::Forbidden => ApiError::forbidden(format!(
             "token `{name}` lacks the permission this route needs"
@@ -125,14 +132,38 @@ pub(crate) fn asked_client_ip(s: Option<&str>) -> ApiResult<Option<IpAddr>> {
 }
 
 /// The rate-limit check a judged credential gets: none for a token of another org than the
-/// caller's (`org_id`; None: any), a peek when the network refuses it (the answer still reports
-/// its limits, without spending from them), else one request consumed.
-fn plan(org_id: Option<i64>, client_ip: Option<IpAddr>) -> impl Fn(&Credential) -> RateCheck {
-    move |c| match (ours(org_id, c), network_allows(&c.token, client_ip)) {
-        (false, _) => RateCheck::Skip,
-        (true, false) => RateCheck::Peek,
-        (true, true) => RateCheck::Consume,
+/// caller's (`org_id`; None: any), a peek when the network or the audience refuses it (the
+/// answer still reports its limits, without spending from them), else one request consumed.
+fn plan<'a>(
+    org_id: Option<i64>,
+    client_ip: Option<IpAddr>,
+    resource: Option<&'a str>,
+) -> impl Fn(&Credential) -> RateCheck + 'a {
+    move |c| {
+        if !ours(org_id, c) {
+            RateCheck::Skip
+        } else if network_allows(&c.token, client_ip) && audience_allows(c, resource) {
+            RateCheck::Consume
+        } else {
+            RateCheck::Peek
+        }
     }
+}
+
+/// Whether the token may be presented to `resource` (None: nothing asked, any token passes).
+fn audience_allows(c: &Credential, resource: Option<&str>) -> bool {
+    resource.is_none_or(|r| audience::allows(&c.token.audience, r))
+}
+
+/// The `audience` a verify or forward-auth call names, checked like a token's entries: 422
+/// naming the field when it cannot be a resource identifier.
+pub(crate) fn asked_audience(s: Option<&str>) -> ApiResult<Option<&str>> {
+    s.map(|r| {
+        audience::check_resource(r).map(|()| r).map_err(|e| {
+            ApiError::invalid(format!("`audience` {}", e.replace("an entry", "a value")))
+        })
+    })
+    .transpose()
 }
 
 fn ours(org_id: Option<i64>, c: &Credential) -> bool {
@@ -156,8 +187,11 @@ pub(crate) fn prefetch(
 ) -> Option<Prefetch> {
     let caller = speculative::unconfirmed(state, auth::bearer(headers).ok()?, now)?;
     let may_verify = caller.permissions().contains(Permission::TokensVerify);
-    // A caller refused for its own networks never reaches the judgement.
-    if !may_verify || !network_allows(&caller.token, ip.known()) {
+    // A caller refused for its own networks or audience never reaches the judgement.
+    if !may_verify
+        || !network_allows(&caller.token, ip.known())
+        || !audience::allows(&caller.token.audience, audience::TOKCTL)
+    {
         return None;
     }
     // The handler's extractor refuses a body not sent as JSON: nothing to check then.
@@ -174,22 +208,25 @@ pub(crate) fn prefetch(
     let req: VerifyRequest = serde_json::from_slice(body).ok()?;
     asked_permission(req.permission.as_deref()).ok()?;
     let client_ip = asked_client_ip(req.client_ip.as_deref()).ok()?;
+    let resource = asked_audience(req.audience.as_deref()).ok()?;
     let guess = speculative::unconfirmed(state, req.token.expose(), now)?;
-    let check = plan(Some(caller.token.org_id), client_ip)(&guess);
+    let check = plan(Some(caller.token.org_id), client_ip, resource)(&guess);
     (check != RateCheck::Skip).then_some(Prefetch { guess, check })
 }
 
 /// What a judgement is asked: which presented secret, for a caller in which org (None: any
-/// org, for forward-auth, which has no caller), about which permission, from which address.
+/// org, for forward-auth, which has no caller), about which permission, from which address,
+/// presented to which resource (RFC 8707 audience; None: not asked).
 pub(crate) struct Question<'a> {
-    pub(crate) org_id: Option<i64>,
-    pub(crate) secret: &'a str,
-    pub(crate) permission: Option<Permission>,
-    pub(crate) client_ip: Option<IpAddr>,
+    pub org_id: Option<i64>,
+    pub secret: &'a str,
+    pub permission: Option<Permission>,
+    pub client_ip: Option<IpAddr>,
+    pub audience: Option<&'a str>,
 }
 
-/// Judges the question's secret: validity, then network (`client_ip`), then the token's rate
-/// limit (consumed unless the network refused), then `permission`. `arrived` is when the request
+/// Judges the question's secret: validity, then network (`client_ip`), then audience, then the
+/// token's rate limit (consumed unless the network or the audience refused), then `permission`. `arrived` is when the request
 /// arrived; `early`, a check of the token's limit already made on its cached copy
 /// ([`prefetch`]). An `Err` means nothing could be decided (database or limiter unavailable):
 /// answered 503.
@@ -205,8 +242,9 @@ pub(crate) async fn judge(
         secret,
         permission,
         client_ip,
+        audience: resource,
     } = question;
-    let plan = plan(org_id, client_ip);
+    let plan = plan(org_id, client_ip, resource);
     let Admitted { cred, rate } =
         match resolve_and_check(state, secret, now, arrived, plan, early).await {
             Ok(admitted) => admitted,
@@ -229,6 +267,8 @@ pub(crate) async fn judge(
     let permissions = cred.permissions();
     let reason = if !network_allows(&cred.token, client_ip) {
         Some(Reason::IpNotAllowed)
+    } else if !audience_allows(&cred, resource) {
+        Some(Reason::WrongAudience)
     } else if !rate.allowed {
         Some(Reason::RateLimited)
     } else if permission.is_some_and(|p| !permissions.contains(p)) {

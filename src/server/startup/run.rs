@@ -288,6 +288,7 @@ async fn bootstrap_dev(db: &Database) -> anyhow::Result<(Secret, String, Secret)
             created_by: Some(owner.id),
             unique_name: true,
             parent: None,
+            audience: Vec::new(),
         },
         NewEvent {
             root_id: None,

@@ -103,6 +103,7 @@ pub(crate) fn sample_credential(now: DateTime<Utc>) -> Credential {
             allowed_cidrs: vec![],
             description: Some("ci".into()),
             prev_expires_at: Some(now + chrono::Duration::seconds(5)),
+            audience: Vec::new(),
         },
         user: super::UserRecord {
             id: 1,

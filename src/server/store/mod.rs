@@ -122,6 +122,8 @@ pub(crate) struct TokenRecord {
     pub parent_id: Option<String>,
     /// 0 for a root, the parent's + 1 for a child.
     pub depth: u32,
+    /// RFC 8707 resource identifiers the token may be presented to; empty = any.
+    pub audience: Vec<String>,
 }
 
 impl TokenRecord {
@@ -155,6 +157,7 @@ impl TokenRecord {
                 .filter(|_| self.info_shows_previous_secret(now)),
             parent: self.parent_id.clone(),
             depth: self.depth,
+            audience: self.audience.clone(),
         }
     }
 
@@ -218,6 +221,8 @@ pub(crate) struct NewToken {
     /// The parent (a child token, docs/delegation.md) and the child's depth; the insert
     /// refuses it when the parent is no longer active at commit.
     pub parent: Option<(String, u32)>,
+    /// See [`TokenRecord::audience`].
+    pub audience: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -135,6 +135,7 @@ async fn run(db: &Database, case: usize, ops: &[Op]) -> Vec<String> {
                     created_by: Some(user.id),
                     unique_name: true,
                     parent: None,
+                    audience: vec![],
                 };
                 let r = db
                     .insert_token(token, event(org_id, now, "token.mint"))

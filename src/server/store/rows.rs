@@ -15,7 +15,7 @@ use crate::api::types::TokenStatus;
 pub(crate) const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
      t.name, t.kind, t.scopes, t.created_at, t.issued_at, t.expires_at, t.last_used_at, \
      t.revoked_at, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
-     t.prev_expires_at, t.parent_id, t.depth";
+     t.prev_expires_at, t.parent_id, t.depth, t.audience";
 
 /// User columns, aliased so they can sit beside [`TOKEN_COLUMNS`] in one row.
 pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.org_id AS u_org_id, u.email, u.name AS u_name, \
@@ -116,6 +116,7 @@ pub(crate) fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
         prev_expires_at: r.opt_time("prev_expires_at")?,
         parent_id: r.opt_text("parent_id")?,
         depth: u32::try_from(r.i64("depth")?).unwrap_or(u32::MAX),
+        audience: parse_list(&r.text("audience")?)?,
     })
 }
 

@@ -416,8 +416,8 @@ where
         sqlx::query(
             "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, secret_hash, \
              created_at, issued_at, expires_at, per_minute, per_hour, allowed_cidrs, description, \
-             created_by, parent_id, depth) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+             created_by, parent_id, depth, audience) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         )
         .bind(t.id.as_str())
         .bind(t.org_id)
@@ -437,6 +437,7 @@ where
         .bind(t.created_by)
         .bind(t.parent.as_ref().map(|(p, _)| p.as_str()))
         .bind(t.parent.as_ref().map_or(0, |(_, d)| i64::from(*d)))
+        .bind(json_list(&t.audience))
         .execute(&mut *tx)
         .await
         .map_err(|e| match db_err(e) {
