@@ -4,10 +4,12 @@
 pub mod duration;
 pub mod error;
 pub mod limits;
+pub mod oauth;
 pub mod perms;
 pub mod reason;
 pub mod schema;
 pub mod secret;
 pub mod session_name;
+pub mod trust;
 pub mod types;
 pub mod validate;

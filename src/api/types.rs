@@ -65,6 +65,10 @@ pub struct TokenInfo {
     /// After a rotation with a grace period: when the previous secret stops working.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// A token obtained by exchanging a CI provider's ID token: the trust policy, issuer,
+    /// subject and the CI run's identifying claims. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<super::trust::Via>,
 }
 
 /// The one response that carries a secret: mint, rotate, login.
@@ -496,6 +500,14 @@ pub struct OrgPolicy {
     pub max_rate_limit: Option<RateLimit>,
     pub session_rate_limit: RateLimit,
     pub session_ttl: String,
+    /// The longest lifetime of a token obtained through a CI trust policy (default 15m, at
+    /// most 1h).
+    #[serde(default = "default_max_trust_lifetime")]
+    pub max_trust_lifetime: String,
+}
+
+fn default_max_trust_lifetime() -> String {
+    "15m".into()
 }
 
 impl Default for OrgPolicy {
@@ -514,6 +526,7 @@ impl Default for OrgPolicy {
                 per_hour: 20000,
             },
             session_ttl: "30d".into(),
+            max_trust_lifetime: default_max_trust_lifetime(),
         }
     }
 }

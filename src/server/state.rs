@@ -35,6 +35,8 @@ pub struct AppState {
     pub mcp_allowed_origins: Vec<super::http::origin::Origin>,
     /// `--metrics-unauthenticated`: `/metrics` without a credential.
     pub metrics_unauthenticated: bool,
+    /// The least time between two fetches of one OIDC issuer's keys (60 s; tests lower it).
+    pub oidc_min_refetch: std::time::Duration,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -51,6 +51,7 @@ mod tests {
             allowed_cidrs: cidrs.iter().map(|s| s.to_string()).collect(),
             description: None,
             prev_expires_at: None,
+            via: None,
         }
     }
 

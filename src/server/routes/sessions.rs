@@ -131,6 +131,7 @@ pub async fn login(
                 description: None,
                 created_by: Some(user.id),
                 unique_name: false,
+                via: None,
             },
             NewEvent {
                 org_id: user.org_id,

@@ -6,4 +6,5 @@ pub mod me;
 pub mod no_escalation;
 pub mod policy;
 pub mod tokens;
+pub mod trust;
 pub mod verify;

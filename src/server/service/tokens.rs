@@ -117,6 +117,7 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
             allowed_cidrs,
             description: req.description.clone(),
             prev_expires_at: None,
+            via: None,
         };
         return Ok(TokenAnswer::DryRun(TokenPreview {
             token: would.info(now),
@@ -142,6 +143,7 @@ pub async fn mint(state: &AppState, p: &Principal, req: MintRequest) -> ApiResul
                 description: req.description.clone(),
                 created_by: Some(p.user.id),
                 unique_name: true,
+                via: None,
             },
             p.event(
                 "token.mint",

@@ -287,6 +287,7 @@ async fn bootstrap_dev(db: &Database) -> anyhow::Result<(Secret, String, Secret)
             description: Some("created by tokctl server --dev".into()),
             created_by: Some(owner.id),
             unique_name: true,
+            via: None,
         },
         NewEvent {
             org_id: org.id,
@@ -478,6 +479,7 @@ async fn start(args: &ServerArgs, dev_dir: Option<&Path>) -> anyhow::Result<Resu
         metrics: Default::default(),
         mcp_allowed_origins: args.mcp_allowed_origin.clone(),
         metrics_unauthenticated: args.metrics_unauthenticated,
+        oidc_min_refetch: Duration::from_secs(args.oidc_min_refetch_secs),
     });
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,

@@ -101,6 +101,7 @@ pub fn sample_credential(now: DateTime<Utc>) -> Credential {
             allowed_cidrs: vec![],
             description: Some("ci".into()),
             prev_expires_at: Some(now + chrono::Duration::seconds(5)),
+            via: None,
         },
         user: super::UserRecord {
             id: 1,
