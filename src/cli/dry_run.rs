@@ -182,5 +182,6 @@ pub(super) fn policy_fields(p: &crate::api::types::OrgPolicy) -> Vec<(&'static s
         ),
         ("session_rate_limit", limits(&p.session_rate_limit)),
         ("session_ttl", p.session_ttl.clone()),
+        ("max_trust_lifetime", p.max_trust_lifetime.clone()),
     ]
 }

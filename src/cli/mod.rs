@@ -18,6 +18,7 @@ mod jq;
 mod login;
 mod mint;
 mod mint_prompts;
+mod oidc_login;
 mod org;
 pub mod output;
 mod pager;
@@ -28,6 +29,7 @@ mod secret_args;
 mod status;
 pub mod table;
 mod tokens;
+mod trust;
 mod usage_line;
 mod users;
 
@@ -317,6 +319,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Audit(a) => audit::audit(ctx, a).await,
         Command::Usage(a) => audit::usage(ctx, a).await,
         Command::Org(c) => org::run(ctx, c).await,
+        Command::Trust(c) => trust::run(ctx, c).await,
         Command::Api(a) => api::run(ctx, a).await,
         Command::Completions(a) => docs::print_completions(&a),
         Command::Server(_) => Err(CliError::usage(

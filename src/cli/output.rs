@@ -257,6 +257,9 @@ pub fn token_details(tok: &TokenInfo, now: DateTime<Utc>) -> String {
     if let Some(d) = &tok.description {
         rows.push(("description", d.clone()));
     }
+    if let Some(v) = &tok.via {
+        rows.extend(via_rows(v));
+    }
     details(&rows)
 }
 
@@ -380,4 +383,21 @@ mod tests {
         assert_eq!(owner_label("alice@example.com"), "alice@example.com");
         assert_eq!(owner_label("ci-bot"), "ci-bot (service)");
     }
+}
+
+/// How a token made from a CI job's ID token came to be: the policy, the identity, the run.
+pub fn via_rows(v: &crate::api::trust::Via) -> Vec<(&'static str, String)> {
+    let mut rows = vec![(
+        "via",
+        format!("trust `{}`: {} (issuer {})", v.trust, v.subject, v.issuer),
+    )];
+    if !v.claims.is_empty() {
+        let claims: Vec<String> = v
+            .claims
+            .iter()
+            .map(|(k, val)| format!("{k}={val}"))
+            .collect();
+        rows.push(("ci run", claims.join(", ")));
+    }
+    rows
 }
