@@ -39,6 +39,8 @@ mod mcp;
 mod metrics_access;
 mod module_graph;
 mod no_escalation;
+mod oidc;
+mod oidc_refusals;
 mod openapi_contract;
 mod permission_matrix;
 mod props;
