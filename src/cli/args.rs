@@ -549,7 +549,7 @@ pub fn since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
 pub enum TrustCommand {
     /// Trust CI jobs whose ID token has this issuer, audience, subject and claims: each gets a
     /// token of the service account `--owner`, with the policy's scopes, lifetime and limits.
-    Add(TrustAddArgs),
+    Add(Box<TrustAddArgs>),
     /// The org's trust policies.
     List,
     /// One trust policy in full, for review: who can obtain what.

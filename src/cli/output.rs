@@ -348,6 +348,23 @@ fn scalar(v: &serde_json::Value) -> String {
     }
 }
 
+/// How a token made from a CI job's ID token came to be: the policy, the identity, the run.
+pub fn via_rows(v: &crate::api::trust::Via) -> Vec<(&'static str, String)> {
+    let mut rows = vec![(
+        "via",
+        format!("trust `{}`: {} (issuer {})", v.trust, v.subject, v.issuer),
+    )];
+    if !v.claims.is_empty() {
+        let claims: Vec<String> = v
+            .claims
+            .iter()
+            .map(|(k, val)| format!("{k}={val}"))
+            .collect();
+        rows.push(("ci run", claims.join(", ")));
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,21 +400,4 @@ mod tests {
         assert_eq!(owner_label("alice@example.com"), "alice@example.com");
         assert_eq!(owner_label("ci-bot"), "ci-bot (service)");
     }
-}
-
-/// How a token made from a CI job's ID token came to be: the policy, the identity, the run.
-pub fn via_rows(v: &crate::api::trust::Via) -> Vec<(&'static str, String)> {
-    let mut rows = vec![(
-        "via",
-        format!("trust `{}`: {} (issuer {})", v.trust, v.subject, v.issuer),
-    )];
-    if !v.claims.is_empty() {
-        let claims: Vec<String> = v
-            .claims
-            .iter()
-            .map(|(k, val)| format!("{k}={val}"))
-            .collect();
-        rows.push(("ci run", claims.join(", ")));
-    }
-    rows
 }

@@ -10,7 +10,7 @@ use crate::api::types::RateLimitRequest;
 
 pub async fn run(ctx: &Ctx, c: TrustCommand) -> Result<u8, CliError> {
     match c {
-        TrustCommand::Add(a) => add(ctx, a).await,
+        TrustCommand::Add(a) => add(ctx, *a).await,
         TrustCommand::List => {
             let all = ctx.client()?.trust_list().await?;
             if ctx.global.json {

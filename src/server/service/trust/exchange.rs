@@ -129,7 +129,7 @@ async fn exchange(
     ctx.subject = Some(truncate(&verified.subject));
     let by_audience: Vec<&TrustRecord> = candidates
         .into_iter()
-        .filter(|p| verified.audiences.iter().any(|a| *a == p.audience))
+        .filter(|p| verified.audiences.contains(&p.audience))
         .collect();
     if by_audience.is_empty() {
         return Ok(Err(Refusal::WrongAudience));
