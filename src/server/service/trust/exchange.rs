@@ -197,8 +197,11 @@ fn policy_matches(p: &TrustRecord, v: &Verified) -> bool {
         })
 }
 
+/// Claim text as the audit and `via` keep it: bounded, and never a tokctl secret (an attacker
+/// choosing the `iss` or `sub` of a refused token must not plant one in the audit log).
 fn truncate(s: &str) -> String {
-    s.chars().take(MAX_CLAIM_TEXT).collect()
+    let bounded: String = s.chars().take(MAX_CLAIM_TEXT).collect();
+    crate::api::secret::redact_secrets(&bounded).into_owned()
 }
 
 fn via(trust: &TrustRecord, v: &Verified) -> Via {
