@@ -46,6 +46,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand audit 'The org''s audit events, or its access log with `--access`'
             cand usage 'Usage statistics of one token: requests, error rate, most used resources, latency'
             cand org 'The org''s settings'
+            cand trust 'CI trust policies: which CI jobs (by their OpenID Connect ID token) get a short-lived token of which service account, with no stored secret (`tokctl login --oidc`)'
             cand api 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)'
             cand completions 'Print a shell completion script (it completes token, member, scope and profile names)'
             cand server 'Run the token service'
@@ -53,6 +54,10 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         }
         &'tokctl;login'= {
             cand --email 'Your email (default: the profile''s; prompted on a terminal)'
+            cand --audience 'The audience to ask GitHub Actions for (the trust policy''s `--audience`; default: the server URL)'
+            cand --id-token-env 'Read the ID token from this environment variable (GitLab CI''s `id_tokens:`)'
+            cand --id-token-file 'Read the ID token from this file (`-` = stdin)'
+            cand --exec 'Run CMD with `sh -c`, the new secret on its stdin (one line), instead of printing it'
             cand --session-name 'Name of the new session, shown by `tokctl list --type ses` (default: `cli@<hostname>`)'
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
@@ -60,6 +65,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --timeout 'Seconds to wait for the server''s answer before giving up (exit 8)'
             cand --password-stdin 'Read the password from stdin (one line; its LF or CRLF is stripped)'
             cand --with-token 'Read an existing session or token secret from stdin instead of logging in with a password'
+            cand --oidc 'In a CI job: exchange the job''s OpenID Connect ID token for a short-lived token of the service account a trust policy names, and print its secret (or hand it to `--exec`); nothing is stored, neither in the keyring nor in a file. The ID token comes from GitHub Actions itself (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN, `permissions: id-token: write`), from `--id-token-env`, or from `--id-token-file`'
             cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
             cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
             cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
@@ -422,7 +428,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tokctl;org;policy'= {
-            cand --set '`default_expiry=30d`, `max_expiry=90d`, `allow_never=true`, `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`, `session_ttl=30d` (repeatable)'
+            cand --set '`default_expiry=30d`, `max_expiry=90d`, `allow_never=true`, `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`, `session_ttl=30d`, `max_trust_lifetime=15m` (repeatable)'
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
             cand --jq 'Filter the JSON output with a jq expression (implies --json); strings print raw'
@@ -446,6 +452,120 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;org;help;policy'= {
         }
         &'tokctl;org;help;help'= {
+        }
+        &'tokctl;trust'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --jq 'Filter the JSON output with a jq expression (implies --json); strings print raw'
+            cand --timeout 'Seconds to wait for the server''s answer before giving up (exit 8)'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --yes 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Trust CI jobs whose ID token has this issuer, audience, subject and claims: each gets a token of the service account `--owner`, with the policy''s scopes, lifetime and limits'
+            cand list 'The org''s trust policies'
+            cand show 'One trust policy in full, for review: who can obtain what'
+            cand remove 'Remove a trust policy; tokens it made live out their minutes'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;trust;add'= {
+            cand --issuer 'The ID tokens'' issuer, exactly as their `iss` (GitHub Actions: https://token.actions.githubusercontent.com; GitLab: https://gitlab.com)'
+            cand --audience 'The ID token''s `aud` must contain this'
+            cand --subject 'Pattern for the ID token''s `sub`: exact, or `*` globs over the whole value (`repo:acme/api:ref:refs/heads/main`, `repo:acme/*:environment:prod`)'
+            cand --claim 'A further claim that must match (repeatable): `KEY=PATTERN`, e.g. `ref_protected=true`, `project_path=acme/*`'
+            cand --owner 'The service account whose tokens the exchange mints'
+            cand --scope 'A permission of the tokens (repeatable or comma-separated; blank = the service account''s full role)'
+            cand --expires 'Lifetime of each token (default and maximum: the org policy''s max_trust_lifetime, 15m unless raised, at most 1h)'
+            cand --rate-limit '`N/min` or `N/hour` (repeatable, one of each)'
+            cand --allow-cidr 'Only requests from this network may use the tokens (repeatable)'
+            cand --jwks-file 'The issuer''s JWK Set, for an issuer the server cannot reach (no discovery then)'
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --jq 'Filter the JSON output with a jq expression (implies --json); strings print raw'
+            cand --timeout 'Seconds to wait for the server''s answer before giving up (exit 8)'
+            cand --dry-run 'Run the server''s checks and print the policy as it would be; change nothing'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --yes 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;trust;list'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --jq 'Filter the JSON output with a jq expression (implies --json); strings print raw'
+            cand --timeout 'Seconds to wait for the server''s answer before giving up (exit 8)'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --yes 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;trust;show'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --jq 'Filter the JSON output with a jq expression (implies --json); strings print raw'
+            cand --timeout 'Seconds to wait for the server''s answer before giving up (exit 8)'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --yes 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;trust;remove'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --jq 'Filter the JSON output with a jq expression (implies --json); strings print raw'
+            cand --timeout 'Seconds to wait for the server''s answer before giving up (exit 8)'
+            cand --dry-run 'Print the policy that would be removed; change nothing'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --yes 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tokctl;trust;help'= {
+            cand add 'Trust CI jobs whose ID token has this issuer, audience, subject and claims: each gets a token of the service account `--owner`, with the policy''s scopes, lifetime and limits'
+            cand list 'The org''s trust policies'
+            cand show 'One trust policy in full, for review: who can obtain what'
+            cand remove 'Remove a trust policy; tokens it made live out their minutes'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokctl;trust;help;add'= {
+        }
+        &'tokctl;trust;help;list'= {
+        }
+        &'tokctl;trust;help;show'= {
+        }
+        &'tokctl;trust;help;remove'= {
+        }
+        &'tokctl;trust;help;help'= {
         }
         &'tokctl;api'= {
             cand -X 'The HTTP method (default: GET, or POST when fields or --input are given)'
@@ -493,6 +613,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --redis 'Keep per-token rate-limit counters in Redis (`redis://HOST:PORT[/DB]`), shared by every replica given the same URL, instead of in the PostgreSQL database'
             cand --trusted-proxy 'Reverse proxies whose X-Forwarded-For / Forwarded / X-Real-IP are believed (repeatable CIDR)'
             cand --mcp-allowed-origin 'A browser origin allowed to call `/mcp` (repeatable; e.g. `https://app.example.com`, `http://localhost:3000`, `null`). A request with an `Origin` header not listed is refused (403): the MCP spec''s DNS-rebinding defence. Requests without `Origin` (non-browser clients) pass. None by default'
+            cand --oidc-min-refetch-secs 'Least time between two fetches of one OIDC issuer''s keys (for tests of key rotation; the default, 1m, is the rule: a made-up `kid` cannot make the server hammer an issuer)'
             cand --pepper-file 'A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it'
             cand --max-connections 'The most connections served at once; at the cap new ones wait in the backlog (kept below the open-files limit, which is raised to its maximum at start)'
             cand --retention 'How long audit events and access-log rows are kept'
@@ -560,6 +681,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand audit 'The org''s audit events, or its access log with `--access`'
             cand usage 'Usage statistics of one token: requests, error rate, most used resources, latency'
             cand org 'The org''s settings'
+            cand trust 'CI trust policies: which CI jobs (by their OpenID Connect ID token) get a short-lived token of which service account, with no stored secret (`tokctl login --oidc`)'
             cand api 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)'
             cand completions 'Print a shell completion script (it completes token, member, scope and profile names)'
             cand server 'Run the token service'
@@ -607,6 +729,20 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand policy 'Show the token policy, or change it with `--set KEY=VALUE` (owner)'
         }
         &'tokctl;help;org;policy'= {
+        }
+        &'tokctl;help;trust'= {
+            cand add 'Trust CI jobs whose ID token has this issuer, audience, subject and claims: each gets a token of the service account `--owner`, with the policy''s scopes, lifetime and limits'
+            cand list 'The org''s trust policies'
+            cand show 'One trust policy in full, for review: who can obtain what'
+            cand remove 'Remove a trust policy; tokens it made live out their minutes'
+        }
+        &'tokctl;help;trust;add'= {
+        }
+        &'tokctl;help;trust;list'= {
+        }
+        &'tokctl;help;trust;show'= {
+        }
+        &'tokctl;help;trust;remove'= {
         }
         &'tokctl;help;api'= {
         }

@@ -15,7 +15,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::error::{ErrorBody, ErrorCode, WireCode};
+use crate::api::oauth::{
+    GRANT_TOKEN_EXCHANGE, OAuthError, TOKEN_TYPE_ID_TOKEN, TokenExchangeResponse,
+};
 use crate::api::secret::Secret;
+use crate::api::trust::{AddTrustRequest, TrustPolicy};
 use crate::api::types::*;
 
 /// How long an idle pooled connection is reused: well below the server's keep-alive idle limit
@@ -488,6 +492,79 @@ impl Client {
     pub(crate) async fn remove_user(&self, member: &str) -> Result<RevokeResult, ClientError> {
         self.send(self.request(Method::DELETE, &format!("v1/users/{}", segment(member)))?)
             .await
+    }
+
+    // --- trust, token exchange ------------------------------------------------------------
+
+    pub(crate) async fn trust_add(
+        &self,
+        req: &AddTrustRequest,
+    ) -> Result<TrustPolicy, ClientError> {
+        self.with_body(Method::POST, "v1/trust", req).await
+    }
+
+    pub(crate) async fn trust_list(&self) -> Result<Vec<TrustPolicy>, ClientError> {
+        self.get("v1/trust").await
+    }
+
+    pub(crate) async fn trust_show(&self, name: &str) -> Result<TrustPolicy, ClientError> {
+        self.get(&format!("v1/trust/{}", segment(name))).await
+    }
+
+    pub(crate) async fn trust_remove(
+        &self,
+        name: &str,
+        dry_run: bool,
+    ) -> Result<TrustPolicy, ClientError> {
+        let mut req = self.request(Method::DELETE, &format!("v1/trust/{}", segment(name)))?;
+        if dry_run {
+            req = req.query(&[("dry_run", "true")]);
+        }
+        self.send(req).await
+    }
+
+    /// RFC 8693: exchanges a CI provider's ID token for a tokctl token (no credential of our
+    /// own). A refusal is the RFC 6749 error body, answered as the inner `Err`.
+    pub(crate) async fn exchange_id_token(
+        &self,
+        id_token: &Secret,
+    ) -> Result<Result<TokenExchangeResponse, OAuthError>, ClientError> {
+        let form = [
+            ("grant_type", GRANT_TOKEN_EXCHANGE),
+            ("subject_token", id_token.expose()),
+            ("subject_token_type", TOKEN_TYPE_ID_TOKEN),
+        ];
+        let req = self.request(Method::POST, "v1/oauth/token")?.form(&form);
+        let server = self.server();
+        crate::waiting::with_spinner(&server, async {
+            let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+            let status = resp.status();
+            let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+            if status.is_success() {
+                return serde_json::from_slice(&bytes)
+                    .map(Ok)
+                    .map_err(|e| ClientError::Protocol {
+                        url: self.server(),
+                        detail: format!("HTTP {}, unexpected body: {e}", status.as_u16()),
+                    });
+            }
+            if let Ok(refusal) = serde_json::from_slice::<OAuthError>(&bytes) {
+                return Ok(Err(refusal));
+            }
+            match serde_json::from_slice::<ErrorBody>(&bytes) {
+                Ok(body) => Err(ClientError::Api {
+                    status: status.as_u16(),
+                    code: body.error.code,
+                    message: body.error.message,
+                    retry_after: None,
+                }),
+                Err(_) => Err(ClientError::Protocol {
+                    url: self.server(),
+                    detail: format!("HTTP {} without an OAuth error body", status.as_u16()),
+                }),
+            }
+        })
+        .await
     }
 
     // --- org, audit ------------------------------------------------------------------------

@@ -12,5 +12,6 @@ pub(crate) mod reason;
 pub(crate) mod schema;
 pub mod secret;
 pub(crate) mod session_name;
+pub(crate) mod trust;
 pub mod types;
 pub(crate) mod validate;

@@ -13,7 +13,6 @@ use super::types::TokenInfo;
 pub(crate) const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// A token type: an OAuth access token (for tokctl: a tokctl secret).
 pub(crate) const TOKEN_TYPE_ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
-#[cfg(feature = "server")]
 /// A token type: an OpenID Connect ID token.
 pub(crate) const TOKEN_TYPE_ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
 #[cfg(feature = "server")]
@@ -73,6 +72,17 @@ pub(crate) struct OAuthError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub tokctl_code: Option<crate::api::error::WireCode>,
+}
+
+#[cfg(feature = "server")]
+impl OAuthError {
+    pub(crate) fn new(error: OAuthErrorCode, description: impl Into<String>) -> OAuthError {
+        OAuthError {
+            error,
+            error_description: Some(description.into()),
+            tokctl_code: None,
+        }
+    }
 }
 
 #[cfg(feature = "server")]

@@ -78,6 +78,10 @@ pub(crate) struct TokenInfo {
     /// any.
     #[serde(default)]
     pub audience: Vec<String>,
+    /// A token obtained by exchanging a CI provider's ID token: the trust policy, issuer,
+    /// subject and the CI run's identifying claims. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<super::trust::Via>,
 }
 
 /// The one response that carries a secret: mint, rotate, login.
@@ -551,6 +555,10 @@ pub struct OrgPolicy {
     /// How deep a delegation chain may go: a root is depth 0, its child 1 (1–10, default 3).
     #[serde(default = "default_delegation_depth")]
     pub max_delegation_depth: u32,
+    /// The longest lifetime of a token obtained through a CI trust policy (default 15m, at
+    /// most 1h).
+    #[serde(default = "default_max_trust_lifetime")]
+    pub max_trust_lifetime: String,
 }
 
 /// The default `max_delegation_depth` (also what a policy saved before it existed gets).
@@ -560,6 +568,10 @@ pub const MAX_DELEGATION_DEPTH: u32 = 10;
 
 fn default_delegation_depth() -> u32 {
     DEFAULT_DELEGATION_DEPTH
+}
+
+fn default_max_trust_lifetime() -> String {
+    "15m".into()
 }
 
 impl Default for OrgPolicy {
@@ -579,6 +591,7 @@ impl Default for OrgPolicy {
             },
             session_ttl: "30d".into(),
             max_delegation_depth: DEFAULT_DELEGATION_DEPTH,
+            max_trust_lifetime: default_max_trust_lifetime(),
         }
     }
 }

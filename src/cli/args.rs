@@ -115,6 +115,10 @@ pub enum Command {
     /// The org's settings.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// CI trust policies: which CI jobs (by their OpenID Connect ID token) get a short-lived
+    /// token of which service account, with no stored secret (`tokctl login --oidc`).
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Any API call with the profile's credential; the answer's JSON on stdout (like `gh api`).
     Api(ApiArgs),
     /// Print a shell completion script (it completes token, member, scope and profile names).
@@ -147,8 +151,38 @@ pub struct LoginArgs {
     pub(crate) password_stdin: bool,
 
     /// Read an existing session or token secret from stdin instead of logging in with a password.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "oidc")]
     pub(crate) with_token: bool,
+
+    /// In a CI job: exchange the job's OpenID Connect ID token for a short-lived token of the
+    /// service account a trust policy names, and print its secret (or hand it to `--exec`);
+    /// nothing is stored, neither in the keyring nor in a file. The ID token comes from GitHub
+    /// Actions itself (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN, `permissions: id-token: write`),
+    /// from `--id-token-env`, or from `--id-token-file`.
+    #[arg(long, conflicts_with_all = ["email", "password_stdin", "session_name"])]
+    pub(crate) oidc: bool,
+
+    /// The audience to ask GitHub Actions for (the trust policy's `--audience`; default: the
+    /// server URL).
+    #[arg(long, value_name = "A", requires = "oidc")]
+    pub(crate) audience: Option<String>,
+
+    /// Read the ID token from this environment variable (GitLab CI's `id_tokens:`).
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "oidc",
+        conflicts_with = "id_token_file"
+    )]
+    pub(crate) id_token_env: Option<String>,
+
+    /// Read the ID token from this file (`-` = stdin).
+    #[arg(long, value_name = "FILE", requires = "oidc")]
+    pub(crate) id_token_file: Option<std::path::PathBuf>,
+
+    /// Run CMD with `sh -c`, the new secret on its stdin (one line), instead of printing it.
+    #[arg(long, value_name = "CMD", requires = "oidc")]
+    pub(crate) exec: Option<String>,
 
     /// Name of the new session, shown by `tokctl list --type ses` (default: `cli@<hostname>`).
     #[arg(
@@ -272,7 +306,7 @@ pub struct MintArgs {
     /// `tokctl` names tokctl's own API, without which the token cannot call it. Default: any
     /// (minted with a token: that token's audience, which may only be narrowed).
     #[arg(long = "audience", value_name = "RESOURCE", value_parser = crate::cli_parsers::audience)]
-    pub audience: Vec<String>,
+    pub(crate) audience: Vec<String>,
 
     /// Run the server's checks and print what would happen; change nothing.
     #[arg(long)]
@@ -293,22 +327,22 @@ pub struct DelegateArgs {
         value_delimiter = ',',
         value_parser = crate::cli_parsers::scope
     )]
-    pub scopes: Vec<String>,
+    pub(crate) scopes: Vec<String>,
 
     /// Lifetime (`10m`, `2h`) or a date (default 15m; never beyond the credential's expiry).
     #[arg(long, value_name = "D", value_parser = crate::cli_parsers::expiry)]
-    pub expires: Option<Expiry>,
+    pub(crate) expires: Option<Expiry>,
 
     /// A resource the child may be presented to (RFC 8707; repeatable), within the credential's
     /// audience; `tokctl` names tokctl's own API (default: the credential's audience).
     #[arg(long = "audience", value_name = "RESOURCE", value_parser = crate::cli_parsers::audience)]
-    pub audience: Vec<String>,
+    pub(crate) audience: Vec<String>,
 
     /// Run CMD with `sh -c` and the child's secret in its environment as TOKCTL_TOKEN (with
     /// TOKCTL_TOKEN_ID and TOKCTL_SERVER), never in its argv or on stdout; the child is revoked
     /// when CMD exits, and tokctl exits with CMD's status.
     #[arg(long, value_name = "CMD")]
-    pub exec: Option<String>,
+    pub(crate) exec: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -332,7 +366,7 @@ pub struct ListArgs {
 
     /// Draw the delegation tree: each token under the token that minted it.
     #[arg(long, conflicts_with = "output")]
-    pub tree: bool,
+    pub(crate) tree: bool,
 
     /// List the tokens of this member (email or service account name; tokens:admin).
     #[arg(long, value_name = "MEMBER", conflicts_with = "everyone")]
@@ -519,7 +553,7 @@ pub struct AuditArgs {
 
     /// With --token: the rows of every token delegated from it too (its whole subtree).
     #[arg(long, requires = "token")]
-    pub descendants: bool,
+    pub(crate) descendants: bool,
 
     /// Only rows of this member (email or service account name).
     #[arg(long, value_name = "MEMBER")]
@@ -558,6 +592,101 @@ pub(crate) fn since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Trust CI jobs whose ID token has this issuer, audience, subject and claims: each gets a
+    /// token of the service account `--owner`, with the policy's scopes, lifetime and limits.
+    Add(Box<TrustAddArgs>),
+    /// The org's trust policies.
+    List,
+    /// One trust policy in full, for review: who can obtain what.
+    Show(TrustNameArgs),
+    /// Remove a trust policy; tokens it made live out their minutes.
+    Remove(TrustRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustAddArgs {
+    /// The policy's name (also the name of the tokens it makes).
+    #[arg(value_parser = crate::cli_parsers::token_name)]
+    pub(crate) name: String,
+
+    /// The ID tokens' issuer, exactly as their `iss` (GitHub Actions:
+    /// https://token.actions.githubusercontent.com; GitLab: https://gitlab.com).
+    #[arg(long, value_name = "URL")]
+    pub(crate) issuer: String,
+
+    /// The ID token's `aud` must contain this.
+    #[arg(long, value_name = "A")]
+    pub(crate) audience: String,
+
+    /// Pattern for the ID token's `sub`: exact, or `*` globs over the whole value
+    /// (`repo:acme/api:ref:refs/heads/main`, `repo:acme/*:environment:prod`).
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) subject: String,
+
+    /// A further claim that must match (repeatable): `KEY=PATTERN`, e.g.
+    /// `ref_protected=true`, `project_path=acme/*`.
+    #[arg(long = "claim", value_name = "KEY=PATTERN", value_parser = claim_pattern)]
+    pub(crate) claims: Vec<(String, String)>,
+
+    /// The service account whose tokens the exchange mints.
+    #[arg(long, value_name = "SERVICE_ACCOUNT")]
+    pub(crate) owner: String,
+
+    /// A permission of the tokens (repeatable or comma-separated; blank = the service
+    /// account's full role).
+    #[arg(long = "scope", value_name = "SCOPE", value_delimiter = ',', value_parser = crate::cli_parsers::scope)]
+    pub(crate) scopes: Vec<String>,
+
+    /// Lifetime of each token (default and maximum: the org policy's max_trust_lifetime, 15m
+    /// unless raised, at most 1h).
+    #[arg(long, value_name = "D", value_parser = crate::cli_parsers::duration)]
+    pub(crate) expires: Option<chrono::Duration>,
+
+    /// `N/min` or `N/hour` (repeatable, one of each).
+    #[arg(long = "rate-limit", value_name = "N/UNIT", value_parser = rate_limit)]
+    pub(crate) rate_limits: Vec<RateLimitArg>,
+
+    /// Only requests from this network may use the tokens (repeatable).
+    #[arg(long = "allow-cidr", value_name = "CIDR", value_parser = crate::cli_parsers::cidr)]
+    pub(crate) allow_cidrs: Vec<IpNet>,
+
+    /// The issuer's JWK Set, for an issuer the server cannot reach (no discovery then).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) jwks_file: Option<std::path::PathBuf>,
+
+    /// Run the server's checks and print the policy as it would be; change nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// `KEY=PATTERN`.
+pub(crate) fn claim_pattern(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() && !v.is_empty() => {
+            Ok((k.trim().to_string(), v.to_string()))
+        }
+        _ => Err(format!("`{s}` is not KEY=PATTERN")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrustNameArgs {
+    /// The policy's name.
+    pub(crate) name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustRemoveArgs {
+    /// The policy's name.
+    pub(crate) name: String,
+
+    /// Print the policy that would be removed; change nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum OrgCommand {
     /// Show the token policy, or change it with `--set KEY=VALUE` (owner).
     Policy(PolicyArgs),
@@ -567,7 +696,7 @@ pub enum OrgCommand {
 pub struct PolicyArgs {
     /// `default_expiry=30d`, `max_expiry=90d`, `allow_never=true`,
     /// `default_rate_limit=60/min,1000/hour`, `max_rate_limit=none`, `session_rate_limit=…`,
-    /// `session_ttl=30d` (repeatable).
+    /// `session_ttl=30d`, `max_trust_lifetime=15m` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) set: Vec<String>,
 

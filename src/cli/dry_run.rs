@@ -190,5 +190,6 @@ pub(super) fn policy_fields(p: &crate::api::types::OrgPolicy) -> Vec<(&'static s
         ("session_rate_limit", limits(&p.session_rate_limit)),
         ("session_ttl", p.session_ttl.clone()),
         ("max_delegation_depth", p.max_delegation_depth.to_string()),
+        ("max_trust_lifetime", p.max_trust_lifetime.clone()),
     ]
 }

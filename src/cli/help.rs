@@ -27,6 +27,8 @@ pub(crate) const EXAMPLES: &[(&str, &[&str])] = &[
             "tokctl login --server https://tokens.example.com --email ana@example.com",
             "printf '%s\\n' \"$PASSWORD\" | tokctl login --email ana@example.com --password-stdin",
             "printf '%s\\n' \"$TOKEN\" | tokctl login --with-token",
+            "tokctl login --oidc --exec 'docker login -u ci --password-stdin registry.example.com'",
+            "tokctl login --oidc --id-token-env TOKCTL_ID_TOKEN",
             "tokctl login --profile work --server https://tokens.work.example",
             "tokctl login --session-name laptop",
         ],
@@ -181,6 +183,34 @@ pub(crate) const EXAMPLES: &[(&str, &[&str])] = &[
             "tokctl org policy --set allow_never=false --set default_rate_limit=60/min,1000/hour",
         ],
     ),
+    ("trust", &["tokctl trust list", "tokctl trust show deploy"]),
+    (
+        "trust add",
+        &[
+            "tokctl trust add airgap --issuer https://ci.internal --audience tokctl --subject 'repo:acme/*' --owner ci-bot --jwks-file jwks.json --dry-run",
+            "tokctl trust add deploy --issuer https://token.actions.githubusercontent.com --audience https://tokens.example.com --subject repo:acme/api:ref:refs/heads/main --owner ci-bot --scope work:read",
+            "tokctl trust add gitlab-prod --issuer https://gitlab.com --audience https://tokens.example.com --subject 'project_path:acme/*:ref_type:branch:ref:main' --claim ref_protected=true --owner ci-bot --expires 10m",
+            "tokctl trust add web --issuer \"$ISSUER\" --audience tokctl --subject \"$SUB\" --owner ci-bot",
+        ],
+    ),
+    (
+        "trust list",
+        &["tokctl trust list", "tokctl trust list --json"],
+    ),
+    (
+        "trust show",
+        &[
+            "tokctl trust show deploy",
+            "tokctl trust show deploy --json",
+        ],
+    ),
+    (
+        "trust remove",
+        &[
+            "tokctl trust remove deploy --dry-run",
+            "tokctl trust remove deploy",
+        ],
+    ),
     (
         "completions",
         &[
@@ -217,7 +247,7 @@ pub(crate) const GROUPS: &[(&str, &[&str])] = &[
         ],
     ),
     ("Account", &["login", "logout", "whoami", "status"]),
-    ("Organisation", &["users", "org", "audit"]),
+    ("Organisation", &["users", "org", "audit", "trust"]),
     ("Scripting", &["api", "completions"]),
     ("Setup", &["server"]),
 ];

@@ -14,6 +14,9 @@ use crate::client::{Client, ClientError};
 use crate::session::{Keyring, KeyringCredential, Profile};
 
 pub(crate) async fn login(ctx: &Ctx, a: LoginArgs) -> Result<u8, CliError> {
+    if a.oidc {
+        return super::oidc_login::run(ctx, a).await;
+    }
     let (mut config, path) = ctx.load_config()?;
     let profile_name = ctx.profile_name().to_string();
     let existing = config.profiles.get(&profile_name).cloned();
@@ -405,6 +408,10 @@ pub(crate) async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
         ("scopes", output::scopes_label(&c.scopes)),
         ("permissions", me.permissions.join(", ")),
     ];
+    let mut rows = rows;
+    if let Some(v) = &c.via {
+        rows.extend(output::via_rows(v));
+    }
     output::stdout(&output::details(&rows))?;
     Ok(0)
 }

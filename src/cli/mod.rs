@@ -19,6 +19,7 @@ mod jq;
 mod login;
 mod mint;
 mod mint_prompts;
+mod oidc_login;
 mod org;
 pub(crate) mod output;
 mod pager;
@@ -30,6 +31,7 @@ mod status;
 pub(crate) mod table;
 mod tokens;
 mod tree;
+mod trust;
 mod usage_line;
 mod users;
 
@@ -304,6 +306,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Audit(a) => block_on(&ctx, audit::audit(&ctx, a)),
         Command::Usage(a) => block_on(&ctx, audit::usage(&ctx, a)),
         Command::Org(c) => block_on(&ctx, org::run(&ctx, c)),
+        Command::Trust(c) => block_on(&ctx, trust::run(&ctx, c)),
         Command::Api(a) => block_on(&ctx, api::run(&ctx, a)),
         // No request, so no runtime.
         Command::Completions(a) => docs::print_completions(&a),

@@ -8,7 +8,7 @@ use super::{CliError, Ctx, output};
 use crate::api::duration::{format_duration, parse_duration};
 use crate::api::types::{OrgPolicy, RateLimit};
 
-pub(super) const KEYS: [&str; 8] = [
+pub(super) const KEYS: [&str; 9] = [
     "default_expiry",
     "max_expiry",
     "allow_never",
@@ -17,6 +17,7 @@ pub(super) const KEYS: [&str; 8] = [
     "session_rate_limit",
     "session_ttl",
     "max_delegation_depth",
+    "max_trust_lifetime",
 ];
 
 fn rejected(key: &str, message: String) -> CliError {
@@ -64,7 +65,7 @@ pub(crate) fn policy_patch(
             .ok_or_else(|| rejected(item, "write --set KEY=VALUE".into()))?;
         let (key, value) = (key.trim(), value.trim());
         let json = match key {
-            "default_expiry" | "max_expiry" | "session_ttl" => {
+            "default_expiry" | "max_expiry" | "session_ttl" | "max_trust_lifetime" => {
                 let d = parse_duration(value).map_err(|e| rejected(key, e.to_string()))?;
                 serde_json::Value::String(format_duration(d))
             }

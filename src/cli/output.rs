@@ -255,6 +255,9 @@ pub(crate) fn token_details(
         rows.push(("parent", p.clone()));
     }
     rows.extend(extra);
+    if let Some(v) = &tok.via {
+        rows.extend(via_rows(v));
+    }
     details(&rows)
 }
 
@@ -322,6 +325,23 @@ fn scalar(v: &serde_json::Value) -> String {
         serde_json::Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
     }
+}
+
+/// How a token made from a CI job's ID token came to be: the policy, the identity, the run.
+pub(crate) fn via_rows(v: &crate::api::trust::Via) -> Vec<(&'static str, String)> {
+    let mut rows = vec![(
+        "via",
+        format!("trust `{}`: {} (issuer {})", v.trust, v.subject, v.issuer),
+    )];
+    if !v.claims.is_empty() {
+        let claims: Vec<String> = v
+            .claims
+            .iter()
+            .map(|(k, val)| format!("{k}={val}"))
+            .collect();
+        rows.push(("ci run", claims.join(", ")));
+    }
+    rows
 }
 
 #[cfg(test)]

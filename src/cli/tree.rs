@@ -108,6 +108,7 @@ mod tests {
             parent: parent.map(str::to_string),
             depth,
             audience: vec![],
+            via: None,
         }
     }
 

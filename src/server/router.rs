@@ -1,5 +1,6 @@
 //! The router: every route, the middleware in front of them, and the OpenAPI document.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -15,8 +16,9 @@ use super::http::body::BODY_LIMIT;
 use super::http::error::ApiError;
 use super::mcp;
 use super::routes::{
-    audit, forward_auth, health, me, metrics, oauth, org, sessions, tokens, users, verify,
+    audit, forward_auth, health, me, metrics, oauth, org, sessions, tokens, trust, users, verify,
 };
+use super::service::trust::jwks::JwksCache;
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
 use crate::api::secret::url_part_carries_secret;
@@ -34,6 +36,7 @@ pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         tokens::mint, tokens::list, tokens::show, tokens::revoke, tokens::rotate, tokens::bulk_revoke,
         users::list, users::add, users::set_role, users::remove,
         org::get_policy, org::patch_policy,
+        trust::add, trust::list, trust::show, trust::remove,
         verify::verify, forward_auth::forward_auth,
         audit::audit, audit::usage,
         oauth::token, oauth::introspect,
@@ -223,6 +226,8 @@ pub(crate) fn router(state: SharedState) -> Router {
             "/v1/users/{member}",
             axum::routing::patch(users::set_role).delete(users::remove),
         )
+        .route("/v1/trust", get(trust::list).post(trust::add))
+        .route("/v1/trust/{name}", get(trust::show).delete(trust::remove))
         .route(
             "/v1/org/policy",
             get(org::get_policy).patch(org::patch_policy),
@@ -255,7 +260,12 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/v1/sessions", post(sessions::login))
         .route("/v1/forward-auth", get(forward_auth::forward_auth))
-        .route("/v1/oauth/token", post(oauth::token))
+        .route(
+            "/v1/oauth/token",
+            post(oauth::token).layer(axum::Extension(Arc::new(JwksCache::new(
+                state.oidc_min_refetch,
+            )))),
+        )
         .route(
             "/.well-known/oauth-authorization-server",
             get(oauth::authorization_server_metadata),

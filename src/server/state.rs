@@ -35,6 +35,8 @@ pub(crate) struct AppState {
     pub(crate) mcp_allowed_origins: Vec<super::http::origin::Origin>,
     /// `--metrics-unauthenticated`: `/metrics` without a credential.
     pub(crate) metrics_unauthenticated: bool,
+    /// The least time between two fetches of one OIDC issuer's keys (60 s; tests lower it).
+    pub(crate) oidc_min_refetch: std::time::Duration,
 }
 
 pub(crate) type SharedState = Arc<AppState>;

@@ -49,6 +49,8 @@ mod metrics_access;
 mod module_graph;
 mod no_escalation;
 mod oauth_metadata;
+mod oidc;
+mod oidc_refusals;
 mod openapi_contract;
 mod permission_matrix;
 mod props;

@@ -53,6 +53,7 @@ mod tests {
             description: None,
             prev_expires_at: None,
             audience: Vec::new(),
+            via: None,
         }
     }
 

@@ -10,5 +10,6 @@ pub(crate) mod oauth;
 pub(crate) mod org;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
+pub(crate) mod trust;
 pub(crate) mod users;
 pub(crate) mod verify;

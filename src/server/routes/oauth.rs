@@ -3,7 +3,8 @@
 //! - `POST /v1/oauth/token`: RFC 8693 token exchange. Reads the form (RFC 6749 §3.2: unknown
 //!   parameters ignored, an empty one as if absent, none but `resource`/`audience` repeated) and
 //!   dispatches on `subject_token_type`: `…:access_token` (a tokctl secret) to
-//!   [`crate::server::service::exchange`]; `…:id_token`/`…:jwt` are not taken yet. Errors are
+//!   [`crate::server::service::exchange`]; `…:id_token`/`…:jwt` (a CI job's ID token) to
+//!   [`crate::server::service::trust::exchange`]. Errors are
 //!   RFC 6749 §5.2 bodies; answers carry `Cache-Control: no-store`.
 //! - `POST /v1/oauth/introspect`: RFC 7662 (the caller needs `tokens:verify`). Not a use of the
 //!   token: it charges and logs nothing to it. An inactive token is `{"active": false}` alone.
@@ -15,12 +16,13 @@
 //! `X-Forwarded-Host` and `X-Forwarded-Proto`.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use chrono::Utc;
 
 use crate::api::audience;
@@ -34,9 +36,10 @@ use crate::api::perms::Permission;
 use crate::api::reason::Reason;
 use crate::server::auth::{self, Principal, RateCheck, ResolveError};
 use crate::server::http::body::{BODY_LIMIT, too_large};
-use crate::server::http::client_ip::client_ip;
+use crate::server::http::client_ip::{ClientAddr, client_ip};
 use crate::server::http::error::{ApiError, ApiResult};
 use crate::server::service::exchange::{self, Delegation};
+use crate::server::service::trust::{self, jwks::JwksCache};
 use crate::server::service::verify::{self, Verdict};
 use crate::server::state::SharedState;
 
@@ -219,6 +222,7 @@ fn check_resource_uri(r: &str) -> Result<(), OAuthFailure> {
         (status = 503, body = OAuthError, description = "the database is unreachable (temporarily_unavailable)")))]
 pub(crate) async fn token(
     State(state): State<SharedState>,
+    Extension(keys): Extension<Arc<JwksCache>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
@@ -226,7 +230,7 @@ pub(crate) async fn token(
     let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return too_large().into_response();
     };
-    match exchange_token(&state, peer.ip(), &headers, &body).await {
+    match exchange_token(&state, &keys, peer.ip(), &headers, &body).await {
         Ok(answer) => {
             let mut resp = Json(answer).into_response();
             no_store(resp.headers_mut());
@@ -238,6 +242,7 @@ pub(crate) async fn token(
 
 async fn exchange_token(
     state: &SharedState,
+    keys: &JwksCache,
     peer: IpAddr,
     headers: &HeaderMap,
     body: &[u8],
@@ -264,17 +269,16 @@ async fn exchange_token(
         ));
     }
     let subject_token = form.require("subject_token")?;
+    let ip = client_ip(peer, headers, &state.trusted_proxies);
     match form.require("subject_token_type")? {
         TOKEN_TYPE_ACCESS_TOKEN => {}
         TOKEN_TYPE_ID_TOKEN | TOKEN_TYPE_JWT => {
-            return Err(OAuthFailure::invalid_request(
-                "`subject_token_type` id_token and jwt (CI providers' OIDC tokens) are not \
-                 supported by this server yet; exchange a tokctl secret (access_token)",
-            ));
+            return exchange_id_token(state, keys, &form, subject_token, ip).await;
         }
         _ => {
             return Err(OAuthFailure::invalid_request(format!(
-                "`subject_token_type` must be `{TOKEN_TYPE_ACCESS_TOKEN}` (a tokctl secret)"
+                "`subject_token_type` must be `{TOKEN_TYPE_ACCESS_TOKEN}` (a tokctl secret), \
+                 `{TOKEN_TYPE_ID_TOKEN}` or `{TOKEN_TYPE_JWT}` (a CI job's ID token)"
             )));
         }
     }
@@ -321,7 +325,6 @@ async fn exchange_token(
             format!("`resource`/`audience` {e}"),
         )
     })?;
-    let ip = client_ip(peer, headers, &state.trusted_proxies);
     let p = match exchange::subject(state, subject_token, ip, TOKEN_PATH).await {
         Ok(p) => p,
         Err(e) => {
@@ -375,6 +378,49 @@ async fn exchange_token(
         scope: issued.token.scopes.join(" "),
         token: issued.token,
     })
+}
+
+/// The exchange of a CI job's OpenID Connect ID token through the org's trust policies
+/// ([`crate::server::service::trust::exchange`]): the policy fixes scopes, lifetime and
+/// audience, so the request may not ask for them. Every refusal of the ID token is the same
+/// `invalid_grant`; the audit's `auth.failed` event names the reason.
+async fn exchange_id_token(
+    state: &SharedState,
+    keys: &JwksCache,
+    form: &Form,
+    id_token: &str,
+    ip: ClientAddr,
+) -> Result<TokenExchangeResponse, OAuthFailure> {
+    if form.get("scope").is_some()
+        || form.get("expires").is_some()
+        || !form.resource.is_empty()
+        || !form.audience.is_empty()
+    {
+        return Err(OAuthFailure::invalid_request(
+            "`scope`, `expires`, `resource` and `audience` are not taken with an ID token: the \
+             trust policy fixes what the token may do",
+        ));
+    }
+    if form.get("actor_token").is_some() || form.get("actor_token_type").is_some() {
+        return Err(OAuthFailure::invalid_request(
+            "`actor_token` is not supported: the ID token alone is exchanged",
+        ));
+    }
+    if let Some(t) = form.get("requested_token_type")
+        && t != TOKEN_TYPE_ACCESS_TOKEN
+    {
+        return Err(OAuthFailure::invalid_request(format!(
+            "`requested_token_type` must be `{TOKEN_TYPE_ACCESS_TOKEN}`"
+        )));
+    }
+    match trust::exchange::exchange_id_token(state, keys, id_token, ip).await? {
+        Ok(issued) => Ok(issued),
+        Err(body) => Err(OAuthFailure {
+            status: StatusCode::BAD_REQUEST,
+            body,
+            retry_after: None,
+        }),
+    }
 }
 
 /// Token introspection (RFC 7662), for resource servers holding `tokens:verify`: form body

@@ -134,6 +134,7 @@ pub(crate) async fn login(
                 unique_name: false,
                 parent: None,
                 audience: Vec::new(),
+                via: None,
             },
             NewEvent {
                 root_id: None,

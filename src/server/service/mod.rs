@@ -7,4 +7,5 @@ pub(crate) mod me;
 pub(crate) mod no_escalation;
 pub mod policy;
 pub(crate) mod tokens;
+pub(crate) mod trust;
 pub(crate) mod verify;

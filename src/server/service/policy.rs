@@ -80,6 +80,14 @@ pub(crate) fn resolve_rate_limit(
 }
 
 /// The session lifetime of the policy.
+/// The ceiling of `max_trust_lifetime`: tokens obtained from a CI provider's ID token.
+pub(crate) const MAX_TRUST_LIFETIME: Duration = Duration::hours(1);
+
+/// The longest lifetime of a token made through a trust policy.
+pub(crate) fn max_trust_lifetime(policy: &OrgPolicy) -> ApiResult<Duration> {
+    policy_duration("max_trust_lifetime", &policy.max_trust_lifetime)
+}
+
 pub(crate) fn session_ttl(policy: &OrgPolicy) -> ApiResult<Duration> {
     policy_duration("session_ttl", &policy.session_ttl)
 }
@@ -143,6 +151,7 @@ pub fn apply_patch(current: &OrgPolicy, patch: &serde_json::Value) -> ApiResult<
             "default_expiry" => p.default_expiry = field_duration(key, v)?,
             "max_expiry" => p.max_expiry = field_duration(key, v)?,
             "session_ttl" => p.session_ttl = field_duration(key, v)?,
+            "max_trust_lifetime" => p.max_trust_lifetime = field_duration(key, v)?,
             "allow_never" => {
                 p.allow_never = v
                     .as_bool()
@@ -179,7 +188,7 @@ pub fn apply_patch(current: &OrgPolicy, patch: &serde_json::Value) -> ApiResult<
                 return Err(ApiError::invalid(format!(
                     "unknown policy key `{other}`; keys: default_expiry, max_expiry, allow_never, \
                      default_rate_limit, max_rate_limit, session_rate_limit, session_ttl, \
-                     max_delegation_depth"
+                     max_delegation_depth, max_trust_lifetime"
                 )));
             }
         }
@@ -198,6 +207,13 @@ fn validate(p: &OrgPolicy) -> ApiResult<()> {
         )));
     }
     policy_duration("session_ttl", &p.session_ttl)?;
+    if max_trust_lifetime(p)? > MAX_TRUST_LIFETIME {
+        return Err(ApiError::invalid(format!(
+            "`max_trust_lifetime` ({}) is longer than 1h: a token made from a CI job's ID token \
+             lives minutes",
+            p.max_trust_lifetime
+        )));
+    }
     if let Some(max) = p.max_rate_limit {
         let d = p.default_rate_limit;
         if d.per_minute > max.per_minute || d.per_hour > max.per_hour {

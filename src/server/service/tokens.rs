@@ -146,6 +146,7 @@ pub(crate) async fn mint_as(
             parent_id: parent.as_ref().map(|(id, _)| id.clone()),
             depth: parent.as_ref().map_or(0, |(_, d)| *d),
             audience,
+            via: None,
         };
         return Ok(TokenAnswer::DryRun(TokenPreview {
             token: would.info(now),
@@ -173,6 +174,7 @@ pub(crate) async fn mint_as(
                 unique_name: true,
                 parent: parent.clone(),
                 audience: audience.clone(),
+                via: None,
             },
             p.event("token.mint", Some(id), {
                 let mut detail = serde_json::json!({

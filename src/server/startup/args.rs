@@ -39,6 +39,12 @@ pub struct ServerArgs {
     #[arg(long)]
     pub(crate) metrics_unauthenticated: bool,
 
+    /// Least time between two fetches of one OIDC issuer's keys (for tests of key rotation;
+    /// the default, 1m, is the rule: a made-up `kid` cannot make the server hammer an issuer).
+    #[arg(long, hide = true, value_name = "SECS",
+          default_value_t = crate::server::service::trust::jwks::MIN_REFETCH.as_secs())]
+    pub(crate) oidc_min_refetch_secs: u64,
+
     /// Bootstrap a throwaway org and owner in a temporary database and print the
     /// `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it.
     #[arg(long)]

@@ -289,6 +289,7 @@ async fn bootstrap_dev(db: &Database) -> anyhow::Result<(Secret, String, Secret)
             unique_name: true,
             parent: None,
             audience: Vec::new(),
+            via: None,
         },
         NewEvent {
             root_id: None,
@@ -481,6 +482,7 @@ async fn start(args: &ServerArgs, dev_dir: Option<&Path>) -> anyhow::Result<Resu
         metrics: Default::default(),
         mcp_allowed_origins: args.mcp_allowed_origin.clone(),
         metrics_unauthenticated: args.metrics_unauthenticated,
+        oidc_min_refetch: Duration::from_secs(args.oidc_min_refetch_secs),
     });
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,

@@ -104,6 +104,7 @@ pub(crate) fn sample_credential(now: DateTime<Utc>) -> Credential {
             description: Some("ci".into()),
             prev_expires_at: Some(now + chrono::Duration::seconds(5)),
             audience: Vec::new(),
+            via: None,
         },
         user: super::UserRecord {
             id: 1,

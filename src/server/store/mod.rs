@@ -24,6 +24,7 @@ mod sql;
 pub(crate) mod sqlite;
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ use secrecy::SecretString;
 
 use crate::api::perms::{PermSet, Permission, Role, effective_permissions};
 use crate::api::secret::TokenType;
+use crate::api::trust::Via;
 use crate::api::types::{OrgPolicy, RateLimit, TokenInfo, TokenStatus, UserInfo};
 use backend::Backend;
 use sql::Sql;
@@ -124,6 +126,8 @@ pub(crate) struct TokenRecord {
     pub depth: u32,
     /// RFC 8707 resource identifiers the token may be presented to; empty = any.
     pub audience: Vec<String>,
+    /// Made by exchanging a CI provider's ID token: how (see [`crate::api::trust::Via`]).
+    pub via: Option<Via>,
 }
 
 impl TokenRecord {
@@ -158,6 +162,7 @@ impl TokenRecord {
             parent: self.parent_id.clone(),
             depth: self.depth,
             audience: self.audience.clone(),
+            via: self.via.clone(),
         }
     }
 
@@ -223,6 +228,59 @@ pub(crate) struct NewToken {
     pub parent: Option<(String, u32)>,
     /// See [`TokenRecord::audience`].
     pub audience: Vec<String>,
+    /// Made by a token exchange through a trust policy.
+    pub via: Option<Via>,
+}
+
+/// A trust policy as stored ([`crate::api::trust::TrustPolicy`] on the wire).
+#[derive(Debug, Clone)]
+pub struct TrustRecord {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub issuer: String,
+    pub audience: String,
+    pub subject: String,
+    pub claims: BTreeMap<String, String>,
+    pub owner_id: i64,
+    /// The owner's label, joined in by every read.
+    pub owner: String,
+    pub scopes: Vec<String>,
+    pub lifetime: chrono::Duration,
+    pub rate_limit: RateLimit,
+    pub allowed_cidrs: Vec<String>,
+    /// A pinned JWK Set (JSON text), for issuers the server cannot reach.
+    pub jwks: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Who added it (label), if still known.
+    pub created_by: Option<String>,
+}
+
+/// A trust policy to add.
+#[derive(Debug, Clone)]
+pub struct NewTrust {
+    pub org_id: i64,
+    pub name: String,
+    pub issuer: String,
+    pub audience: String,
+    pub subject: String,
+    pub claims: BTreeMap<String, String>,
+    pub owner_id: i64,
+    pub scopes: Vec<String>,
+    pub lifetime: chrono::Duration,
+    pub rate_limit: RateLimit,
+    pub allowed_cidrs: Vec<String>,
+    pub jwks: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<i64>,
+}
+
+/// An exchanged ID token's `jti`, kept until `expires_at` so it is exchanged once.
+#[derive(Debug, Clone)]
+pub struct ExchangedJti {
+    pub issuer: String,
+    pub jti: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -470,6 +528,37 @@ pub(crate) trait Store: Send + Sync {
         event: NewEvent,
     ) -> impl Future<Output = StoreResult<TokenRecord>> + Send;
 
+    /// `Conflict` when the org has a trust policy of that name.
+    fn insert_trust(
+        &self,
+        trust: NewTrust,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<TrustRecord>> + Send;
+
+    /// The org's trust policies by name; only those for `issuer` when given.
+    fn trusts(
+        &self,
+        org_id: i64,
+        issuer: Option<&str>,
+    ) -> impl Future<Output = StoreResult<Vec<TrustRecord>>> + Send;
+
+    /// Removes the policy; `NotFound` when there is none of that name.
+    fn delete_trust(
+        &self,
+        org_id: i64,
+        name: &str,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<TrustRecord>> + Send;
+
+    /// Mints a token from an exchanged ID token, claiming its `jti` in the same transaction:
+    /// None (nothing written) when that `jti` was exchanged already, on any replica.
+    fn insert_exchanged_token(
+        &self,
+        token: NewToken,
+        jti: ExchangedJti,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<Option<TokenRecord>>> + Send;
+
     /// An event with no change attached (failed authentication).
     fn record_event(&self, event: NewEvent) -> impl Future<Output = StoreResult<()>> + Send;
 
@@ -637,6 +726,28 @@ impl Store for Database {
     }
     async fn rotate_token(&self, rotation: Rotation, event: NewEvent) -> StoreResult<TokenRecord> {
         dispatch!(self, s => Sql(s).rotate_token(rotation, event))
+    }
+    async fn insert_trust(&self, trust: NewTrust, event: NewEvent) -> StoreResult<TrustRecord> {
+        dispatch!(self, s => Sql(s).insert_trust(trust, event))
+    }
+    async fn trusts(&self, org_id: i64, issuer: Option<&str>) -> StoreResult<Vec<TrustRecord>> {
+        dispatch!(self, s => Sql(s).trusts(org_id, issuer))
+    }
+    async fn delete_trust(
+        &self,
+        org_id: i64,
+        name: &str,
+        event: NewEvent,
+    ) -> StoreResult<TrustRecord> {
+        dispatch!(self, s => Sql(s).delete_trust(org_id, name, event))
+    }
+    async fn insert_exchanged_token(
+        &self,
+        token: NewToken,
+        jti: ExchangedJti,
+        event: NewEvent,
+    ) -> StoreResult<Option<TokenRecord>> {
+        dispatch!(self, s => Sql(s).insert_exchanged_token(token, jti, event))
     }
     async fn record_event(&self, event: NewEvent) -> StoreResult<()> {
         dispatch!(self, s => Sql(s).record_event(event))

@@ -136,6 +136,7 @@ async fn run(db: &Database, case: usize, ops: &[Op]) -> Vec<String> {
                     unique_name: true,
                     parent: None,
                     audience: vec![],
+                    via: None,
                 };
                 let r = db
                     .insert_token(token, event(org_id, now, "token.mint"))

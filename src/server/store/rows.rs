@@ -15,7 +15,7 @@ use crate::api::types::TokenStatus;
 pub(crate) const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
      t.name, t.kind, t.scopes, t.created_at, t.issued_at, t.expires_at, t.last_used_at, \
      t.revoked_at, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
-     t.prev_expires_at, t.parent_id, t.depth, t.audience";
+     t.prev_expires_at, t.parent_id, t.depth, t.audience, t.via";
 
 /// User columns, aliased so they can sit beside [`TOKEN_COLUMNS`] in one row.
 pub(crate) const USER_COLUMNS: &str = "u.id AS u_id, u.org_id AS u_org_id, u.email, u.name AS u_name, \
@@ -117,6 +117,11 @@ pub(crate) fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
         parent_id: r.opt_text("parent_id")?,
         depth: u32::try_from(r.i64("depth")?).unwrap_or(u32::MAX),
         audience: parse_list(&r.text("audience")?)?,
+        via: r
+            .opt_text("via")?
+            .map(|v| serde_json::from_str(&v))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("token via: {e}")))?,
     })
 }
 
@@ -213,4 +218,39 @@ where
     q.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ")
         .push_bind(limit as i64);
     q
+}
+
+/// Trust policy columns, with the owner's and the adder's labels joined in.
+pub(super) const TRUST_COLUMNS: &str = "p.id, p.org_id, p.name, p.issuer, p.audience, p.subject, \
+     p.claims, p.owner_id, COALESCE(o.email, o.name) AS owner, p.scopes, p.lifetime_secs, \
+     p.per_minute, p.per_hour, p.allowed_cidrs, p.jwks, p.created_at, \
+     COALESCE(c.email, c.name) AS created_by_label";
+
+/// The joins [`TRUST_COLUMNS`] reads through.
+pub(super) const TRUST_FROM: &str = "trust_policies p JOIN users o ON o.id = p.owner_id \
+     LEFT JOIN users c ON c.id = p.created_by";
+
+pub(super) fn trust_from_row(r: &impl Columns) -> StoreResult<super::TrustRecord> {
+    Ok(super::TrustRecord {
+        id: r.i64("id")?,
+        org_id: r.i64("org_id")?,
+        name: r.text("name")?,
+        issuer: r.text("issuer")?,
+        audience: r.text("audience")?,
+        subject: r.text("subject")?,
+        claims: serde_json::from_str(&r.text("claims")?)
+            .map_err(|e| StoreError::Corrupt(format!("trust claims: {e}")))?,
+        owner_id: r.i64("owner_id")?,
+        owner: r.text("owner")?,
+        scopes: parse_list(&r.text("scopes")?)?,
+        lifetime: chrono::Duration::seconds(r.i64("lifetime_secs")?),
+        rate_limit: RateLimit {
+            per_minute: u32::try_from(r.i64("per_minute")?).unwrap_or(u32::MAX),
+            per_hour: u32::try_from(r.i64("per_hour")?).unwrap_or(u32::MAX),
+        },
+        allowed_cidrs: parse_list(&r.text("allowed_cidrs")?)?,
+        jwks: r.opt_text("jwks")?,
+        created_at: r.time("created_at")?,
+        created_by: r.opt_text("created_by_label")?,
+    })
 }

@@ -15,12 +15,13 @@ use sqlx::{AssertSqlSafe, Decode, Encode, Executor, IntoArguments, QueryBuilder,
 use super::backend::{Backend, Conn, RowsAffected};
 use super::chain::{self, Chain};
 use super::rows::{
-    Columns, TOKEN_COLUMNS, USER_COLUMNS, credential_from_row, db_err, json_list, micros,
-    token_from_row, token_list_query, user_from_row,
+    Columns, TOKEN_COLUMNS, TRUST_COLUMNS, TRUST_FROM, USER_COLUMNS, credential_from_row, db_err,
+    json_list, micros, token_from_row, token_list_query, trust_from_row, user_from_row,
 };
 use super::{
-    AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OrgRecord, Rotation, StoreError,
-    StoreResult, TokenFilter, TokenRecord, UserRecord,
+    AccessRecord, Credential, Cursor, ExchangedJti, NewEvent, NewToken, NewTrust, NewUser,
+    OrgRecord, Rotation, StoreError, StoreResult, TokenFilter, TokenRecord, TrustRecord,
+    UserRecord,
 };
 use crate::api::perms::Role;
 use crate::api::types::OrgPolicy;
@@ -400,6 +401,15 @@ where
                 return Err(StoreError::ParentEnded);
             }
         }
+        Self::insert_token_in(&mut tx, &t).await?;
+        Self::insert_event(&mut tx, &event).await?;
+        let record = Self::token_in(&mut tx, &t.id, false).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(record)
+    }
+
+    /// Writes a new token row inside the caller's transaction.
+    async fn insert_token_in(conn: &mut Conn<B>, t: &NewToken) -> StoreResult<()> {
         if t.unique_name {
             // An expired token keeps its name only until someone wants the name again.
             sqlx::query(
@@ -409,15 +419,21 @@ where
             .bind(t.user_id)
             .bind(t.name.as_str())
             .bind(micros(t.created_at))
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await
             .map_err(db_err)?;
         }
+        let via = t
+            .via
+            .as_ref()
+            .map(|v| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()?;
         sqlx::query(
             "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, secret_hash, \
              created_at, issued_at, expires_at, per_minute, per_hour, allowed_cidrs, description, \
-             created_by, parent_id, depth, audience) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+             created_by, parent_id, depth, audience, via) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+             $20)",
         )
         .bind(t.id.as_str())
         .bind(t.org_id)
@@ -438,7 +454,8 @@ where
         .bind(t.parent.as_ref().map(|(p, _)| p.as_str()))
         .bind(t.parent.as_ref().map_or(0, |(_, d)| i64::from(*d)))
         .bind(json_list(&t.audience))
-        .execute(&mut *tx)
+        .bind(via.as_deref())
+        .execute(&mut *conn)
         .await
         .map_err(|e| match db_err(e) {
             StoreError::Conflict(_) => StoreError::Conflict(format!(
@@ -447,8 +464,120 @@ where
             )),
             other => other,
         })?;
+        Ok(())
+    }
+
+    pub(super) async fn insert_exchanged_token(
+        &self,
+        t: NewToken,
+        jti: ExchangedJti,
+        event: NewEvent,
+    ) -> StoreResult<Option<TokenRecord>> {
+        let mut tx = self.0.begin_write().await?;
+        // IDs of tokens that can no longer be presented need no row.
+        sqlx::query("DELETE FROM exchanged_jtis WHERE expires_at < $1")
+            .bind(micros(t.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        // The key is the claim: a second replica inserting the same `jti` waits for this
+        // transaction and then inserts nothing.
+        let claimed = sqlx::query(
+            "INSERT INTO exchanged_jtis (issuer, jti, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (issuer, jti) DO NOTHING",
+        )
+        .bind(jti.issuer.as_str())
+        .bind(jti.jti.as_str())
+        .bind(micros(jti.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if claimed == 0 {
+            return Ok(None);
+        }
+        Self::insert_token_in(&mut tx, &t).await?;
         Self::insert_event(&mut tx, &event).await?;
         let record = Self::token_in(&mut tx, &t.id, false).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some(record))
+    }
+
+    pub(super) async fn insert_trust(
+        &self,
+        p: NewTrust,
+        event: NewEvent,
+    ) -> StoreResult<TrustRecord> {
+        let mut tx = self.0.begin_write().await?;
+        let claims =
+            serde_json::to_string(&p.claims).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO trust_policies (org_id, name, issuer, audience, subject, claims, owner_id, \
+             scopes, lifetime_secs, per_minute, per_hour, allowed_cidrs, jwks, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+        )
+        .bind(p.org_id)
+        .bind(p.name.as_str())
+        .bind(p.issuer.as_str())
+        .bind(p.audience.as_str())
+        .bind(p.subject.as_str())
+        .bind(claims)
+        .bind(p.owner_id)
+        .bind(json_list(&p.scopes))
+        .bind(p.lifetime.num_seconds())
+        .bind(p.rate_limit.per_minute as i64)
+        .bind(p.rate_limit.per_hour as i64)
+        .bind(json_list(&p.allowed_cidrs))
+        .bind(p.jwks.as_deref())
+        .bind(micros(p.created_at))
+        .bind(p.created_by)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("a trust policy named `{}` exists already", p.name))
+            }
+            other => other,
+        })?;
+        Self::insert_event(&mut tx, &event).await?;
+        let sql = format!("SELECT {TRUST_COLUMNS} FROM {TRUST_FROM} WHERE p.id = $1");
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(id);
+        let record = Self::optional(q, &mut *tx, trust_from_row)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(record)
+    }
+
+    pub(super) async fn trusts(
+        &self,
+        org_id: i64,
+        issuer: Option<&str>,
+    ) -> StoreResult<Vec<TrustRecord>> {
+        let sql = format!(
+            "SELECT {TRUST_COLUMNS} FROM {TRUST_FROM} WHERE p.org_id = $1 \
+             AND ($2 IS NULL OR p.issuer = $2) ORDER BY p.name"
+        );
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(org_id).bind(issuer);
+        Self::all(q, self.0.pool(), trust_from_row).await
+    }
+
+    pub(super) async fn delete_trust(
+        &self,
+        org_id: i64,
+        name: &str,
+        event: NewEvent,
+    ) -> StoreResult<TrustRecord> {
+        let mut tx = self.0.begin_write().await?;
+        let sql =
+            format!("SELECT {TRUST_COLUMNS} FROM {TRUST_FROM} WHERE p.org_id = $1 AND p.name = $2");
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(org_id).bind(name);
+        let record = Self::optional(q, &mut *tx, trust_from_row)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let q = sqlx::query("DELETE FROM trust_policies WHERE id = $1").bind(record.id);
+        Self::change_one(q, &mut tx).await?;
+        Self::insert_event(&mut tx, &event).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(record)
     }

@@ -2,6 +2,8 @@
 //! database in a temp dir and an initialized org, and speaks real HTTP to it.
 #![allow(dead_code)]
 
+pub mod oidc;
+pub mod oidc_issuer;
 pub mod tcp_proxy;
 
 use std::io::{BufRead, BufReader, Write};
