@@ -30,6 +30,9 @@ pub enum ErrorCode {
     TokenExpired,
     TokenRevoked,
     LoginFailed,
+    /// A signed leak report (`/v1/leaks/github`) whose signature headers are missing, repeated,
+    /// name an unknown key or do not match the body.
+    SignatureInvalid,
     /// The credential is valid but lacks the permission.
     Forbidden,
     /// The request came from outside the token's allowed networks.
@@ -58,13 +61,14 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::Unauthenticated,
         ErrorCode::TokenMalformed,
         ErrorCode::TokenUnknown,
         ErrorCode::TokenExpired,
         ErrorCode::TokenRevoked,
         ErrorCode::LoginFailed,
+        ErrorCode::SignatureInvalid,
         ErrorCode::Forbidden,
         ErrorCode::IpNotAllowed,
         ErrorCode::ScopeExceedsCredential,
@@ -91,6 +95,7 @@ impl ErrorCode {
             ErrorCode::TokenExpired => "token_expired",
             ErrorCode::TokenRevoked => "token_revoked",
             ErrorCode::LoginFailed => "login_failed",
+            ErrorCode::SignatureInvalid => "signature_invalid",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::IpNotAllowed => "ip_not_allowed",
             ErrorCode::ScopeExceedsCredential => "scope_exceeds_credential",
@@ -115,7 +120,8 @@ impl ErrorCode {
             | ErrorCode::TokenUnknown
             | ErrorCode::TokenExpired
             | ErrorCode::TokenRevoked
-            | ErrorCode::LoginFailed => 401,
+            | ErrorCode::LoginFailed
+            | ErrorCode::SignatureInvalid => 401,
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
             | ErrorCode::ScopeExceedsCredential
@@ -139,7 +145,8 @@ impl ErrorCode {
             | ErrorCode::TokenUnknown
             | ErrorCode::TokenExpired
             | ErrorCode::TokenRevoked
-            | ErrorCode::LoginFailed => exit::NOT_LOGGED_IN,
+            | ErrorCode::LoginFailed
+            | ErrorCode::SignatureInvalid => exit::NOT_LOGGED_IN,
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
             | ErrorCode::ScopeExceedsCredential
@@ -247,13 +254,14 @@ mod tests {
     use super::*;
 
     /// Every code's wire name, as DESIGN.md and the clients in the field know them.
-    const WIRE_NAMES: [(ErrorCode, &str); 20] = [
+    const WIRE_NAMES: [(ErrorCode, &str); 21] = [
         (ErrorCode::Unauthenticated, "unauthenticated"),
         (ErrorCode::TokenMalformed, "token_malformed"),
         (ErrorCode::TokenUnknown, "token_unknown"),
         (ErrorCode::TokenExpired, "token_expired"),
         (ErrorCode::TokenRevoked, "token_revoked"),
         (ErrorCode::LoginFailed, "login_failed"),
+        (ErrorCode::SignatureInvalid, "signature_invalid"),
         (ErrorCode::Forbidden, "forbidden"),
         (ErrorCode::IpNotAllowed, "ip_not_allowed"),
         (

@@ -13,10 +13,11 @@ pub const MAX_PAGE: u32 = 500;
 pub const MIN_PASSWORD_LENGTH: usize = 12;
 
 /// The actions an audit event can have.
-pub const AUDIT_ACTIONS: [&str; 10] = [
+pub const AUDIT_ACTIONS: [&str; 12] = [
     "token.mint",
     "token.rotate",
     "token.revoke",
+    "token.leaked",
     "session.login",
     "session.logout",
     "auth.failed",
@@ -24,4 +25,5 @@ pub const AUDIT_ACTIONS: [&str; 10] = [
     "user.role",
     "user.remove",
     "org.policy",
+    "leak.report",
 ];

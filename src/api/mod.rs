@@ -3,6 +3,7 @@
 
 pub mod duration;
 pub mod error;
+pub mod leaks;
 pub mod limits;
 pub mod perms;
 pub mod reason;

@@ -58,6 +58,10 @@ pub struct TokenInfo {
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Why it was revoked: `"leaked"` (reported through `/v1/leaks`), the `--reason` of a
+    /// revoke, `"logout"`, `"member removed"`; null when not revoked or revoked with no reason.
+    #[serde(default)]
+    pub revoked_reason: Option<String>,
     pub status: TokenStatus,
     pub rate_limit: RateLimit,
     pub allowed_cidrs: Vec<String>,
@@ -275,6 +279,9 @@ pub struct Me {
     pub org: OrgInfo,
     pub credential: TokenInfo,
     pub permissions: Vec<String>,
+    /// The owner's tokens revoked as leaked in the last 7 days (the CLI warns about each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leaked_tokens: Vec<super::leaks::LeakNotice>,
 }
 
 /// The schema is [`schema::add_user`]: which fields a request needs depends on `service`.

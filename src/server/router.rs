@@ -15,7 +15,7 @@ use super::http::body::BODY_LIMIT;
 use super::http::error::ApiError;
 use super::mcp;
 use super::routes::{
-    audit, forward_auth, health, me, metrics, org, sessions, tokens, users, verify,
+    audit, forward_auth, health, leaks, me, metrics, org, sessions, tokens, users, verify,
 };
 use super::state::SharedState;
 use crate::api::error::ErrorCode;
@@ -35,6 +35,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         users::list, users::add, users::set_role, users::remove,
         org::get_policy, org::patch_policy,
         verify::verify, forward_auth::forward_auth,
+        leaks::report, leaks::github,
         audit::audit, audit::usage,
         mcp_endpoint,
     ),
@@ -235,6 +236,15 @@ pub fn router(state: SharedState) -> Router {
             state.clone(),
             verify::authenticate_verify,
         ));
+    // Leak reports need no credential (a sent one is checked) and keep to their own budget
+    // (`ratelimit::leak_intake`) and body limits.
+    let leaks = Router::new()
+        .route("/v1/leaks", post(leaks::report))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            leaks::optional_authenticate,
+        ))
+        .route("/v1/leaks/github", post(leaks::github));
     let mcp = Router::new()
         .route_service("/mcp", mcp::service(state.clone()))
         .route_layer(middleware::map_response(plain_text_if_untyped))
@@ -251,6 +261,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(authenticated)
         .merge(metrics)
         .merge(verify)
+        .merge(leaks)
         .merge(mcp)
         .fallback(not_found)
         .with_state(state.clone());

@@ -35,6 +35,10 @@ pub struct AppState {
     pub mcp_allowed_origins: Vec<super::http::origin::Origin>,
     /// `--metrics-unauthenticated`: `/metrics` without a credential.
     pub metrics_unauthenticated: bool,
+    /// Leak reports' own throttle and concurrency cap (`ratelimit::leak_intake`).
+    pub leak_intake: super::ratelimit::leak_intake::LeakIntake,
+    /// GitHub's secret-scanning keys (`--github-scanning-keys[-url]`).
+    pub github_keys: super::auth::github_keys::GithubKeys,
 }
 
 pub type SharedState = Arc<AppState>;

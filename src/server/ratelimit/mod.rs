@@ -22,6 +22,7 @@
 //! clock of the in-process limiter ([`memory`]), and fail with [`LimiterError::Unavailable`]
 //! (503), never "allowed".
 
+pub mod leak_intake;
 pub mod memory;
 pub mod postgres;
 pub mod redis;

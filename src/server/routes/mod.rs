@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod forward_auth;
 pub mod health;
+pub mod leaks;
 pub mod me;
 pub mod metrics;
 pub mod org;

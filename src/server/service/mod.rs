@@ -2,6 +2,7 @@
 //! operations, the org policy, no escalation, the verify decision and audit reads.
 
 pub mod audit;
+pub mod leaks;
 pub mod me;
 pub mod no_escalation;
 pub mod policy;

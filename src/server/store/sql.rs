@@ -18,9 +18,10 @@ use super::rows::{
     token_from_row, token_list_query, user_from_row,
 };
 use super::{
-    AccessRecord, Credential, Cursor, NewEvent, NewToken, NewUser, OrgRecord, Rotation, StoreError,
+    AccessRecord, Credential, Cursor, LeakPlace, NewEvent, NewToken, NewUser, OrgRecord, Rotation, StoreError,
     StoreResult, TokenFilter, TokenRecord, UserRecord,
 };
+use crate::api::leaks::LeakNotice;
 use crate::api::perms::Role;
 use crate::api::types::OrgPolicy;
 
@@ -440,6 +441,75 @@ where
             self.commit_change(tx).await?;
         }
         Ok(revoked)
+    }
+
+    pub async fn revoke_leaked(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        leak: &LeakPlace,
+        mut event: NewEvent,
+    ) -> StoreResult<Option<(TokenRecord, bool)>> {
+        let mut tx = self.0.begin_write().await?;
+        // The current secret, or the previous one while its grace period runs: both let the
+        // finder in, so both are the token's leak.
+        let q = sqlx::query(
+            "SELECT id FROM tokens WHERE secret_hash = $1 \
+             UNION ALL SELECT id FROM tokens WHERE prev_secret_hash = $1 AND prev_expires_at > $2 \
+             LIMIT 1",
+        )
+        .bind(hash)
+        .bind(micros(now));
+        let id = Self::optional(q, &mut *tx, |r| r.text("id")).await?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let token = Self::token_in(&mut tx, &id, true).await?;
+        if token.status(now) != crate::api::types::TokenStatus::Active {
+            // Revoked or expired already: a replayed report changes nothing.
+            return Ok(Some((token, false)));
+        }
+        let q = sqlx::query(
+            "UPDATE tokens SET revoked_at = $1, revoke_reason = $2, leak_url = $3, leak_source = $4, \
+             active_name = NULL, prev_secret_hash = NULL, prev_expires_at = NULL \
+             WHERE id = $5 AND revoked_at IS NULL",
+        )
+        .bind(micros(now))
+        .bind(crate::api::leaks::LEAKED)
+        .bind(leak.url.as_deref())
+        .bind(leak.source.as_deref())
+        .bind(id.as_str());
+        Self::change_one(q, &mut tx).await?;
+        event.org_id = token.org_id;
+        event.target = Some(id.clone());
+        Self::insert_event(&mut tx, &event).await?;
+        let record = Self::token_in(&mut tx, &id, false).await?;
+        self.commit_change(tx).await?;
+        Ok(Some((record, true)))
+    }
+
+    pub async fn recent_leaks(
+        &self,
+        user_id: i64,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<LeakNotice>> {
+        let q = sqlx::query(
+            "SELECT id, name, revoked_at, leak_url, leak_source FROM tokens \
+             WHERE user_id = $1 AND revoke_reason = 'leaked' AND revoked_at >= $2 \
+             ORDER BY revoked_at DESC, id DESC LIMIT 20",
+        )
+        .bind(user_id)
+        .bind(micros(since));
+        Self::all(q, self.0.pool(), |r| {
+            Ok(LeakNotice {
+                id: r.text("id")?,
+                name: r.text("name")?,
+                leaked_at: r.time("revoked_at")?,
+                url: r.opt_text("leak_url")?,
+                source: r.opt_text("leak_source")?,
+            })
+        })
+        .await
     }
 
     pub async fn rotate_token(&self, r: Rotation, event: NewEvent) -> StoreResult<TokenRecord> {
