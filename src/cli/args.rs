@@ -362,6 +362,17 @@ pub struct RevokeArgs {
     /// The tokens' owner, to find a service account's token by name (admins).
     #[arg(long, value_name = "MEMBER", conflicts_with = "user")]
     pub owner: Option<String>,
+
+    /// Revoke the token whose secret is on stdin (one line), as a leak report: needs no login
+    /// and no token id ("I pasted my token in chat"). The secret goes in a request body, never
+    /// a URL or a command line.
+    #[arg(long, conflicts_with_all = ["tokens", "user", "dry_run", "owner", "secret_file"])]
+    pub secret_stdin: bool,
+
+    /// Like `--secret-stdin`, the secret read from FILE (its only content, surrounding
+    /// whitespace ignored).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["tokens", "user", "dry_run", "owner"])]
+    pub secret_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,7 @@ pub mod output;
 mod pager;
 mod prompt;
 mod revoke;
+mod revoke_secret;
 mod rotate;
 mod secret_args;
 mod status;
