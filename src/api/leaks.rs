@@ -47,9 +47,18 @@ pub struct LeakReceipt {
     /// How many entries the report carried.
     pub received: usize,
     /// Only when the report came with a credential: the tokens it matched that the credential
-    /// may see (its owner's; with `tokens:admin`, the org's), as they are now.
+    /// may see (its owner's; with `tokens:admin`, the org's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tokens: Option<Vec<super::types::TokenInfo>>,
+    pub tokens: Option<Vec<LeakMatch>>,
+}
+
+/// A reported secret's token, as a reporting credential that may see it is told.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LeakMatch {
+    /// The token as it is now.
+    pub token: super::types::TokenInfo,
+    /// True when this report revoked it; false when it was revoked or expired already.
+    pub revoked: bool,
 }
 
 /// One entry of GitHub's secret-scanning payload.

@@ -332,7 +332,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["tokens", "user"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["tokens", "user", "secret_stdin", "secret_file"])))]
 pub struct RevokeArgs {
     /// Ids (`tk_…`) or names of the tokens to revoke.
     #[arg(value_name = "TOKEN")]

@@ -29,7 +29,10 @@ pub async fn run(ctx: &Ctx, a: &RevokeArgs) -> Result<u8, CliError> {
     secret::parse(secret.expose()).map_err(|reason| {
         CliError::usage(
             format!("{flag}: that is not a tokctl secret: {reason}; nothing was sent"),
-            Some("give the whole secret, `tokctl_pat_…` (or `_mcp_`, `_ses_`), as it was leaked".into()),
+            Some(
+                "give the whole secret, `tokctl_pat_…` (or `_mcp_`, `_ses_`), as it was leaked"
+                    .into(),
+            ),
         )
     })?;
     let report = [LeakReport {
@@ -47,9 +50,9 @@ pub async fn run(ctx: &Ctx, a: &RevokeArgs) -> Result<u8, CliError> {
              revoked now (reason: leaked); the server does not say which to whoever reports \
              it. Its owner sees it in `tokctl list --all` and is warned by `tokctl whoami`.",
         ),
-        Some(tokens) => {
-            for t in tokens {
-                ctx.notice(describe(t));
+        Some(matches) => {
+            for m in matches {
+                ctx.notice(describe(&m.token, m.revoked));
             }
         }
     }
@@ -57,15 +60,15 @@ pub async fn run(ctx: &Ctx, a: &RevokeArgs) -> Result<u8, CliError> {
 }
 
 /// One line for a matched token the caller may see.
-fn describe(t: &TokenInfo) -> String {
+fn describe(t: &TokenInfo, revoked_now: bool) -> String {
     let which = format!("{} `{}` ({}) of {}", t.kind, t.name, t.id, t.owner);
-    match (t.status, t.revoked_reason.as_deref()) {
-        (TokenStatus::Revoked, Some("leaked")) => {
+    match t.status {
+        _ if revoked_now => {
             format!("Revoked {which}: reported as leaked. Anything using it stops working now.")
         }
-        (TokenStatus::Revoked, _) => format!("{which} was already revoked."),
-        (TokenStatus::Expired, _) => format!("{which} had expired already; nothing to revoke."),
-        (TokenStatus::Active, _) => format!("{which} is still active (another secret of it?)."),
+        TokenStatus::Revoked => format!("{which} was already revoked."),
+        TokenStatus::Expired => format!("{which} had expired already; nothing to revoke."),
+        TokenStatus::Active => format!("{which} is still active (another secret of it?)."),
     }
 }
 
@@ -106,10 +109,9 @@ fn anonymous(ctx: &Ctx, why: CliError) -> Result<Client, CliError> {
 
 /// The secret in FILE: its only content, surrounding whitespace ignored.
 fn read_secret_file(path: &std::path::Path) -> Result<Secret, CliError> {
-    let text = secrecy::SecretString::from(
-        std::fs::read_to_string(path)
-            .map_err(CliError::io(format!("reading --secret-file {}", path.display())))?,
-    );
+    let text = secrecy::SecretString::from(std::fs::read_to_string(path).map_err(CliError::io(
+        format!("reading --secret-file {}", path.display()),
+    ))?);
     let secret = Secret::new(text.expose_secret().trim().to_string());
     if secret.expose().is_empty() {
         return Err(CliError::usage(

@@ -235,7 +235,9 @@ pub fn status_cell(tok: &TokenInfo, now: DateTime<Utc>) -> Cell {
         TokenStatus::Active => cell.fg(Color::Green),
         TokenStatus::Expired => cell.fg(Color::Red),
         // A leaked token is what its owner must act on: it stands out.
-        TokenStatus::Revoked if tok.revoked_reason.as_deref() == Some(LEAKED) => cell.fg(Color::Red),
+        TokenStatus::Revoked if tok.revoked_reason.as_deref() == Some(LEAKED) => {
+            cell.fg(Color::Red)
+        }
         TokenStatus::Revoked => cell.add_attribute(Attribute::Dim),
     }
 }

@@ -35,6 +35,7 @@ mod forward_auth;
 mod guessing;
 mod hygiene;
 mod keep_alive;
+mod leaks;
 mod mcp;
 mod metrics_access;
 mod module_graph;

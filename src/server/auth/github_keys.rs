@@ -181,19 +181,23 @@ async fn fetch(url: &str) -> Result<HashMap<String, VerifyingKey>, String> {
     }
     let body = resp.bytes().await.map_err(|e| format!("{url}: {e}"))?;
     if body.len() > MAX_LIST_BYTES {
-        return Err(format!("{url}: the answer is larger than {MAX_LIST_BYTES} bytes"));
+        return Err(format!(
+            "{url}: the answer is larger than {MAX_LIST_BYTES} bytes"
+        ));
     }
     parse_key_list(&body).map_err(|e| format!("{url}: {e}"))
 }
 
 /// The keys of a published list, by identifier. A list with no usable key is an error.
 pub fn parse_key_list(json: &[u8]) -> Result<HashMap<String, VerifyingKey>, String> {
-    let list: KeyList =
-        serde_json::from_slice(json).map_err(|e| format!("not a key list: {e}"))?;
+    let list: KeyList = serde_json::from_slice(json).map_err(|e| format!("not a key list: {e}"))?;
     let mut keys = HashMap::new();
     for k in list.public_keys {
         let key = VerifyingKey::from_public_key_pem(k.key.trim()).map_err(|e| {
-            format!("key `{}` is not a P-256 public key in PEM: {e}", k.key_identifier)
+            format!(
+                "key `{}` is not a P-256 public key in PEM: {e}",
+                k.key_identifier
+            )
         })?;
         keys.insert(k.key_identifier, key);
     }
@@ -241,7 +245,10 @@ mod tests {
     fn keys_from(list: &[u8]) -> GithubKeys {
         GithubKeys {
             source: Source::File,
-            keys: Mutex::new(Some((Instant::now(), Arc::new(parse_key_list(list).unwrap())))),
+            keys: Mutex::new(Some((
+                Instant::now(),
+                Arc::new(parse_key_list(list).unwrap()),
+            ))),
             fetching: tokio::sync::Mutex::new(()),
         }
     }
@@ -280,6 +287,8 @@ mod tests {
     fn a_list_without_a_valid_key_is_refused() {
         assert!(parse_key_list(b"{}").is_err());
         assert!(parse_key_list(br#"{"public_keys": []}"#).is_err());
-        assert!(parse_key_list(br#"{"public_keys": [{"key_identifier": "a", "key": "x"}]}"#).is_err());
+        assert!(
+            parse_key_list(br#"{"public_keys": [{"key_identifier": "a", "key": "x"}]}"#).is_err()
+        );
     }
 }

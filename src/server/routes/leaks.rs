@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 
 use crate::api::error::ErrorCode;
 use crate::api::leaks::{
-    GithubLabel, GithubLeak, GithubVerdict, LeakReceipt, LeakReport, MAX_REPORTED,
+    GithubLabel, GithubLeak, GithubVerdict, LeakMatch, LeakReceipt, LeakReport, MAX_REPORTED,
 };
 use crate::api::secret;
 use crate::server::auth::github_keys::{SignatureError, single_header};
@@ -97,18 +97,26 @@ pub async fn report(
 }
 
 /// The matched tokens a reporting credential may see, once each, as they are now.
-fn visible_tokens(p: &Principal, outcomes: &[Outcome]) -> Vec<crate::api::types::TokenInfo> {
+fn visible_tokens(p: &Principal, outcomes: &[Outcome]) -> Vec<LeakMatch> {
     let now = chrono::Utc::now();
-    let mut seen = std::collections::HashSet::new();
-    outcomes
-        .iter()
-        .filter_map(|o| match o {
-            Outcome::Matched { token, .. } if leaks::may_see(p, token) => Some(token),
-            _ => None,
-        })
-        .filter(|t| seen.insert(t.id.clone()))
-        .map(|t| t.info(now))
-        .collect()
+    let mut matches: Vec<LeakMatch> = Vec::new();
+    for o in outcomes {
+        let Outcome::Matched { token, revoked } = o else {
+            continue;
+        };
+        if !leaks::may_see(p, token) {
+            continue;
+        }
+        match matches.iter_mut().find(|m| m.token.id == token.id) {
+            // The same secret twice in one report: revoked by this report if either did.
+            Some(m) => m.revoked |= *revoked,
+            None => matches.push(LeakMatch {
+                token: token.info(now),
+                revoked: *revoked,
+            }),
+        }
+    }
+    matches
 }
 
 /// GitHub secret scanning's report (see docs/leaks.md to register): accepted only with a valid

@@ -11,6 +11,9 @@ use axum::extract::State;
 
 #[utoipa::path(get, path = "/v1/me", tag = "identity", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = crate::api::error::ErrorBody)))]
-pub async fn me(State(state): State<SharedState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Me>> {
+pub async fn me(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+) -> ApiResult<Json<Me>> {
     Ok(Json(describe(&state, &p).await?))
 }

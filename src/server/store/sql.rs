@@ -18,8 +18,8 @@ use super::rows::{
     token_from_row, token_list_query, user_from_row,
 };
 use super::{
-    AccessRecord, Credential, Cursor, LeakPlace, NewEvent, NewToken, NewUser, OrgRecord, Rotation, StoreError,
-    StoreResult, TokenFilter, TokenRecord, UserRecord,
+    AccessRecord, Credential, Cursor, LeakPlace, NewEvent, NewToken, NewUser, OrgRecord, Rotation,
+    StoreError, StoreResult, TokenFilter, TokenRecord, UserRecord,
 };
 use crate::api::leaks::LeakNotice;
 use crate::api::perms::Role;
@@ -450,16 +450,22 @@ where
         leak: &LeakPlace,
         mut event: NewEvent,
     ) -> StoreResult<Option<(TokenRecord, bool)>> {
-        let mut tx = self.0.begin_write().await?;
         // The current secret, or the previous one while its grace period runs: both let the
-        // finder in, so both are the token's leak.
-        let q = sqlx::query(
-            "SELECT id FROM tokens WHERE secret_hash = $1 \
+        // finder in, so both are the token's leak. Looked up outside a write transaction
+        // first: most reported secrets are nobody's, and they must not queue for the writer.
+        let find = "SELECT id FROM tokens WHERE secret_hash = $1 \
              UNION ALL SELECT id FROM tokens WHERE prev_secret_hash = $1 AND prev_expires_at > $2 \
-             LIMIT 1",
-        )
-        .bind(hash)
-        .bind(micros(now));
+             LIMIT 1";
+        let q = sqlx::query(find).bind(hash).bind(micros(now));
+        if Self::optional(q, self.0.pool(), |r| r.text("id"))
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let mut tx = self.0.begin_write().await?;
+        // Again inside the transaction: a rotation may have replaced the secret meanwhile.
+        let q = sqlx::query(find).bind(hash).bind(micros(now));
         let id = Self::optional(q, &mut *tx, |r| r.text("id")).await?;
         let Some(id) = id else {
             return Ok(None);
