@@ -36,6 +36,7 @@ mod guessing;
 mod hygiene;
 mod keep_alive;
 mod leaks;
+mod leaks_github;
 mod mcp;
 mod metrics_access;
 mod module_graph;
