@@ -999,7 +999,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__revoke)
-            opts="-y -q -h -V --user --all --dry-run --reason --owner --yes --server --profile --json --jq --quiet --no-input --timeout --help --version"
+            opts="-y -q -h -V --user --all --dry-run --reason --owner --secret-stdin --secret-file --yes --server --profile --json --jq --quiet --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1014,6 +1014,10 @@ _tokctl() {
                     return 0
                     ;;
                 --owner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1087,7 +1091,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__server)
-            opts="-q -y -h -V --listen --database --redis --trusted-proxy --mcp-allowed-origin --metrics-unauthenticated --dev --pepper-file --max-connections --retention --allow-insecure-permissions --server --profile --json --jq --quiet --yes --no-input --timeout --help --version init help"
+            opts="-q -y -h -V --listen --database --redis --trusted-proxy --mcp-allowed-origin --metrics-unauthenticated --github-scanning-keys --github-scanning-keys-url --dev --pepper-file --max-connections --retention --allow-insecure-permissions --server --profile --json --jq --quiet --yes --no-input --timeout --help --version init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1110,6 +1114,14 @@ _tokctl() {
                     return 0
                     ;;
                 --mcp-allowed-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --github-scanning-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --github-scanning-keys-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod coalesce;
+pub mod github_keys;
 pub mod http;
 pub mod mcp;
 pub mod metrics;

@@ -38,7 +38,7 @@ pub struct AppState {
     /// Leak reports' own throttle and concurrency cap (`ratelimit::leak_intake`).
     pub leak_intake: super::ratelimit::leak_intake::LeakIntake,
     /// GitHub's secret-scanning keys (`--github-scanning-keys[-url]`).
-    pub github_keys: super::auth::github_keys::GithubKeys,
+    pub github_keys: super::github_keys::GithubKeys,
 }
 
 pub type SharedState = Arc<AppState>;

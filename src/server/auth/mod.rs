@@ -11,7 +11,6 @@
 //! the credential and rate-limit check they share with verify and forward-auth, which judge a
 //! token other than the caller's.
 
-pub mod github_keys;
 pub mod network;
 pub mod password;
 

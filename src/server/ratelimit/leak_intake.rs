@@ -3,11 +3,19 @@
 //! addresses together, so a flood of reports can neither fill the database's connections nor
 //! slow `/v1/verify` and the rest of the API.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::throttle::{Throttle, address_key};
-use crate::server::http::client_ip::ClientAddr;
-use crate::server::http::error::{ApiError, ApiResult};
+
+/// Why a report was not admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// This address has sent its share; it may again after this long.
+    AddressBusy(Duration),
+    /// Every slot for reports is taken.
+    Full,
+}
 
 /// Reports per client address: a burst of this many, then one per [`REPORT_INTERVAL`].
 pub const REPORT_BURST: u32 = 20;
@@ -32,20 +40,16 @@ impl Default for LeakIntake {
 }
 
 impl LeakIntake {
-    /// Admits one report from `ip` (charged whatever it holds), or the 429 to answer.
-    pub fn admit(&self, ip: ClientAddr) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
-        let key = format!("leaks:{}", address_key(ip.throttle_ip()));
+    /// Admits one report from the client address `ip` (its throttle address: see
+    /// `ClientAddr::throttle_ip`), charged whatever the report holds. The permit is held while
+    /// the report is processed.
+    pub fn admit(&self, ip: IpAddr) -> Result<tokio::sync::SemaphorePermit<'_>, Refusal> {
+        let key = format!("leaks:{}", address_key(ip));
         let now = Instant::now();
-        if let Err(wait) = self.per_address.check(&key, now) {
-            let secs = wait.as_secs().max(1);
-            return Err(ApiError::rate_limited(
-                format!("too many leak reports from this address; retry in {secs} s"),
-                secs,
-            ));
-        }
+        self.per_address
+            .check(&key, now)
+            .map_err(Refusal::AddressBusy)?;
         self.per_address.charge(&key, now);
-        self.in_progress.try_acquire().map_err(|_| {
-            ApiError::rate_limited("too many leak reports in progress; retry in 1 s", 1)
-        })
+        self.in_progress.try_acquire().map_err(|_| Refusal::Full)
     }
 }

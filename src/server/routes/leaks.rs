@@ -18,11 +18,12 @@ use crate::api::leaks::{
     GithubLabel, GithubLeak, GithubVerdict, LeakMatch, LeakReceipt, LeakReport, MAX_REPORTED,
 };
 use crate::api::secret;
-use crate::server::auth::github_keys::{SignatureError, single_header};
 use crate::server::auth::{self, Principal, Surface};
-use crate::server::http::client_ip::client_ip;
+use crate::server::github_keys::{SignatureError, single_header};
+use crate::server::http::client_ip::{ClientAddr, client_ip};
 use crate::server::http::error::{ApiError, ApiResult};
 use crate::server::http::extract::Json;
+use crate::server::ratelimit::leak_intake::Refusal;
 use crate::server::service::leaks::{self, Outcome, Reported, Reporter};
 use crate::server::state::{AppState, SharedState};
 
@@ -74,7 +75,7 @@ pub async fn report(
         .as_ref()
         .map(|p| p.ip)
         .unwrap_or_else(|| client_ip(peer.ip(), req.headers(), &state.trusted_proxies));
-    let _permit = state.leak_intake.admit(ip)?;
+    let _permit = admit(&state, ip)?;
     let body = read_body(req.into_body(), LEAK_BODY_LIMIT).await?;
     let entries: Vec<LeakReport> = parse_list(&body, MAX_REPORTED, "{token, url, source}")?;
     let reporter = Reporter {
@@ -141,7 +142,7 @@ pub async fn github(
     req: Request,
 ) -> ApiResult<Json<Vec<GithubVerdict>>> {
     let ip = client_ip(peer.ip(), req.headers(), &state.trusted_proxies);
-    let _permit = state.leak_intake.admit(ip)?;
+    let _permit = admit(&state, ip)?;
     let (parts, body) = req.into_parts();
     let body = read_body(body, GITHUB_BODY_LIMIT).await?;
     check_signature(&state, &parts.headers, &body).await?;
@@ -176,6 +177,25 @@ pub async fn github(
         }
     }
     Ok(Json(verdicts))
+}
+
+/// A report admitted to its own budget, or the 429 to answer.
+fn admit(state: &AppState, ip: ClientAddr) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
+    state
+        .leak_intake
+        .admit(ip.throttle_ip())
+        .map_err(|r| match r {
+            Refusal::AddressBusy(wait) => {
+                let secs = wait.as_secs().max(1);
+                ApiError::rate_limited(
+                    format!("too many leak reports from this address; retry in {secs} s"),
+                    secs,
+                )
+            }
+            Refusal::Full => {
+                ApiError::rate_limited("too many leak reports in progress; retry in 1 s", 1)
+            }
+        })
 }
 
 async fn check_signature(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<()> {

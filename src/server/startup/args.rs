@@ -47,7 +47,7 @@ pub struct ServerArgs {
     /// Where GitHub publishes its secret-scanning keys, fetched when a report first needs them
     /// and kept an hour (ignored with `--github-scanning-keys`).
     #[arg(long, env = "TOKCTL_GITHUB_SCANNING_KEYS_URL", value_name = "URL",
-          default_value = crate::server::auth::github_keys::DEFAULT_KEYS_URL)]
+          default_value = crate::server::github_keys::DEFAULT_KEYS_URL)]
     pub github_scanning_keys_url: String,
 
     /// Bootstrap a throwaway org and owner in a temporary database and print the

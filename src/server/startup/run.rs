@@ -417,7 +417,7 @@ async fn start(args: &ServerArgs, dev_dir: Option<&Path>) -> anyhow::Result<Resu
     } else {
         read_pepper(args.pepper_file.as_ref())?
     };
-    let github_keys = match crate::server::auth::github_keys::configured(
+    let github_keys = match crate::server::github_keys::configured(
         args.github_scanning_keys.as_ref(),
         &args.github_scanning_keys_url,
     ) {
