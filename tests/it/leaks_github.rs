@@ -166,6 +166,9 @@ async fn a_signed_report_revokes_live_secrets_and_answers_githubs_verdicts() {
     assert_eq!(verdicts[0]["label"], "false_positive");
 }
 
+/// What is tried, the body sent and its headers (repeated names sent repeated).
+type Case<'a> = (&'a str, Vec<u8>, Vec<(&'a str, &'a str)>);
+
 #[tokio::test]
 async fn unsigned_tampered_unknown_key_bad_signature_and_repeated_headers_revoke_nothing() {
     let key = new_key();
@@ -185,7 +188,7 @@ async fn unsigned_tampered_unknown_key_bad_signature_and_repeated_headers_revoke
     let id_h = "Github-Public-Key-Identifier";
     let sig_h = "Github-Public-Key-Signature";
 
-    let cases: Vec<(&str, Vec<u8>, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("no headers", body.clone(), vec![]),
         ("no signature", body.clone(), vec![(id_h, KEY_ID)]),
         ("no key id", body.clone(), vec![(sig_h, &good)]),

@@ -45,7 +45,10 @@ pub enum Outcome {
     /// Well-formed, but no token has it (or only a previous secret whose grace has ended).
     Unknown,
     /// The token it belongs to; `revoked` when this report revoked it (it was live).
-    Matched { token: TokenRecord, revoked: bool },
+    Matched {
+        token: Box<TokenRecord>,
+        revoked: bool,
+    },
 }
 
 /// Revokes every live secret of the report and audits the report. One outcome per entry, in
@@ -106,7 +109,10 @@ async fn report_one(
         )
         .await?;
     Ok(match found {
-        Some((token, revoked)) => Outcome::Matched { token, revoked },
+        Some((token, revoked)) => Outcome::Matched {
+            token: Box::new(token),
+            revoked,
+        },
         None => Outcome::Unknown,
     })
 }
