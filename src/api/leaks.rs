@@ -5,11 +5,16 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
 
 use super::secret::Secret;
 
 /// The most secrets one report may carry (both formats).
 pub const MAX_REPORTED: usize = 100;
+
+/// The most entries one GitHub report may carry (GitHub batches what it finds).
+pub const MAX_GITHUB_REPORTED: usize = 1000;
 
 /// The longest `url` a report may give (longer ones are cut, never refused: a report is
 /// never lost for the shape of its metadata).
@@ -28,17 +33,48 @@ pub const LEAKED: &str = "leaked";
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LeakReport {
     /// The secret as found. Anything that is not a checksum-valid tokctl secret is ignored.
-    #[schema(value_type = String, max_length = 200)]
+    #[schema(value_type = String)]
     pub token: Secret,
-    /// Where it was found (a commit, a file, a page); kept with the revocation.
+    /// Where it was found (a commit, a file, a page); kept with the revocation, cut to 2048
+    /// characters.
     #[serde(default)]
-    #[schema(max_length = 2048)]
     pub url: Option<String>,
-    /// Who or what found it (`tokctl scan`, `tokctl revoke`, a scanner's name).
+    /// Who or what found it (`tokctl scan`, `tokctl revoke`, a scanner's name); kept cut to 200
+    /// characters.
     #[serde(default)]
-    #[schema(max_length = 200)]
     pub source: Option<String>,
 }
+
+/// The body of `POST /v1/leaks` as the document states it: a list of [`LeakReport`], at most
+/// [`MAX_REPORTED`].
+pub struct LeakReportList;
+
+/// The body of `POST /v1/leaks/github`: a list of [`GithubLeak`], at most
+/// [`MAX_GITHUB_REPORTED`].
+pub struct GithubLeakList;
+
+/// A list of `T`'s schema, at most `max` items.
+fn bounded_list<T: utoipa::PartialSchema>(max: usize) -> RefOr<Schema> {
+    let items = serde_json::to_value(T::schema()).unwrap_or_default();
+    serde_json::from_value(serde_json::json!({"type": "array", "items": items, "maxItems": max}))
+        .unwrap_or_else(|_| RefOr::T(Schema::default()))
+}
+
+impl utoipa::PartialSchema for LeakReportList {
+    fn schema() -> RefOr<Schema> {
+        bounded_list::<LeakReport>(MAX_REPORTED)
+    }
+}
+
+impl ToSchema for LeakReportList {}
+
+impl utoipa::PartialSchema for GithubLeakList {
+    fn schema() -> RefOr<Schema> {
+        bounded_list::<GithubLeak>(MAX_GITHUB_REPORTED)
+    }
+}
+
+impl ToSchema for GithubLeakList {}
 
 /// The answer to every accepted report, the same whether or not any secret was known: a report
 /// tells nobody which secrets are real.

@@ -77,6 +77,9 @@ pub struct GithubKeys {
     keys: Mutex<Option<(Instant, Keys)>>,
     /// One fetch at a time; the others wait for its result.
     fetching: tokio::sync::Mutex<()>,
+    /// When a fetch last failed, and why: for [`REFETCH_AFTER`] reports are answered with that
+    /// failure rather than waiting on GitHub again.
+    failed: Mutex<Option<(Instant, String)>>,
 }
 
 impl GithubKeys {
@@ -89,6 +92,7 @@ impl GithubKeys {
             source: Source::File,
             keys: Mutex::new(Some((Instant::now(), Arc::new(keys)))),
             fetching: tokio::sync::Mutex::new(()),
+            failed: Mutex::new(None),
         })
     }
 
@@ -98,6 +102,7 @@ impl GithubKeys {
             source: Source::Url(url),
             keys: Mutex::new(None),
             fetching: tokio::sync::Mutex::new(()),
+            failed: Mutex::new(None),
         }
     }
 
@@ -138,7 +143,19 @@ impl GithubKeys {
         if let Some(keys) = self.cached(|at| at.elapsed() < REFETCH_AFTER) {
             return keys.get(key_id).copied().ok_or(SignatureError::UnknownKey);
         }
-        let keys = Arc::new(fetch(url).await.map_err(SignatureError::KeysUnavailable)?);
+        if let Some((at, why)) = &*self.failed.lock().unwrap_or_else(|e| e.into_inner())
+            && at.elapsed() < REFETCH_AFTER
+        {
+            return Err(SignatureError::KeysUnavailable(why.clone()));
+        }
+        let keys = match fetch(url).await {
+            Ok(keys) => Arc::new(keys),
+            Err(why) => {
+                *self.failed.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((Instant::now(), why.clone()));
+                return Err(SignatureError::KeysUnavailable(why));
+            }
+        };
         *self.lock() = Some((Instant::now(), Arc::clone(&keys)));
         keys.get(key_id).copied().ok_or(SignatureError::UnknownKey)
     }

@@ -389,3 +389,27 @@ async fn an_unreadable_key_file_stops_the_server_at_start() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--github-scanning-keys"), "{stderr}");
 }
+
+#[tokio::test]
+async fn an_unreachable_key_list_is_a_503_with_nothing_revoked() {
+    let key = new_key();
+    // Nothing listens on port 1 of the loopback: the fetch is refused at once.
+    let s = TestServer::start_with(ServerOptions {
+        args: vec![
+            "--github-scanning-keys-url".into(),
+            "http://127.0.0.1:1/meta/public_keys/secret_scanning".into(),
+        ],
+        ..Default::default()
+    });
+    let owner = s.owner_session().await;
+    let (id, live) = s.mint(&owner, json!({"name": "waiting"})).await;
+    for _ in 0..2 {
+        let (status, answer, text) = signed(&s, &key, &payload(&[&live])).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (503, Some("unavailable")),
+            "{text}"
+        );
+    }
+    assert_eq!(status_of(&s, &owner, &id).await["status"], "active");
+}

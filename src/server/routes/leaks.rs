@@ -15,7 +15,8 @@ use serde::de::DeserializeOwned;
 
 use crate::api::error::ErrorCode;
 use crate::api::leaks::{
-    GithubLabel, GithubLeak, GithubVerdict, LeakMatch, LeakReceipt, LeakReport, MAX_REPORTED,
+    GithubLabel, GithubLeak, GithubLeakList, GithubVerdict, LeakMatch, LeakReceipt, LeakReport,
+    LeakReportList, MAX_GITHUB_REPORTED, MAX_REPORTED,
 };
 use crate::api::secret;
 use crate::server::auth::{self, Principal, Surface};
@@ -33,8 +34,6 @@ type ErrorBody = crate::api::error::ErrorBody;
 pub const LEAK_BODY_LIMIT: usize = 256 * 1024;
 /// The largest `/v1/leaks/github` body: GitHub batches what it finds.
 pub const GITHUB_BODY_LIMIT: usize = 1024 * 1024;
-/// The most entries one GitHub report may carry.
-pub const GITHUB_MAX_REPORTED: usize = 1000;
 /// In front of `/v1/leaks`: a report needs no credential, but one sent along is checked like on
 /// every route (a bad one is refused, not ignored) so the answer may name the tokens it may see.
 pub async fn optional_authenticate(
@@ -58,7 +57,7 @@ pub async fn optional_authenticate(
 /// is the same whether or not any secret was known. With a credential, `tokens` lists the
 /// matched tokens it may see (its owner's; with `tokens:admin`, the org's).
 #[utoipa::path(post, path = "/v1/leaks", tag = "leaks",
-    request_body(content = Vec<LeakReport>, description = "at most 100 entries"),
+    request_body(content = LeakReportList, description = "the secrets found, at most 100"),
     security((), ("bearer" = [])),
     responses((status = 202, body = LeakReceipt, description = "received; the same answer for known and unknown secrets"),
               (status = 401, body = ErrorBody, description = "a credential was sent and does not authenticate"),
@@ -125,7 +124,7 @@ fn visible_tokens(p: &Principal, outcomes: &[Outcome]) -> Vec<LeakMatch> {
 /// the raw body) from GitHub's published keys; else 401 with nothing revoked. Answers one
 /// verdict per entry: `true_positive` for a live tokctl secret (now revoked).
 #[utoipa::path(post, path = "/v1/leaks/github", tag = "leaks",
-    request_body(content = Vec<GithubLeak>, description = "GitHub's payload, at most 1000 entries"),
+    request_body(content = GithubLeakList, description = "GitHub's payload, at most 1000 entries"),
     params(
         ("Github-Public-Key-Identifier" = String, Header, description = "the key GitHub signed with"),
         ("Github-Public-Key-Signature" = String, Header, description = "base64 DER ECDSA signature of the raw body"),
@@ -147,7 +146,7 @@ pub async fn github(
     let body = read_body(body, GITHUB_BODY_LIMIT).await?;
     check_signature(&state, &parts.headers, &body).await?;
     let entries: Vec<GithubLeak> =
-        parse_list(&body, GITHUB_MAX_REPORTED, "{token, type, url, source}")?;
+        parse_list(&body, MAX_GITHUB_REPORTED, "{token, type, url, source}")?;
     let reporter = Reporter {
         ip,
         via: "github",
