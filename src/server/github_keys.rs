@@ -267,6 +267,7 @@ mod tests {
                 Arc::new(parse_key_list(list).unwrap()),
             ))),
             fetching: tokio::sync::Mutex::new(()),
+            failed: Mutex::new(None),
         }
     }
 
