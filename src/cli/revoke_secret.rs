@@ -73,17 +73,19 @@ fn describe(t: &TokenInfo, revoked_now: bool) -> String {
 }
 
 /// Sends the report with the caller's credential when there is a usable one (so the answer
-/// can name the token), else — and when that credential is refused, as the leaked secret itself
-/// would be once revoked — without one.
+/// can name the token), else — and when that credential is refused (as the leaked secret itself
+/// is once revoked, or a pinned token outside its networks) — without one.
 async fn send(ctx: &Ctx, report: &[LeakReport]) -> Result<LeakReceipt, CliError> {
     let client = match ctx.client() {
         Ok(client) => client,
         Err(e) => return Ok(anonymous(ctx, e)?.report_leaks(report).await?),
     };
     match client.report_leaks(report).await {
-        Err(ClientError::Api { status: 401, .. }) => {
-            Ok(client.anonymous()?.report_leaks(report).await?)
-        }
+        // Refused as a credential (revoked, expired, outside its networks): the report itself
+        // needs none.
+        Err(ClientError::Api {
+            status: 401 | 403, ..
+        }) => Ok(client.anonymous()?.report_leaks(report).await?),
         other => Ok(other?),
     }
 }
