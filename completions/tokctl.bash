@@ -1207,7 +1207,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__revoke)
-            opts="-y -q -h -V --user --all --dry-run --reason --owner --yes --server --profile --json --jq --quiet --no-input --timeout --help --version"
+            opts="-y -q -h -V --user --all --dry-run --reason --owner --secret-stdin --secret-file --yes --server --profile --json --jq --quiet --no-input --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1222,6 +1222,10 @@ _tokctl() {
                     return 0
                     ;;
                 --owner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -179,12 +179,14 @@ complete -c tokctl -n "__fish_tokctl_using_subcommand show" -s V -l version -d '
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l user -d 'Revoke every token and session of this member (offboarding; needs `--all`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l reason -d 'Why, for the audit log' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l owner -d 'The tokens\' owner, to find a service account\'s token by name (admins)' -r
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l secret-file -d 'Like `--secret-stdin`, the secret read from FILE (its only content, surrounding whitespace ignored)' -r -F
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l server -d 'URL of the token service (default: the profile\'s, saved by `tokctl login`)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l profile -d 'Which saved login to use; one profile per server and user' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l jq -d 'Filter the JSON output with a jq expression (implies --json); strings print raw' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l timeout -d 'Seconds to wait for the server\'s answer before giving up (exit 8)' -r
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l all -d 'With `--user`: every token and session of the member'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l dry-run -d 'List what would be revoked (the server\'s checks run); change nothing'
+complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l secret-stdin -d 'Revoke the token whose secret is on stdin (one line), as a leak report: needs no login and no token id ("I pasted my token in chat"). The secret goes in a request body, never a URL or a command line'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s y -l yes -d 'Answer yes to the confirmation'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -l json -d 'Print one JSON document on stdout (errors as JSON on stderr)'
 complete -c tokctl -n "__fish_tokctl_using_subcommand revoke" -s q -l quiet -d 'Print nothing on stderr but errors (no notices, no expiry warning)'

@@ -308,6 +308,21 @@ impl Client {
             .await
     }
 
+    /// `POST /v1/leaks`: reports secrets found where they should not be (each live one is
+    /// revoked). Works without a credential; with one, the answer names the matched tokens it
+    /// may see.
+    pub(crate) async fn report_leaks(
+        &self,
+        reports: &[crate::api::leaks::LeakReport],
+    ) -> Result<crate::api::leaks::LeakReceipt, ClientError> {
+        self.with_body(Method::POST, "v1/leaks", &reports).await
+    }
+
+    /// The same server, no credential.
+    pub(crate) fn anonymous(&self) -> Result<Client, ClientError> {
+        Client::new(&self.server(), None)
+    }
+
     pub(crate) async fn me(&self) -> Result<Me, ClientError> {
         self.get("v1/me").await
     }

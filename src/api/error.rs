@@ -30,6 +30,9 @@ pub enum ErrorCode {
     TokenExpired,
     TokenRevoked,
     LoginFailed,
+    /// A signed leak report (`/v1/leaks/github`) whose signature headers are missing, repeated,
+    /// name an unknown key or do not match the body.
+    SignatureInvalid,
     /// The credential is valid but lacks the permission.
     Forbidden,
     /// The request came from outside the token's allowed networks.
@@ -64,13 +67,14 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     #[cfg(test)]
-    pub(crate) const ALL: [ErrorCode; 22] = [
+    pub(crate) const ALL: [ErrorCode; 23] = [
         ErrorCode::Unauthenticated,
         ErrorCode::TokenMalformed,
         ErrorCode::TokenUnknown,
         ErrorCode::TokenExpired,
         ErrorCode::TokenRevoked,
         ErrorCode::LoginFailed,
+        ErrorCode::SignatureInvalid,
         ErrorCode::Forbidden,
         ErrorCode::IpNotAllowed,
         ErrorCode::WrongAudience,
@@ -99,6 +103,7 @@ impl ErrorCode {
             ErrorCode::TokenExpired => "token_expired",
             ErrorCode::TokenRevoked => "token_revoked",
             ErrorCode::LoginFailed => "login_failed",
+            ErrorCode::SignatureInvalid => "signature_invalid",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::IpNotAllowed => "ip_not_allowed",
             ErrorCode::WrongAudience => "wrong_audience",
@@ -126,7 +131,8 @@ impl ErrorCode {
             | ErrorCode::TokenUnknown
             | ErrorCode::TokenExpired
             | ErrorCode::TokenRevoked
-            | ErrorCode::LoginFailed => 401,
+            | ErrorCode::LoginFailed
+            | ErrorCode::SignatureInvalid => 401,
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
             | ErrorCode::WrongAudience
@@ -152,7 +158,8 @@ impl ErrorCode {
             | ErrorCode::TokenUnknown
             | ErrorCode::TokenExpired
             | ErrorCode::TokenRevoked
-            | ErrorCode::LoginFailed => exit::NOT_LOGGED_IN,
+            | ErrorCode::LoginFailed
+            | ErrorCode::SignatureInvalid => exit::NOT_LOGGED_IN,
             ErrorCode::Forbidden
             | ErrorCode::IpNotAllowed
             | ErrorCode::WrongAudience
@@ -263,13 +270,14 @@ mod tests {
     use super::*;
 
     /// Every code's wire name, as DESIGN.md and the clients in the field know them.
-    const WIRE_NAMES: [(ErrorCode, &str); 22] = [
+    const WIRE_NAMES: [(ErrorCode, &str); 23] = [
         (ErrorCode::Unauthenticated, "unauthenticated"),
         (ErrorCode::TokenMalformed, "token_malformed"),
         (ErrorCode::TokenUnknown, "token_unknown"),
         (ErrorCode::TokenExpired, "token_expired"),
         (ErrorCode::TokenRevoked, "token_revoked"),
         (ErrorCode::LoginFailed, "login_failed"),
+        (ErrorCode::SignatureInvalid, "signature_invalid"),
         (ErrorCode::Forbidden, "forbidden"),
         (ErrorCode::IpNotAllowed, "ip_not_allowed"),
         (ErrorCode::WrongAudience, "wrong_audience"),

@@ -14,10 +14,11 @@ pub(crate) const MIN_PASSWORD_LENGTH: usize = 12;
 
 /// The actions an audit event can have.
 #[cfg(feature = "server")]
-pub(crate) const AUDIT_ACTIONS: [&str; 10] = [
+pub(crate) const AUDIT_ACTIONS: [&str; 14] = [
     "token.mint",
     "token.rotate",
     "token.revoke",
+    "token.leaked",
     "session.login",
     "session.logout",
     "auth.failed",
@@ -25,4 +26,7 @@ pub(crate) const AUDIT_ACTIONS: [&str; 10] = [
     "user.role",
     "user.remove",
     "org.policy",
+    "leak.report",
+    "trust.add",
+    "trust.remove",
 ];

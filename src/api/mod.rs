@@ -4,6 +4,7 @@
 pub(crate) mod audience;
 pub mod duration;
 pub mod error;
+pub(crate) mod leaks;
 pub(crate) mod limits;
 pub(crate) mod oauth;
 pub mod perms;

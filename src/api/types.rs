@@ -60,28 +60,32 @@ pub(crate) struct TokenInfo {
     pub(crate) expires_at: Option<DateTime<Utc>>,
     pub(crate) last_used_at: Option<DateTime<Utc>>,
     pub(crate) revoked_at: Option<DateTime<Utc>>,
+    /// Why it was revoked: `"leaked"` (reported through `/v1/leaks`), the `--reason` of a
+    /// revoke, `"logout"`, `"member removed"`; null when not revoked or revoked with no reason.
+    #[serde(default)]
+    pub(crate) revoked_reason: Option<String>,
     pub(crate) status: TokenStatus,
     pub(crate) rate_limit: RateLimit,
     pub(crate) allowed_cidrs: Vec<String>,
     pub(crate) description: Option<String>,
     /// After a rotation with a grace period: when the previous secret stops working.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    pub(crate) previous_secret_expires_at: Option<DateTime<Utc>>,
     /// The token whose credential minted this one (same owner), null for a root
     /// (docs/delegation.md).
     #[serde(default)]
-    pub parent: Option<String>,
+    pub(crate) parent: Option<String>,
     /// 0 for a root, its parent's + 1 for a child.
     #[serde(default)]
-    pub depth: u32,
+    pub(crate) depth: u32,
     /// RFC 8707 resources the token may be presented to (`tokctl` = tokctl's own API); empty =
     /// any.
     #[serde(default)]
-    pub audience: Vec<String>,
+    pub(crate) audience: Vec<String>,
     /// A token obtained by exchanging a CI provider's ID token: the trust policy, issuer,
     /// subject and the CI run's identifying claims. Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via: Option<super::trust::Via>,
+    pub(crate) via: Option<super::trust::Via>,
 }
 
 /// The one response that carries a secret: mint, rotate, login.
@@ -117,13 +121,13 @@ pub(crate) struct MintRequest {
     pub(crate) description: Option<String>,
     /// A service account's name (admins only).
     #[serde(default)]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// RFC 8707 resources the token may be presented to (`tokctl` = tokctl's own API; without
     /// it the token cannot call `/v1` or `/mcp`); empty = any, or, minted with a token, that
     /// token's audience, which it may only narrow.
     #[serde(default)]
     #[schema(schema_with = schema::audience)]
-    pub audience: Vec<String>,
+    pub(crate) audience: Vec<String>,
     /// Run every check and answer what would be minted (200, no secret); change nothing.
     #[serde(default)]
     pub(crate) dry_run: bool,
@@ -297,11 +301,14 @@ pub(crate) struct OrgInfo {
 
 /// `GET /v1/me`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub(crate) struct Me {
+pub struct Me {
     pub(crate) user: UserInfo,
     pub(crate) org: OrgInfo,
     pub(crate) credential: TokenInfo,
     pub(crate) permissions: Vec<String>,
+    /// The owner's tokens revoked as leaked in the last 7 days (the CLI warns about each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) leaked_tokens: Vec<super::leaks::LeakNotice>,
 }
 
 /// The schema is [`schema::add_user`]: which fields a request needs depends on `service`.
@@ -441,12 +448,12 @@ pub(crate) struct VerifyRequest {
     pub(crate) permission: Option<String>,
     #[serde(default)]
     #[schema(schema_with = schema::client_ip)]
-    pub client_ip: Option<String>,
+    pub(crate) client_ip: Option<String>,
     /// The resource the token was presented to (RFC 8707): a token whose `audience` does not
     /// name it is refused `wrong_audience`.
     #[serde(default)]
     #[schema(schema_with = schema::resource_or_null)]
-    pub audience: Option<String>,
+    pub(crate) audience: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -456,14 +463,14 @@ pub(crate) struct VerifyResponse {
     /// null when allowed; else unknown, malformed, revoked, expired, forbidden, rate_limited,
     /// ip_not_allowed, wrong_audience.
     #[schema(value_type = Option<String>)]
-    pub reason: Option<Reason>,
-    pub token: Option<TokenInfo>,
-    pub permissions: Vec<String>,
-    pub rate_limit: Option<RateLimitState>,
+    pub(crate) reason: Option<Reason>,
+    pub(crate) token: Option<TokenInfo>,
+    pub(crate) permissions: Vec<String>,
+    pub(crate) rate_limit: Option<RateLimitState>,
     /// The token's delegation chain, root first, ending with the token itself (just its id
     /// for a root; empty when the token is unknown).
     #[serde(default)]
-    pub delegation: Vec<String>,
+    pub(crate) delegation: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -482,14 +489,14 @@ pub(crate) struct AuditEvent {
     pub(crate) at: DateTime<Utc>,
     pub(crate) action: String,
     /// Who did it: an email or service account name (null for failed authentication).
-    pub actor: Option<String>,
-    pub credential_id: Option<String>,
-    pub target: Option<String>,
-    pub ip: Option<String>,
-    pub detail: serde_json::Value,
+    pub(crate) actor: Option<String>,
+    pub(crate) credential_id: Option<String>,
+    pub(crate) target: Option<String>,
+    pub(crate) ip: Option<String>,
+    pub(crate) detail: serde_json::Value,
     /// The root of the acting credential's delegation chain (absent: a root, or none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root_id: Option<String>,
+    pub(crate) root_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -505,10 +512,10 @@ pub(crate) struct AccessRow {
     pub(crate) latency_ms: f64,
     /// The permission a verify or forward-auth call asked about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub permission: Option<String>,
+    pub(crate) permission: Option<String>,
     /// The root of the credential's delegation chain (absent: the credential is a root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root_id: Option<String>,
+    pub(crate) root_id: Option<String>,
 }
 
 /// The body of `PATCH /v1/org/policy`: read as JSON by `policy::apply_patch`; this type only
@@ -605,10 +612,10 @@ pub(crate) struct AuditQuery {
     #[param(schema_with = schema::audit_kind)]
     pub(crate) kind: Option<String>,
     /// A token id (`tk_…`), or the name of one of the caller's tokens.
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     /// With `token`: the token's whole subtree of delegated tokens too (`true`).
     #[serde(default)]
-    pub descendants: Option<bool>,
+    pub(crate) descendants: Option<bool>,
     /// A member's email or service account name.
     pub(crate) user: Option<String>,
     /// Events only: `token.mint`, `token.rotate`, `token.revoke`, `session.login`,

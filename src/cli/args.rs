@@ -408,7 +408,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["tokens", "user"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["tokens", "user", "secret_stdin", "secret_file"])))]
 pub struct RevokeArgs {
     /// Ids (`tk_…`) or names of the tokens to revoke.
     #[arg(value_name = "TOKEN")]
@@ -437,7 +437,18 @@ pub struct RevokeArgs {
 
     /// The tokens' owner, to find a service account's token by name (admins).
     #[arg(long, value_name = "MEMBER", conflicts_with = "user")]
-    pub(crate) owner: Option<String>,
+    pub owner: Option<String>,
+
+    /// Revoke the token whose secret is on stdin (one line), as a leak report: needs no login
+    /// and no token id ("I pasted my token in chat"). The secret goes in a request body, never
+    /// a URL or a command line.
+    #[arg(long, conflicts_with_all = ["tokens", "user", "dry_run", "owner", "secret_file"])]
+    pub secret_stdin: bool,
+
+    /// Like `--secret-stdin`, the secret read from FILE (its only content, surrounding
+    /// whitespace ignored).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["tokens", "user", "dry_run", "owner"])]
+    pub secret_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

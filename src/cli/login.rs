@@ -364,6 +364,7 @@ fn nothing_to_do(ctx: &Ctx, profile: &str, server: Option<&str>) -> Result<u8, C
 pub(crate) async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
     let client = ctx.client()?;
     let me = client.me().await?;
+    warn_of_leaks(ctx, &me.leaked_tokens);
     if ctx.global.json {
         let mut doc = serde_json::to_value(&me).map_err(|e| CliError::Io {
             context: "encoding JSON".into(),
@@ -414,4 +415,29 @@ pub(crate) async fn whoami(ctx: &Ctx) -> Result<u8, CliError> {
     }
     output::stdout(&output::details(&rows))?;
     Ok(0)
+}
+
+/// On stderr, one warning per token of the owner's revoked as leaked in the last 7 days (the
+/// server lists them in `/v1/me`), naming it and where it was found, whichever credential asks.
+fn warn_of_leaks(ctx: &Ctx, leaks: &[crate::api::leaks::LeakNotice]) {
+    let now = Utc::now();
+    let printable = |s: &str| s.replace(char::is_control, " ");
+    for leak in leaks {
+        let place = match &leak.url {
+            Some(url) => format!(" at {}", printable(url)),
+            None => String::new(),
+        };
+        let by = match &leak.source {
+            Some(source) => format!(", reported by {}", printable(source)),
+            None => String::new(),
+        };
+        ctx.warn(format!(
+            "a token of yours leaked: `{}` ({}) was found{place}{by}, and was revoked {}. \
+             Replace it where it was used (`tokctl mint {}`), and find how it got there.",
+            printable(&leak.name),
+            leak.id,
+            output::relative(leak.leaked_at, now),
+            printable(&leak.name),
+        ));
+    }
 }

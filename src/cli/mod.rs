@@ -25,6 +25,7 @@ pub(crate) mod output;
 mod pager;
 mod prompt;
 mod revoke;
+mod revoke_secret;
 mod rotate;
 mod secret_args;
 mod status;

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::CliError;
 use super::table::{self, Fit, HumanTable};
 use crate::api::secret::Secret;
-use crate::api::types::{TokenInfo, UserInfo};
+use crate::api::types::{TokenInfo, TokenStatus, UserInfo};
 
 /// The `--jq` expression of this run, set once by [`set_jq`] (already checked) before any
 /// command prints. A process-wide setting so that every `--json` document, whichever command
@@ -200,6 +200,15 @@ pub(crate) fn details(rows: &[(&str, String)]) -> String {
     out
 }
 
+/// A token's status for people: `revoked (leaked)` for a token revoked because its secret
+/// was reported leaked, else the status as the API writes it.
+pub(crate) fn status_label(tok: &TokenInfo) -> &'static str {
+    match (tok.status, tok.revoked_reason.as_deref()) {
+        (TokenStatus::Revoked, Some(crate::api::leaks::LEAKED)) => "revoked (leaked)",
+        (status, _) => status.as_str(),
+    }
+}
+
 /// `show`'s view of one token, with `extra` rows at the end (its delegation chain).
 pub(crate) fn token_details(
     tok: &TokenInfo,
@@ -211,7 +220,7 @@ pub(crate) fn token_details(
         ("name", tok.name.clone()),
         ("type", tok.kind.to_string()),
         ("owner", owner_label(&tok.owner)),
-        ("status", tok.status.as_str().to_string()),
+        ("status", status_label(tok).to_string()),
         ("scopes", scopes_label(&tok.scopes)),
         ("created", when(tok.created_at, now)),
         (
@@ -229,6 +238,10 @@ pub(crate) fn token_details(
     ];
     if let Some(t) = tok.revoked_at {
         rows.push(("revoked", when(t, now)));
+        match tok.revoked_reason.as_deref() {
+            Some(crate::api::leaks::LEAKED) | None => {}
+            Some(reason) => rows.push(("reason", reason.replace(char::is_control, " "))),
+        }
     }
     if let Some(t) = tok.previous_secret_expires_at {
         let verb = if t > now {

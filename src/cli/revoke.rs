@@ -8,6 +8,9 @@ use crate::api::secret::TokenType;
 use crate::api::types::{BulkRevokeRequest, RevokeRequest, RevokeResult, TokenInfo};
 
 pub(crate) async fn run(ctx: &Ctx, a: RevokeArgs) -> Result<u8, CliError> {
+    if a.secret_stdin || a.secret_file.is_some() {
+        return super::revoke_secret::run(ctx, &a).await;
+    }
     match a.user.clone() {
         Some(user) => offboard(ctx, &a, &user).await,
         None => revoke_tokens(ctx, &a).await,

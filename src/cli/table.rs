@@ -11,6 +11,7 @@ use comfy_table::{
     Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Row, Table, presets,
 };
 
+use crate::api::leaks::LEAKED;
 use crate::api::types::{TokenInfo, TokenStatus};
 
 /// Whether stdout gets colours: `NO_COLOR` (any non-empty value) wins, then `CLICOLOR_FORCE`
@@ -224,9 +225,9 @@ fn trim_end_styled(line: &str) -> String {
 }
 
 /// A token's status as a cell: active green, active but expiring within 7 days yellow, expired
-/// red, revoked dim (colours only when the table is styled).
+/// red, revoked dim, revoked as leaked red (colours only when the table is styled).
 pub(crate) fn status_cell(tok: &TokenInfo, now: DateTime<Utc>) -> Cell {
-    let cell = Cell::new(tok.status.as_str());
+    let cell = Cell::new(super::output::status_label(tok));
     match tok.status {
         TokenStatus::Active
             if tok
@@ -237,6 +238,10 @@ pub(crate) fn status_cell(tok: &TokenInfo, now: DateTime<Utc>) -> Cell {
         }
         TokenStatus::Active => cell.fg(Color::Green),
         TokenStatus::Expired => cell.fg(Color::Red),
+        // A leaked token is what its owner must act on: it stands out.
+        TokenStatus::Revoked if tok.revoked_reason.as_deref() == Some(LEAKED) => {
+            cell.fg(Color::Red)
+        }
         TokenStatus::Revoked => cell.add_attribute(Attribute::Dim),
     }
 }

@@ -97,6 +97,7 @@ mod tests {
             expires_at: None,
             last_used_at: None,
             revoked_at: None,
+            revoked_reason: None,
             status: TokenStatus::Active,
             rate_limit: RateLimit {
                 per_minute: 1,

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub(crate) mod coalesce;
+pub(crate) mod github_keys;
 pub(crate) mod http;
 pub(crate) mod mcp;
 pub(crate) mod metrics;

@@ -16,7 +16,8 @@ use super::http::body::BODY_LIMIT;
 use super::http::error::ApiError;
 use super::mcp;
 use super::routes::{
-    audit, forward_auth, health, me, metrics, oauth, org, sessions, tokens, trust, users, verify,
+    audit, forward_auth, health, leaks, me, metrics, oauth, org, sessions, tokens, trust, users,
+    verify,
 };
 use super::service::trust::jwks::JwksCache;
 use super::state::SharedState;
@@ -38,6 +39,7 @@ pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         org::get_policy, org::patch_policy,
         trust::add, trust::list, trust::show, trust::remove,
         verify::verify, forward_auth::forward_auth,
+        leaks::report, leaks::github,
         audit::audit, audit::usage,
         oauth::token, oauth::introspect,
         oauth::authorization_server_metadata, oauth::protected_resource_root, oauth::protected_resource_mcp,
@@ -247,6 +249,15 @@ pub(crate) fn router(state: SharedState) -> Router {
             state.clone(),
             verify::authenticate_verify,
         ));
+    // Leak reports need no credential (a sent one is checked) and keep to their own budget
+    // (`ratelimit::leak_intake`) and body limits.
+    let leaks = Router::new()
+        .route("/v1/leaks", post(leaks::report))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            leaks::optional_authenticate,
+        ))
+        .route("/v1/leaks/github", post(leaks::github));
     let mcp = Router::new()
         .route_service("/mcp", mcp::service(state.clone()))
         .route_layer(middleware::map_response(plain_text_if_untyped))
@@ -281,6 +292,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .merge(authenticated)
         .merge(metrics)
         .merge(verify)
+        .merge(leaks)
         .merge(mcp)
         .fallback(not_found)
         .with_state(state.clone());

@@ -37,6 +37,10 @@ pub(crate) struct AppState {
     pub(crate) metrics_unauthenticated: bool,
     /// The least time between two fetches of one OIDC issuer's keys (60 s; tests lower it).
     pub(crate) oidc_min_refetch: std::time::Duration,
+    /// Leak reports' own throttle and concurrency cap (`ratelimit::leak_intake`).
+    pub(crate) leak_intake: super::ratelimit::leak_intake::LeakIntake,
+    /// GitHub's secret-scanning keys (`--github-scanning-keys[-url]`).
+    pub(crate) github_keys: super::github_keys::GithubKeys,
 }
 
 pub(crate) type SharedState = Arc<AppState>;

@@ -43,6 +43,8 @@ mod forward_auth;
 mod guessing;
 mod hygiene;
 mod keep_alive;
+mod leaks;
+mod leaks_github;
 mod mcp;
 mod mcp_delegation;
 mod metrics_access;

@@ -45,6 +45,7 @@ mod tests {
             expires_at: None,
             last_used_at: None,
             revoked_at: None,
+            revoke_reason: None,
             rate_limit: RateLimit {
                 per_minute: 1,
                 per_hour: 1,

@@ -157,6 +157,8 @@ impl IntoResponse for ApiError {
 pub(crate) fn challenge(code: ErrorCode) -> Option<&'static str> {
     match code {
         ErrorCode::AmbiguousCredential => Some("Bearer error=\"invalid_request\""),
+        // A signature, not a bearer credential, was refused.
+        ErrorCode::SignatureInvalid => None,
         _ if code.status() == 401 => Some("Bearer error=\"invalid_token\""),
         _ => None,
     }

@@ -32,6 +32,7 @@ fn jsonrpc_code(code: ErrorCode) -> i32 {
         | ErrorCode::TokenExpired
         | ErrorCode::TokenRevoked
         | ErrorCode::LoginFailed
+        | ErrorCode::SignatureInvalid
         | ErrorCode::TokenInUrl
         | ErrorCode::AmbiguousCredential => UNAUTHENTICATED,
         ErrorCode::Forbidden

@@ -386,7 +386,10 @@ impl TokctlMcp {
         Ok(match name {
             "whoami" => {
                 arguments::<serde_json::Map<String, Value>>(args)?;
-                to_value(super::service::me::describe(p))
+                match super::service::me::describe(state, p).await {
+                    Ok(me) => to_value(me),
+                    Err(e) => Err(e),
+                }
             }
             "list_tokens" => {
                 let q: ListTokensQuery = arguments(args)?;

@@ -22,6 +22,7 @@
 //! clock of the in-process limiter ([`memory`]), and fail with [`LimiterError::Unavailable`]
 //! (503), never "allowed".
 
+pub(crate) mod leak_intake;
 pub(crate) mod memory;
 pub(crate) mod postgres;
 pub(crate) mod redis;

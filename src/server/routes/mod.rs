@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 pub(crate) mod forward_auth;
 pub(crate) mod health;
+pub(crate) mod leaks;
 pub(crate) mod me;
 pub(crate) mod metrics;
 pub(crate) mod oauth;

@@ -86,6 +86,7 @@ impl From<ApiError> for OAuthFailure {
             | ErrorCode::TokenExpired
             | ErrorCode::TokenRevoked
             | ErrorCode::LoginFailed
+            | ErrorCode::SignatureInvalid
             | ErrorCode::IpNotAllowed
             | ErrorCode::Forbidden => OAuthErrorCode::InvalidGrant,
             ErrorCode::ScopeExceedsCredential => OAuthErrorCode::InvalidScope,

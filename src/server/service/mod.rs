@@ -3,6 +3,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod exchange;
+pub(crate) mod leaks;
 pub(crate) mod me;
 pub(crate) mod no_escalation;
 pub mod policy;

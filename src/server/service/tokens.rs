@@ -139,6 +139,7 @@ pub(crate) async fn mint_as(
             expires_at,
             last_used_at: None,
             revoked_at: None,
+            revoke_reason: None,
             rate_limit,
             allowed_cidrs,
             description: req.description.clone(),

@@ -45,6 +45,17 @@ pub struct ServerArgs {
           default_value_t = crate::server::service::trust::jwks::MIN_REFETCH.as_secs())]
     pub(crate) oidc_min_refetch_secs: u64,
 
+    /// GitHub's secret-scanning key list as a file (JSON `{"public_keys": [...]}`), read at
+    /// start, for servers that cannot reach GitHub; see docs/leaks.md.
+    #[arg(long, env = "TOKCTL_GITHUB_SCANNING_KEYS", value_name = "FILE")]
+    pub github_scanning_keys: Option<PathBuf>,
+
+    /// Where GitHub publishes its secret-scanning keys, fetched when a report first needs them
+    /// and kept an hour (ignored with `--github-scanning-keys`).
+    #[arg(long, env = "TOKCTL_GITHUB_SCANNING_KEYS_URL", value_name = "URL",
+          default_value = crate::server::github_keys::DEFAULT_KEYS_URL)]
+    pub github_scanning_keys_url: String,
+
     /// Bootstrap a throwaway org and owner in a temporary database and print the
     /// `export TOKCTL_SERVER=… TOKCTL_TOKEN=…` lines to use it.
     #[arg(long)]

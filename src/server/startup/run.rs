@@ -421,6 +421,20 @@ async fn start(args: &ServerArgs, dev_dir: Option<&Path>) -> anyhow::Result<Resu
     } else {
         read_pepper(args.pepper_file.as_ref())?
     };
+    let github_keys = match crate::server::github_keys::configured(
+        args.github_scanning_keys.as_ref(),
+        &args.github_scanning_keys_url,
+    ) {
+        Ok(keys) => keys,
+        Err(e) => {
+            return fail(
+                exit::OTHER,
+                &format!("cannot read --github-scanning-keys {e}"),
+                Some("give GitHub's key list as JSON: {\"public_keys\": [{\"key_identifier\", \"key\"}]} (docs/leaks.md)"),
+            )
+            .map(Err);
+        }
+    };
     let db = match open_database(&url, args.allow_insecure_permissions).await {
         Ok(db) => db,
         Err(code) => return Ok(Err(code)),
@@ -483,6 +497,8 @@ async fn start(args: &ServerArgs, dev_dir: Option<&Path>) -> anyhow::Result<Resu
         mcp_allowed_origins: args.mcp_allowed_origin.clone(),
         metrics_unauthenticated: args.metrics_unauthenticated,
         oidc_min_refetch: Duration::from_secs(args.oidc_min_refetch_secs),
+        leak_intake: Default::default(),
+        github_keys,
     });
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,

@@ -96,6 +96,7 @@ pub(crate) fn sample_credential(now: DateTime<Utc>) -> Credential {
             expires_at: Some(now + chrono::Duration::seconds(10)),
             last_used_at: None,
             revoked_at: None,
+            revoke_reason: None,
             rate_limit: crate::api::types::RateLimit {
                 per_minute: 60,
                 per_hour: 600,

@@ -33,6 +33,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
+use crate::api::leaks::LeakNotice;
 use crate::api::perms::{PermSet, Permission, Role, effective_permissions};
 use crate::api::secret::TokenType;
 use crate::api::trust::Via;
@@ -115,6 +116,8 @@ pub(crate) struct TokenRecord {
     pub(crate) expires_at: Option<DateTime<Utc>>,
     pub(crate) last_used_at: Option<DateTime<Utc>>,
     pub(crate) revoked_at: Option<DateTime<Utc>>,
+    /// Why it was revoked (`leaked`, a revoke's `--reason`, …), as `TokenInfo.revoked_reason`.
+    pub(crate) revoke_reason: Option<String>,
     pub(crate) rate_limit: RateLimit,
     pub(crate) allowed_cidrs: Vec<String>,
     pub(crate) description: Option<String>,
@@ -152,6 +155,7 @@ impl TokenRecord {
             expires_at: self.expires_at,
             last_used_at: self.last_used_at,
             revoked_at: self.revoked_at,
+            revoked_reason: self.revoke_reason.clone(),
             status: self.status(now),
             rate_limit: self.rate_limit,
             allowed_cidrs: self.allowed_cidrs.clone(),
@@ -291,6 +295,13 @@ pub(crate) struct Rotation {
     pub(crate) expires_at: Option<DateTime<Utc>>,
     /// Keep the old secret working until then (None = it dies now).
     pub(crate) grace_until: Option<DateTime<Utc>>,
+}
+
+/// Where a leaked secret was found, as its report said (already cut and cleaned).
+#[derive(Debug, Clone, Default)]
+pub struct LeakPlace {
+    pub url: Option<String>,
+    pub source: Option<String>,
 }
 
 /// An audit event to write with the change it describes.
@@ -521,6 +532,25 @@ pub(crate) trait Store: Send + Sync {
         event: NewEvent,
     ) -> impl Future<Output = StoreResult<Vec<TokenRecord>>> + Send;
 
+    /// Revokes, as leaked, the live token whose current secret (or previous one, inside its
+    /// grace period) has the hash `hash`, with `event` (its org and target filled in) in the
+    /// same transaction. The token the secret belongs to, if any, and whether this call
+    /// revoked it (false for one revoked or expired already: nothing written).
+    fn revoke_leaked(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        leak: &LeakPlace,
+        event: NewEvent,
+    ) -> impl Future<Output = StoreResult<Option<(TokenRecord, bool)>>> + Send;
+
+    /// The member's tokens revoked as leaked since `since`, newest first.
+    fn recent_leaks(
+        &self,
+        user_id: i64,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<LeakNotice>>> + Send;
+
     /// Replaces the secret of an active token. `NotFound` when it is not active any more.
     fn rotate_token(
         &self,
@@ -723,6 +753,22 @@ impl Store for Database {
         event: NewEvent,
     ) -> StoreResult<Vec<TokenRecord>> {
         dispatch!(self, s => Sql(s).revoke_owner_tokens(user_id, now, reason, dry_run, event))
+    }
+    async fn revoke_leaked(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        leak: &LeakPlace,
+        event: NewEvent,
+    ) -> StoreResult<Option<(TokenRecord, bool)>> {
+        dispatch!(self, s => Sql(s).revoke_leaked(hash, now, leak, event))
+    }
+    async fn recent_leaks(
+        &self,
+        user_id: i64,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<LeakNotice>> {
+        dispatch!(self, s => Sql(s).recent_leaks(user_id, since))
     }
     async fn rotate_token(&self, rotation: Rotation, event: NewEvent) -> StoreResult<TokenRecord> {
         dispatch!(self, s => Sql(s).rotate_token(rotation, event))

@@ -14,7 +14,7 @@ use crate::api::types::TokenStatus;
 /// Token columns, with the owner's label joined in; aliases shared by both dialects.
 pub(crate) const TOKEN_COLUMNS: &str = "t.id, t.org_id, t.user_id, COALESCE(u.email, u.name) AS owner, \
      t.name, t.kind, t.scopes, t.created_at, t.issued_at, t.expires_at, t.last_used_at, \
-     t.revoked_at, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
+     t.revoked_at, t.revoke_reason, t.per_minute, t.per_hour, t.allowed_cidrs, t.description, \
      t.prev_expires_at, t.parent_id, t.depth, t.audience, t.via";
 
 /// User columns, aliased so they can sit beside [`TOKEN_COLUMNS`] in one row.
@@ -107,6 +107,7 @@ pub(crate) fn token_from_row(r: &impl Columns) -> StoreResult<TokenRecord> {
         expires_at: r.opt_time("expires_at")?,
         last_used_at: r.opt_time("last_used_at")?,
         revoked_at: r.opt_time("revoked_at")?,
+        revoke_reason: r.opt_text("revoke_reason")?,
         rate_limit: RateLimit {
             per_minute: u32::try_from(r.i64("per_minute")?).unwrap_or(u32::MAX),
             per_hour: u32::try_from(r.i64("per_hour")?).unwrap_or(u32::MAX),

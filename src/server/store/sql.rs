@@ -19,10 +19,11 @@ use super::rows::{
     json_list, micros, token_from_row, token_list_query, trust_from_row, user_from_row,
 };
 use super::{
-    AccessRecord, Credential, Cursor, ExchangedJti, NewEvent, NewToken, NewTrust, NewUser,
-    OrgRecord, Rotation, StoreError, StoreResult, TokenFilter, TokenRecord, TrustRecord,
+    AccessRecord, Credential, Cursor, ExchangedJti, LeakPlace, NewEvent, NewToken, NewTrust,
+    NewUser, OrgRecord, Rotation, StoreError, StoreResult, TokenFilter, TokenRecord, TrustRecord,
     UserRecord,
 };
+use crate::api::leaks::LeakNotice;
 use crate::api::perms::Role;
 use crate::api::types::OrgPolicy;
 
@@ -640,26 +641,8 @@ where
                 .await?;
         }
         // The subtree, also under a root revoked before (a child minted in a race then, or
-        // one left by an older release): until a pass finds nothing active. Each pass reads
-        // after the previous one's row locks, so a child whose mint held its parent's lock
-        // is seen by the next pass.
-        let mut cascade = Vec::new();
-        loop {
-            let mut found = Vec::new();
-            for id in Self::descendants_in(&mut tx, token_id).await? {
-                let t = Self::token_in(&mut tx, &id, true).await?;
-                if t.revoked_at.is_none() {
-                    found.push(t);
-                }
-            }
-            if found.is_empty() {
-                break;
-            }
-            let mut e = event.clone();
-            e.detail["cascade_of"] = serde_json::Value::String(token_id.to_string());
-            Self::revoke_all_in(&mut tx, &found, now, reason, &e).await?;
-            cascade.extend(found);
-        }
+        // one left by an older release).
+        let cascade = Self::revoke_subtree_in(&mut tx, token_id, now, reason, &event).await?;
         let mut revoked = vec![Self::token_in(&mut tx, token_id, false).await?];
         revoked.extend(Self::reread(&mut tx, &cascade).await?);
         if newly || !cascade.is_empty() {
@@ -690,6 +673,94 @@ where
             self.commit_change(tx).await?;
         }
         Ok(revoked)
+    }
+
+    /// Reports a leaked secret: its token (found by current or grace-period previous secret)
+    /// revoked with reason `leaked`, with its subtree, in one transaction with `event`.
+    /// `None` when the secret is nobody's; the flag says whether this call revoked it.
+    pub(crate) async fn revoke_leaked(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+        leak: &LeakPlace,
+        mut event: NewEvent,
+    ) -> StoreResult<Option<(TokenRecord, bool)>> {
+        // The current secret, or the previous one while its grace period runs: both let the
+        // finder in, so both are the token's leak. Looked up outside a write transaction
+        // first: most reported secrets are nobody's, and they must not queue for the writer.
+        let find = "SELECT id FROM tokens WHERE secret_hash = $1 \
+             UNION ALL SELECT id FROM tokens WHERE prev_secret_hash = $1 AND prev_expires_at > $2 \
+             LIMIT 1";
+        let q = sqlx::query(find).bind(hash).bind(micros(now));
+        if Self::optional(q, self.0.pool(), |r| r.text("id"))
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let mut tx = self.0.begin_write().await?;
+        // Again inside the transaction: a rotation may have replaced the secret meanwhile.
+        let q = sqlx::query(find).bind(hash).bind(micros(now));
+        let id = Self::optional(q, &mut *tx, |r| r.text("id")).await?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let token = Self::token_in(&mut tx, &id, true).await?;
+        if token.status(now) != crate::api::types::TokenStatus::Active {
+            // Revoked or expired already: a replayed report changes nothing.
+            return Ok(Some((token, false)));
+        }
+        let q = sqlx::query(
+            "UPDATE tokens SET revoked_at = $1, revoke_reason = $2, leak_url = $3, leak_source = $4, \
+             active_name = NULL, prev_secret_hash = NULL, prev_expires_at = NULL \
+             WHERE id = $5 AND revoked_at IS NULL",
+        )
+        .bind(micros(now))
+        .bind(crate::api::leaks::LEAKED)
+        .bind(leak.url.as_deref())
+        .bind(leak.source.as_deref())
+        .bind(id.as_str());
+        Self::change_one(q, &mut tx).await?;
+        event.org_id = token.org_id;
+        event.target = Some(id.clone());
+        Self::insert_event(&mut tx, &event).await?;
+        // Whatever the leaked secret delegated ends with it (docs/delegation.md); those tokens
+        // did not leak themselves, so their reason says whose did.
+        Self::revoke_subtree_in(
+            &mut tx,
+            &id,
+            now,
+            Some(crate::api::leaks::LEAKED_ANCESTOR),
+            &event,
+        )
+        .await?;
+        let record = Self::token_in(&mut tx, &id, false).await?;
+        self.commit_change(tx).await?;
+        Ok(Some((record, true)))
+    }
+
+    pub(crate) async fn recent_leaks(
+        &self,
+        user_id: i64,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<LeakNotice>> {
+        let q = sqlx::query(
+            "SELECT id, name, revoked_at, leak_url, leak_source FROM tokens \
+             WHERE user_id = $1 AND revoke_reason = 'leaked' AND revoked_at >= $2 \
+             ORDER BY revoked_at DESC, id DESC LIMIT 20",
+        )
+        .bind(user_id)
+        .bind(micros(since));
+        Self::all(q, self.0.pool(), |r| {
+            Ok(LeakNotice {
+                id: r.text("id")?,
+                name: r.text("name")?,
+                leaked_at: r.time("revoked_at")?,
+                url: r.opt_text("leak_url")?,
+                source: r.opt_text("leak_source")?,
+            })
+        })
+        .await
     }
 
     pub(crate) async fn rotate_token(
@@ -790,6 +861,36 @@ where
         Self::optional(q, &mut *conn, user_from_row)
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    /// Revokes every active descendant of `token_id` inside the caller's transaction, one
+    /// `token.revoke` event each naming it (`detail.cascade_of`): pass after pass until one
+    /// finds nothing active. Each pass reads after the previous one's row locks, so a child
+    /// whose mint held its parent's lock is seen by the next pass.
+    async fn revoke_subtree_in(
+        conn: &mut Conn<B>,
+        token_id: &str,
+        now: DateTime<Utc>,
+        reason: Option<&str>,
+        event: &NewEvent,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        let mut cascade = Vec::new();
+        loop {
+            let mut found = Vec::new();
+            for id in Self::descendants_in(conn, token_id).await? {
+                let t = Self::token_in(conn, &id, true).await?;
+                if t.revoked_at.is_none() {
+                    found.push(t);
+                }
+            }
+            if found.is_empty() {
+                return Ok(cascade);
+            }
+            let mut e = event.clone();
+            e.detail["cascade_of"] = serde_json::Value::String(token_id.to_string());
+            Self::revoke_all_in(conn, &found, now, reason, &e).await?;
+            cascade.extend(found);
+        }
     }
 
     /// Revokes the given active tokens, one `token.revoke` event each, inside the caller's
