@@ -616,6 +616,8 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand --trusted-proxy 'Reverse proxies whose X-Forwarded-For / Forwarded / X-Real-IP are believed (repeatable CIDR)'
             cand --mcp-allowed-origin 'A browser origin allowed to call `/mcp` (repeatable; e.g. `https://app.example.com`, `http://localhost:3000`, `null`). A request with an `Origin` header not listed is refused (403): the MCP spec''s DNS-rebinding defence. Requests without `Origin` (non-browser clients) pass. None by default'
             cand --oidc-min-refetch-secs 'Least time between two fetches of one OIDC issuer''s keys (for tests of key rotation; the default, 1m, is the rule: a made-up `kid` cannot make the server hammer an issuer)'
+            cand --github-scanning-keys 'GitHub''s secret-scanning key list as a file (JSON `{"public_keys": [...]}`), read at start, for servers that cannot reach GitHub; see docs/leaks.md'
+            cand --github-scanning-keys-url 'Where GitHub publishes its secret-scanning keys, fetched when a report first needs them and kept an hour (ignored with `--github-scanning-keys`)'
             cand --pepper-file 'A file holding the server pepper: secrets are then stored as HMAC-SHA-256 with it'
             cand --max-connections 'The most connections served at once; at the cap new ones wait in the backlog (kept below the open-files limit, which is raised to its maximum at start)'
             cand --retention 'How long audit events and access-log rows are kept'
