@@ -65,6 +65,25 @@ impl ClientError {
     }
 }
 
+/// The most secrets one `POST /v1/leaks` may carry.
+pub const MAX_LEAKS_PER_REPORT: usize = 100;
+
+/// One entry of `POST /v1/leaks`.
+#[derive(Debug, Serialize)]
+pub struct LeakReport {
+    pub token: Secret,
+    /// Where it was found: a file location, or a commit and a file.
+    pub url: String,
+    /// Who found it (`tokctl scan`).
+    pub source: String,
+}
+
+/// The answer to a leak report: how many entries the server received.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct LeakReceipt {
+    pub received: usize,
+}
+
 pub struct Client {
     http: reqwest::Client,
     base: reqwest::Url,
@@ -381,6 +400,15 @@ impl Client {
             req = req.query(&[("since", crate::api::duration::rfc3339(s))]);
         }
         self.send(req).await
+    }
+
+    // --- leaks -----------------------------------------------------------------------------
+
+    /// `POST /v1/leaks`: secrets found where they should not be, at most
+    /// [`MAX_LEAKS_PER_REPORT`] at once. Needs no credential (whoever holds a secret may report
+    /// it); the answer is the same whether or not any secret was known.
+    pub async fn report_leaks(&self, batch: &[LeakReport]) -> Result<LeakReceipt, ClientError> {
+        self.with_body(Method::POST, "v1/leaks", &batch).await
     }
 
     // --- users -----------------------------------------------------------------------------

@@ -225,6 +225,8 @@ pub mod exit {
     pub const REJECTED: u8 = 6;
     pub const RATE_LIMITED: u8 = 7;
     pub const UNREACHABLE: u8 = 8;
+    /// `tokctl scan` found a secret (so a pre-commit hook or a CI step fails).
+    pub const SECRETS_FOUND: u8 = 9;
 
     /// Maps an HTTP status to an exit code, for answers whose code this build does not know
     /// ([`super::WireCode::Other`]); a 503 (database down) or a gateway's 502/504 counts as

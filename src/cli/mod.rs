@@ -24,6 +24,7 @@ mod pager;
 mod prompt;
 mod revoke;
 mod rotate;
+mod scan;
 mod secret_args;
 mod status;
 pub mod table;
@@ -318,6 +319,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<u8, CliError> {
         Command::Usage(a) => audit::usage(ctx, a).await,
         Command::Org(c) => org::run(ctx, c).await,
         Command::Api(a) => api::run(ctx, a).await,
+        Command::Scan(a) => scan::run(ctx, a).await,
         Command::Completions(a) => docs::print_completions(&a),
         Command::Server(_) => Err(CliError::usage(
             "`tokctl server` is not a client command",
