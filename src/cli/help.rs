@@ -173,6 +173,15 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "scan",
+        &[
+            "tokctl scan                          # the current directory, honouring .gitignore",
+            "tokctl scan --git --report           # every commit; revoke what is found",
+            "kubectl logs job/deploy | tokctl scan -",
+            "tokctl scan --sarif > tokctl.sarif   # for GitHub code scanning",
+        ],
+    ),
+    (
         "completions",
         &[
             "source <(tokctl completions bash)",
@@ -203,7 +212,7 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
 pub const GROUPS: &[(&str, &[&str])] = &[
     (
         "Tokens",
-        &["mint", "list", "show", "revoke", "rotate", "usage"],
+        &["mint", "list", "show", "revoke", "rotate", "usage", "scan"],
     ),
     ("Account", &["login", "logout", "whoami", "status"]),
     ("Organisation", &["users", "org", "audit"]),
