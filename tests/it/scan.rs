@@ -395,6 +395,38 @@ fn report_without_a_server_changes_nothing_and_says_so() {
     assert_never_printed(&out, &s);
 }
 
+#[test]
+fn the_pre_commit_hooks_run_scan_on_the_files_they_are_given() {
+    let hooks = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let entries: Vec<&str> = hooks
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("entry: "))
+        .collect();
+    assert_eq!(entries.len(), 2, "{hooks}");
+    let dir = tempfile::tempdir().unwrap();
+    let s = fresh_secret(TokenType::Pat);
+    write(dir.path(), "staged.py", format!("TOKEN = '{s}'\n"));
+    write(dir.path(), "clean.py", "x = 1\n");
+    let u = offline();
+    for entry in entries {
+        // pre-commit runs the entry with the staged files appended.
+        let mut words = entry.split_whitespace();
+        assert_eq!(words.next(), Some("tokctl"), "{entry}");
+        let args: Vec<&str> = words.skip(1).collect();
+        let run = |files: &[&str]| {
+            let all: Vec<&str> = args.iter().copied().chain(files.iter().copied()).collect();
+            scan_in(&u, dir.path(), &all, None)
+        };
+        let found = run(&["clean.py", "staged.py"]);
+        assert_eq!(found.code, 9, "{entry}: {found:?}");
+        assert_never_printed(&found, &s);
+        assert_eq!(run(&["clean.py"]).code, 0, "{entry}");
+    }
+}
+
 /// The end-to-end test: a minted secret committed into a throwaway repository is found
 /// by `tokctl scan --git --report`, revoked by the server, `verify` says `revoked`, the owner's
 /// `whoami` warns, and the audit names where it was found.
