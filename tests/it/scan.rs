@@ -210,6 +210,39 @@ fn hidden_files_are_read_and_the_git_directory_is_not() {
 }
 
 #[test]
+fn a_file_name_cannot_hide_its_finding_and_links_are_not_followed() {
+    let u = offline();
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let s = fresh_secret(TokenType::Pat);
+    // A name that would clear the line on a terminal.
+    write(dir.path(), "a\x1b[2K\rb.txt", &s);
+    let out = scan_in(&u, dir.path(), &[], None);
+    assert_eq!(out.code, 9, "{out:?}");
+    assert!(
+        !out.stdout.contains('\x1b') && !out.stdout.contains('\r'),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.starts_with("a\\u{1b}[2K\\u{d}b.txt:1:1 pat "),
+        "{out:?}"
+    );
+
+    // A link out of the tree is not followed: what it points at is not this tree's content.
+    let other = fresh_secret(TokenType::Mcp);
+    write(outside.path(), "elsewhere.txt", &other);
+    let linked = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), linked.path().join("dir-link")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("elsewhere.txt"),
+        linked.path().join("file-link"),
+    )
+    .unwrap();
+    let out = scan_in(&u, linked.path(), &[], None);
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+#[test]
 fn binary_files_are_skipped() {
     let u = offline();
     let dir = tempfile::tempdir().unwrap();

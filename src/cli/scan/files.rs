@@ -60,13 +60,27 @@ pub fn scan(paths: &[PathBuf], no_ignore: bool, findings: &mut Vec<Finding>, tal
     }
 }
 
-/// A path as printed and reported: as walked, without a leading `./`, with `/` separators.
+/// A path as printed and reported: as walked, without a leading `./`, with `/` separators,
+/// control characters escaped (`\u{1b}`): a file named with terminal escapes must not erase
+/// its own finding from the screen.
 pub fn display(path: &Path) -> String {
     let text = path.to_string_lossy();
     let text = text.strip_prefix("./").unwrap_or(&text);
-    if cfg!(windows) {
+    let text = if cfg!(windows) {
         text.replace('\\', "/")
     } else {
         text.to_string()
+    };
+    if !text.chars().any(char::is_control) {
+        return text;
     }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
