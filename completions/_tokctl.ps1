@@ -51,6 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('org', 'org', [CompletionResultType]::ParameterValue, 'The org''s settings')
             [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'CI trust policies: which CI jobs (by their OpenID Connect ID token) get a short-lived token of which service account, with no stored secret (`tokctl login --oidc`)')
             [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)')
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Find tokctl secrets in files, stdin or git history; exit 9 when one is found')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (it completes token, member, scope and profile names)')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run the token service')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -636,6 +637,27 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tokctl;scan' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
+            [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON output with a jq expression (implies --json); strings print raw')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the server''s answer before giving up (exit 8)')
+            [CompletionResult]::new('--git', '--git', [CompletionResultType]::ParameterName, 'Scan every commit reachable from HEAD (`git log -p`), not the files on disk')
+            [CompletionResult]::new('--no-ignore', '--no-ignore', [CompletionResultType]::ParameterName, 'Also read files that .gitignore, .ignore and .git/info/exclude leave out')
+            [CompletionResult]::new('--sarif', '--sarif', [CompletionResultType]::ParameterName, 'Print SARIF 2.1.0 on stdout (GitHub code scanning and other code-scanning UIs)')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Report what is found to the server''s `POST /v1/leaks`, which revokes each live secret at once (no login needed; the server is --server, TOKCTL_SERVER or the profile''s)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (errors as JSON on stderr)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors (no notices, no expiry warning)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tokctl;completions' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the token service (default: the profile''s, saved by `tokctl login`)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Which saved login to use; one profile per server and user')
@@ -737,6 +759,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             [CompletionResult]::new('org', 'org', [CompletionResultType]::ParameterValue, 'The org''s settings')
             [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'CI trust policies: which CI jobs (by their OpenID Connect ID token) get a short-lived token of which service account, with no stored secret (`tokctl login --oidc`)')
             [CompletionResult]::new('api', 'api', [CompletionResultType]::ParameterValue, 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)')
+            [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Find tokctl secrets in files, stdin or git history; exit 9 when one is found')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (it completes token, member, scope and profile names)')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Run the token service')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -824,6 +847,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokctl' -ScriptBlock {
             break
         }
         'tokctl;help;api' {
+            break
+        }
+        'tokctl;help;scan' {
             break
         }
         'tokctl;help;completions' {

@@ -52,6 +52,9 @@ _tokctl() {
             tokctl,rotate)
                 cmd="tokctl__subcmd__rotate"
                 ;;
+            tokctl,scan)
+                cmd="tokctl__subcmd__scan"
+                ;;
             tokctl,server)
                 cmd="tokctl__subcmd__server"
                 ;;
@@ -108,6 +111,9 @@ _tokctl() {
                 ;;
             tokctl__subcmd__help,rotate)
                 cmd="tokctl__subcmd__help__subcmd__rotate"
+                ;;
+            tokctl__subcmd__help,scan)
+                cmd="tokctl__subcmd__help__subcmd__scan"
                 ;;
             tokctl__subcmd__help,server)
                 cmd="tokctl__subcmd__help__subcmd__server"
@@ -251,7 +257,7 @@ _tokctl() {
 
     case "${cmd}" in
         tokctl)
-            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version login logout status whoami mint delegate list show revoke rotate users audit usage org trust api completions server help"
+            opts="-q -y -h -V --server --profile --json --jq --quiet --yes --no-input --timeout --help --version login logout status whoami mint delegate list show revoke rotate users audit usage org trust api scan completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,7 +475,7 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__help)
-            opts="login logout status whoami mint delegate list show revoke rotate users audit usage org trust api completions server help"
+            opts="login logout status whoami mint delegate list show revoke rotate users audit usage org trust api scan completions server help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -651,6 +657,20 @@ _tokctl() {
             return 0
             ;;
         tokctl__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__help__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1275,6 +1295,36 @@ _tokctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jq)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokctl__subcmd__scan)
+            opts="-q -y -h -V --git --no-ignore --sarif --report --server --profile --json --jq --quiet --yes --no-input --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

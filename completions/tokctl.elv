@@ -48,6 +48,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand org 'The org''s settings'
             cand trust 'CI trust policies: which CI jobs (by their OpenID Connect ID token) get a short-lived token of which service account, with no stored secret (`tokctl login --oidc`)'
             cand api 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)'
+            cand scan 'Find tokctl secrets in files, stdin or git history; exit 9 when one is found'
             cand completions 'Print a shell completion script (it completes token, member, scope and profile names)'
             cand server 'Run the token service'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -592,6 +593,26 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tokctl;scan'= {
+            cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
+            cand --profile 'Which saved login to use; one profile per server and user'
+            cand --jq 'Filter the JSON output with a jq expression (implies --json); strings print raw'
+            cand --timeout 'Seconds to wait for the server''s answer before giving up (exit 8)'
+            cand --git 'Scan every commit reachable from HEAD (`git log -p`), not the files on disk'
+            cand --no-ignore 'Also read files that .gitignore, .ignore and .git/info/exclude leave out'
+            cand --sarif 'Print SARIF 2.1.0 on stdout (GitHub code scanning and other code-scanning UIs)'
+            cand --report 'Report what is found to the server''s `POST /v1/leaks`, which revokes each live secret at once (no login needed; the server is --server, TOKCTL_SERVER or the profile''s)'
+            cand --json 'Print one JSON document on stdout (errors as JSON on stderr)'
+            cand -q 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand --quiet 'Print nothing on stderr but errors (no notices, no expiry warning)'
+            cand -y 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --yes 'Answer yes to every confirmation (revoke, remove). Hidden here: shown as the own flag of the commands that confirm (src/cli/help.rs), accepted everywhere as before'
+            cand --no-input 'Never prompt: a missing value is a usage error naming its flag (also when CI is set)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tokctl;completions'= {
             cand --server 'URL of the token service (default: the profile''s, saved by `tokctl login`)'
             cand --profile 'Which saved login to use; one profile per server and user'
@@ -687,6 +708,7 @@ set edit:completion:arg-completer[tokctl] = {|@words|
             cand org 'The org''s settings'
             cand trust 'CI trust policies: which CI jobs (by their OpenID Connect ID token) get a short-lived token of which service account, with no stored secret (`tokctl login --oidc`)'
             cand api 'Any API call with the profile''s credential; the answer''s JSON on stdout (like `gh api`)'
+            cand scan 'Find tokctl secrets in files, stdin or git history; exit 9 when one is found'
             cand completions 'Print a shell completion script (it completes token, member, scope and profile names)'
             cand server 'Run the token service'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -749,6 +771,8 @@ set edit:completion:arg-completer[tokctl] = {|@words|
         &'tokctl;help;trust;remove'= {
         }
         &'tokctl;help;api'= {
+        }
+        &'tokctl;help;scan'= {
         }
         &'tokctl;help;completions'= {
         }

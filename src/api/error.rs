@@ -238,7 +238,6 @@ impl std::fmt::Display for WireCode {
 
 /// The CLI's exit codes (DESIGN.md "Exit codes").
 pub mod exit {
-    #[cfg(feature = "server")]
     pub(crate) const OK: u8 = 0;
     pub const OTHER: u8 = 1;
     pub(crate) const USAGE: u8 = 2;
@@ -248,6 +247,8 @@ pub mod exit {
     pub(crate) const REJECTED: u8 = 6;
     pub(crate) const RATE_LIMITED: u8 = 7;
     pub(crate) const UNREACHABLE: u8 = 8;
+    /// `tokctl scan` found a secret (so a pre-commit hook or a CI step fails).
+    pub(crate) const SECRETS_FOUND: u8 = 9;
 
     /// Maps an HTTP status to an exit code, for answers whose code this build does not know
     /// ([`super::WireCode::Other`]); a 503 (database down) or a gateway's 502/504 counts as

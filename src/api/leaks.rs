@@ -10,7 +10,6 @@ use utoipa::openapi::{RefOr, schema::Schema};
 
 use super::secret::Secret;
 
-#[cfg(feature = "server")]
 /// The most secrets one report may carry (both formats).
 pub(crate) const MAX_REPORTED: usize = 100;
 

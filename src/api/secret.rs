@@ -175,6 +175,43 @@ pub fn parse(s: &str) -> Result<TokenType, SecretFormatError> {
     Ok(kind)
 }
 
+/// Where [`find_secrets`] found a checksum-valid secret: its byte offset and its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FoundSecret {
+    pub start: usize,
+    pub kind: TokenType,
+}
+
+impl FoundSecret {
+    /// The secret's bytes in the text it was found in.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.start + SECRET_LEN
+    }
+}
+
+/// Every secret in `text` whose format and checksum are right, in order, for leak scanners.
+/// Only exact bytes count (the checksum fixes each letter's case), so a look-alike with a
+/// wrong checksum is never reported. A fast substring search for `tokctl_` does the skipping;
+/// [`parse`] judges each candidate.
+pub fn find_secrets(text: &[u8]) -> impl Iterator<Item = FoundSecret> + '_ {
+    static PREFIX_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(PREFIX.as_bytes()));
+    PREFIX_FINDER.find_iter(text).filter_map(|start| {
+        let candidate = text.get(start..start + SECRET_LEN)?;
+        let kind = parse(std::str::from_utf8(candidate).ok()?).ok()?;
+        Some(FoundSecret { start, kind })
+    })
+}
+
+/// How a found secret is shown: the marker and three characters, enough to tell two apart and
+/// far too few to use (`tokctl_pat_AbC…`).
+pub fn mask(secret: &str) -> String {
+    let shown = secret
+        .get(..PREFIX.len() + 4 + 3)
+        .unwrap_or(PREFIX.trim_end_matches('_'));
+    format!("{shown}…")
+}
+
 /// The markers a secret starts with; matched case-insensitively (an upper-cased secret is
 /// recoverable offline: the checksum tells which of its letters' cases is right).
 const MARKERS: [&[u8]; 3] = [b"tokctl_pat_", b"tokctl_mcp_", b"tokctl_ses_"];
@@ -396,6 +433,42 @@ mod tests {
         let bad = format!("{}-{}", &s[..20], &s[21..]);
         assert_eq!(parse(&bad), Err(SecretFormatError::Alphabet));
         assert!(parse("tokctl_pat_ééééééééééééééééééé").is_err());
+    }
+
+    #[test]
+    fn find_secrets_reports_only_checksum_valid_ones_at_their_offsets() {
+        let a = generate(TokenType::Pat).expose().to_string();
+        let b = generate(TokenType::Ses).expose().to_string();
+        let mut bad = a.clone().into_bytes();
+        bad[30] = if bad[30] == b'x' { b'y' } else { b'x' };
+        let bad = String::from_utf8(bad).unwrap();
+        let text = format!("x={a}\n{bad} tokctl_ tokctl_pat_short \"{b}\"{}", &a[..40]);
+        let found: Vec<_> = find_secrets(text.as_bytes()).collect();
+        assert_eq!(
+            found,
+            vec![
+                FoundSecret {
+                    start: 2,
+                    kind: TokenType::Pat
+                },
+                FoundSecret {
+                    start: text.find(&b).unwrap(),
+                    kind: TokenType::Ses
+                },
+            ]
+        );
+        assert_eq!(&text[found[1].range()], b);
+        // Upper case is not the secret (its checksum says so); nothing is read past the end.
+        assert_eq!(find_secrets(a.to_uppercase().as_bytes()).count(), 0);
+        assert_eq!(find_secrets(&a.as_bytes()[..SECRET_LEN - 1]).count(), 0);
+    }
+
+    #[test]
+    fn mask_keeps_the_type_and_three_characters() {
+        let s = generate(TokenType::Mcp).expose().to_string();
+        assert_eq!(mask(&s), format!("{}…", &s[..14]));
+        assert!(mask(&s).starts_with("tokctl_mcp_"));
+        assert_eq!(mask("x"), "tokctl…");
     }
 
     #[test]

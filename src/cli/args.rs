@@ -121,6 +121,8 @@ pub enum Command {
     Trust(TrustCommand),
     /// Any API call with the profile's credential; the answer's JSON on stdout (like `gh api`).
     Api(ApiArgs),
+    /// Find tokctl secrets in files, stdin or git history; exit 9 when one is found.
+    Scan(ScanArgs),
     /// Print a shell completion script (it completes token, member, scope and profile names).
     Completions(CompletionsArgs),
     /// Run the token service.
@@ -736,6 +738,32 @@ pub struct ApiArgs {
     /// Send this file as the body (`-` reads stdin).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["raw_fields", "fields"])]
     pub(crate) input: Option<std::path::PathBuf>,
+}
+
+/// `tokctl scan [PATH…] [--git] [--report]`: offline, checksum-checked; no login needed.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan (default: the current directory); `-` reads stdin.
+    /// With `--git`: the repositories whose history to scan.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+
+    /// Scan every commit reachable from HEAD (`git log -p`), not the files on disk.
+    #[arg(long)]
+    pub git: bool,
+
+    /// Also read files that .gitignore, .ignore and .git/info/exclude leave out.
+    #[arg(long, conflicts_with = "git")]
+    pub no_ignore: bool,
+
+    /// Print SARIF 2.1.0 on stdout (GitHub code scanning and other code-scanning UIs).
+    #[arg(long)]
+    pub sarif: bool,
+
+    /// Report what is found to the server's `POST /v1/leaks`, which revokes each live secret
+    /// at once (no login needed; the server is --server, TOKCTL_SERVER or the profile's).
+    #[arg(long)]
+    pub report: bool,
 }
 
 #[derive(Debug, Args)]

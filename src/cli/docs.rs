@@ -34,6 +34,7 @@ Exit codes:
   6  rejected request (validation, conflict, policy)
   7  rate limited (retry after the time in the message)
   8  server unreachable
+  9  `tokctl scan` found a secret
   With --exec CMD, tokctl exits with CMD's status when CMD fails.";
 
 const ENVIRONMENT: &[(&str, &str)] = &[
@@ -111,6 +112,10 @@ const EXIT_CODES: &[(&str, &str)] = &[
     ("6", "Rejected request: validation, conflict, org policy."),
     ("7", "Rate limited; retry after the time in the message."),
     ("8", "Server unreachable, or no answer within --timeout."),
+    (
+        "9",
+        "tokctl scan found a secret (so a pre-commit hook or CI step fails).",
+    ),
 ];
 
 /// The completion scripts: (file name under `completions/`, contents).

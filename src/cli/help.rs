@@ -212,6 +212,15 @@ pub(crate) const EXAMPLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "scan",
+        &[
+            "tokctl scan                          # the current directory, honouring .gitignore",
+            "tokctl scan --git --report           # every commit; revoke what is found",
+            "kubectl logs job/deploy | tokctl scan -",
+            "tokctl scan --sarif > tokctl.sarif   # for GitHub code scanning",
+        ],
+    ),
+    (
         "completions",
         &[
             "source <(tokctl completions bash)",
@@ -243,7 +252,7 @@ pub(crate) const GROUPS: &[(&str, &[&str])] = &[
     (
         "Tokens",
         &[
-            "mint", "delegate", "list", "show", "revoke", "rotate", "usage",
+            "mint", "delegate", "list", "show", "revoke", "rotate", "usage", "scan",
         ],
     ),
     ("Account", &["login", "logout", "whoami", "status"]),

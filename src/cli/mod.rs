@@ -27,6 +27,7 @@ mod prompt;
 mod revoke;
 mod revoke_secret;
 mod rotate;
+mod scan;
 mod secret_args;
 mod status;
 pub(crate) mod table;
@@ -309,6 +310,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Org(c) => block_on(&ctx, org::run(&ctx, c)),
         Command::Trust(c) => block_on(&ctx, trust::run(&ctx, c)),
         Command::Api(a) => block_on(&ctx, api::run(&ctx, a)),
+        Command::Scan(a) => block_on(&ctx, scan::run(&ctx, a)),
         // No request, so no runtime.
         Command::Completions(a) => docs::print_completions(&a),
         // `main` runs the server itself; this guards a library caller.

@@ -72,7 +72,7 @@ fn man_page_documents_every_exit_code_and_environment_variable() {
     ] {
         assert!(root.contains(var), "{var}");
     }
-    for code in 0..=8 {
+    for code in 0..=9 {
         assert!(
             root.contains(&format!(".TP\n\\fB{code}\\fR")),
             "exit code {code}"

@@ -60,6 +60,7 @@ mod ratelimit;
 mod redis_ratelimit;
 mod replicas;
 mod revocation_race;
+mod scan;
 mod secret_in_url;
 mod server_api;
 mod token_bounds;
