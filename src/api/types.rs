@@ -516,6 +516,10 @@ pub(crate) struct AccessRow {
     /// The root of the credential's delegation chain (absent: the credential is a root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) root_id: Option<String>,
+    /// The CI run the credential was issued to, for a token from a trust policy (as the
+    /// token's `via`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) via: Option<super::trust::Via>,
 }
 
 /// The body of `PATCH /v1/org/policy`: read as JSON by `policy::apply_patch`; this type only

@@ -115,9 +115,16 @@ fn access_table(rows: &[Value]) -> String {
         if let Some(p) = row.get("permission").and_then(Value::as_str) {
             path = format!("{path} ({p})");
         }
+        let mut credential = field(row, "credential_id");
+        if let Some(via) = row
+            .get("via")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+        {
+            credential = format!("{credential} ({})", super::output::via_short(&via));
+        }
         t.text_row(vec![
             time(row),
-            field(row, "credential_id"),
+            credential,
             field(row, "method"),
             path,
             field(row, "status"),

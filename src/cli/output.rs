@@ -124,8 +124,10 @@ pub(crate) fn scopes_label(scopes: &[String]) -> String {
 }
 
 /// The token table of `list`: ID, NAME, TYPE, OWNER (when asked), SCOPES, EXPIRES, LAST USED,
-/// STATUS. Fitted to a terminal with the ids whole; times relative (`in 6 days`, `3h ago`).
+/// STATUS, and VIA (the CI run) when a token came from a trust policy. Fitted to a terminal
+/// with the ids whole; times relative (`in 6 days`, `3h ago`).
 pub(crate) fn tokens_table(tokens: &[TokenInfo], with_owner: bool, now: DateTime<Utc>) -> String {
+    let with_via = tokens.iter().any(|t| t.via.is_some());
     let mut columns = vec![
         ("ID", Fit::Whole),
         ("NAME", Fit::Shrink),
@@ -140,6 +142,9 @@ pub(crate) fn tokens_table(tokens: &[TokenInfo], with_owner: bool, now: DateTime
         ("LAST USED", Fit::Optional),
         ("STATUS", Fit::Whole),
     ]);
+    if with_via {
+        columns.push(("VIA", Fit::Optional));
+    }
     let mut t = HumanTable::new(&columns);
     for tok in tokens {
         let mut row = vec![
@@ -160,6 +165,11 @@ pub(crate) fn tokens_table(tokens: &[TokenInfo], with_owner: bool, now: DateTime
             None => "never".into(),
         }));
         row.push(table::status_cell(tok, now));
+        if with_via {
+            row.push(Cell::new(
+                tok.via.as_ref().map_or_else(|| "-".into(), via_short),
+            ));
+        }
         t.row(row);
     }
     t.render()
@@ -341,6 +351,24 @@ fn scalar(v: &serde_json::Value) -> String {
 }
 
 /// How a token made from a CI job's ID token came to be: the policy, the identity, the run.
+/// A trust token's CI run in a few words, for table cells: `ci-deploy: acme/api
+/// refs/heads/main run 123` (the subject when the ID token named no repository).
+pub(crate) fn via_short(v: &crate::api::trust::Via) -> String {
+    let claim = |keys: &[&str]| keys.iter().find_map(|k| v.claims.get(*k)).cloned();
+    let mut parts = vec![format!("{}:", v.trust)];
+    match claim(&["repository", "project_path"]) {
+        Some(repo) => {
+            parts.push(repo);
+            parts.extend(claim(&["ref"]));
+        }
+        None => parts.push(v.subject.clone()),
+    }
+    if let Some(run) = claim(&["run_id", "pipeline_id"]) {
+        parts.push(format!("run {run}"));
+    }
+    parts.join(" ")
+}
+
 pub(crate) fn via_rows(v: &crate::api::trust::Via) -> Vec<(&'static str, String)> {
     let mut rows = vec![(
         "via",
@@ -360,6 +388,37 @@ pub(crate) fn via_rows(v: &crate::api::trust::Via) -> Vec<(&'static str, String)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn token(id: &str, via: serde_json::Value) -> TokenInfo {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": "deploy", "type": "pat", "owner": "ci-bot", "scopes": ["work:read"],
+            "created_at": "2026-12-01T00:00:00Z", "expires_at": null, "last_used_at": null,
+            "revoked_at": null, "status": "active",
+            "rate_limit": {"per_minute": 60, "per_hour": 1000}, "allowed_cidrs": [],
+            "description": null, "via": via,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_list_table_names_the_ci_run_only_when_a_token_has_one() {
+        let now = Utc::now();
+        let plain = token("tk_plain", serde_json::Value::Null);
+        let table = tokens_table(std::slice::from_ref(&plain), false, now);
+        assert!(!table.contains("VIA"), "{table}");
+        let ci = token(
+            "tk_ci",
+            serde_json::json!({"trust": "deploy", "issuer": "https://ci.example",
+                "subject": "repo:acme/api:ref:refs/heads/main",
+                "claims": {"repository": "acme/api", "ref": "refs/heads/main", "run_id": "42"}}),
+        );
+        let table = tokens_table(&[plain, ci], false, now);
+        assert!(table.contains("VIA"), "{table}");
+        assert!(
+            table.contains("deploy: acme/api refs/heads/main run 42"),
+            "{table}"
+        );
+    }
 
     #[test]
     fn relative_times_read_naturally() {

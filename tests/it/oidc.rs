@@ -125,12 +125,17 @@ async fn cli_login_oidc_with_an_id_token_file_then_whoami_names_the_service_acco
         .expect("mint event");
     assert_eq!(event["actor"], "trust:deploy");
     assert_eq!(event["detail"]["via"]["claims"]["run_id"], "6025312361");
-    // The access log row of the whoami carries the token id that names the run.
+    // The access log rows of the job's calls name the run too.
     ci.server.settle().await;
     let access = admin
         .run(&["audit", "--access", "--token", id, "--json"])
         .json();
-    assert!(!access.as_array().unwrap().is_empty(), "{access}");
+    let rows = access.as_array().unwrap();
+    assert!(!rows.is_empty(), "{access}");
+    for row in rows {
+        assert_eq!(row["via"]["trust"], "deploy", "{row}");
+        assert_eq!(row["via"]["claims"]["run_id"], "6025312361", "{row}");
+    }
 }
 
 #[tokio::test]

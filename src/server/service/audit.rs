@@ -6,6 +6,7 @@
 //! access-log rows through the buffered [`crate::server::audit::access_log::UsageBuffer`]. Reads first flush that
 //! buffer, so a listing includes every request answered before it.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -14,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::tokens::{self, Access};
 use crate::api::duration::{Expiry, parse_expiry};
 use crate::api::perms::Permission;
+use crate::api::trust::Via;
 use crate::api::types::{
     AccessRow, AuditEvent, AuditPage, AuditQuery, LatencyStats, Page, PermissionUsage, RouteUsage,
     TokenUsage,
@@ -22,7 +24,7 @@ use crate::server::auth::Principal;
 use crate::server::http::error::{ApiError, ApiResult};
 use crate::server::state::AppState;
 use crate::server::store::Store;
-use crate::server::store::audit::{AccessFilter, AuditStore, EventFilter};
+use crate::server::store::audit::{AccessEntry, AccessFilter, AuditStore, EventFilter};
 
 pub(crate) use crate::api::limits::AUDIT_ACTIONS as ACTIONS;
 
@@ -143,10 +145,12 @@ pub(crate) async fn query(state: &AppState, p: &Principal, q: AuditQuery) -> Api
             .list_access(&filter, before_id, limit + 1)
             .await?;
         let (rows, next_cursor) = split_page(rows, limit, |r| r.id);
+        let via = ci_runs(state, p.org_id(), &rows).await?;
         return Ok(AuditPage::Access(Page {
             items: rows
                 .into_iter()
                 .map(|r| AccessRow {
+                    via: via.get(&r.credential_id).cloned(),
                     id: r.id,
                     at: r.at,
                     credential_id: r.credential_id,
@@ -203,6 +207,32 @@ pub(crate) async fn query(state: &AppState, p: &Principal, q: AuditQuery) -> Api
 }
 
 /// Keeps `limit` rows of the `limit + 1` fetched; the cursor is the last kept row's id.
+/// The CI run behind each credential of `rows` that came from a trust policy (its `via`),
+/// read once per distinct credential of the page: an incident names the exact run, and no
+/// request pays for it when the access log is written.
+async fn ci_runs(
+    state: &AppState,
+    org_id: i64,
+    rows: &[AccessEntry],
+) -> ApiResult<HashMap<String, Via>> {
+    let mut via = HashMap::new();
+    let mut seen = HashSet::new();
+    for r in rows {
+        if !seen.insert(r.credential_id.as_str()) {
+            continue;
+        }
+        if let Some(v) = state
+            .store
+            .token_by_id(org_id, &r.credential_id)
+            .await?
+            .and_then(|t| t.via)
+        {
+            via.insert(r.credential_id.clone(), v);
+        }
+    }
+    Ok(via)
+}
+
 fn split_page<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
     if rows.len() > limit as usize {
         rows.truncate(limit as usize);
