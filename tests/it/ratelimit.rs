@@ -157,6 +157,14 @@ async fn one_budget_across_rest_verify_and_mcp() {
     assert_eq!(me(&s, &secret).await.status, 429);
     let v = s.post("/v1/verify", &gw, json!({"token": secret})).await;
     assert_eq!(v.body["reason"], "rate_limited");
+    // Each refusal counted once in /metrics: MCP, REST, verify.
+    let m = s.get("/metrics", &owner).await.text;
+    let refused: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("tokctl_rate_limited_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no rate-limited counter in /metrics:\n{m}"));
+    assert_eq!(refused, 3, "{m}");
 }
 
 #[tokio::test]

@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -520,7 +521,10 @@ pub(crate) async fn guard(
         ))
     } else {
         match rate {
-            Some(d) if !d.allowed => surface.reject(rate_limited(&principal.token, &d)),
+            Some(d) if !d.allowed => {
+                state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+                surface.reject(rate_limited(&principal.token, &d))
+            }
             _ => {
                 req.extensions_mut().insert(principal);
                 next.run(req).await

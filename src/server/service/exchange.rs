@@ -217,6 +217,10 @@ pub(crate) async fn subject(
         ))
     } else {
         rate.filter(|d| !d.allowed).map(|d| {
+            state
+                .metrics
+                .rate_limited
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             ApiError::rate_limited(
                 format!(
                     "the subject token is over its rate limit; retry in {} s",

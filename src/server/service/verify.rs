@@ -270,6 +270,10 @@ pub(crate) async fn judge(
     } else if !audience_allows(&cred, resource) {
         Some(Reason::WrongAudience)
     } else if !rate.allowed {
+        state
+            .metrics
+            .rate_limited
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Some(Reason::RateLimited)
     } else if permission.is_some_and(|p| !permissions.contains(p)) {
         Some(Reason::Forbidden)
