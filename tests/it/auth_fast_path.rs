@@ -286,25 +286,9 @@ async fn script(s: &TestServer) -> Transcript {
     t.note("removed me", &s.get("/v1/me", &adas).await);
 
     // A token of another org (written behind the server's back): its own, not ours.
-    let intruder = tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat);
-    let hash = tokctl::api::secret::hash(intruder.expose(), None);
-    let now = chrono::Utc::now().timestamp_micros();
-    let later = now + 86_400_000_000;
     // An id of its own: the servers compared may share one Redis, which keys counters by id.
     let other_id = format!("tk_other{}", tokctl::api::secret::random_base62(10));
-    s.exec_sql(
-        "INSERT INTO orgs (id, name, policy, created_at) \
-         SELECT 900, 'other', policy, created_at FROM orgs WHERE name = 'acme'",
-    );
-    s.exec_sql(&format!(
-        "INSERT INTO users (id, org_id, email, name, role, service, created_at) \
-         VALUES (900, 900, 'intruder@example.com', 'intruder@example.com', 'owner', FALSE, {now})"
-    ));
-    s.exec_sql(&format!(
-        "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, secret_hash, \
-         created_at, issued_at, expires_at, per_minute, per_hour) VALUES ('{other_id}', 900, 900, \
-         'intruder', 'intruder', 'pat', '[]', '{hash}', {now}, {now}, {later}, 5, 100)"
-    ));
+    let intruder = s.intruder_org(&other_id, 5, 100);
     let intruder = intruder.expose();
     for i in 0..2 {
         t.note(

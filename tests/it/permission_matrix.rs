@@ -789,23 +789,7 @@ async fn one_org_never_sees_another_orgs_tokens_or_users() {
     assert_eq!(r.status, 201, "{}", r.text);
 
     // A second org with an owner and a PAT, written behind the server's back.
-    let intruder = tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat);
-    let hash = tokctl::api::secret::hash(intruder.expose(), None);
-    let now = chrono::Utc::now().timestamp_micros();
-    let later = now + 86_400_000_000;
-    s.exec_sql(
-        "INSERT INTO orgs (id, name, policy, created_at) \
-         SELECT 900, 'other', policy, created_at FROM orgs WHERE name = 'acme'",
-    );
-    s.exec_sql(&format!(
-        "INSERT INTO users (id, org_id, email, name, role, service, created_at) \
-         VALUES (900, 900, 'intruder@example.com', 'intruder@example.com', 'owner', FALSE, {now})"
-    ));
-    s.exec_sql(&format!(
-        "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, secret_hash, \
-         created_at, issued_at, expires_at, per_minute, per_hour) VALUES ('tk_intruder', 900, 900, \
-         'intruder', 'intruder', 'pat', '[]', '{hash}', {now}, {now}, {later}, 100000, 1000000)"
-    ));
+    let intruder = s.intruder_org("tk_intruder", 100_000, 1_000_000);
     let t = intruder.expose();
     let me = s.get("/v1/me", t).await;
     assert_eq!(me.status, 200, "{}", me.text);

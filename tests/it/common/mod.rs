@@ -456,6 +456,37 @@ impl TestServer {
         self.database.starts_with("postgres")
     }
 
+    /// A second org (id 900, `other`) with an owner and a PAT of id `token_id` and the given
+    /// per-minute / per-hour limits, written behind the server's back (no API makes a second
+    /// org). Returns the PAT's secret.
+    pub fn intruder_org(
+        &self,
+        token_id: &str,
+        per_minute: u32,
+        per_hour: u32,
+    ) -> tokctl::api::secret::Secret {
+        let intruder = tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat);
+        let hash = tokctl::api::secret::hash(intruder.expose(), None);
+        let now = chrono::Utc::now().timestamp_micros();
+        let later = now + 86_400_000_000;
+        self.exec_sql(
+            "INSERT INTO orgs (id, name, policy, created_at) \
+             SELECT 900, 'other', policy, created_at FROM orgs WHERE name = 'acme'",
+        );
+        self.exec_sql(&format!(
+            "INSERT INTO users (id, org_id, email, name, role, service, created_at) \
+             VALUES (900, 900, 'intruder@example.com', 'intruder@example.com', 'owner', FALSE, \
+             {now})"
+        ));
+        self.exec_sql(&format!(
+            "INSERT INTO tokens (id, org_id, user_id, name, active_name, kind, scopes, \
+             secret_hash, created_at, issued_at, expires_at, per_minute, per_hour) VALUES \
+             ('{token_id}', 900, 900, 'intruder', 'intruder', 'pat', '[]', '{hash}', {now}, \
+             {now}, {later}, {per_minute}, {per_hour})"
+        ));
+        intruder
+    }
+
     /// Runs one SQL statement on the server's database behind its back; returns rows affected.
     pub fn exec_sql(&self, sql: &str) -> u64 {
         let db = self.database.clone();
