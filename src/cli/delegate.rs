@@ -8,7 +8,7 @@
 use std::process::Stdio;
 
 use super::args::{DelegateArgs, ExecArgs};
-use super::exec::{Made, credential_vars, deliver, exit_status_code};
+use super::exec::{Made, deliver, exit_status_code, shell};
 use super::mint::expiry_string;
 use super::{CliError, Ctx, output};
 use crate::api::types::{RevokeRequest, TokenWithSecret};
@@ -66,18 +66,7 @@ pub(super) async fn run(ctx: &Ctx, a: DelegateArgs) -> Result<u8, CliError> {
 /// Runs `sh -c CMD` (`cmd /C` on Windows) with the child as its credential: `TOKCTL_TOKEN`,
 /// `TOKCTL_TOKEN_ID`, `TOKCTL_SERVER`; every other credential taken out of its environment.
 async fn run_as(cmd: &str, issued: &TokenWithSecret, server: &str) -> Result<u8, CliError> {
-    let mut command = if cfg!(windows) {
-        let mut c = tokio::process::Command::new("cmd");
-        c.arg("/C").arg(cmd);
-        c
-    } else {
-        let mut c = tokio::process::Command::new("sh");
-        c.arg("-c").arg(cmd);
-        c
-    };
-    for name in credential_vars(std::env::vars_os()) {
-        command.env_remove(name);
-    }
+    let mut command = shell(cmd);
     command
         .env("TOKCTL_TOKEN", issued.secret.expose())
         .env("TOKCTL_TOKEN_ID", &issued.token.id)

@@ -142,15 +142,9 @@ fn grace_note(ctx: &Ctx, issued: &TokenWithSecret) {
     }
 }
 
-/// Runs `sh -c CMD` (`cmd /C CMD` on Windows) with the secret and a newline on its stdin and
-/// `TOKCTL_TOKEN_ID` in its environment, the caller's credentials taken out of it
-/// ([`credential_vars`]); the secret is never in its argv. Returns its exit
-/// status (128 + signal when killed by one).
-pub(crate) async fn run_with_secret(
-    cmd: &str,
-    secret: &Secret,
-    token_id: &str,
-) -> Result<u8, CliError> {
+/// `sh -c CMD` (`cmd /C CMD` on Windows) with every credential of the caller taken out of its
+/// environment ([`credential_vars`]): what a child is given is set by the caller, alone.
+pub(crate) fn shell(cmd: &str) -> tokio::process::Command {
     let mut command = if cfg!(windows) {
         let mut c = tokio::process::Command::new("cmd");
         c.arg("/C").arg(cmd);
@@ -163,6 +157,19 @@ pub(crate) async fn run_with_secret(
     for name in credential_vars(std::env::vars_os()) {
         command.env_remove(name);
     }
+    command
+}
+
+/// Runs `sh -c CMD` (`cmd /C CMD` on Windows) with the secret and a newline on its stdin and
+/// `TOKCTL_TOKEN_ID` in its environment, the caller's credentials taken out of it
+/// ([`credential_vars`]); the secret is never in its argv. Returns its exit
+/// status (128 + signal when killed by one).
+pub(crate) async fn run_with_secret(
+    cmd: &str,
+    secret: &Secret,
+    token_id: &str,
+) -> Result<u8, CliError> {
+    let mut command = shell(cmd);
     command
         .env("TOKCTL_TOKEN_ID", token_id)
         .stdin(Stdio::piped())

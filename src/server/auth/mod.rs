@@ -319,6 +319,24 @@ async fn rate_check(
     })
 }
 
+/// Whether a failed authentication from `ip` gets its `auth.failed` row, within the per-address
+/// cap: `Some(n)` with the `n` failures suppressed since the address's last row, `None` (counted
+/// in `/metrics` as unaudited) when over the cap. An unknown client is capped on the last
+/// trusted hop: forged garbage buys no fresh budget.
+pub(crate) fn failure_admitted(state: &AppState, ip: ClientAddr) -> Option<u64> {
+    use super::audit::failed_auth_cap::Admission;
+    match state.failure_audit.admit(ip.throttle_ip(), Instant::now()) {
+        Admission::Record { suppressed } => Some(suppressed),
+        Admission::Suppress => {
+            state
+                .metrics
+                .auth_failures_unaudited
+                .fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+}
+
 /// Records a failed authentication as an audit event, attributed to the token's org when the
 /// token is known, within the per-address cap of [`super::audit::failed_auth_cap`] (failures over it are
 /// counted into the address's next row instead). Best effort: failing to log must not turn a
@@ -330,17 +348,8 @@ pub(crate) async fn record_failure(
     ip: ClientAddr,
     path: &str,
 ) {
-    use super::audit::failed_auth_cap::Admission;
-    // An unknown client is capped on the last trusted hop: forged garbage buys no fresh budget.
-    let suppressed = match state.failure_audit.admit(ip.throttle_ip(), Instant::now()) {
-        Admission::Record { suppressed } => suppressed,
-        Admission::Suppress => {
-            state
-                .metrics
-                .auth_failures_unaudited
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return;
-        }
+    let Some(suppressed) = failure_admitted(state, ip) else {
+        return;
     };
     // The guard refuses no secret-shaped path itself (the URL check before routing does), so
     // redact it here too: nothing secret reaches the audit log that admins read.

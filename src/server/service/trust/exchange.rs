@@ -298,16 +298,8 @@ async fn mint(
 
 /// One `auth.failed` event per refusal, within the per-address cap on such rows.
 async fn audit_refusal(state: &AppState, refusal: Refusal, ctx: &Context, ip: ClientAddr) {
-    use crate::server::audit::failed_auth_cap::Admission;
-    let suppressed = match state.failure_audit.admit(ip.throttle_ip(), Instant::now()) {
-        Admission::Record { suppressed } => suppressed,
-        Admission::Suppress => {
-            state
-                .metrics
-                .auth_failures_unaudited
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return;
-        }
+    let Some(suppressed) = crate::server::auth::failure_admitted(state, ip) else {
+        return;
     };
     let mut detail = serde_json::json!({
         "reason": refusal.as_str(),
