@@ -1,6 +1,7 @@
-//! The backends agree: random sequences of store operations (mint, revoke, rotate with and
-//! without grace, credential lookups by current and previous secret, list pages, audit events)
-//! applied to a SQLite store and a PostgreSQL store give the same result at every step.
+//! The backends agree: random sequences of store operations (mint, child mint, revoke with its
+//! cascade, leak report, rotate with and without grace, credential lookups by current and
+//! previous secret with their chains, list pages, audit events) applied to a SQLite store and a
+//! PostgreSQL store give the same result at every step.
 //! Skipped without `TOKCTL_TEST_DATABASE_URL`; `TOKCTL_PARITY_CASES` sets the number of
 //! sequences (default 8: each runs against a real database).
 
@@ -11,8 +12,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
 use super::{
-    Cursor, Database, NewEvent, NewToken, NewUser, Rotation, Store, StoreError, StoreResult,
-    TokenFilter,
+    Cursor, Database, LeakPlace, NewEvent, NewToken, NewUser, Rotation, Store, StoreError,
+    StoreResult, TokenFilter,
 };
 use crate::api::perms::Role;
 use crate::api::secret::TokenType;
@@ -21,7 +22,9 @@ use crate::api::types::{OrgPolicy, RateLimit, TokenStatus};
 #[derive(Debug, Clone)]
 enum Op {
     Mint { name: u8, expires: bool },
+    MintChild { parent: u8, name: u8, expires: bool },
     Revoke(u8),
+    Leak { token: u8, previous: bool },
     Rotate { token: u8, grace: bool },
     Lookup { token: u8, previous: bool },
     List { limit: u8, status: Option<u8> },
@@ -31,7 +34,10 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0u8..4, any::<bool>()).prop_map(|(name, expires)| Op::Mint { name, expires }),
+        2 => (0u8..8, 0u8..4, any::<bool>())
+            .prop_map(|(parent, name, expires)| Op::MintChild { parent, name, expires }),
         1 => (0u8..8).prop_map(Op::Revoke),
+        1 => (0u8..8, any::<bool>()).prop_map(|(token, previous)| Op::Leak { token, previous }),
         1 => (0u8..8, any::<bool>()).prop_map(|(token, grace)| Op::Rotate { token, grace }),
         2 => (0u8..8, any::<bool>()).prop_map(|(token, previous)| Op::Lookup { token, previous }),
         1 => (1u8..4, proptest::option::of(0u8..3)).prop_map(|(limit, status)| Op::List { limit, status }),
@@ -43,6 +49,7 @@ fn op() -> impl Strategy<Value = Op> {
 struct Minted {
     id: String,
     hashes: Vec<String>,
+    depth: u32,
 }
 
 /// What a step returned, as text to compare: results in full, errors by kind (their messages
@@ -52,6 +59,7 @@ fn shown<T: std::fmt::Debug>(r: StoreResult<T>) -> String {
         Ok(v) => format!("{v:?}"),
         Err(StoreError::Conflict(_)) => "conflict".into(),
         Err(StoreError::NotFound) => "not found".into(),
+        Err(StoreError::ParentEnded) => "parent ended".into(),
         Err(e) => panic!("the store failed: {e}"),
     }
 }
@@ -114,41 +122,54 @@ async fn run(db: &Database, case: usize, ops: &[Op]) -> Vec<String> {
         let pick = |n: u8| (!minted.is_empty()).then(|| n as usize % minted.len());
         let step = match op {
             Op::Mint { name, expires } => {
-                let id = format!("tk_c{case}s{i}");
-                let hash = format!("hash-{case}-{i}");
-                let token = NewToken {
-                    id: id.clone(),
-                    org_id,
-                    user_id: user.id,
-                    name: format!("t{name}"),
-                    kind: TokenType::Pat,
-                    scopes: vec![],
-                    secret_hash: hash.clone(),
-                    created_at: now,
-                    expires_at: expires.then(|| now + Duration::seconds(3)),
-                    rate_limit: RateLimit {
-                        per_minute: 60,
-                        per_hour: 600,
-                    },
-                    allowed_cidrs: vec![],
-                    description: None,
-                    created_by: Some(user.id),
-                    unique_name: true,
-                    parent: None,
-                    audience: vec![],
-                    via: None,
-                };
-                let r = db
-                    .insert_token(token, event(org_id, now, "token.mint"))
-                    .await;
-                if r.is_ok() {
-                    minted.push(Minted {
-                        id,
-                        hashes: vec![hash],
-                    });
-                }
-                shown(r)
+                let parent = None;
+                mint(
+                    &db,
+                    &mut minted,
+                    (case, i, org_id, user.id, now),
+                    *name,
+                    *expires,
+                    parent,
+                )
+                .await
             }
+            Op::MintChild {
+                parent,
+                name,
+                expires,
+            } => match pick(*parent) {
+                Some(k) => {
+                    let parent = Some((minted[k].id.clone(), minted[k].depth + 1));
+                    mint(
+                        &db,
+                        &mut minted,
+                        (case, i, org_id, user.id, now),
+                        *name,
+                        *expires,
+                        parent,
+                    )
+                    .await
+                }
+                None => "no parent".into(),
+            },
+            Op::Leak { token, previous } => match pick(*token) {
+                Some(k) => {
+                    let hashes = &minted[k].hashes;
+                    let hash = match previous {
+                        true if hashes.len() > 1 => &hashes[hashes.len() - 2],
+                        _ => &hashes[hashes.len() - 1],
+                    };
+                    let place = LeakPlace {
+                        url: Some(format!("https://paste.example/{i}")),
+                        source: None,
+                    };
+                    shown(
+                        db.revoke_leaked(hash, now, &place, event(org_id, now, "token.leaked"))
+                            .await,
+                    )
+                }
+                None => "nothing to leak".into(),
+            },
             Op::Revoke(n) => match pick(*n) {
                 Some(k) => shown(
                     db.revoke_token(&minted[k].id, now, None, event(org_id, now, "token.revoke"))
@@ -230,6 +251,54 @@ async fn run(db: &Database, case: usize, ops: &[Op]) -> Vec<String> {
         out.push(format!("{i} {op:?}: {step}"));
     }
     out
+}
+
+/// Mints a token (a child of `parent`, with its depth, when given) and remembers it; what the
+/// store answered, as [`shown`] writes it. `at` is (case, step, org, owner, now).
+async fn mint(
+    db: &Database,
+    minted: &mut Vec<Minted>,
+    (case, i, org_id, user_id, now): (usize, usize, i64, i64, DateTime<Utc>),
+    name: u8,
+    expires: bool,
+    parent: Option<(String, u32)>,
+) -> String {
+    let id = format!("tk_c{case}s{i}");
+    let hash = format!("hash-{case}-{i}");
+    let depth = parent.as_ref().map_or(0, |(_, d)| *d);
+    let token = NewToken {
+        id: id.clone(),
+        org_id,
+        user_id,
+        name: format!("t{name}"),
+        kind: TokenType::Pat,
+        scopes: vec![],
+        secret_hash: hash.clone(),
+        created_at: now,
+        expires_at: expires.then(|| now + Duration::seconds(3)),
+        rate_limit: RateLimit {
+            per_minute: 60,
+            per_hour: 600,
+        },
+        allowed_cidrs: vec![],
+        description: None,
+        created_by: Some(user_id),
+        unique_name: true,
+        parent,
+        audience: vec![],
+        via: None,
+    };
+    let r = db
+        .insert_token(token, event(org_id, now, "token.mint"))
+        .await;
+    if r.is_ok() {
+        minted.push(Minted {
+            id,
+            hashes: vec![hash],
+            depth,
+        });
+    }
+    shown(r)
 }
 
 /// A fresh PostgreSQL database on the server `admin` names; returns its URL.
