@@ -124,7 +124,7 @@ async fn run(db: &Database, case: usize, ops: &[Op]) -> Vec<String> {
             Op::Mint { name, expires } => {
                 let parent = None;
                 mint(
-                    &db,
+                    db,
                     &mut minted,
                     (case, i, org_id, user.id, now),
                     *name,
@@ -141,7 +141,7 @@ async fn run(db: &Database, case: usize, ops: &[Op]) -> Vec<String> {
                 Some(k) => {
                     let parent = Some((minted[k].id.clone(), minted[k].depth + 1));
                     mint(
-                        &db,
+                        db,
                         &mut minted,
                         (case, i, org_id, user.id, now),
                         *name,
