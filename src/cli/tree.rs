@@ -65,7 +65,8 @@ fn label(t: &TokenInfo, now: DateTime<Utc>) -> String {
             Some(at) => format!("expires {}", output::when(at, now)),
             None => "never expires".into(),
         },
-        other => other.as_str().to_string(),
+        // `revoked (leaked)` as `list` and `show` say it.
+        _ => output::status_label(t).to_string(),
     };
     format!(
         "{} {} ({}, {}) {status}",
@@ -134,6 +135,20 @@ mod tests {
             "{text}"
         );
         assert_eq!(lines.len(), 5);
+    }
+
+    #[test]
+    fn a_leaked_token_says_so_and_its_descendants_say_why_they_ended() {
+        let mut root = tok("tk_a", None, 0);
+        root.status = TokenStatus::Revoked;
+        root.revoked_reason = Some(crate::api::leaks::LEAKED.into());
+        let mut child = tok("tk_b", Some("tk_a"), 1);
+        child.status = TokenStatus::Revoked;
+        child.revoked_reason = Some("ancestor leaked".into());
+        let text = draw(&[root, child], Utc::now());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with(" revoked (leaked)"), "{text}");
+        assert!(lines[1].ends_with(" revoked"), "{text}");
     }
 
     #[test]
