@@ -15,6 +15,8 @@ pub(super) async fn run(ctx: &Ctx, c: TrustCommand) -> Result<u8, CliError> {
             let all = ctx.client()?.trust_list().await?;
             if ctx.global.json {
                 output::json(&all)?;
+            } else if all.is_empty() {
+                ctx.notice("No trust policies (`tokctl trust add` makes one; see docs/ci.md).");
             } else {
                 output::stdout(&table(&all))?;
             }

@@ -279,6 +279,11 @@ async fn eddsa_and_stdin_id_tokens_work_and_the_answer_is_rfc_8693() {
 #[tokio::test]
 async fn trust_policies_keep_the_rules_of_who_may_trust_what() {
     let ci = oidc::start().await;
+    // None yet: `trust list` says so on stderr, and prints nothing a script would parse.
+    let none = User::with_token(&ci.server.url, &ci.admin).run(&["trust", "list"]);
+    assert_eq!(none.code, 0, "{}", none.stderr);
+    assert!(none.stdout.is_empty(), "{}", none.stdout);
+    assert!(none.stderr.contains("No trust policies"), "{}", none.stderr);
     // A person as owner, a bare `*` subject, plain http off loopback, too long a lifetime.
     let admin = ci.admin.clone();
     let r = ci

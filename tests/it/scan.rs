@@ -156,7 +156,7 @@ fn look_alikes_with_a_bad_checksum_are_not_reported() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stdout, "");
     assert!(
-        out.stderr.contains("no tokctl secrets in 1 files"),
+        out.stderr.contains("no tokctl secrets in 1 file,"),
         "{out:?}"
     );
 }

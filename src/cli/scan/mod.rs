@@ -205,12 +205,13 @@ fn scan_stdin(findings: &mut Vec<Finding>, tally: &mut Tally) -> Result<(), CliE
 }
 
 fn summary(findings: &[Finding], tally: &Tally, git: bool) -> String {
+    let plural = |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     let what = if git {
-        format!("{} commits", tally.commits)
+        plural(tally.commits, "commit")
     } else {
         format!(
-            "{} files{}",
-            tally.files,
+            "{}{}",
+            plural(tally.files, "file"),
             match tally.binary {
                 0 => String::new(),
                 n => format!(" ({n} binary skipped)"),
