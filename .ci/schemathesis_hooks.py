@@ -32,6 +32,17 @@ STATE_DEPENDENT = [
     # `action` filters audit events; with `kind=access` it is refused. OpenAPI cannot relate two
     # query parameters.
     "the access log has none",
+    # POST /v1/trust: the org policy's max_trust_lifetime of the moment; whether `owner` is a
+    # service account (a fact of the database); an issuer URL a URL parser and the loopback rule
+    # refuse (the document states the shape, `https://…`, not a URL grammar); and a `jwks` whose
+    # keys are not keys (no schema checks an RSA modulus).
+    "beyond the org policy's max_trust_lifetime",
+    "a trust policy mints tokens of a service account only",
+    "is not a URL",
+    "must be an https URL without query or fragment",
+    "`jwks` is not a JWK Set",
+    "`jwks` has no key this server can use",
+    "`jwks` is larger than 64 KiB",
 ]
 
 

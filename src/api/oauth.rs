@@ -94,29 +94,39 @@ pub(crate) struct TokenExchangeForm {
     /// `urn:ietf:params:oauth:grant-type:token-exchange`.
     #[schema(pattern = "^urn:ietf:params:oauth:grant-type:token-exchange$")]
     pub grant_type: String,
-    /// A tokctl secret: the parent of the token issued. The only credential needed.
-    #[schema(pattern = "^tokctl_(pat|mcp|ses)_[0-9A-Za-z]{36}$")]
+    /// A tokctl secret (the parent of the token issued), or a CI job's ID token. The only
+    /// credential needed.
+    #[schema(min_length = 1)]
     pub subject_token: String,
-    /// `urn:ietf:params:oauth:token-type:access_token` (a tokctl secret).
-    #[schema(pattern = "^urn:ietf:params:oauth:token-type:access_token$")]
+    /// `urn:ietf:params:oauth:token-type:access_token` (a tokctl secret: a delegation), or
+    /// `…:id_token` / `…:jwt` (a CI job's OpenID Connect ID token, matched against the org's
+    /// trust policies, docs/ci.md).
+    #[schema(pattern = "^urn:ietf:params:oauth:token-type:(access_token|id_token|jwt)$")]
     pub subject_token_type: String,
-    /// Space-separated scopes, within the subject's (default: the subject's).
+    /// Space-separated scopes, within the subject's (default: the subject's). Not with an ID
+    /// token: its trust policy fixes them. A form field is text or absent, never null.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub scope: Option<String>,
     /// RFC 8707 resource URI the token is for (repeatable); within the subject's audience.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub resource: Option<String>,
     /// A logical name of a resource the token is for (repeatable), `tokctl` for tokctl's API.
     #[serde(default)]
+    #[schema(nullable = false)]
     pub audience: Option<String>,
     /// `urn:ietf:params:oauth:token-type:access_token` or absent.
     #[serde(default)]
-    #[schema(pattern = "^urn:ietf:params:oauth:token-type:access_token$")]
+    #[schema(
+        nullable = false,
+        pattern = "^urn:ietf:params:oauth:token-type:access_token$"
+    )]
     pub requested_token_type: Option<String>,
     /// tokctl's extension: the lifetime (`10m`, `2h`, an RFC 3339 time); default 15m, at most the
     /// subject's remaining lifetime.
     #[serde(default)]
-    #[schema(schema_with = super::schema::expires)]
+    #[schema(schema_with = super::schema::expires_in_form)]
     pub expires: Option<String>,
 }
 

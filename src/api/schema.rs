@@ -133,7 +133,17 @@ pub(crate) fn since() -> RefOr<Schema> {
 
 /// `expires` of mint and rotate (`parse_expiry`, then `policy::resolve_expiry`).
 pub(crate) fn expires() -> RefOr<Schema> {
-    schema(or_null(json!({
+    schema(or_null(expires_text()))
+}
+
+/// [`expires`] as a form field takes it: text or absent, never null.
+#[cfg(feature = "server")]
+pub(crate) fn expires_in_form() -> RefOr<Schema> {
+    schema(expires_text())
+}
+
+fn expires_text() -> Value {
+    json!({
         "anyOf": [
             {"type": "string", "pattern": format!("^(?:never|{})$", duration_regex(MAX_DURATION_MINUTES))},
             {"type": "string", "format": "date"},
@@ -142,7 +152,7 @@ pub(crate) fn expires() -> RefOr<Schema> {
         "description": "a duration (90m, 12h, 30d, 52w), a date (2027-01-31), an RFC 3339 time, or \
             `never`. Also refused (422): a time not in the future, beyond the org policy's \
             `max_expiry`, or `never` unless the policy has `allow_never`",
-    })))
+    })
 }
 
 /// `grace` of rotate (`tokens::rotate`): none (`0`) or a duration of at most 1 hour.
@@ -196,6 +206,79 @@ pub(crate) fn service_name() -> RefOr<Schema> {
 /// Characters an email may not hold (`users::check_email`): Unicode whitespace and controls.
 const NOT_IN_EMAIL: &str =
     "\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+
+/// Control characters (`char::is_control`): refused in a trust policy's texts.
+const CONTROL: &str = "\\x00-\\x1f\\x7f-\\x9f";
+
+/// The longest text of a trust policy (issuer, audience, subject, a claim and its pattern).
+pub(crate) const MAX_TRUST_TEXT: usize = 512;
+
+/// A trust policy's text (`trust::policies::text_field`): 1–512 characters, not all
+/// whitespace, no control characters.
+pub(crate) fn trust_text() -> RefOr<Schema> {
+    let (c, s) = (CONTROL, NOT_IN_EMAIL);
+    schema(json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_TRUST_TEXT,
+        "pattern": format!("^[^{c}]*[^{s}][^{c}]*$"),
+    }))
+}
+
+/// A trust policy's `subject` pattern (`trust::policies::check_patterns`): a [`trust_text`]
+/// with something besides `*` in it (`*` alone would trust every job of every user).
+pub(crate) fn trust_subject() -> RefOr<Schema> {
+    let (c, s) = (CONTROL, NOT_IN_EMAIL);
+    schema(json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_TRUST_TEXT,
+        "pattern": format!("^(?=[^{c}]*[^{s}])(?=[^{c}]*[^*{c}])[^{c}]*$"),
+        "examples": ["repo:acme/api:ref:refs/heads/main"],
+    }))
+}
+
+/// A trust policy's `issuer` (`trust::policies::check_issuer`): an `https://` URL (plain
+/// `http://` only on a loopback address), at most 512 characters, no query or fragment.
+pub(crate) fn trust_issuer() -> RefOr<Schema> {
+    let c = CONTROL;
+    schema(json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_TRUST_TEXT,
+        "pattern": format!("^https?://[^{c}?#]+$"),
+        "examples": ["https://token.actions.githubusercontent.com"],
+    }))
+}
+
+/// A trust policy's further claims (`trust::policies::check_patterns`): at most 16, each name
+/// and pattern a [`trust_text`], never a claim the policy checks itself.
+pub(crate) fn trust_claims() -> RefOr<Schema> {
+    let (c, s) = (CONTROL, NOT_IN_EMAIL);
+    schema(json!({
+        "type": "object",
+        "maxProperties": super::trust::MAX_CLAIMS,
+        "propertyNames": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_TRUST_TEXT,
+            "pattern": format!("^(?!(?:iss|aud|sub|exp|nbf|iat|jti)$)[^{c}]*[^{s}][^{c}]*$"),
+        },
+        "additionalProperties": serde_json::to_value(trust_text()).unwrap_or_default(),
+        "examples": [{"environment": "prod"}],
+    }))
+}
+
+/// A trust policy's token lifetime (`trust::policies::add`): a duration of at most 1h (the
+/// ceiling of `max_trust_lifetime`), or null for the org policy's.
+pub(crate) fn trust_lifetime() -> RefOr<Schema> {
+    schema(or_null(json!({
+        "type": "string",
+        "pattern": format!("^{}$", duration_regex(60)),
+        "description": "at most the org policy's max_trust_lifetime (15m unless changed, never above 1h)",
+        "examples": ["10m"],
+    })))
+}
 
 /// A person's email (`users::check_email`): `local@domain`, at most 254 characters, the domain
 /// with a dot neither first nor last, no whitespace or control characters.
@@ -564,6 +647,14 @@ mod tests {
             ("policy_patch", policy_patch),
             ("add_user", add_user),
             ("jsonrpc_request", jsonrpc_request),
+            ("expires_in_form", expires_in_form),
+            ("audience", audience),
+            ("resource_or_null", resource_or_null),
+            ("trust_text", trust_text),
+            ("trust_subject", trust_subject),
+            ("trust_issuer", trust_issuer),
+            ("trust_claims", trust_claims),
+            ("trust_lifetime", trust_lifetime),
         ];
         for (name, f) in all {
             let v = serde_json::to_value(f()).unwrap();

@@ -52,27 +52,38 @@ pub(crate) struct TrustPolicy {
     pub created_by: Option<String>,
 }
 
+/// The most claim patterns a trust policy may add to its subject.
+pub(crate) const MAX_CLAIMS: usize = 16;
+
 /// `POST /v1/trust`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub(crate) struct AddTrustRequest {
+    #[schema(schema_with = super::schema::token_name)]
     pub name: String,
     /// `https://…`, or `http://` on a loopback address only.
+    #[schema(schema_with = super::schema::trust_issuer)]
     pub issuer: String,
+    #[schema(schema_with = super::schema::trust_text)]
     pub audience: String,
+    #[schema(schema_with = super::schema::trust_subject)]
     pub subject: String,
     #[serde(default)]
+    #[schema(schema_with = super::schema::trust_claims)]
     pub claims: BTreeMap<String, String>,
     /// A service account.
     pub owner: String,
     /// Blank or `*` = the service account's full role (within the caller's own).
     #[serde(default)]
+    #[schema(schema_with = super::schema::scopes)]
     pub scopes: Vec<String>,
     /// Default and maximum: the org policy's `max_trust_lifetime` (default 15m, at most 1h).
     #[serde(default)]
+    #[schema(schema_with = super::schema::trust_lifetime)]
     pub expires: Option<String>,
     #[serde(default)]
     pub rate_limit: Option<RateLimitRequest>,
     #[serde(default)]
+    #[schema(schema_with = super::schema::cidrs)]
     pub allowed_cidrs: Vec<String>,
     /// A JWK Set (`{"keys": [...]}`) used instead of discovery, for issuers the server cannot
     /// reach.

@@ -384,6 +384,17 @@ async fn a_flood_of_reports_hits_its_own_limit_while_verify_answers() {
     assert_eq!(r.status, 429);
     assert!(r.header("retry-after").is_some());
     assert_eq!(s.get("/v1/me", &app).await.status, 200);
+    // An unsigned GitHub report from the same address is told what is wrong with it (401), not
+    // to come back later: the signature headers are looked for before the budget.
+    let r = s
+        .call("POST", "/v1/leaks/github", None, Some(json!([])))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (401, "signature_invalid"),
+        "{}",
+        r.text
+    );
 
     // Its own limits on size: more than 100 entries, or a body over 256 KiB, while other
     // routes still take their own.

@@ -141,10 +141,12 @@ pub(crate) async fn github(
     req: Request,
 ) -> ApiResult<Json<Vec<GithubVerdict>>> {
     let ip = client_ip(peer.ip(), req.headers(), &state.trusted_proxies);
+    // An unsigned report is refused before it spends the address's budget: looking for the
+    // headers costs nothing, and the answer must say what is wrong (401), not "later" (429).
+    let (key_id, signature) = signature_headers(req.headers())?;
     let _permit = admit(&state, ip)?;
-    let (parts, body) = req.into_parts();
-    let body = read_body(body, GITHUB_BODY_LIMIT).await?;
-    check_signature(&state, &parts.headers, &body).await?;
+    let body = read_body(req.into_body(), GITHUB_BODY_LIMIT).await?;
+    check_signature(&state, &key_id, &signature, &body).await?;
     let entries: Vec<GithubLeak> =
         parse_list(&body, MAX_GITHUB_REPORTED, "{token, type, url, source}")?;
     let reporter = Reporter {
@@ -197,8 +199,21 @@ fn admit(state: &AppState, ip: ClientAddr) -> ApiResult<tokio::sync::SemaphorePe
         })
 }
 
-async fn check_signature(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<()> {
-    let refused = |e: SignatureError| match e {
+/// The report's key id and signature: each header exactly once, else 401 `signature_invalid`.
+fn signature_headers(headers: &HeaderMap) -> ApiResult<(String, String)> {
+    let one = |name| {
+        single_header(headers, name)
+            .map(str::to_string)
+            .map_err(signature_refused)
+    };
+    Ok((
+        one("github-public-key-identifier")?,
+        one("github-public-key-signature")?,
+    ))
+}
+
+fn signature_refused(e: SignatureError) -> ApiError {
+    match e {
         SignatureError::KeysUnavailable(why) => {
             tracing::warn!(error = %why, "GitHub's secret-scanning keys are unavailable");
             ApiError::new(
@@ -210,14 +225,20 @@ async fn check_signature(state: &AppState, headers: &HeaderMap, body: &[u8]) -> 
             ErrorCode::SignatureInvalid,
             format!("the report is not signed by GitHub: {other}; nothing was revoked"),
         ),
-    };
-    let key_id = single_header(headers, "github-public-key-identifier").map_err(refused)?;
-    let signature = single_header(headers, "github-public-key-signature").map_err(refused)?;
+    }
+}
+
+async fn check_signature(
+    state: &AppState,
+    key_id: &str,
+    signature: &str,
+    body: &[u8],
+) -> ApiResult<()> {
     state
         .github_keys
         .verify(key_id, signature, body)
         .await
-        .map_err(refused)
+        .map_err(signature_refused)
 }
 
 async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {

@@ -505,8 +505,10 @@ pub(crate) async fn introspect(
 #[allow(dead_code)]
 pub(crate) struct IntrospectForm {
     /// The secret to introspect.
+    #[schema(min_length = 1)]
     token: String,
     /// Ignored (every tokctl secret says its type).
+    #[schema(nullable = false)]
     token_type_hint: Option<String>,
 }
 

@@ -23,9 +23,9 @@ use crate::server::service::{no_escalation, policy};
 use crate::server::state::AppState;
 use crate::server::store::{NewTrust, Store, StoreError, TrustRecord};
 
-/// The most claim patterns one policy may have.
-pub(crate) const MAX_CLAIMS: usize = 16;
-const MAX_TEXT: usize = 512;
+// The limits the document's schema states, so the two cannot drift apart.
+use crate::api::schema::MAX_TRUST_TEXT as MAX_TEXT;
+use crate::api::trust::MAX_CLAIMS;
 
 pub(crate) fn info(r: &TrustRecord) -> TrustPolicy {
     TrustPolicy {
@@ -49,9 +49,10 @@ fn text_field(field: &str, value: &str) -> ApiResult<()> {
     if value.trim().is_empty() {
         return Err(ApiError::invalid(format!("`{field}` must not be empty")));
     }
-    if value.len() > MAX_TEXT || value.chars().any(char::is_control) {
+    // Characters, as the document's `maxLength` counts them.
+    if value.chars().count() > MAX_TEXT || value.chars().any(char::is_control) {
         return Err(ApiError::invalid(format!(
-            "`{field}` must be at most {MAX_TEXT} bytes without control characters"
+            "`{field}` must be at most {MAX_TEXT} characters without control characters"
         )));
     }
     Ok(())
