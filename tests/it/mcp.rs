@@ -539,3 +539,49 @@ async fn the_openapi_document_lists_the_jsonrpc_refusals_of_mcp() {
             .contains("Content-Type")
     );
 }
+
+/// An agent asking `whoami` hears that a token of its owner leaked, as `tokctl whoami` does
+/// (the same `leaked_tokens` as `GET /v1/me`), and the leaked token itself no longer answers.
+#[tokio::test]
+async fn whoami_tells_an_agent_its_owner_has_a_leaked_token() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (_, agent) = s
+        .mint(
+            &owner,
+            json!({"name": "agent", "type": "mcp", "scopes": ["tokens:read"]}),
+        )
+        .await;
+    let (leaked_id, leaked) = s
+        .mint(
+            &owner,
+            json!({"name": "pasted", "type": "mcp", "scopes": ["tokens:read"]}),
+        )
+        .await;
+    let r = s
+        .call(
+            "POST",
+            "/v1/leaks",
+            None,
+            Some(
+                json!([{"token": leaked, "url": "https://paste.example.com/x", "source": "chat"}]),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+
+    let r = post_mcp(&s, Some(&agent), call(1, "whoami", json!({}))).await;
+    let who = result(&r);
+    let notices = who["leaked_tokens"].as_array().expect("leaked_tokens");
+    assert_eq!(notices.len(), 1, "{who}");
+    assert_eq!(notices[0]["id"], leaked_id.as_str());
+    assert_eq!(notices[0]["name"], "pasted");
+    assert_eq!(notices[0]["url"], "https://paste.example.com/x");
+    assert!(
+        !who.to_string().contains(&leaked),
+        "a secret in the answer: {who}"
+    );
+
+    let r = post_mcp(&s, Some(&leaked), call(2, "whoami", json!({}))).await;
+    assert_unauthenticated(&r, json!(2), "token_revoked");
+}

@@ -124,6 +124,8 @@ async fn cli_login_oidc_with_an_id_token_file_then_whoami_names_the_service_acco
         .find(|e| e["target"] == id)
         .expect("mint event");
     assert_eq!(event["actor"], "trust:deploy");
+    // The incident names where the exchange came from, as any mint's event does.
+    assert_eq!(event["ip"], "127.0.0.1", "{event}");
     assert_eq!(event["detail"]["via"]["claims"]["run_id"], "6025312361");
     // The access log rows of the job's calls name the run too.
     ci.server.settle().await;

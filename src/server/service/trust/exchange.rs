@@ -92,7 +92,7 @@ pub(crate) async fn exchange_id_token(
         ));
     }
     let mut ctx = Context::default();
-    match exchange(state, keys, subject_token, &mut ctx).await? {
+    match exchange(state, keys, subject_token, ip, &mut ctx).await? {
         Ok(answer) => Ok(Ok(answer)),
         Err(refusal) => {
             state.verify_throttle.charge(&throttle_key, Instant::now());
@@ -106,6 +106,7 @@ async fn exchange(
     state: &AppState,
     keys: &JwksCache,
     token: &str,
+    ip: ClientAddr,
     ctx: &mut Context,
 ) -> ApiResult<Result<TokenExchangeResponse, Refusal>> {
     let now = Utc::now();
@@ -142,7 +143,7 @@ async fn exchange(
         return Ok(Err(Refusal::NoMatchingTrust));
     };
     ctx.trust = Some(trust.name.clone());
-    mint(state, trust, &verified, now).await
+    mint(state, trust, &verified, ip, now).await
 }
 
 /// Verifies the token against the keys of each distinct key source among the issuer's
@@ -224,6 +225,7 @@ async fn mint(
     state: &AppState,
     trust: &TrustRecord,
     v: &Verified,
+    ip: ClientAddr,
     now: DateTime<Utc>,
 ) -> ApiResult<Result<TokenExchangeResponse, Refusal>> {
     let owner = state.store.member(trust.org_id, &trust.owner).await?;
@@ -237,6 +239,11 @@ async fn mint(
     let via = via(trust, v);
     let id = tokens::new_token_id();
     let fresh = secret::generate(TokenType::Pat);
+    let mut detail = serde_json::json!({
+        "name": trust.name, "owner": owner.label(), "scopes": trust.scopes,
+        "type": TokenType::Pat, "via": via,
+    });
+    ip.annotate(&mut detail);
     let event = NewEvent {
         org_id: trust.org_id,
         at: now,
@@ -245,11 +252,8 @@ async fn mint(
         actor_user_id: None,
         credential_id: None,
         target: Some(id.clone()),
-        ip: None,
-        detail: serde_json::json!({
-            "name": trust.name, "owner": owner.label(), "scopes": trust.scopes,
-            "type": TokenType::Pat, "via": via,
-        }),
+        ip: ip.audit_ip(),
+        detail,
         root_id: None,
     };
     let jti = ExchangedJti {
