@@ -95,15 +95,7 @@ async fn mcp_call(s: &TestServer, token: &str) -> Resp {
         .send()
         .await
         .unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.unwrap();
-    Resp {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
+    Resp::read(resp).await
 }
 
 #[tokio::test]

@@ -94,13 +94,6 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
     });
 }
 
-/// A well-formed secret no server knows: enough for a request to be sent.
-fn some_secret() -> String {
-    tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat)
-        .expose()
-        .to_string()
-}
-
 /// `tokctl ARGS` on a pty, as a person at a terminal.
 fn spawn(u: &User, args: &[&str]) -> PtySession {
     pty::spawn_within(u, args, Duration::from_secs(180))
@@ -111,7 +104,7 @@ fn spawn(u: &User, args: &[&str]) -> PtySession {
 #[test]
 fn no_answer_within_the_timeout_exits_8_naming_the_server_and_the_wait() {
     let silent = silent_server();
-    let u = User::with_token(&silent.url, &some_secret());
+    let u = User::with_token(&silent.url, &common::unknown_secret());
     let out = u.run(&["--timeout", "1", "whoami"]);
     assert_eq!(out.code, 8, "{out:?}");
     assert!(
@@ -137,7 +130,7 @@ fn no_answer_within_the_timeout_exits_8_naming_the_server_and_the_wait() {
 #[test]
 fn tokctl_timeout_is_honoured_and_the_flag_wins_over_it() {
     let silent = silent_server();
-    let u = User::with_token(&silent.url, &some_secret());
+    let u = User::with_token(&silent.url, &common::unknown_secret());
     let out = u.run_env(&["whoami"], &[("TOKCTL_TIMEOUT", "1.5")]);
     assert_eq!(out.code, 8, "{out:?}");
     assert!(out.stderr.contains("in 1.5 s"), "{out:?}");
@@ -150,7 +143,7 @@ fn tokctl_timeout_is_honoured_and_the_flag_wins_over_it() {
 #[test]
 fn bad_timeouts_are_usage_errors_naming_the_flag_before_any_request() {
     let silent = silent_server();
-    let u = User::with_token(&silent.url, &some_secret());
+    let u = User::with_token(&silent.url, &common::unknown_secret());
     for args in [
         &["--timeout", "0", "whoami"][..],
         &["--timeout", "-1", "whoami"],
@@ -182,7 +175,7 @@ fn bad_timeouts_are_usage_errors_naming_the_flag_before_any_request() {
 #[test]
 fn a_spinner_shows_on_a_terminal_while_waiting_and_not_with_quiet() {
     let silent = silent_server();
-    let u = User::with_token(&silent.url, &some_secret());
+    let u = User::with_token(&silent.url, &common::unknown_secret());
     let mut p = spawn(&u, &["--timeout", "3", "whoami"]);
     p.exp_string(&format!("waiting for {}", silent.url))
         .unwrap();

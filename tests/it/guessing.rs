@@ -39,16 +39,7 @@ async fn login_from(s: &TestServer, from: Option<IpAddr>, email: &str, password:
     if let Some(ip) = from {
         req = req.header("x-forwarded-for", ip.to_string());
     }
-    let resp = req.send().await.expect("request");
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.unwrap_or_default();
-    Resp {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        text,
-    }
+    Resp::read(req.send().await.expect("request")).await
 }
 
 fn v4(a: u8, b: u8, c: u8, d: u8) -> Option<IpAddr> {

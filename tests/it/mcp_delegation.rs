@@ -2,8 +2,6 @@
 //! `.ci/run`): an orchestrating agent delegates to a sub-agent over MCP with the `delegate` tool,
 //! the sub-agent works with its own narrower token, and revoking stops it (-32001).
 
-use std::process::Command;
-
 use crate::common;
 
 use common::TestServer;
@@ -16,27 +14,11 @@ const SCRIPT: &str = concat!(
 
 /// Runs one step of the script with `token`; None (and a skip notice) when the SDK is missing.
 fn sdk(test: &str, step: &str, url: &str, token: &str) -> Option<Value> {
-    let out = match Command::new("python3")
-        .args([SCRIPT, step, &format!("{url}/mcp")])
-        .env("TOKEN", token)
-        .output()
-    {
-        Ok(out) => out,
-        Err(e) => {
-            common::say_skipped(test, &format!("no python3 ({e})"));
-            return None;
-        }
-    };
-    if out.status.code() == Some(3) {
-        common::say_skipped(test, String::from_utf8_lossy(&out.stderr).trim());
-        return None;
-    }
-    assert!(
-        out.status.success(),
-        "{step} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).expect("one JSON line"))
+    common::python_client(
+        test,
+        &[SCRIPT, step, &format!("{url}/mcp")],
+        &[("TOKEN", token)],
+    )
 }
 
 /// The orchestrator's token and the delegation it makes over MCP (None: SDK missing).

@@ -2,8 +2,6 @@
 //! `tests/it/clients/introspect_authlib.py`), RFC 8414 and RFC 9728 metadata, and the
 //! `resource_metadata` that `/mcp`'s 401 names.
 
-use std::process::Command;
-
 use crate::common;
 
 use common::TestServer;
@@ -112,7 +110,7 @@ async fn introspection_without_tokens_verify_learns_nothing() {
         .await;
     // The same refusal whether the token asked about is valid or not.
     let valid = introspect(&s, &nosy, &reader).await;
-    let invalid = introspect(&s, &nosy, "tokctl_pat_000000000000000000000000000000000000").await;
+    let invalid = introspect(&s, &nosy, &common::unknown_secret()).await;
     assert_eq!(valid.status, 403, "{}", valid.text);
     assert_eq!(valid.code(), "forbidden");
     assert_eq!(valid.text, invalid.text);
@@ -133,10 +131,7 @@ async fn introspection_without_tokens_verify_learns_nothing() {
         &s,
         "/v1/oauth/introspect",
         Some(&owner),
-        &[
-            ("token", &reader),
-            ("token", "tokctl_pat_000000000000000000000000000000000000"),
-        ],
+        &[("token", &reader), ("token", &common::unknown_secret())],
     )
     .await;
     assert_eq!(r.status, 400, "{}", r.text);
@@ -239,27 +234,7 @@ async fn metadata_documents_point_standard_clients_at_the_endpoints() {
 
 /// Runs authlib's introspection client; None (with a skip notice) without it.
 fn authlib(test: &str, url: &str, gateway: &str, token: &str, scope: &str) -> Option<Value> {
-    let out = match Command::new("python3")
-        .args([AUTHLIB, url, token, scope])
-        .env("GATEWAY", gateway)
-        .output()
-    {
-        Ok(out) => out,
-        Err(e) => {
-            common::say_skipped(test, &format!("no python3 ({e})"));
-            return None;
-        }
-    };
-    if out.status.code() == Some(3) {
-        common::say_skipped(test, String::from_utf8_lossy(&out.stderr).trim());
-        return None;
-    }
-    assert!(
-        out.status.success(),
-        "authlib failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).expect("one JSON line"))
+    common::python_client(test, &[AUTHLIB, url, token, scope], &[("GATEWAY", gateway)])
 }
 
 #[tokio::test]

@@ -28,17 +28,7 @@ pub async fn post_form(
     if let Some(b) = bearer {
         req = req.bearer_auth(b);
     }
-    let resp = req.send().await.expect("request");
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        body,
-        text,
-    }
+    Resp::read(req.send().await.expect("request")).await
 }
 
 /// A token exchange of `subject` with the extra parameters `more`.

@@ -18,6 +18,14 @@ pub const OWNER_EMAIL: &str = "owner@example.com";
 pub const OWNER_PASSWORD: &str = "owner-password-123";
 pub const ORG: &str = "acme";
 
+/// A well-formed secret no server knows, generated per call: a test never commits a string a
+/// secret scanner would take for a real one.
+pub fn unknown_secret() -> String {
+    tokctl::api::secret::generate(tokctl::api::secret::TokenType::Pat)
+        .expose()
+        .to_string()
+}
+
 pub fn tokctl_bin() -> &'static str {
     env!("CARGO_BIN_EXE_tokctl")
 }
@@ -67,6 +75,33 @@ pub fn host_port(url: &str) -> String {
 /// only the print macros, not direct writes to the stderr handle).
 pub fn say_skipped(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// Runs a Python client script (`python3 ARGS…`, with `env`) that prints one JSON line; exit 3
+/// means its library is missing. None, with a skip notice, when python3 or the library is.
+pub fn python_client(test: &str, args: &[&str], env: &[(&str, &str)]) -> Option<Value> {
+    let out = match Command::new("python3")
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            say_skipped(test, &format!("no python3 ({e})"));
+            return None;
+        }
+    };
+    if out.status.code() == Some(3) {
+        say_skipped(test, String::from_utf8_lossy(&out.stderr).trim());
+        return None;
+    }
+    assert!(
+        out.status.success(),
+        "{} failed:\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).expect("one JSON line"))
 }
 
 /// Runs `f` on a fresh single-threaded runtime in its own thread (usable from sync tests
@@ -184,6 +219,20 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// Reads a whole answer: status, headers, text, and the text as JSON (null if it is not).
+    pub async fn read(resp: reqwest::Response) -> Resp {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
     }
@@ -373,17 +422,7 @@ impl TestServer {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Resp::read(req.send().await.expect("request")).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Resp {

@@ -97,13 +97,5 @@ pub async fn exchange_at(server: &TestServer, jwt: &str) -> Resp {
         .send()
         .await
         .expect("exchange request");
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.unwrap_or_default();
-    Resp {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        headers,
-        text,
-    }
+    Resp::read(resp).await
 }
