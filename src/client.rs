@@ -196,11 +196,7 @@ impl Client {
         let resp = req.send().await.map_err(|e| self.transport_error(e))?;
         self.note_credential_expiry(&resp);
         let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok());
+        let retry_after = retry_after(&resp);
         let is_json = is_json(&resp);
         let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
         if status.is_success() {
@@ -414,11 +410,7 @@ impl Client {
         crate::waiting::with_spinner(&server, async {
             let resp = req.send().await.map_err(|e| self.transport_error(e))?;
             let status = resp.status();
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse().ok());
+            let retry_after = retry_after(&resp);
             let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
             if status.is_success() {
                 return serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
@@ -752,6 +744,14 @@ fn is_json(resp: &reqwest::Response) -> bool {
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json"))
+}
+
+/// The answer's `Retry-After` in seconds, when it gives one.
+fn retry_after<T: std::str::FromStr>(resp: &reqwest::Response) -> Option<T> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// A reqwest error as one line, without the chain's noise.

@@ -307,6 +307,30 @@ async fn trust_policies_keep_the_rules_of_who_may_trust_what() {
     let r = ci.trust("p", "repo:x", json!({"expires": "2h"})).await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert!(r.text.contains("max_trust_lifetime"), "{}", r.text);
+    // Networks are checked as a mint's are: each a network, not too many, kept normalized.
+    let r = ci
+        .trust("p", "repo:x", json!({"allowed_cidrs": ["10.0.0.0/33"]}))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("`allowed_cidrs` entry"), "{}", r.text);
+    let many: Vec<String> = (0..=64).map(|i| format!("10.{i}.0.0/16")).collect();
+    let r = ci
+        .trust("p", "repo:x", json!({"allowed_cidrs": many}))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("`allowed_cidrs` has"), "{}", r.text);
+    let r = ci
+        .trust("nets", "repo:x", json!({"allowed_cidrs": ["10.1.2.3/8"]}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["allowed_cidrs"], json!(["10.0.0.0/8"]), "{}", r.text);
+    assert_eq!(
+        ci.server
+            .call("DELETE", "/v1/trust/nets", Some(&ci.admin), None)
+            .await
+            .status,
+        200
+    );
     // The org may raise the cap to one hour, never beyond.
     let r = ci
         .server

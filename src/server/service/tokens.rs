@@ -195,7 +195,7 @@ pub(crate) async fn mint_as(
     }))
 }
 
-fn normalize_cidrs(cidrs: &[String]) -> ApiResult<Vec<String>> {
+pub(crate) fn normalize_cidrs(cidrs: &[String]) -> ApiResult<Vec<String>> {
     validate::cidr_count(cidrs.len())
         .map_err(|e| ApiError::invalid(format!("`allowed_cidrs` has {e}")))?;
     cidrs

@@ -19,7 +19,7 @@ use crate::api::trust::{AddTrustRequest, TrustPolicy};
 use crate::api::validate;
 use crate::server::auth::Principal;
 use crate::server::http::error::{ApiError, ApiResult};
-use crate::server::service::{no_escalation, policy};
+use crate::server::service::{no_escalation, policy, tokens};
 use crate::server::state::AppState;
 use crate::server::store::{NewTrust, Store, StoreError, TrustRecord};
 
@@ -159,20 +159,7 @@ pub(crate) async fn add(
         }
     };
     let rate_limit = no_escalation::mint_rate_limit(p, &org.policy, req.rate_limit)?;
-    let cidrs = req
-        .allowed_cidrs
-        .iter()
-        .map(|c| {
-            validate::cidr(c).map(|n| n.to_string()).map_err(|e| {
-                ApiError::invalid(format!(
-                    "`allowed_cidrs` entry `{}` is not valid: {e}",
-                    c.trim()
-                ))
-            })
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
-    validate::cidr_count(cidrs.len())
-        .map_err(|e| ApiError::invalid(format!("`allowed_cidrs` has {e}")))?;
+    let cidrs = tokens::normalize_cidrs(&req.allowed_cidrs)?;
     let allowed_cidrs = no_escalation::mint_networks(p, cidrs)?;
     let jwks = req.jwks.as_ref().map(check_jwks).transpose()?;
     let now = Utc::now();
