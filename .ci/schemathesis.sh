@@ -83,6 +83,7 @@ export PYTHONPATH="$PWD/.ci${PYTHONPATH:+:$PYTHONPATH}"
 destructive='^(revoke|bulk_revoke|logout|remove|set_role|patch_policy)$'
 
 status=0
+failed=()
 pass() { # NAME TOKEN-or-empty EXTRA-ARGS...
   local name=$1 token=$2; shift 2
   echo "== schemathesis: $name (${max_time}s, seed $seed)"
@@ -98,6 +99,7 @@ pass() { # NAME TOKEN-or-empty EXTRA-ARGS...
       --checks "$checks" --max-time "$max_time" \
       --workers 1 --seed "$seed" --suppress-health-check all "$@") >"$work/st-$name" 2>&1; then
     status=1
+    failed+=("$name")
     echo "FAILED: $name"
     cat "$work/st-$name"
   else
@@ -122,5 +124,10 @@ if [ "${fives:-missing}" != "0" ]; then
   grep -E 'status=5[0-9][0-9]' "$work/log" | head -20
   status=1
 fi
+# A CI page may show only the head and tail of a long log: each failure again, last.
+for name in "${failed[@]}"; do
+  echo "== schemathesis: what failed in the $name pass (seed $seed; the whole log is above)"
+  sed -n '/ FAILURES /,/ SUMMARY /p' "$work/st-$name" | head -120
+done
 [ $status -eq 0 ] && echo "schemathesis: all passes clean (seed $seed)"
 exit $status

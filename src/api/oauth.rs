@@ -108,11 +108,13 @@ pub(crate) struct TokenExchangeForm {
     #[serde(default)]
     #[schema(nullable = false)]
     pub scope: Option<String>,
-    /// RFC 8707 resource URI the token is for (repeatable); within the subject's audience.
+    /// RFC 8707 resource URI the token is for (repeatable); within the subject's audience. Not
+    /// with an ID token.
     #[serde(default)]
     #[schema(nullable = false)]
     pub resource: Option<String>,
     /// A logical name of a resource the token is for (repeatable), `tokctl` for tokctl's API.
+    /// Not with an ID token.
     #[serde(default)]
     #[schema(nullable = false)]
     pub audience: Option<String>,
@@ -124,7 +126,7 @@ pub(crate) struct TokenExchangeForm {
     )]
     pub requested_token_type: Option<String>,
     /// tokctl's extension: the lifetime (`10m`, `2h`, an RFC 3339 time); default 15m, at most the
-    /// subject's remaining lifetime.
+    /// subject's remaining lifetime. Not with an ID token: its trust policy fixes it.
     #[serde(default)]
     #[schema(schema_with = super::schema::expires_in_form)]
     pub expires: Option<String>,

@@ -34,7 +34,7 @@ use super::http::client_ip::{ClientAddr, client_ip};
 use super::http::error::{ApiError, ApiResult};
 use super::ratelimit::{Decision, LimiterError};
 use super::state::{AppState, SharedState};
-use super::store::{AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord};
+use super::store::{self, AccessRecord, Credential, NewEvent, Store, StoreError, TokenRecord};
 use crate::api::audience;
 use crate::api::error::ErrorCode;
 use crate::api::perms::{PermSet, Permission};
@@ -271,9 +271,7 @@ async fn confirm(
     now: DateTime<Utc>,
     since: Instant,
 ) -> Result<Arc<Credential>, ResolveError> {
-    // Boxed: the backends' lookup futures (PostgreSQL's above all) are kilobytes, and inline they
-    // would grow every caller's future, which is copied on each request.
-    let cred = Box::pin(state.store.credential_by_hash(hash, now, since))
+    let cred = store::credential(&state.store, hash, now, since)
         .await
         .map_err(ResolveError::Store)?;
     match cred {
@@ -287,7 +285,7 @@ async fn confirm(
 }
 
 /// Whether a credential found for a secret authenticates at `now`.
-fn admit(cred: &Credential, now: DateTime<Utc>) -> Result<(), AuthFailure> {
+pub(crate) fn admit(cred: &Credential, now: DateTime<Utc>) -> Result<(), AuthFailure> {
     // A previous secret counts only inside its grace period.
     if cred.via_previous && cred.token.prev_expires_at.is_none_or(|t| t <= now) {
         return Err(AuthFailure::Unknown);

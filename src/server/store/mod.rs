@@ -436,6 +436,15 @@ pub(crate) trait Store: Send + Sync {
         None
     }
 
+    /// What [`Store::credential_by_hash`] would answer for a secret's hash, when this process
+    /// knows it without a read: a cached credential no change can have outdated (a store whose
+    /// every write goes through this process and empties the cache before it is acknowledged).
+    /// None means "look it up", never "unknown". It lets the hot path answer a hit without
+    /// building the lookup's future at all.
+    fn current_credential(&self, _hash: &str) -> Option<Arc<Credential>> {
+        None
+    }
+
     /// The active member a login names: a person by email (case-insensitively), or a service
     /// account by name (so its login can be refused with a clear message).
     fn login_account(
@@ -615,6 +624,24 @@ macro_rules! dispatch {
     };
 }
 
+/// The hot path's lookup: [`Store::credential_by_hash`], answered from
+/// [`Store::current_credential`] when this process knows the answer without a read.
+pub(crate) async fn credential(
+    store: &impl Store,
+    hash: &str,
+    now: DateTime<Utc>,
+    since: Instant,
+) -> StoreResult<Option<Arc<Credential>>> {
+    if let Some(hit) = store.current_credential(hash) {
+        return Ok(Some(hit));
+    }
+    // Boxed, and built only on a miss: the backends' lookup futures are kilobytes (PostgreSQL's
+    // about 9.6 KB in a release build), and moving one into its box on every request was a
+    // tenth of a verify's instructions (docs/performance.md). Inline, it would grow every
+    // caller's future instead.
+    Box::pin(store.credential_by_hash(hash, now, since)).await
+}
+
 impl Database {
     /// Opens (creating if needed) the database named by `--database` and applies migrations.
     pub(crate) async fn open(url: &str) -> Result<Database, OpenError> {
@@ -685,6 +712,13 @@ impl Store for Database {
         match self {
             Database::Sqlite(s) => s.unconfirmed_credential(hash),
             Database::Postgres(s) => s.unconfirmed_credential(hash),
+        }
+    }
+    fn current_credential(&self, hash: &str) -> Option<Arc<Credential>> {
+        match self {
+            Database::Sqlite(s) => s.current_credential(hash),
+            // Another replica may have revoked it: only a lookup with an epoch read knows.
+            Database::Postgres(_) => None,
         }
     }
     async fn login_account(&self, email: &str) -> StoreResult<Option<UserRecord>> {

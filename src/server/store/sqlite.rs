@@ -83,6 +83,15 @@ impl SqliteStore {
         self.owner_lock.get().is_some()
     }
 
+    /// See [`super::Store::current_credential`]: the cache, once this process owns the file
+    /// (every change goes through it and empties the cache before it is acknowledged).
+    pub(crate) fn current_credential(&self, hash: &str) -> Option<Arc<Credential>> {
+        if !self.cached() {
+            return None;
+        }
+        self.cache.get(hash)
+    }
+
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }
@@ -103,7 +112,7 @@ impl SqliteStore {
         if !self.cached() {
             return Ok(Sql(self).credential_from_db(hash, now).await?.map(Arc::new));
         }
-        if let Some(hit) = self.cache.get(hash) {
+        if let Some(hit) = self.current_credential(hash) {
             return Ok(Some(hit));
         }
         Sql(self)
