@@ -285,9 +285,9 @@ async fn confirm(
 }
 
 /// Whether a credential found for a secret authenticates at `now`.
-pub(crate) fn admit(cred: &Credential, now: DateTime<Utc>) -> Result<(), AuthFailure> {
+fn admit(cred: &Credential, now: DateTime<Utc>) -> Result<(), AuthFailure> {
     // A previous secret counts only inside its grace period.
-    if cred.via_previous && cred.token.prev_expires_at.is_none_or(|t| t <= now) {
+    if cred.previous_secret_lapsed(now) {
         return Err(AuthFailure::Unknown);
     }
     if cred.token.revoked_at.is_some() || cred.user.removed_at.is_some() {

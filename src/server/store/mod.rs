@@ -197,6 +197,12 @@ impl Credential {
     pub(crate) fn permissions(&self) -> PermSet {
         effective_permissions(self.user.role, &self.token.scopes).intersect(self.chain.allows)
     }
+
+    /// Found by a previous secret whose grace period is over at `now`: that secret
+    /// authenticates nothing, however it was found (a cache may still hold the credential).
+    pub(crate) fn previous_secret_lapsed(&self, now: DateTime<Utc>) -> bool {
+        self.via_previous && self.token.prev_expires_at.is_none_or(|t| t <= now)
+    }
 }
 
 #[derive(Debug, Clone)]
