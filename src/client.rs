@@ -106,7 +106,14 @@ impl Client {
             base.set_path(&p);
         }
         let host = base.host_str().unwrap_or_default().to_string();
+        let unreachable = |reason: String| ClientError::Unreachable {
+            url: server.to_string(),
+            reason,
+        };
+        let tls = crate::tls::client_config().map_err(|e| unreachable(e.to_string()))?;
         let http = reqwest::Client::builder()
+            // The system's trust store is read on the first TLS handshake (src/tls.rs).
+            .tls_backend_preconfigured(tls)
             // The whole request, connecting included: `--timeout` is all tokctl waits.
             .timeout(crate::waiting::settings().timeout.0)
             // Never reuse a connection the server may have closed as idle (its limit: 75 s).
@@ -126,10 +133,7 @@ impl Client {
             )
             .user_agent(concat!("tokctl/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ClientError::Unreachable {
-                url: server.to_string(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| unreachable(e.to_string()))?;
         Ok(Client {
             http,
             base,

@@ -5,8 +5,9 @@
 //!
 //! The map (`tests/it/module_graph.rs` keeps it free of import cycles; `api` uses neither side):
 //! - `api/`: token format, permissions, durations, wire types, error codes, field checks; no I/O.
-//! - `cli/`, `cli_parsers`, `client`, `session`, `waiting`, `harden`: the command line, its
-//!   argument parsers, its HTTP client, its keyring login, its waiting, its process hardening.
+//! - `cli/`, `cli_parsers`, `client`, `tls`, `session`, `waiting`, `harden`: the command line,
+//!   its argument parsers, its HTTP client and that client's TLS, its keyring login, its
+//!   waiting, its process hardening.
 //! - `server/http/`: the connection loop, client address, body limit, errors as responses.
 //! - `server/auth/`: bearer secret → principal (the guard in front of every route), networks,
 //!   passwords.
@@ -25,4 +26,5 @@ pub mod harden;
 #[cfg(feature = "server")]
 pub mod server;
 pub(crate) mod session;
+pub(crate) mod tls;
 pub(crate) mod waiting;

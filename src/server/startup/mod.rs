@@ -4,6 +4,7 @@
 mod args;
 pub(crate) mod db_files;
 pub(crate) mod dev_dir;
+mod memory;
 mod run;
 
 pub use args::ServerArgs;

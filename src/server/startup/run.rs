@@ -14,6 +14,7 @@ use chrono::Utc;
 use super::args::{InitArgs, ServerArgs, ServerCommand};
 use super::db_files;
 use super::dev_dir::DevDir;
+use super::memory;
 use crate::api::error::exit;
 use crate::api::perms::Role;
 use crate::api::secret::{self, Secret, TokenType};
@@ -63,6 +64,7 @@ pub(crate) const VERIFY_CALLER_FAILURE_INTERVAL: Duration = Duration::from_milli
 
 /// Runs `tokctl server …`; the returned code is the process exit code.
 pub fn main(args: ServerArgs) -> anyhow::Result<u8> {
+    memory::use_small_pages();
     init_tracing();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

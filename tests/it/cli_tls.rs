@@ -1,0 +1,269 @@
+//! The command line over TLS, through a real TLS terminator (tests/it/clients/tls_proxy.py)
+//! in front of the real server: a certificate the system trusts is accepted, any other is
+//! refused before the token leaves, and an `http://` server never makes tokctl read the trust
+//! store (src/tls.rs), so it also works on a machine that has none.
+#![cfg(unix)]
+
+use crate::common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::cli::{Out, User};
+use common::{TestServer, say_skipped};
+use serde_json::json;
+
+/// A test CA and a leaf for 127.0.0.1 it signed, made with the `openssl` command.
+struct Certificates {
+    dir: tempfile::TempDir,
+}
+
+impl Certificates {
+    fn make(test: &str) -> Option<Certificates> {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("leaf.ext"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        let steps: [Vec<&str>; 4] = [
+            [
+                &["req", "-x509"][..],
+                &ec,
+                &["-keyout", "ca.key", "-out", "ca.pem"],
+            ]
+            .concat(),
+            [
+                &["req", "-x509"][..],
+                &ec,
+                &["-keyout", "other.key", "-out", "other.pem"],
+            ]
+            .concat(),
+            [
+                &["req"][..],
+                &ec,
+                &["-keyout", "leaf.key", "-out", "leaf.csr"],
+            ]
+            .concat(),
+            vec![
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "leaf.pem",
+                "-extfile",
+                "leaf.ext",
+            ],
+        ];
+        for (i, step) in steps.iter().enumerate() {
+            let subject = ["/CN=tokctl test CA", "/CN=another CA", "/CN=127.0.0.1", ""][i];
+            let mut c = Command::new("openssl");
+            c.args(step)
+                .current_dir(d)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            if !subject.is_empty() {
+                c.args(["-subj", subject, "-days", "2"]);
+            } else {
+                c.args(["-days", "2"]);
+            }
+            match c.status() {
+                Ok(s) if s.success() => {}
+                Ok(s) => panic!("openssl {step:?} failed: {s}"),
+                Err(_) => {
+                    say_skipped(test, "no `openssl` command to make test certificates");
+                    return None;
+                }
+            }
+        }
+        Some(Certificates { dir })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// The TLS terminator; killed when dropped.
+struct TlsProxy {
+    child: Child,
+    url: String,
+    sessions: PathBuf,
+}
+
+impl TlsProxy {
+    fn start(certs: &Certificates, server: &TestServer) -> TlsProxy {
+        let upstream = server.url.rsplit(':').next().unwrap().to_string();
+        let sessions = certs.path("sessions");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/clients/tls_proxy.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args([certs.path("leaf.pem"), certs.path("leaf.key")])
+            .arg(&upstream)
+            .arg(&sessions)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs the TLS proxy");
+        let mut port = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut port)
+            .unwrap();
+        TlsProxy {
+            child,
+            url: format!("https://127.0.0.1:{}", port.trim()),
+            sessions,
+        }
+    }
+
+    /// TLS sessions that were established: only through one can a request reach the server.
+    fn sessions(&self) -> usize {
+        std::fs::read_to_string(&self.sessions)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for TlsProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The system's trust store for one command: exactly the file `pem`, no directory.
+fn trusting(pem: &Path) -> [(&'static str, String); 2] {
+    [
+        ("SSL_CERT_FILE", pem.display().to_string()),
+        ("SSL_CERT_DIR", "/nonexistent".to_string()),
+    ]
+}
+
+fn run(u: &User, args: &[&str], env: &[(&'static str, String)]) -> Out {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    u.run_env(args, &env)
+}
+
+#[tokio::test]
+async fn a_server_whose_certificate_the_system_trusts_is_reached_over_tls() {
+    let test = "a_server_whose_certificate_the_system_trusts_is_reached_over_tls";
+    let Some(certs) = Certificates::make(test) else {
+        return;
+    };
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (_, token) = s.mint(&owner, json!({"name": "over-tls"})).await;
+    let proxy = TlsProxy::start(&certs, &s);
+    let u = User::with_token(&proxy.url, &token);
+
+    let out = run(&u, &["whoami", "--json"], &trusting(&certs.path("ca.pem")));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["credential"]["name"], "over-tls", "{out:?}");
+    assert!(proxy.sessions() >= 1);
+}
+
+#[tokio::test]
+async fn a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_sent() {
+    let test = "a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_sent";
+    let Some(certs) = Certificates::make(test) else {
+        return;
+    };
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (_, token) = s.mint(&owner, json!({"name": "over-tls"})).await;
+    let proxy = TlsProxy::start(&certs, &s);
+    let u = User::with_token(&proxy.url, &token);
+
+    // Another CA; then no trust store at all (a machine without one).
+    for store in [
+        trusting(&certs.path("other.pem")).to_vec(),
+        vec![
+            ("SSL_CERT_FILE", "/nonexistent".to_string()),
+            ("SSL_CERT_DIR", "/nonexistent".to_string()),
+        ],
+    ] {
+        let out = run(&u, &["whoami", "--json"], &store);
+        assert_eq!(out.code, 8, "{out:?}");
+        let error: serde_json::Value = serde_json::from_str(out.stderr.trim())
+            .unwrap_or_else(|e| panic!("stderr is not one JSON document ({e}): {out:?}"));
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("certificate") || m.contains("CA")),
+            "{out:?}"
+        );
+        assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token));
+    }
+    assert_eq!(
+        proxy.sessions(),
+        0,
+        "no TLS session, so nothing reached the server"
+    );
+}
+
+#[tokio::test]
+async fn an_http_server_never_makes_tokctl_read_the_trust_store() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (_, token) = s.mint(&owner, json!({"name": "plain"})).await;
+    let u = User::with_token(&s.url, &token);
+
+    // No trust store on this machine: before src/tls.rs the client could not even be built.
+    let none = [
+        ("SSL_CERT_FILE", "/nonexistent".to_string()),
+        ("SSL_CERT_DIR", "/nonexistent".to_string()),
+    ];
+    let out = run(&u, &["whoami", "--json"], &none);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["credential"]["name"], "plain");
+
+    // A trust store that cannot be read without blocking forever (a FIFO nobody writes): the
+    // command finishes only if it never opens it.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("certs.pem");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let mut c = u.command();
+    c.args(["whoami", "--json"])
+        .env("SSL_CERT_FILE", &fifo)
+        .env("SSL_CERT_DIR", "/nonexistent")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    // A deadline for a hang, not a measure of speed.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "whoami against an http:// server opened the trust store ({status:?})"
+    );
+}
