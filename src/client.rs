@@ -37,6 +37,10 @@ pub enum ClientError {
     BadUrl(String),
     #[error("cannot reach the tokctl server at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    /// The TLS handshake failed on the server's certificate (or on no trust store to check it
+    /// against): nothing was sent. Exit 8, like an unreachable server.
+    #[error("the tokctl server at {url} was not trusted: {reason}")]
+    Untrusted { url: String, reason: String },
     /// No answer within `--timeout` (exit 8, like an unreachable server).
     #[error("no answer from {url} in {waited} s; raise --timeout or check the server")]
     Timeout {
@@ -172,9 +176,16 @@ impl Client {
                 waited: crate::waiting::settings().timeout,
             };
         }
+        let reason = describe(&e);
+        if refused_certificate(&e) {
+            return ClientError::Untrusted {
+                url: self.server(),
+                reason,
+            };
+        }
         ClientError::Unreachable {
             url: self.server(),
-            reason: describe(&e),
+            reason,
         }
     }
 
@@ -778,6 +789,33 @@ fn describe(e: &reqwest::Error) -> String {
         }
     } else {
         msg
+    }
+}
+
+/// Whether a transport error is the TLS handshake refusing the server's certificate: rustls's
+/// certificate errors, and the verifier that could not be made for want of a trust store
+/// (src/tls.rs).
+fn refused_certificate(e: &reqwest::Error) -> bool {
+    use std::error::Error as _;
+    let mut src = e.source();
+    while let Some(s) = src {
+        if let Some(tls) = rustls_error(s) {
+            return matches!(tls, rustls::Error::InvalidCertificate(_))
+                || crate::tls::is_no_trust_store(tls);
+        }
+        src = s.source();
+    }
+    false
+}
+
+/// The rustls error inside `e`, if it is one. It travels inside `io::Error`s (two of them,
+/// from hyper-util's connector), whose `source` skips what they wrap.
+fn rustls_error<'a>(mut e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    loop {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        e = e.downcast_ref::<std::io::Error>()?.get_ref()?;
     }
 }
 

@@ -49,10 +49,24 @@ impl PlatformVerifierOnDemand {
 
     fn verifier(&self) -> Result<&Verifier, rustls::Error> {
         self.verifier
-            .get_or_init(|| Verifier::new(self.provider.clone()))
+            .get_or_init(|| Verifier::new(self.provider.clone()).map_err(no_trust_store))
             .as_ref()
             .map_err(Clone::clone)
     }
+}
+
+/// The platform verifier fails to build only when it finds no trust store (or none it can
+/// parse); its error says so in words. Marked, so the client can tell it from other TLS
+/// failures without reading them (`is_no_trust_store`).
+fn no_trust_store(e: rustls::Error) -> rustls::Error {
+    rustls::Error::General(format!("{NO_TRUST_STORE}: {e}"))
+}
+
+const NO_TRUST_STORE: &str = "no trust store to check the certificate against";
+
+/// Whether a TLS error is the verifier that could not be made (see `no_trust_store`).
+pub(crate) fn is_no_trust_store(e: &rustls::Error) -> bool {
+    matches!(e, rustls::Error::General(m) if m.starts_with(NO_TRUST_STORE))
 }
 
 impl ServerCertVerifier for PlatformVerifierOnDemand {

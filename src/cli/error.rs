@@ -90,6 +90,7 @@ impl CliError {
             CliError::Session(_) => exit::OTHER,
             CliError::Api(ClientError::Api { status, code, .. }) => code.exit_code(*status),
             CliError::Api(ClientError::Unreachable { .. }) => exit::UNREACHABLE,
+            CliError::Api(ClientError::Untrusted { .. }) => exit::UNREACHABLE,
             CliError::Api(ClientError::Timeout { .. }) => exit::UNREACHABLE,
             CliError::Api(ClientError::BadUrl(_)) => exit::USAGE,
             CliError::Api(ClientError::Protocol { .. }) => exit::OTHER,
@@ -111,6 +112,7 @@ impl CliError {
             CliError::Session(_) => "config".into(),
             CliError::Api(ClientError::Api { code, .. }) => code.as_str().into(),
             CliError::Api(ClientError::Unreachable { .. }) => "unreachable".into(),
+            CliError::Api(ClientError::Untrusted { .. }) => "untrusted_certificate".into(),
             CliError::Api(ClientError::Timeout { .. }) => "timeout".into(),
             CliError::Api(ClientError::BadUrl(_)) => "usage".into(),
             CliError::Api(ClientError::Protocol { .. }) => "protocol".into(),
@@ -185,6 +187,11 @@ impl CliError {
             },
             CliError::Api(ClientError::Unreachable { .. }) => Some(
                 "is `tokctl server` running there? check --server or TOKCTL_SERVER".into(),
+            ),
+            CliError::Api(ClientError::Untrusted { .. }) => Some(
+                "check the host name in --server or TOKCTL_SERVER; for a private CA, point \
+                 SSL_CERT_FILE at its certificate"
+                    .into(),
             ),
             CliError::Api(ClientError::Timeout { .. }) => Some(
                 "--timeout SECS (or TOKCTL_TIMEOUT) sets how long tokctl waits; the default is 30"
@@ -289,6 +296,12 @@ mod tests {
             .exit_code(),
             8
         );
+        let untrusted = CliError::Api(ClientError::Untrusted {
+            url: "u".into(),
+            reason: "r".into(),
+        });
+        assert_eq!(untrusted.exit_code(), 8);
+        assert_eq!(untrusted.code(), "untrusted_certificate");
         assert!(api(429).help().unwrap().contains("3 seconds"));
     }
 

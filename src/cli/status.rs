@@ -109,6 +109,7 @@ impl Entry {
                 let code = match &e {
                     ClientError::Api { code, .. } => code.to_string(),
                     ClientError::Unreachable { .. } => "unreachable".into(),
+                    ClientError::Untrusted { .. } => "untrusted_certificate".into(),
                     ClientError::Timeout { .. } => "timeout".into(),
                     ClientError::Protocol { .. } => "protocol".into(),
                     ClientError::BadUrl(_) => "bad_url".into(),

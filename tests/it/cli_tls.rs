@@ -1,7 +1,8 @@
 //! The command line over TLS, through a real TLS terminator (tests/it/clients/tls_proxy.py)
-//! in front of the real server: a certificate the system trusts is accepted, any other is
-//! refused before the token leaves, and an `http://` server never makes tokctl read the trust
-//! store (src/tls.rs), so it also works on a machine that has none.
+//! in front of the real server: a certificate the system trusts is accepted; one from another
+//! CA, one for another name, or any at all on a machine with no trust store is refused before
+//! the token leaves (exit 8, `untrusted_certificate`); and an `http://` server never makes
+//! tokctl read the trust store (src/tls.rs), so it also works on a machine that has none.
 #![cfg(unix)]
 
 use crate::common;
@@ -187,24 +188,42 @@ async fn a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_
     let owner = s.owner_session().await;
     let (_, token) = s.mint(&owner, json!({"name": "over-tls"})).await;
     let proxy = TlsProxy::start(&certs, &s);
-    let u = User::with_token(&proxy.url, &token);
-
-    // Another CA; then no trust store at all (a machine without one).
-    for store in [
-        trusting(&certs.path("other.pem")).to_vec(),
-        vec![
-            ("SSL_CERT_FILE", "/nonexistent".to_string()),
-            ("SSL_CERT_DIR", "/nonexistent".to_string()),
-        ],
+    let port = proxy.url.rsplit(':').next().unwrap();
+    let no_store = vec![
+        ("SSL_CERT_FILE", "/nonexistent".to_string()),
+        ("SSL_CERT_DIR", "/nonexistent".to_string()),
+    ];
+    // Another CA; no trust store at all (a machine without one); the right CA, but the
+    // certificate names 127.0.0.1 and the command asked for localhost.
+    for (server, store, reason) in [
+        (
+            proxy.url.clone(),
+            trusting(&certs.path("other.pem")).to_vec(),
+            "UnknownIssuer",
+        ),
+        (proxy.url.clone(), no_store, "no trust store"),
+        (
+            format!("https://localhost:{port}"),
+            trusting(&certs.path("ca.pem")).to_vec(),
+            "not valid for name",
+        ),
     ] {
+        let u = User::with_token(&server, &token);
         let out = run(&u, &["whoami", "--json"], &store);
         assert_eq!(out.code, 8, "{out:?}");
         let error: serde_json::Value = serde_json::from_str(out.stderr.trim())
             .unwrap_or_else(|e| panic!("stderr is not one JSON document ({e}): {out:?}"));
+        assert_eq!(error["error"]["code"], "untrusted_certificate", "{out:?}");
         assert!(
             error["error"]["message"]
                 .as_str()
-                .is_some_and(|m| m.contains("certificate") || m.contains("CA")),
+                .is_some_and(|m| m.contains(reason)),
+            "{reason}: {out:?}"
+        );
+        assert!(
+            error["error"]["help"]
+                .as_str()
+                .is_some_and(|h| h.contains("SSL_CERT_FILE")),
             "{out:?}"
         );
         assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token));
