@@ -59,7 +59,12 @@ impl PlatformVerifierOnDemand {
 /// parse); its error says so in words. Marked, so the client can tell it from other TLS
 /// failures without reading them (`is_no_trust_store`).
 fn no_trust_store(e: rustls::Error) -> rustls::Error {
-    rustls::Error::General(format!("{NO_TRUST_STORE}: {e}"))
+    // `General` prints as "unexpected error: …": once is enough.
+    let why = match e {
+        rustls::Error::General(why) => why,
+        other => other.to_string(),
+    };
+    rustls::Error::General(format!("{NO_TRUST_STORE}: {why}"))
 }
 
 const NO_TRUST_STORE: &str = "no trust store to check the certificate against";

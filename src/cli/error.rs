@@ -189,8 +189,8 @@ impl CliError {
                 "is `tokctl server` running there? check --server or TOKCTL_SERVER".into(),
             ),
             CliError::Api(ClientError::Untrusted { .. }) => Some(
-                "check the host name in --server or TOKCTL_SERVER; for a private CA, point \
-                 SSL_CERT_FILE at its certificate"
+                "check the host name in --server or TOKCTL_SERVER, and that this machine trusts \
+                 the server's CA (its trust store, or SSL_CERT_FILE on Linux)"
                     .into(),
             ),
             CliError::Api(ClientError::Timeout { .. }) => Some(
