@@ -24,69 +24,30 @@ struct Certificates {
 impl Certificates {
     fn make(test: &str) -> Option<Certificates> {
         let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
         std::fs::write(
-            d.join("leaf.ext"),
+            dir.path().join("leaf.ext"),
             "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
         )
         .unwrap();
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
+        let key = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2";
+        let steps = [
+            format!("req -x509 {key} -keyout ca.key -out ca.pem -subj /CN=tokctl-test-CA"),
+            format!("req -x509 {key} -keyout other.key -out other.pem -subj /CN=another-CA"),
+            format!("req {key} -keyout leaf.key -out leaf.csr -subj /CN=127.0.0.1"),
+            "x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+             -out leaf.pem -extfile leaf.ext"
+                .to_string(),
         ];
-        let steps: [Vec<&str>; 4] = [
-            [
-                &["req", "-x509"][..],
-                &ec,
-                &["-keyout", "ca.key", "-out", "ca.pem"],
-            ]
-            .concat(),
-            [
-                &["req", "-x509"][..],
-                &ec,
-                &["-keyout", "other.key", "-out", "other.pem"],
-            ]
-            .concat(),
-            [
-                &["req"][..],
-                &ec,
-                &["-keyout", "leaf.key", "-out", "leaf.csr"],
-            ]
-            .concat(),
-            vec![
-                "x509",
-                "-req",
-                "-in",
-                "leaf.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "leaf.pem",
-                "-extfile",
-                "leaf.ext",
-            ],
-        ];
-        for (i, step) in steps.iter().enumerate() {
-            let subject = ["/CN=tokctl test CA", "/CN=another CA", "/CN=127.0.0.1", ""][i];
-            let mut c = Command::new("openssl");
-            c.args(step)
-                .current_dir(d)
+        for step in &steps {
+            let status = Command::new("openssl")
+                .args(step.split_whitespace())
+                .current_dir(dir.path())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            if !subject.is_empty() {
-                c.args(["-subj", subject, "-days", "2"]);
-            } else {
-                c.args(["-days", "2"]);
-            }
-            match c.status() {
+                .stderr(Stdio::null())
+                .status();
+            match status {
                 Ok(s) if s.success() => {}
-                Ok(s) => panic!("openssl {step:?} failed: {s}"),
+                Ok(s) => panic!("openssl {step} failed: {s}"),
                 Err(_) => {
                     say_skipped(test, "no `openssl` command to make test certificates");
                     return None;
@@ -155,6 +116,14 @@ fn trusting(pem: &Path) -> [(&'static str, String); 2] {
     ]
 }
 
+/// A machine with no trust store at all.
+fn no_trust_store() -> [(&'static str, String); 2] {
+    [
+        ("SSL_CERT_FILE", "/nonexistent".to_string()),
+        ("SSL_CERT_DIR", "/nonexistent".to_string()),
+    ]
+}
+
 fn run(u: &User, args: &[&str], env: &[(&'static str, String)]) -> Out {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     u.run_env(args, &env)
@@ -189,10 +158,6 @@ async fn a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_
     let (_, token) = s.mint(&owner, json!({"name": "over-tls"})).await;
     let proxy = TlsProxy::start(&certs, &s);
     let port = proxy.url.rsplit(':').next().unwrap();
-    let no_store = vec![
-        ("SSL_CERT_FILE", "/nonexistent".to_string()),
-        ("SSL_CERT_DIR", "/nonexistent".to_string()),
-    ];
     // Another CA; no trust store at all (a machine without one); the right CA, but the
     // certificate names 127.0.0.1 and the command asked for localhost.
     for (server, store, reason) in [
@@ -201,7 +166,11 @@ async fn a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_
             trusting(&certs.path("other.pem")).to_vec(),
             "UnknownIssuer",
         ),
-        (proxy.url.clone(), no_store, "no trust store"),
+        (
+            proxy.url.clone(),
+            no_trust_store().to_vec(),
+            "no trust store",
+        ),
         (
             format!("https://localhost:{port}"),
             trusting(&certs.path("ca.pem")).to_vec(),
@@ -243,11 +212,7 @@ async fn an_http_server_never_makes_tokctl_read_the_trust_store() {
     let u = User::with_token(&s.url, &token);
 
     // No trust store on this machine: before src/tls.rs the client could not even be built.
-    let none = [
-        ("SSL_CERT_FILE", "/nonexistent".to_string()),
-        ("SSL_CERT_DIR", "/nonexistent".to_string()),
-    ];
-    let out = run(&u, &["whoami", "--json"], &none);
+    let out = run(&u, &["whoami", "--json"], &no_trust_store());
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["credential"]["name"], "plain");
 
