@@ -625,6 +625,8 @@ pub struct TrustAddArgs {
 
     /// The ID tokens' issuer, exactly as their `iss` (GitHub Actions:
     /// https://token.actions.githubusercontent.com; GitLab: https://gitlab.com).
+    // `--help` text: the URLs stay bare, to be copied as they are.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long, value_name = "URL")]
     pub(crate) issuer: String,
 

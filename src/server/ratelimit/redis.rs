@@ -53,7 +53,7 @@ local v = redis.call('GET', KEYS[1])
 return {t[1], t[2], v}
 ";
 
-/// Writes ARGV[2] (TTL ARGV[3] ms) only if the key still holds ARGV[1] ('' = absent).
+/// Writes `ARGV[2]` (TTL `ARGV[3]` ms) only if the key still holds `ARGV[1]` ('' = absent).
 const COMPARE_AND_SET: &str = r"
 local v = redis.call('GET', KEYS[1])
 if (v or '') ~= ARGV[1] then
