@@ -1,8 +1,9 @@
 //! The command line over TLS, through a real TLS terminator (tests/it/clients/tls_proxy.py)
 //! in front of the real server: a certificate the system trusts is accepted; one from another
 //! CA, one for another name, or any at all on a machine with no trust store is refused before
-//! the token leaves (exit 8, `untrusted_certificate`); and an `http://` server never makes
-//! tokctl read the trust store (src/tls.rs), so it also works on a machine that has none.
+//! the token leaves (exit 8, `untrusted_certificate`), also behind a redirect from `http://`;
+//! and an `http://` server never makes tokctl read the trust store (src/tls.rs), so it also
+//! works on a machine that has none.
 #![cfg(unix)]
 
 use crate::common;
@@ -62,9 +63,9 @@ impl Certificates {
     }
 }
 
-/// The TLS terminator; killed when dropped.
+/// The TLS terminator.
 struct TlsProxy {
-    child: Child,
+    _process: Helper,
     url: String,
     sessions: PathBuf,
 }
@@ -74,21 +75,16 @@ impl TlsProxy {
         let upstream = server.url.rsplit(':').next().unwrap().to_string();
         let sessions = certs.path("sessions");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/clients/tls_proxy.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .args([certs.path("leaf.pem"), certs.path("leaf.key")])
-            .arg(&upstream)
-            .arg(&sessions)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs the TLS proxy");
-        let mut port = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut port)
-            .unwrap();
+        let (child, port) = python_on_a_port(
+            Command::new("python3")
+                .arg(script)
+                .args([certs.path("leaf.pem"), certs.path("leaf.key")])
+                .arg(&upstream)
+                .arg(&sessions),
+        );
         TlsProxy {
-            child,
-            url: format!("https://127.0.0.1:{}", port.trim()),
+            _process: child,
+            url: format!("https://127.0.0.1:{port}"),
             sessions,
         }
     }
@@ -101,11 +97,27 @@ impl TlsProxy {
     }
 }
 
-impl Drop for TlsProxy {
+/// A helper script's process, killed when dropped (a failed assertion included).
+struct Helper(Child);
+
+impl Drop for Helper {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
+}
+
+/// Starts a helper script that prints its port on its first line.
+fn python_on_a_port(command: &mut Command) -> (Helper, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs the helper");
+    let mut port = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    (Helper(child), port.trim().to_string())
 }
 
 /// The system's trust store for one command: exactly the file `pem`, no directory.
@@ -202,6 +214,38 @@ async fn a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_
         0,
         "no TLS session, so nothing reached the server"
     );
+}
+
+#[tokio::test]
+async fn a_redirect_from_http_to_https_meets_the_same_certificate_check() {
+    let test = "a_redirect_from_http_to_https_meets_the_same_certificate_check";
+    let Some(certs) = Certificates::make(test) else {
+        return;
+    };
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let (_, token) = s.mint(&owner, json!({"name": "moved"})).await;
+    let proxy = TlsProxy::start(&certs, &s);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/clients/https_redirect.py");
+    let (_redirect, port) = python_on_a_port(Command::new("python3").arg(script).arg(&proxy.url));
+    let u = User::with_token(&format!("http://127.0.0.1:{port}"), &token);
+
+    // The verifier is made at the redirected handshake, and it refuses another CA there too.
+    let out = run(
+        &u,
+        &["whoami", "--json"],
+        &trusting(&certs.path("other.pem")),
+    );
+    assert_eq!(out.code, 8, "{out:?}");
+    assert!(out.stderr.contains("untrusted_certificate"), "{out:?}");
+    assert_eq!(proxy.sessions(), 0);
+
+    // With the right CA the TLS session is made; the credential stays behind (another origin),
+    // so the server answers "not logged in".
+    let out = run(&u, &["whoami", "--json"], &trusting(&certs.path("ca.pem")));
+    assert!(proxy.sessions() >= 1);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("no credential"), "{out:?}");
 }
 
 #[tokio::test]
