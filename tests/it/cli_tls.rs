@@ -74,7 +74,7 @@ impl TlsProxy {
     fn start(certs: &Certificates, server: &TestServer) -> TlsProxy {
         let upstream = server.url.rsplit(':').next().unwrap().to_string();
         let sessions = certs.path("sessions");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/clients/tls_proxy.py");
+        let script = client_script("tls_proxy.py");
         let (child, port) = python_on_a_port(
             Command::new("python3")
                 .arg(script)
@@ -107,6 +107,13 @@ impl Drop for Helper {
     }
 }
 
+/// A helper script in tests/it/clients.
+fn client_script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/clients")
+        .join(name)
+}
+
 /// Starts a helper script that prints its port on its first line.
 fn python_on_a_port(command: &mut Command) -> (Helper, String) {
     let mut child = command
@@ -136,24 +143,48 @@ fn no_trust_store() -> [(&'static str, String); 2] {
     ]
 }
 
-fn run(u: &User, args: &[&str], env: &[(&'static str, String)]) -> Out {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    u.run_env(args, &env)
+/// `tokctl whoami --json` with this trust store.
+fn whoami(u: &User, store: &[(&'static str, String)]) -> Out {
+    let env: Vec<(&str, &str)> = store.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    u.run_env(&["whoami", "--json"], &env)
+}
+
+/// A server with a token named `name`, behind the TLS proxy. Keep it whole for the test: a
+/// pattern that leaves `_server` out would stop the server there and then.
+struct BehindTls {
+    certs: Certificates,
+    proxy: TlsProxy,
+    token: String,
+    _server: TestServer,
+}
+
+impl BehindTls {
+    /// None (and a line saying `test` was skipped) without the `openssl` command.
+    async fn start(test: &str, name: &str) -> Option<BehindTls> {
+        let certs = Certificates::make(test)?;
+        let server = TestServer::start();
+        let owner = server.owner_session().await;
+        let (_, token) = server.mint(&owner, json!({ "name": name })).await;
+        let proxy = TlsProxy::start(&certs, &server);
+        Some(BehindTls {
+            certs,
+            proxy,
+            token,
+            _server: server,
+        })
+    }
 }
 
 #[tokio::test]
 async fn a_server_whose_certificate_the_system_trusts_is_reached_over_tls() {
     let test = "a_server_whose_certificate_the_system_trusts_is_reached_over_tls";
-    let Some(certs) = Certificates::make(test) else {
+    let Some(t) = BehindTls::start(test, "over-tls").await else {
         return;
     };
-    let s = TestServer::start();
-    let owner = s.owner_session().await;
-    let (_, token) = s.mint(&owner, json!({"name": "over-tls"})).await;
-    let proxy = TlsProxy::start(&certs, &s);
-    let u = User::with_token(&proxy.url, &token);
+    let (certs, proxy, token) = (&t.certs, &t.proxy, t.token.as_str());
+    let u = User::with_token(&proxy.url, token);
 
-    let out = run(&u, &["whoami", "--json"], &trusting(&certs.path("ca.pem")));
+    let out = whoami(&u, &trusting(&certs.path("ca.pem")));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["credential"]["name"], "over-tls", "{out:?}");
     assert!(proxy.sessions() >= 1);
@@ -162,13 +193,10 @@ async fn a_server_whose_certificate_the_system_trusts_is_reached_over_tls() {
 #[tokio::test]
 async fn a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_sent() {
     let test = "a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_sent";
-    let Some(certs) = Certificates::make(test) else {
+    let Some(t) = BehindTls::start(test, "over-tls").await else {
         return;
     };
-    let s = TestServer::start();
-    let owner = s.owner_session().await;
-    let (_, token) = s.mint(&owner, json!({"name": "over-tls"})).await;
-    let proxy = TlsProxy::start(&certs, &s);
+    let (certs, proxy, token) = (&t.certs, &t.proxy, t.token.as_str());
     let port = proxy.url.rsplit(':').next().unwrap();
     // Another CA; no trust store at all (a machine without one); the right CA, but the
     // certificate names 127.0.0.1 and the command asked for localhost.
@@ -189,8 +217,8 @@ async fn a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_
             "not valid for name",
         ),
     ] {
-        let u = User::with_token(&server, &token);
-        let out = run(&u, &["whoami", "--json"], &store);
+        let u = User::with_token(&server, token);
+        let out = whoami(&u, &store);
         assert_eq!(out.code, 8, "{out:?}");
         let error: serde_json::Value = serde_json::from_str(out.stderr.trim())
             .unwrap_or_else(|e| panic!("stderr is not one JSON document ({e}): {out:?}"));
@@ -207,7 +235,7 @@ async fn a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_
                 .is_some_and(|h| h.contains("SSL_CERT_FILE")),
             "{out:?}"
         );
-        assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token));
+        assert!(!out.stdout.contains(token) && !out.stderr.contains(token));
     }
     assert_eq!(
         proxy.sessions(),
@@ -219,30 +247,23 @@ async fn a_certificate_the_system_does_not_trust_is_refused_before_the_token_is_
 #[tokio::test]
 async fn a_redirect_from_http_to_https_meets_the_same_certificate_check() {
     let test = "a_redirect_from_http_to_https_meets_the_same_certificate_check";
-    let Some(certs) = Certificates::make(test) else {
+    let Some(t) = BehindTls::start(test, "moved").await else {
         return;
     };
-    let s = TestServer::start();
-    let owner = s.owner_session().await;
-    let (_, token) = s.mint(&owner, json!({"name": "moved"})).await;
-    let proxy = TlsProxy::start(&certs, &s);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/clients/https_redirect.py");
+    let (certs, proxy, token) = (&t.certs, &t.proxy, t.token.as_str());
+    let script = client_script("https_redirect.py");
     let (_redirect, port) = python_on_a_port(Command::new("python3").arg(script).arg(&proxy.url));
-    let u = User::with_token(&format!("http://127.0.0.1:{port}"), &token);
+    let u = User::with_token(&format!("http://127.0.0.1:{port}"), token);
 
     // The verifier is made at the redirected handshake, and it refuses another CA there too.
-    let out = run(
-        &u,
-        &["whoami", "--json"],
-        &trusting(&certs.path("other.pem")),
-    );
+    let out = whoami(&u, &trusting(&certs.path("other.pem")));
     assert_eq!(out.code, 8, "{out:?}");
     assert!(out.stderr.contains("untrusted_certificate"), "{out:?}");
     assert_eq!(proxy.sessions(), 0);
 
     // With the right CA the TLS session is made; the credential stays behind (another origin),
     // so the server answers "not logged in".
-    let out = run(&u, &["whoami", "--json"], &trusting(&certs.path("ca.pem")));
+    let out = whoami(&u, &trusting(&certs.path("ca.pem")));
     assert!(proxy.sessions() >= 1);
     assert_eq!(out.code, 3, "{out:?}");
     assert!(out.stderr.contains("no credential"), "{out:?}");
@@ -256,7 +277,7 @@ async fn an_http_server_never_makes_tokctl_read_the_trust_store() {
     let u = User::with_token(&s.url, &token);
 
     // No trust store on this machine: before src/tls.rs the client could not even be built.
-    let out = run(&u, &["whoami", "--json"], &no_trust_store());
+    let out = whoami(&u, &no_trust_store());
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["credential"]["name"], "plain");
 
