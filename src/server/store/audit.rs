@@ -180,7 +180,8 @@ fn newest_first_page<DB>(
 /// tokens): SQLite's `+` keeps its planner off the credential index there. That index would
 /// give every row of every token of the member, sorted afresh for each page (a busy member's
 /// millions); the table's own order reads newest first and stops at a page. PostgreSQL plans
-/// by its statistics, and has an `org_id, id` index to walk.
+/// by its statistics, and walks its primary key for such pages
+/// (`postgres_reads_access_pages_newest_first_with_no_sort`).
 trait AccessPages {
     const MEMBER_CREDENTIAL: &'static str;
 }
@@ -193,17 +194,34 @@ impl AccessPages for sqlx::Postgres {
     const MEMBER_CREDENTIAL: &'static str = "credential_id";
 }
 
-/// A page of the access log that `f` selects, newest first. SQLite reads it in the table's own
-/// (rowid) order, or a token's rows from its index: no index on `org_id` (a database serves one
-/// org, see its 0004 migration), and no sort however many rows there are
-/// (`access_pages_are_read_newest_first_with_no_sort`).
+/// A page of the access log that `f` selects, newest first. It is read in the table's own
+/// (primary key) order, or a token's rows from its index: no index on `org_id` (a database
+/// serves one org, see the 0004 SQLite and 0011 PostgreSQL migrations), and no sort however
+/// many rows there are (`access_pages_are_read_newest_first_with_no_sort`,
+/// `postgres_reads_access_pages_newest_first_with_no_sort`).
 fn access_page<DB>(f: &AccessFilter, before_id: Option<i64>, limit: u32) -> QueryBuilder<DB>
 where
     DB: sqlx::Database + AccessPages,
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
-    let mut q: QueryBuilder<DB> = QueryBuilder::new(
+    let mut q = QueryBuilder::new("");
+    push_access_page(&mut q, f, before_id, limit);
+    q
+}
+
+/// [`access_page`], appended to `q` (which a test starts with `EXPLAIN`).
+fn push_access_page<DB>(
+    q: &mut QueryBuilder<DB>,
+    f: &AccessFilter,
+    before_id: Option<i64>,
+    limit: u32,
+) where
+    DB: sqlx::Database + AccessPages,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    q.push(
         "SELECT id, at, credential_id, method, path, status, ip, latency_us, permission, \
          root_id FROM access_log WHERE org_id = ",
     );
@@ -226,8 +244,7 @@ where
             .push_bind(user_id)
             .push(")");
     }
-    newest_first_page(&mut q, f.since, before_id, limit);
-    q
+    newest_first_page(q, f.since, before_id, limit);
 }
 
 macro_rules! audit_store_for {
@@ -415,6 +432,7 @@ impl AuditStore for Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     /// An in-memory SQLite database migrated as a server's.
     async fn migrated_sqlite() -> sqlx::SqlitePool {
@@ -452,22 +470,24 @@ mod tests {
         plans
     }
 
-    #[tokio::test]
-    async fn access_pages_are_read_newest_first_with_no_sort() {
+    /// Every shape of access-log page: the whole org, a token's rows, a member's, each with and
+    /// without `since`.
+    fn page_shapes(token: &str, since: DateTime<Utc>) -> Vec<AccessFilter> {
         let f = AccessFilter {
             org_id: 1,
             ..Default::default()
         };
-        let since = Some(Utc::now());
-        let filters = [
+        let since = Some(since);
+        let token_id = Some(token.to_string());
+        vec![
             f.clone(),
             AccessFilter { since, ..f.clone() },
             AccessFilter {
-                token_id: Some("tk_x".into()),
+                token_id: token_id.clone(),
                 ..f.clone()
             },
             AccessFilter {
-                token_id: Some("tk_x".into()),
+                token_id,
                 since,
                 ..f.clone()
             },
@@ -480,7 +500,12 @@ mod tests {
                 since,
                 ..f.clone()
             },
-        ];
+        ]
+    }
+
+    #[tokio::test]
+    async fn access_pages_are_read_newest_first_with_no_sort() {
+        let filters = page_shapes("tk_x", Utc::now());
         for (f, plan) in access_plans(&filters).await {
             // A sort would read every matching row of a log that may hold millions.
             assert!(!plan.contains("TEMP B-TREE"), "{plan}");
@@ -494,6 +519,98 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The same on PostgreSQL, which plans by its statistics: a log of 60,000 rows, most of them
+    /// from two busy tokens, analysed as autovacuum would. Skipped without
+    /// `TOKCTL_TEST_DATABASE_URL`.
+    #[tokio::test]
+    async fn postgres_reads_access_pages_newest_first_with_no_sort() {
+        let Some(admin) = std::env::var("TOKCTL_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            eprintln!(
+                "SKIPPED postgres_reads_access_pages_newest_first_with_no_sort: \
+                 no TOKCTL_TEST_DATABASE_URL"
+            );
+            return;
+        };
+        let url = super::super::parity::fresh_pg(&admin).await;
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::migrate!("migrations/postgres")
+            .run(&pool)
+            .await
+            .unwrap();
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'access_log' ORDER BY indexname",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            indexes,
+            [
+                "CREATE INDEX access_at ON public.access_log USING btree (at)",
+                "CREATE INDEX access_credential ON public.access_log USING btree (credential_id, id)",
+                "CREATE UNIQUE INDEX access_log_pkey ON public.access_log USING btree (id)",
+            ]
+        );
+        sqlx::query(
+            "INSERT INTO access_log (org_id, at, credential_id, method, path, status, ip, \
+             latency_us) \
+             SELECT 1, 1700000000000000 + i * 1000, \
+                    CASE WHEN i % 1000 = 0 THEN 'tk_rare' WHEN i % 2 = 0 THEN 'tk_busy' \
+                         ELSE 'tk_other' END, \
+                    'POST', '/v1/verify', 200, '127.0.0.1', 150 \
+             FROM generate_series(1, 60000) AS i",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("ANALYZE access_log")
+            .execute(&pool)
+            .await
+            .unwrap();
+
+        // `since` before every row: the page is found by walking, not by narrowing.
+        let since = Utc.timestamp_opt(1_600_000_000, 0).unwrap();
+        for token in ["tk_busy", "tk_rare"] {
+            for f in page_shapes(token, since) {
+                for before_id in [None, Some(50_000)] {
+                    let mut q = QueryBuilder::<sqlx::Postgres>::new("EXPLAIN ");
+                    push_access_page(&mut q, &f, before_id, 100);
+                    let lines: Vec<String> = q.build_query_scalar().fetch_all(&pool).await.unwrap();
+                    let plan = format!("{f:?} before {before_id:?}: {}", lines.join("; "));
+                    // A sort of the rare token's few rows is cheap; one of a busy token's (or
+                    // the whole log's) rows would read them all for every page.
+                    let sorted = lines
+                        .iter()
+                        .filter(|l| {
+                            l.trim_start()
+                                .trim_start_matches("->")
+                                .trim()
+                                .starts_with("Sort  ")
+                        })
+                        .map(|l| estimated_rows(l))
+                        .max();
+                    assert!(sorted.is_none_or(|n| n <= 1_000), "{plan}");
+                    assert!(!plan.contains("Seq Scan on access_log"), "{plan}");
+                    if f.token_id.as_deref() == Some("tk_rare") {
+                        assert!(plan.contains(" access_credential"), "{plan}");
+                    }
+                }
+            }
+        }
+        pool.close().await;
+        super::super::parity::drop_pg(&admin, &url).await;
+    }
+
+    /// The planner's estimate of the rows out of a node, from its `EXPLAIN` line.
+    fn estimated_rows(line: &str) -> u64 {
+        let (_, rest) = line.split_once("rows=").expect("an estimate");
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().expect("a row count")
     }
 
     /// New rows carry the highest id: ascending, each goes to the end of its token's range in

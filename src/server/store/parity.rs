@@ -309,7 +309,7 @@ async fn mint(
 }
 
 /// A fresh PostgreSQL database on the server `admin` names; returns its URL.
-async fn fresh_pg(admin: &str) -> String {
+pub(super) async fn fresh_pg(admin: &str) -> String {
     use sqlx::Executor;
     let name = format!(
         "tokctl_parity_{}",
@@ -324,7 +324,7 @@ async fn fresh_pg(admin: &str) -> String {
     format!("{base}/{name}")
 }
 
-async fn drop_pg(admin: &str, url: &str) {
+pub(super) async fn drop_pg(admin: &str, url: &str) {
     use sqlx::Executor;
     let name = url.rsplit('/').next().unwrap_or_default();
     if let Ok(pool) = sqlx::PgPool::connect(admin).await {
