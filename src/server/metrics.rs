@@ -44,7 +44,12 @@ impl Metrics {
 
     /// The Prometheus text exposition (format 0.0.4) of the counters, with the access-log
     /// buffer's `pending_usage` and `dropped_usage`.
-    pub(crate) fn render(&self, pending_usage: usize, dropped_usage: u64) -> String {
+    pub(crate) fn render(
+        &self,
+        pending_usage: usize,
+        dropped_usage: u64,
+        lease: Option<LeaseStats>,
+    ) -> String {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let snapshot = Snapshot {
             requests: [
@@ -58,6 +63,7 @@ impl Metrics {
             rate_limited: get(&self.rate_limited),
             usage_pending: i64::try_from(pending_usage).unwrap_or(i64::MAX),
             usage_dropped: dropped_usage,
+            lease,
         };
         let mut registry = Registry::default();
         registry.register_collector(Box::new(snapshot));
@@ -77,6 +83,15 @@ struct Snapshot {
     rate_limited: u64,
     usage_pending: i64,
     usage_dropped: u64,
+    lease: Option<LeaseStats>,
+}
+
+/// How a PostgreSQL replica judges credentials: on a credential lease, or by reading the epoch
+/// (`store::lease`). None on SQLite.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LeaseStats {
+    pub(crate) held: bool,
+    pub(crate) epoch_reads: u64,
 }
 
 impl Collector for Snapshot {
@@ -126,6 +141,21 @@ impl Collector for Snapshot {
             "Access-log rows dropped because the database stayed unreachable.",
             None,
             MetricType::Counter,
+        )?)?;
+        let Some(lease) = self.lease else {
+            return Ok(());
+        };
+        ConstGauge::new(i64::from(lease.held)).encode(encoder.encode_descriptor(
+            "tokctl_credential_lease_held",
+            "1 while this replica holds a credential lease and answers from its cache without reading the credential epoch.",
+            None,
+            MetricType::Gauge,
+        )?)?;
+        ConstCounter::new(lease.epoch_reads).encode(encoder.encode_descriptor(
+            "tokctl_credential_epoch_reads",
+            "Reads of the credential epoch for requests, made while this replica held no credential lease (one read serves the requests in flight).",
+            None,
+            MetricType::Counter,
         )?)
     }
 }
@@ -154,7 +184,7 @@ mod tests {
         m.auth_failures_unaudited.fetch_add(4, Ordering::Relaxed);
         m.rate_limited.fetch_add(5, Ordering::Relaxed);
         assert_eq!(
-            m.render(6, 7),
+            m.render(6, 7, None),
             "# HELP tokctl_http_requests_total HTTP requests answered, by status class.\n\
              # TYPE tokctl_http_requests_total counter\n\
              tokctl_http_requests_total{class=\"2xx\"} 2\n\
@@ -176,6 +206,26 @@ mod tests {
              # HELP tokctl_usage_dropped_total Access-log rows dropped because the database stayed unreachable.\n\
              # TYPE tokctl_usage_dropped_total counter\n\
              tokctl_usage_dropped_total 7\n"
+        );
+    }
+
+    #[test]
+    fn a_postgres_replica_says_how_it_judges_credentials() {
+        let text = Metrics::default().render(
+            0,
+            0,
+            Some(LeaseStats {
+                held: true,
+                epoch_reads: 9,
+            }),
+        );
+        assert!(
+            text.contains("\ntokctl_credential_lease_held 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\ntokctl_credential_epoch_reads_total 9\n"),
+            "{text}"
         );
     }
 }

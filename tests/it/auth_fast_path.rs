@@ -77,8 +77,9 @@ impl Transcript {
     }
 }
 
-/// What the fast path should see where the plain path saw `plain`: the same, with the units
-/// spent on stale guesses of the token answered about gone from its remaining budget.
+/// What the fast path may see where the plain path saw `plain`, when it guessed with stale
+/// copies: the same, with the units spent on stale guesses of the token answered about gone
+/// from its remaining budget.
 fn expected_on_fast_path(plain: &Value, stale: &BTreeMap<String, u64>) -> Value {
     let name = [&plain["token"]["name"], &plain["credential"]["name"]]
         .into_iter()
@@ -337,7 +338,10 @@ async fn assert_same_answers(fast: ServerOptions, plain: ServerOptions) {
         .iter()
         .zip(&p.steps)
         .enumerate()
-        .filter(|(_, ((_, a, _), (_, b, stale)))| *a != expected_on_fast_path(b, stale))
+        // A replica holding its credential lease has dropped a changed credential before the
+        // change was acknowledged, so it has no stale copy to guess with; one without (its
+        // lease lapsed on a slow machine) spends what the invariant allows.
+        .filter(|(_, ((_, a, _), (_, b, stale)))| a != b && *a != expected_on_fast_path(b, stale))
         .map(|(i, ((step, a, _), (_, b, stale)))| {
             format!("step {i} `{step}` (stale guesses so far {stale:?}):\n  fast path:  {a}\n  plain path: {b}")
         })

@@ -102,6 +102,204 @@ async fn replicas_agree_on_revocation_rotation_and_policy_at_once() {
     assert_eq!(a.get("/v1/me", &bob).await.code(), "token_revoked");
 }
 
+/// A metric's value in a `/metrics` answer.
+fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Waits until `s` holds its credential lease (its first renewal follows start-up at once).
+async fn holding_lease(s: &TestServer, session: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let m = s.get("/metrics", session).await;
+        if metric(&m.text, "tokctl_credential_lease_held") == Some(1.0) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no credential lease: {}", m.text);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn epoch_reads(s: &TestServer, session: &str) -> f64 {
+    let m = s.get("/metrics", session).await;
+    metric(&m.text, "tokctl_credential_epoch_reads_total").expect("the epoch-read counter")
+}
+
+/// Two replicas, and a token both have judged (and cached), each on its credential lease.
+async fn two_warm_replicas(db: &PgDb) -> (TestServer, TestServer, String, String, String) {
+    let a = TestServer::start_with(on(&db.url));
+    let b = TestServer::replica_of(&a, on(&db.url));
+    let owner = a.owner_session().await;
+    let (id, secret) = a.mint(&owner, json!({"name": "leased"})).await;
+    holding_lease(&a, &owner).await;
+    holding_lease(&b, &owner).await;
+    assert_eq!(a.get("/v1/me", &secret).await.status, 200);
+    assert_eq!(b.get("/v1/me", &secret).await.status, 200);
+    (a, b, owner, id, secret)
+}
+
+#[tokio::test]
+async fn a_replica_on_its_lease_reads_no_epoch_per_request_and_refuses_a_revoke_at_once() {
+    let Some(admin) = common::postgres_url("lease_reads_no_epoch") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let (a, b, owner, id, secret) = two_warm_replicas(&db).await;
+
+    let before = epoch_reads(&b, &owner).await;
+    for _ in 0..50 {
+        assert_eq!(b.get("/v1/me", &secret).await.status, 200);
+    }
+    // Without the lease each of these requests reads the epoch (one at a time, none can share
+    // a read); a renewal that came late may cost a few.
+    let read = epoch_reads(&b, &owner).await - before;
+    assert!(read <= 5.0, "{read} epoch reads for 50 requests on a lease");
+
+    let revoked = a
+        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    let r = b.get("/v1/me", &secret).await;
+    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    let leases =
+        a.query_texts("SELECT COUNT(*)::text FROM replica_leases WHERE expires_at > now()");
+    assert_eq!(leases, ["2"]);
+}
+
+/// A replica that hears of no change (its notification connection down, the announcement lost)
+/// still refuses a revoked token on the very next request: the revoke waited for its periodic
+/// renewal, which applies whatever epoch it finds.
+#[tokio::test]
+async fn a_replica_that_hears_of_no_change_refuses_a_revoke_at_once() {
+    let Some(admin) = common::postgres_url("lease_nothing_heard") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let (a, b, owner, id, secret) = two_warm_replicas(&db).await;
+
+    a.exec_sql("ALTER TABLE credential_epoch DISABLE TRIGGER credential_epoch_moved");
+    let revoked = a
+        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    let r = b.get("/v1/me", &secret).await;
+    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    let r = a.get("/v1/me", &secret).await;
+    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+}
+
+#[tokio::test]
+async fn a_replica_whose_notification_connection_is_cut_listens_again() {
+    let Some(admin) = common::postgres_url("lease_notifications_cut") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let (a, b, owner, id, secret) = two_warm_replicas(&db).await;
+    let listening = format!(
+        "SELECT pid::text FROM pg_stat_activity \
+         WHERE application_name = 'tokctl notifications {}' AND query LIKE 'LISTEN%'",
+        b.pid()
+    );
+    let first = a.query_texts(&listening);
+    assert_eq!(first.len(), 1, "B's notification connection: {first:?}");
+
+    let cut = a.query_texts(&format!("SELECT pg_terminate_backend({})::text", first[0]));
+    assert_eq!(cut, ["true"]);
+    let revoked = a
+        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    let r = b.get("/v1/me", &secret).await;
+    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+
+    // B connects again and listens, on a connection of its own.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = a.query_texts(&listening);
+        if now.len() == 1 && now != first {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "B does not listen again: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    holding_lease(&b, &owner).await;
+}
+
+/// A replica that stops cleanly gives its lease up (no change waits for it); one that dies
+/// holding it delays a change until the lease runs out, and the change is still acknowledged.
+#[tokio::test]
+async fn a_stopped_replica_gives_its_lease_up_and_a_dead_ones_runs_out() {
+    let Some(admin) = common::postgres_url("lease_stop_and_death") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let (a, mut b, owner, id, secret) = two_warm_replicas(&db).await;
+    let live = "SELECT COUNT(*)::text FROM replica_leases WHERE expires_at > now()";
+    assert_eq!(a.query_texts(live), ["2"]);
+
+    assert!(b.stop().success());
+    assert_eq!(
+        a.query_texts(live),
+        ["1"],
+        "B's lease outlived B's clean stop"
+    );
+
+    b.spawn();
+    holding_lease(&b, &owner).await;
+    assert_eq!(a.query_texts(live), ["2"]);
+    b.kill();
+    let revoked = a
+        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    let r = a.get("/v1/me", &secret).await;
+    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    assert_eq!(a.query_texts(live), ["1"], "B's lease, run out");
+}
+
+/// A replica that stops in the middle of its lease (a pause, a debugger, a machine that
+/// sleeps) cannot answer from its cache when it resumes after a revoke elsewhere: the revoke
+/// waited for its lease to run out, and so did the replica's own clock. While it resumes, the
+/// test holds the epoch row so that no renewal can tell it of the revoke first.
+#[tokio::test]
+async fn a_replica_stopped_mid_lease_refuses_a_revoke_made_meanwhile_when_it_resumes() {
+    let Some(admin) = common::postgres_url("lease_stopped_replica") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let (a, b, owner, id, secret) = two_warm_replicas(&db).await;
+
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &b.pid().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "kill {sig}");
+    };
+    signal("-STOP");
+    let revoked = a
+        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let mut held = pool.begin().await.unwrap();
+    sqlx::query("SELECT epoch FROM credential_epoch WHERE id = 1 FOR UPDATE")
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    signal("-CONT");
+    let r = b.get("/v1/me", &secret).await;
+    held.rollback().await.unwrap();
+    pool.close().await;
+    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+}
+
 #[tokio::test]
 async fn a_rate_limit_holds_across_replicas() {
     let Some(admin) = common::postgres_url("rate_limit_across_replicas") else {
@@ -309,15 +507,16 @@ async fn database_outage_answers_503_then_recovers_with_nothing_lost() {
     let cut_at = chrono::Utc::now();
     proxy.cut();
 
-    // While it is down: 503 with a clear error, never a yes and never a wrong 401.
+    // While it is down: 503 with a clear error, never a yes and never a wrong 401. Within its
+    // credential lease the replica still knows the credential; its rate-limit counters are in
+    // the database, which the message names.
     for _ in 0..3 {
         let r = s.get("/v1/me", &secret).await;
         assert_eq!((r.status, r.code()), (503, "unavailable"), "{}", r.text);
+        let message = r.body["error"]["message"].as_str().unwrap();
         assert!(
-            r.body["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("database")
+            message.contains("database") || message.contains("rate-limit store"),
+            "{message}"
         );
     }
     let r = s

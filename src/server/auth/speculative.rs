@@ -31,7 +31,9 @@
 //!   date (revoked, demoted), so the judgement never happened. One unit per such request. The
 //!   fast path therefore never allows a request the plain path refuses; a token can at worst be
 //!   refused `rate_limited` sooner than on the plain path, after requests made with its stale
-//!   copies.
+//!   copies. A replica holding its credential lease (`store::lease`) drops a changed credential
+//!   before the change is acknowledged, so there only a request that overlaps the change can
+//!   guess stale; one without its lease keeps a stale copy until its next epoch read.
 //!
 //! `tests/it/auth_fast_path.rs` runs the same requests against servers with and without the
 //! fast path and compares every answer.

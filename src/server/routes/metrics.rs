@@ -73,7 +73,9 @@ pub(crate) async fn endpoint(
         };
         p.require(Permission::AuditRead)?;
     }
-    Ok(state
-        .metrics
-        .render(state.usage.pending(), state.usage.dropped()))
+    Ok(state.metrics.render(
+        state.usage.pending(),
+        state.usage.dropped(),
+        state.store.lease_stats(),
+    ))
 }

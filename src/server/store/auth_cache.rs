@@ -7,10 +7,11 @@
 //! - SQLite: one server process owns the file (see `SqliteStore::claim_for_serving`) and every
 //!   write that could change an authentication answer calls [`AuthCache::invalidate`] after it
 //!   commits, before its response is sent.
-//! - PostgreSQL: those writes bump the database's `credential_epoch` in their own transaction,
-//!   and every lookup first reads the epoch (a read started after the request arrived) and
-//!   calls [`AuthCache::advance_to`], so another replica's revoke empties this cache before
-//!   the next request uses it.
+//! - PostgreSQL: those writes bump the database's `credential_epoch` in their own transaction.
+//!   A replica holding a credential lease has applied ([`AuthCache::advance_to`]) every epoch
+//!   whose change was acknowledged (`lease`); one without a lease first reads the epoch (a read
+//!   started after the request arrived) and applies it. Either way another replica's revoke
+//!   empties this cache before the next request uses it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

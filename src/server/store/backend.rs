@@ -12,10 +12,12 @@
 //!   so two replicas revoking or rotating one token serialize; SQLite's write transaction holds
 //!   the whole database already) and [`Backend::CREATE_ORG_LOCK`] (two `server init`s at once).
 //! - **Cache exactness**: [`Backend::mark_changed`] inside a change's transaction (PostgreSQL
-//!   bumps `credential_epoch`, which every replica reads) and [`Backend::forget_changed`] after
-//!   its commit (SQLite, whose one serving process empties its own cache). Both are called by
-//!   [`super::sql::Sql::commit_change`] only. The cache lookup itself stays in each backend
-//!   (`credential_by_hash`: an epoch read on PostgreSQL, none on SQLite).
+//!   bumps `credential_epoch`, which every replica reads or holds a lease on) and
+//!   [`Backend::settle_change`] after its commit (SQLite, whose one serving process empties its
+//!   own cache; PostgreSQL waits until every replica's lease has applied the new epoch). Both
+//!   are called by [`super::sql::Sql::commit_change`] only. The cache lookup itself stays in
+//!   each backend (`credential_by_hash`: on PostgreSQL an epoch read unless the replica holds a
+//!   lease, none on SQLite).
 //! - **Bulk writes**: [`Backend::write_usage`]. SQLite inserts access-log rows by statements of
 //!   a few fixed lengths and updates last-used times one by one; PostgreSQL streams a `COPY`
 //!   and updates all last-used times in one `UNNEST` statement.
@@ -53,12 +55,14 @@ pub(crate) trait Backend: Sync {
 
     fn begin_write(&self) -> impl Future<Output = StoreResult<Transaction<'_, Self::Db>>> + Send;
 
-    /// Inside the transaction of a change that can alter who authenticates as what.
-    fn mark_changed(conn: &mut Conn<Self>) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Inside the transaction of a change that can alter who authenticates as what; returns
+    /// what [`Backend::settle_change`] needs (PostgreSQL: the new credential epoch).
+    fn mark_changed(conn: &mut Conn<Self>) -> impl Future<Output = StoreResult<u64>> + Send;
 
     /// After such a change's commit, also when the commit reported an error (it may have
-    /// committed anyway).
-    fn forget_changed(&self);
+    /// committed anyway), before the change is acknowledged: every cache that could still
+    /// answer for the old state has let it go when this returns.
+    fn settle_change(&self, mark: u64) -> impl Future<Output = ()> + Send;
 
     /// Writes buffered last-used times and access-log rows in one transaction.
     fn write_usage(

@@ -6,7 +6,8 @@
 //! remembered with the instant it started, so a second lookup for the same request (verify
 //! judges the caller, then the token it was sent) reuses it instead of waiting again.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use sqlx::PgPool;
@@ -18,13 +19,18 @@ pub(crate) struct EpochReader {
     reads: Coalescer<(), (Instant, i64), String>,
     /// The newest read: when it started, and what it found.
     newest: Mutex<Option<(Instant, i64)>>,
+    /// Reads made, for `/metrics`.
+    reads_made: Arc<AtomicU64>,
 }
 
 impl EpochReader {
     /// Spawns the reading worker on the current tokio runtime.
     pub(crate) fn spawn(pool: PgPool) -> Self {
+        let reads_made = Arc::new(AtomicU64::new(0));
+        let counted = Arc::clone(&reads_made);
         let reads = Coalescer::spawn(usize::MAX, move |waiting: Vec<()>| {
             let pool = pool.clone();
+            counted.fetch_add(1, Ordering::Relaxed);
             async move {
                 let started = Instant::now();
                 let epoch: i64 =
@@ -38,7 +44,13 @@ impl EpochReader {
         EpochReader {
             reads,
             newest: Mutex::new(None),
+            reads_made,
         }
+    }
+
+    /// How many reads of the epoch were made.
+    pub(crate) fn reads(&self) -> u64 {
+        self.reads_made.load(Ordering::Relaxed)
     }
 
     /// The epoch as read by a read that started at or after `since`.

@@ -14,6 +14,7 @@ pub(crate) mod chain;
 mod copy_text;
 mod epoch;
 mod info_json;
+mod lease;
 #[cfg(test)]
 mod parity;
 #[cfg(test)]
@@ -658,11 +659,24 @@ impl Database {
         Ok(Database::Sqlite(sqlite::SqliteStore::open(path).await?))
     }
 
-    /// Claims the database for this serving process where the backend needs it (SQLite).
+    /// Claims the database for this serving process (SQLite), or starts holding a credential
+    /// lease (PostgreSQL).
     pub(crate) fn claim_for_serving(&self) -> Result<(), OpenError> {
         match self {
             Database::Sqlite(s) => s.claim_for_serving(),
-            Database::Postgres(_) => Ok(()),
+            Database::Postgres(s) => {
+                s.hold_lease();
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether this replica holds a credential lease, and how often it read the epoch instead
+    /// (PostgreSQL; None on SQLite).
+    pub(crate) fn lease_stats(&self) -> Option<crate::server::metrics::LeaseStats> {
+        match self {
+            Database::Sqlite(_) => None,
+            Database::Postgres(s) => Some(s.lease_stats()),
         }
     }
 

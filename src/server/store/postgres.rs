@@ -9,11 +9,12 @@
 //! replicas revoking or rotating the same token serialize.
 //!
 //! Credentials are cached per replica, exactly: every write that can change an authentication
-//! answer bumps `credential_epoch` in its own transaction, and every lookup first reads that
-//! epoch with a read started after the request arrived (shared by all requests in flight, see
-//! `epoch::EpochReader`). A revoke committed through any replica empties every replica's cache
-//! before their next request is judged; a request costs a fraction of one round trip under
-//! load.
+//! answer bumps `credential_epoch` in its own transaction. A serving replica that holds a
+//! credential lease (`lease`) has applied every epoch acknowledged so far and answers from its
+//! cache; one that does not first reads the epoch with a read started after the request arrived
+//! (shared by all requests in flight, see `epoch::EpochReader`). A change is acknowledged only
+//! once every lease has applied it, so a revoke committed through any replica is seen by every
+//! replica on its very next request.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,14 +27,16 @@ use super::auth_cache::AuthCache;
 use super::backend::{Backend, connect_migrated};
 use super::copy_text;
 use super::epoch::EpochReader;
+use super::lease::{self, Lease};
 use super::rows::{db_err, micros};
 use super::sql::Sql;
 use super::{AccessRecord, AddressTexts, Credential, OpenError, StoreResult};
 
 pub(crate) struct PgStore {
     pool: PgPool,
-    cache: AuthCache,
+    cache: Arc<AuthCache>,
     epoch: EpochReader,
+    lease: Arc<Lease>,
 }
 
 impl PgStore {
@@ -50,11 +53,26 @@ impl PgStore {
         Ok(PgStore {
             epoch: EpochReader::spawn(pool.clone()),
             pool,
-            cache: AuthCache::default(),
+            cache: Arc::default(),
+            lease: Arc::new(Lease::new()),
         })
     }
 
+    /// Holds a credential lease from now on: the serving replica's cache answers without an
+    /// epoch read per request.
+    pub(crate) fn hold_lease(&self) {
+        self.lease.start(self.pool.clone(), Arc::clone(&self.cache));
+    }
+
+    pub(crate) fn lease_stats(&self) -> crate::server::metrics::LeaseStats {
+        crate::server::metrics::LeaseStats {
+            held: self.lease.holds(),
+            epoch_reads: self.epoch.reads(),
+        }
+    }
+
     pub(crate) async fn close(&self) {
+        self.lease.release(&self.pool).await;
         self.pool.close().await;
     }
 
@@ -69,12 +87,16 @@ impl PgStore {
         now: DateTime<Utc>,
         since: Instant,
     ) -> StoreResult<Option<Arc<Credential>>> {
-        let epoch = self.epoch.read_since(since).await?;
-        self.cache.advance_to(epoch);
+        if !self.lease.holds() {
+            let epoch = self.epoch.read_since(since).await?;
+            self.cache.advance_to(epoch);
+        }
+        // Read before the lookup's query: an epoch applied meanwhile drops what it finds.
+        let generation = self.cache.generation();
         if let Some(hit) = self.cache.get(hash) {
             return Ok(Some(hit));
         }
-        Sql(self).fetch_into_cache(hash, now, epoch).await
+        Sql(self).fetch_into_cache(hash, now, generation).await
     }
 }
 
@@ -98,16 +120,21 @@ impl Backend for PgStore {
 
     /// Moves the credential epoch; part of the writing transaction, so the epoch moves exactly
     /// when the change commits.
-    async fn mark_changed(conn: &mut PgConnection) -> StoreResult<()> {
-        sqlx::query("UPDATE credential_epoch SET epoch = epoch + 1 WHERE id = 1")
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+    async fn mark_changed(conn: &mut PgConnection) -> StoreResult<u64> {
+        let epoch: i64 = sqlx::query_scalar(
+            "UPDATE credential_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        Ok(u64::try_from(epoch).unwrap_or(0))
     }
 
-    // Other replicas learn of the change from the epoch, and so does this one.
-    fn forget_changed(&self) {}
+    /// Every replica (this one too) learns of the change from the epoch: those holding a lease
+    /// have applied it when this returns.
+    async fn settle_change(&self, epoch: u64) {
+        lease::await_applied(&self.pool, epoch).await;
+    }
 
     fn unconfirmed_credential(&self, hash: &str) -> Option<Arc<Credential>> {
         self.cache.get(hash)

@@ -90,9 +90,9 @@ where
         &self,
         mut tx: sqlx::Transaction<'_, B::Db>,
     ) -> StoreResult<()> {
-        B::mark_changed(&mut tx).await?;
+        let mark = B::mark_changed(&mut tx).await?;
         let committed = tx.commit().await;
-        self.0.forget_changed();
+        self.0.settle_change(mark).await;
         committed.map_err(db_err)
     }
 

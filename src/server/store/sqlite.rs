@@ -153,11 +153,11 @@ impl Backend for SqliteStore {
             .map_err(db_err)
     }
 
-    async fn mark_changed(_conn: &mut SqliteConnection) -> StoreResult<()> {
-        Ok(())
+    async fn mark_changed(_conn: &mut SqliteConnection) -> StoreResult<u64> {
+        Ok(0)
     }
 
-    fn forget_changed(&self) {
+    async fn settle_change(&self, _mark: u64) {
         self.cache.invalidate();
     }
 
