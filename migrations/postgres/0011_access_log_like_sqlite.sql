@@ -8,8 +8,8 @@
 --   the front of its token's range, in the middle of the index, and the pages split there
 --   were left half empty. Ascending, a new row goes to the end of its token's range, where
 --   PostgreSQL splits a page so that it stays full; an index is read backwards just as well.
--- The rebuild holds writes to the access log back (under a second per million rows here), once, when the
--- first server of this version starts.
+-- The rebuild holds writes to the access log back (under a second per million rows here),
+-- once, when the first server of this version starts.
 DROP INDEX IF EXISTS access_org;
 DROP INDEX IF EXISTS access_credential;
 CREATE INDEX access_credential ON access_log(credential_id, id);

@@ -258,4 +258,60 @@ mod tests {
     fn a_lease_not_yet_renewed_holds_nothing() {
         assert!(!Lease::new().holds());
     }
+
+    /// A change waits for a lease that names an older epoch until it has expired, and not for
+    /// one that names its epoch. Skipped without `TOKCTL_TEST_DATABASE_URL`.
+    #[tokio::test]
+    async fn a_change_waits_for_every_lease_behind_it_to_apply_or_expire() {
+        let Some(admin) = std::env::var("TOKCTL_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            eprintln!(
+                "SKIPPED a_change_waits_for_every_lease_behind_it_to_apply_or_expire: \
+                 no TOKCTL_TEST_DATABASE_URL"
+            );
+            return;
+        };
+        let url = super::super::parity::fresh_pg(&admin).await;
+        let pool = PgPool::connect(&url).await.unwrap();
+        sqlx::migrate!("migrations/postgres")
+            .run(&pool)
+            .await
+            .unwrap();
+        let lease = |id: &'static str, epoch: i64, secs: f64| {
+            sqlx::query(
+                "INSERT INTO replica_leases (id, epoch, expires_at) \
+                 VALUES ($1, $2, now() + make_interval(secs => $3))",
+            )
+            .bind(id)
+            .bind(epoch)
+            .bind(secs)
+            .execute(&pool)
+        };
+        let expired = |id: &'static str| {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT expires_at <= now() FROM replica_leases WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+        };
+
+        lease("current", 7, 60.0).await.unwrap();
+        await_applied(&pool, 7).await;
+        assert!(
+            !expired("current").await.unwrap(),
+            "waited for a lease that had applied"
+        );
+
+        lease("behind", 6, 1.0).await.unwrap();
+        await_applied(&pool, 7).await;
+        assert!(
+            expired("behind").await.unwrap(),
+            "did not wait for a lease behind"
+        );
+
+        pool.close().await;
+        super::super::parity::drop_pg(&admin, &url).await;
+    }
 }
