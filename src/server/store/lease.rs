@@ -214,7 +214,10 @@ fn listen_pool(pool: &PgPool) -> PgPool {
 pub(crate) async fn await_applied(pool: &PgPool, epoch: u64) {
     let give_up = clock() + as_nanos(LEASE + SLACK);
     let epoch = i64::try_from(epoch).unwrap_or(i64::MAX);
-    let mut pause = Duration::from_millis(1);
+    // Replicas renew within a few milliseconds of the change's announcement: look often at
+    // first, then less and less.
+    let mut pause = Duration::from_micros(500);
+    let mut looked = 0;
     loop {
         let behind: Result<i64, _> = sqlx::query_scalar(
             "SELECT COUNT(*) FROM replica_leases WHERE expires_at > now() AND epoch < $1",
@@ -226,7 +229,10 @@ pub(crate) async fn await_applied(pool: &PgPool, epoch: u64) {
             return;
         }
         tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(50));
+        looked += 1;
+        if looked >= 20 {
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
     }
 }
 
