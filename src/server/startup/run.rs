@@ -363,11 +363,23 @@ async fn serve(args: ServerArgs) -> anyhow::Result<u8> {
     } else {
         None
     };
-    let started = tokio::select! {
-        started = start(&args, dev_dir.as_ref().map(DevDir::path)) => started?,
-        _ = shutdown.as_mut() => {
-            eprintln!("tokctl server stopped before it started serving");
-            return Ok(exit::OK);
+    let started = {
+        let mut starting = std::pin::pin!(start(&args, dev_dir.as_ref().map(DevDir::path)));
+        tokio::select! {
+            started = starting.as_mut() => started?,
+            _ = shutdown.as_mut() => {
+                // A dev server's startup runs to its end first, and its database is closed
+                // before the directory goes: cancelled halfway, SQLite's connection threads
+                // went on writing into the directory while it was being removed, and it
+                // stayed behind.
+                if dev_dir.is_some()
+                    && let Ok(Ok(started)) = starting.await
+                {
+                    started.state.store.close().await;
+                }
+                eprintln!("tokctl server stopped before it started serving");
+                return Ok(exit::OK);
+            }
         }
     };
     let Started {
