@@ -40,10 +40,8 @@ async fn replicas_agree_on_revocation_rotation_and_policy_at_once() {
             .status,
         200
     );
-    let r = a.get("/v1/me", &secret).await;
-    assert_eq!((r.status, r.code()), (401, "token_revoked"));
-    let r = b.get("/v1/me", &secret).await;
-    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    refuses_as_revoked(&a, &secret).await;
+    refuses_as_revoked(&b, &secret).await;
     // verify and forward auth on A judge the token by the same epoch.
     let v = a.post("/v1/verify", &owner, json!({"token": secret})).await;
     assert_eq!(v.body["reason"], "revoked", "{}", v.text);
@@ -126,6 +124,20 @@ async fn epoch_reads(s: &TestServer, session: &str) -> f64 {
     metric(&m.text, "tokctl_credential_epoch_reads_total").expect("the epoch-read counter")
 }
 
+/// Revokes token `id` through `s`, acknowledged.
+async fn revoke(s: &TestServer, session: &str, id: &str) {
+    let r = s
+        .post(&format!("/v1/tokens/{id}/revoke"), session, json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+/// `s` refuses `secret` as revoked on the next request.
+async fn refuses_as_revoked(s: &TestServer, secret: &str) {
+    let r = s.get("/v1/me", secret).await;
+    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+}
+
 /// Two replicas, and a token both have judged (and cached), each on its credential lease.
 async fn two_warm_replicas(db: &PgDb) -> (TestServer, TestServer, String, String, String) {
     let a = TestServer::start_with(on(&db.url));
@@ -156,12 +168,8 @@ async fn a_replica_on_its_lease_reads_no_epoch_per_request_and_refuses_a_revoke_
     let read = epoch_reads(&b, &owner).await - before;
     assert!(read <= 5.0, "{read} epoch reads for 50 requests on a lease");
 
-    let revoked = a
-        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
-        .await;
-    assert_eq!(revoked.status, 200, "{}", revoked.text);
-    let r = b.get("/v1/me", &secret).await;
-    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    revoke(&a, &owner, &id).await;
+    refuses_as_revoked(&b, &secret).await;
     let leases =
         a.query_texts("SELECT COUNT(*)::text FROM replica_leases WHERE expires_at > now()");
     assert_eq!(leases, ["2"]);
@@ -179,14 +187,9 @@ async fn a_replica_that_hears_of_no_change_refuses_a_revoke_at_once() {
     let (a, b, owner, id, secret) = two_warm_replicas(&db).await;
 
     a.exec_sql("ALTER TABLE credential_epoch DISABLE TRIGGER credential_epoch_moved");
-    let revoked = a
-        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
-        .await;
-    assert_eq!(revoked.status, 200, "{}", revoked.text);
-    let r = b.get("/v1/me", &secret).await;
-    assert_eq!((r.status, r.code()), (401, "token_revoked"));
-    let r = a.get("/v1/me", &secret).await;
-    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    revoke(&a, &owner, &id).await;
+    refuses_as_revoked(&b, &secret).await;
+    refuses_as_revoked(&a, &secret).await;
 }
 
 #[tokio::test]
@@ -206,12 +209,8 @@ async fn a_replica_whose_notification_connection_is_cut_listens_again() {
 
     let cut = a.query_texts(&format!("SELECT pg_terminate_backend({})::text", first[0]));
     assert_eq!(cut, ["true"]);
-    let revoked = a
-        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
-        .await;
-    assert_eq!(revoked.status, 200, "{}", revoked.text);
-    let r = b.get("/v1/me", &secret).await;
-    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    revoke(&a, &owner, &id).await;
+    refuses_as_revoked(&b, &secret).await;
 
     // B connects again and listens, on a connection of its own.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -252,12 +251,8 @@ async fn a_stopped_replica_gives_its_lease_up_and_a_dead_ones_runs_out() {
     holding_lease(&b, &owner).await;
     assert_eq!(a.query_texts(live), ["2"]);
     b.kill();
-    let revoked = a
-        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
-        .await;
-    assert_eq!(revoked.status, 200, "{}", revoked.text);
-    let r = a.get("/v1/me", &secret).await;
-    assert_eq!((r.status, r.code()), (401, "token_revoked"));
+    revoke(&a, &owner, &id).await;
+    refuses_as_revoked(&a, &secret).await;
     assert_eq!(a.query_texts(live), ["1"], "B's lease, run out");
 }
 
@@ -282,10 +277,7 @@ async fn a_replica_stopped_mid_lease_refuses_a_revoke_made_meanwhile_when_it_res
         assert!(ok, "kill {sig}");
     };
     signal("-STOP");
-    let revoked = a
-        .post(&format!("/v1/tokens/{id}/revoke"), &owner, json!({}))
-        .await;
-    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    revoke(&a, &owner, &id).await;
 
     let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
     let mut held = pool.begin().await.unwrap();

@@ -431,6 +431,7 @@ impl AuditStore for Database {
 
 #[cfg(test)]
 mod tests {
+    use super::super::parity::{drop_pg, migrated_pg};
     use super::*;
     use chrono::TimeZone;
 
@@ -526,22 +527,11 @@ mod tests {
     /// `TOKCTL_TEST_DATABASE_URL`.
     #[tokio::test]
     async fn postgres_reads_access_pages_newest_first_with_no_sort() {
-        let Some(admin) = std::env::var("TOKCTL_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
+        let Some((admin, url, pool)) =
+            migrated_pg("postgres_reads_access_pages_newest_first_with_no_sort").await
         else {
-            eprintln!(
-                "SKIPPED postgres_reads_access_pages_newest_first_with_no_sort: \
-                 no TOKCTL_TEST_DATABASE_URL"
-            );
             return;
         };
-        let url = super::super::parity::fresh_pg(&admin).await;
-        let pool = sqlx::PgPool::connect(&url).await.unwrap();
-        sqlx::migrate!("migrations/postgres")
-            .run(&pool)
-            .await
-            .unwrap();
         let indexes: Vec<String> = sqlx::query_scalar(
             "SELECT indexdef FROM pg_indexes WHERE tablename = 'access_log' ORDER BY indexname",
         )
@@ -603,7 +593,7 @@ mod tests {
             }
         }
         pool.close().await;
-        super::super::parity::drop_pg(&admin, &url).await;
+        drop_pg(&admin, &url).await;
     }
 
     /// The planner's estimate of the rows out of a node, from its `EXPLAIN` line.

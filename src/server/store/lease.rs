@@ -258,6 +258,7 @@ fn as_nanos(d: Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::parity::{drop_pg, migrated_pg};
     use super::*;
 
     #[test]
@@ -269,22 +270,11 @@ mod tests {
     /// one that names its epoch. Skipped without `TOKCTL_TEST_DATABASE_URL`.
     #[tokio::test]
     async fn a_change_waits_for_every_lease_behind_it_to_apply_or_expire() {
-        let Some(admin) = std::env::var("TOKCTL_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
+        let Some((admin, url, pool)) =
+            migrated_pg("a_change_waits_for_every_lease_behind_it_to_apply_or_expire").await
         else {
-            eprintln!(
-                "SKIPPED a_change_waits_for_every_lease_behind_it_to_apply_or_expire: \
-                 no TOKCTL_TEST_DATABASE_URL"
-            );
             return;
         };
-        let url = super::super::parity::fresh_pg(&admin).await;
-        let pool = PgPool::connect(&url).await.unwrap();
-        sqlx::migrate!("migrations/postgres")
-            .run(&pool)
-            .await
-            .unwrap();
         let lease = |id: &'static str, epoch: i64, secs: f64| {
             sqlx::query(
                 "INSERT INTO replica_leases (id, epoch, expires_at) \
@@ -318,6 +308,6 @@ mod tests {
         );
 
         pool.close().await;
-        super::super::parity::drop_pg(&admin, &url).await;
+        drop_pg(&admin, &url).await;
     }
 }

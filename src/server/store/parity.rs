@@ -324,6 +324,26 @@ pub(super) async fn fresh_pg(admin: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// A fresh PostgreSQL database migrated as a server's, for a store test: the admin URL, the
+/// database's URL and a pool on it (drop it with [`drop_pg`]). None, and a line saying `test`
+/// was skipped, without `TOKCTL_TEST_DATABASE_URL`.
+pub(super) async fn migrated_pg(test: &str) -> Option<(String, String, sqlx::PgPool)> {
+    let Some(admin) = std::env::var("TOKCTL_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("SKIPPED {test}: no TOKCTL_TEST_DATABASE_URL");
+        return None;
+    };
+    let url = fresh_pg(&admin).await;
+    let pool = sqlx::PgPool::connect(&url).await.expect("PostgreSQL");
+    sqlx::migrate!("migrations/postgres")
+        .run(&pool)
+        .await
+        .expect("migrations");
+    Some((admin, url, pool))
+}
+
 pub(super) async fn drop_pg(admin: &str, url: &str) {
     use sqlx::Executor;
     let name = url.rsplit('/').next().unwrap_or_default();
