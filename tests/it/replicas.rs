@@ -192,6 +192,24 @@ async fn a_replica_that_hears_of_no_change_refuses_a_revoke_at_once() {
     refuses_as_revoked(&a, &secret).await;
 }
 
+/// Anyone who can reach the database can send a notification on the lease channel, with any
+/// payload. A replica takes it only as a cue to renew: a forged epoch far ahead must not make it
+/// skip the real ones that follow.
+#[tokio::test]
+async fn a_forged_notification_does_not_hide_a_later_revoke() {
+    let Some(admin) = common::postgres_url("lease_forged_notification") else {
+        return;
+    };
+    let db = PgDb::new(&admin);
+    let (a, b, owner, id, secret) = two_warm_replicas(&db).await;
+
+    a.exec_sql("NOTIFY tokctl_credential_epoch, '9000000000000000000'");
+    holding_lease(&b, &owner).await;
+    assert_eq!(b.get("/v1/me", &secret).await.status, 200);
+    revoke(&a, &owner, &id).await;
+    refuses_as_revoked(&b, &secret).await;
+}
+
 #[tokio::test]
 async fn a_replica_whose_notification_connection_is_cut_listens_again() {
     let Some(admin) = common::postgres_url("lease_notifications_cut") else {
