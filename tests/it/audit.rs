@@ -268,12 +268,17 @@ async fn rows_older_than_the_retention_are_deleted() {
         )),
         1
     );
-    assert_eq!(
-        s.exec_sql(&format!(
-            "UPDATE access_log SET at = {year_ago} WHERE credential_id = '{id}'"
-        )),
-        1
-    );
+    // On SQLite the row sits in a segment (`store/sqlite_access.rs`): age the whole segment.
+    let age_access = if s.is_postgres() {
+        format!("UPDATE access_log SET at = {year_ago} WHERE credential_id = '{id}'")
+    } else {
+        format!(
+            "UPDATE access_segments SET min_at = {year_ago}, max_at = {year_ago} + max_at - min_at \
+             WHERE id IN (SELECT segment_id FROM access_segment_credentials \
+             WHERE credential_id = '{id}')"
+        )
+    };
+    assert_eq!(s.exec_sql(&age_access), 1);
     // Retention runs at start (and hourly).
     s.spawn();
     let owner = s.owner_session().await;
@@ -319,4 +324,57 @@ async fn whoami_shows_the_last_use_written_since_the_credential_was_cached() {
         "{}",
         again.text
     );
+}
+
+/// `user=` on access rows gives the rows of that member's tokens and sessions, and nobody
+/// else's: across pages (the cursor), and with `since`. On SQLite those rows sit in segments
+/// shared with every other token that was busy at the time.
+#[tokio::test]
+async fn a_members_access_rows_are_theirs_alone() {
+    let s = TestServer::start();
+    let owner = s.owner_session().await;
+    let member = s.add_person(&owner, "m@example.com", "member").await;
+    let (theirs_id, theirs) = s.mint(&member, json!({"name": "theirs"})).await;
+    let (mine_id, mine) = s.mint(&owner, json!({"name": "mine"})).await;
+    for _ in 0..7 {
+        s.get("/v1/me", &theirs).await;
+        s.get("/v1/me", &mine).await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/v1/audit?kind=access&user=m@example.com&since=1h&limit=3".to_string();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let r = s.get(&path, &owner).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        seen.extend(items(&r).iter().cloned());
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let ids: Vec<i64> = seen.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] > w[1]),
+        "newest first, once each: {ids:?}"
+    );
+    let credentials: Vec<&str> = seen
+        .iter()
+        .map(|e| e["credential_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        credentials.iter().filter(|c| **c == theirs_id).count(),
+        7,
+        "{seen:?}"
+    );
+    // The rest are the member's session's (the mint): never the owner's token or session.
+    assert!(!credentials.contains(&mine_id.as_str()), "{seen:?}");
+    let mut distinct = credentials.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 2, "their token and their session: {seen:?}");
+    let later = "/v1/audit?kind=access&user=m@example.com&since=2999-01-01T00:00:00Z";
+    assert!(items(&s.get(later, &owner).await).is_empty());
 }

@@ -221,7 +221,7 @@ mod tests {
         let Database::Sqlite(s) = store else {
             unreachable!()
         };
-        sqlx::query_scalar("SELECT COUNT(*) FROM access_log")
+        sqlx::query_scalar("SELECT COALESCE(SUM(rows), 0) FROM access_segments")
             .fetch_one(s.pool())
             .await
             .unwrap()

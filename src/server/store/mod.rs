@@ -7,6 +7,7 @@
 //! Every change method takes the audit event that describes it and writes both in one
 //! transaction.
 
+mod access_codec;
 pub(crate) mod audit;
 mod auth_cache;
 mod backend;
@@ -23,6 +24,7 @@ pub(crate) mod postgres;
 mod rows;
 mod sql;
 pub(crate) mod sqlite;
+mod sqlite_access;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -38,7 +38,7 @@ pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-fn time(v: i64) -> StoreResult<DateTime<Utc>> {
+pub(crate) fn time(v: i64) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| StoreError::Corrupt(format!("time {v}")))
 }
 

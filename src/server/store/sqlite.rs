@@ -3,27 +3,26 @@
 //! Only what SQLite does differently lives here (see `backend` for the list): writes open
 //! `BEGIN IMMEDIATE` transactions so two writers queue on the busy timeout instead of failing
 //! with SQLITE_BUSY halfway through a read-then-write; the one serving process keeps its
-//! credential cache exact by emptying it after every change it commits; access-log rows go in
-//! by prepared multi-row `INSERT`s.
+//! credential cache exact by emptying it after every change it commits; the access log is kept
+//! in segments (`sqlite_access`).
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use sqlx::Sqlite;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-// The access-log statement is built from static text only; every value is a bind parameter.
-use sqlx::{AssertSqlSafe, Sqlite};
 
 use super::auth_cache::AuthCache;
 use super::backend::{Backend, connect_migrated};
 use super::rows::{db_err, micros};
 use super::sql::Sql;
-use super::{AccessRecord, AddressTexts, Credential, OpenError, StoreResult};
-use crate::api::perms::Permission;
+use super::sqlite_access;
+use super::{AccessRecord, Credential, OpenError, StoreResult};
 
 pub(crate) struct SqliteStore {
     pool: SqlitePool,
@@ -57,6 +56,7 @@ impl SqliteStore {
         let pool_options = SqlitePoolOptions::new().max_connections(connections());
         let pool =
             connect_migrated(pool_options, options, sqlx::migrate!("migrations/sqlite")).await?;
+        sqlite_access::adopt_row_table(&pool).await?;
         Ok(SqliteStore {
             pool,
             path: path.to_string(),
@@ -177,48 +177,7 @@ impl Backend for SqliteStore {
             .await
             .map_err(db_err)?;
         }
-        // Rows go in by statements of a few fixed lengths, so each is prepared once and cached;
-        // a VALUES list as long as the batch was a new statement to parse at nearly every flush
-        // (its length differs): a quarter of the flush's cost, measured with callgrind. The text
-        // is written once per length, not placeholder by placeholder for every row.
-        let mut rest = access;
-        let mut addresses = AddressTexts::default();
-        for len in [256, 16, 1] {
-            if rest.len() < len {
-                continue;
-            }
-            let sql = insert_access_sql(len);
-            while rest.len() >= len {
-                let (chunk, tail) = rest.split_at(len);
-                let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-                for a in chunk {
-                    q = q
-                        .bind(a.org_id)
-                        .bind(micros(a.at))
-                        .bind(&a.credential_id)
-                        .bind(a.method.as_ref())
-                        .bind(a.path.as_ref())
-                        .bind(i64::from(a.status))
-                        .bind(addresses.text(a.ip))
-                        .bind(a.latency_us)
-                        .bind(a.permission.map(Permission::as_str))
-                        .bind(a.root_id.as_deref());
-                }
-                q.execute(&mut *tx).await.map_err(db_err)?;
-                rest = tail;
-            }
-        }
+        sqlite_access::write(&mut tx, access).await?;
         tx.commit().await.map_err(db_err)
     }
-}
-
-/// `INSERT INTO access_log … VALUES` for `rows` rows, in the bind order of `write_usage`.
-fn insert_access_sql(rows: usize) -> String {
-    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    let mut sql = String::from(
-        "INSERT INTO access_log (org_id, at, credential_id, method, path, status, ip, \
-         latency_us, permission, root_id) VALUES ",
-    );
-    sql.push_str(&vec![row; rows].join(", "));
-    sql
 }
