@@ -10,9 +10,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use sqlx::QueryBuilder;
-
-use sqlx::{Postgres, Sqlite};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 use super::postgres::PgStore;
 use super::rows::{Columns, db_err, micros};
