@@ -695,6 +695,30 @@ mod tests {
         );
     }
 
+    /// Texts travel through the segment body and, for credentials, a JSON list into the index:
+    /// quotes, backslashes, control and non-ASCII characters come back as written.
+    #[tokio::test]
+    async fn awkward_texts_round_trip_through_the_body_and_the_index() {
+        let pool = migrated(None).await;
+        let odd = "tk_\"quote\\back'single\n\u{0}é🙂";
+        let mut r = record(1);
+        r.credential_id = odd.to_string();
+        r.path = Cow::Borrowed("/v1/\"x\"?a=%2F&b=\\");
+        let mut conn = pool.acquire().await.unwrap();
+        write(&mut conn, &[record(0), r, record(2)]).await.unwrap();
+        drop(conn);
+        let f = AccessFilter {
+            org_id: 1,
+            token_id: Some(odd.to_string()),
+            ..Default::default()
+        };
+        let page = list(&pool, &f, None, 10).await.unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].credential_id, odd);
+        assert_eq!(page[0].path, "/v1/\"x\"?a=%2F&b=\\");
+        assert_eq!(usage(&pool, 1, odd, None).await.unwrap().requests, 1);
+    }
+
     #[tokio::test]
     async fn rows_of_the_old_table_move_into_segments_once() {
         let pool = migrated(Some(9)).await;
