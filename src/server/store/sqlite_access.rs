@@ -444,6 +444,7 @@ mod tests {
 
     use chrono::TimeZone;
 
+    use super::super::access_codec::compare::{shown, written};
     use super::*;
     use crate::api::perms::Permission;
 
@@ -480,31 +481,6 @@ mod tests {
             permission: (i % 3 == 0).then(|| Permission::parse("work:read").unwrap()),
             root_id: (i % 7 == 0).then(|| Arc::from("tk_root")),
         }
-    }
-
-    /// What a page shows of a record, without the id the store gives it.
-    fn shown(e: &AccessEntry) -> (i64, String, String, String, u16, Option<String>, i64) {
-        (
-            micros(e.at),
-            e.credential_id.clone(),
-            e.method.clone(),
-            e.path.clone(),
-            e.status,
-            e.ip.clone(),
-            e.latency_us,
-        )
-    }
-
-    fn written(r: &AccessRecord) -> (i64, String, String, String, u16, Option<String>, i64) {
-        (
-            micros(r.at),
-            r.credential_id.clone(),
-            r.method.to_string(),
-            r.path.to_string(),
-            r.status,
-            r.ip.map(|ip| ip.to_string()),
-            r.latency_us,
-        )
     }
 
     /// The log as three flushes of 5,000 rows (two segments), 7 rows and 4,200 rows, then 30
