@@ -49,6 +49,7 @@ impl Metrics {
         pending_usage: usize,
         dropped_usage: u64,
         lease: Option<LeaseStats>,
+        block_checks: Option<u64>,
     ) -> String {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let snapshot = Snapshot {
@@ -64,6 +65,7 @@ impl Metrics {
             usage_pending: i64::try_from(pending_usage).unwrap_or(i64::MAX),
             usage_dropped: dropped_usage,
             lease,
+            block_checks,
         };
         let mut registry = Registry::default();
         registry.register_collector(Box::new(snapshot));
@@ -84,6 +86,7 @@ struct Snapshot {
     usage_pending: i64,
     usage_dropped: u64,
     lease: Option<LeaseStats>,
+    block_checks: Option<u64>,
 }
 
 /// How a PostgreSQL replica judges credentials: on a credential lease, or by reading the epoch
@@ -142,6 +145,14 @@ impl Collector for Snapshot {
             None,
             MetricType::Counter,
         )?)?;
+        if let Some(n) = self.block_checks {
+            ConstCounter::new(n).encode(encoder.encode_descriptor(
+                "tokctl_rate_limit_block_checks",
+                "Rate-limit checks this replica answered from a block of a token's budget it held, without a round trip (tokens with room for 1024 or more requests).",
+                None,
+                MetricType::Counter,
+            )?)?;
+        }
         let Some(lease) = self.lease else {
             return Ok(());
         };
@@ -184,7 +195,7 @@ mod tests {
         m.auth_failures_unaudited.fetch_add(4, Ordering::Relaxed);
         m.rate_limited.fetch_add(5, Ordering::Relaxed);
         assert_eq!(
-            m.render(6, 7, None),
+            m.render(6, 7, None, None),
             "# HELP tokctl_http_requests_total HTTP requests answered, by status class.\n\
              # TYPE tokctl_http_requests_total counter\n\
              tokctl_http_requests_total{class=\"2xx\"} 2\n\
@@ -218,6 +229,11 @@ mod tests {
                 held: true,
                 epoch_reads: 9,
             }),
+            Some(11),
+        );
+        assert!(
+            text.contains("\ntokctl_rate_limit_block_checks_total 11\n"),
+            "{text}"
         );
         assert!(
             text.contains("\ntokctl_credential_lease_held 1\n"),

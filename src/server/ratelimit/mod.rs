@@ -22,6 +22,7 @@
 //! clock of the in-process limiter ([`memory`]), and fail with [`LimiterError::Unavailable`]
 //! (503), never "allowed".
 
+pub(crate) mod budget;
 pub(crate) mod leak_intake;
 pub(crate) mod memory;
 pub(crate) mod postgres;
@@ -383,6 +384,14 @@ impl RateLimiter {
             }),
             RateLimiter::Postgres(l) => Box::pin(l.check(key, limits, consume)).await,
             RateLimiter::Redis(l) => Box::pin(l.check(key, limits, consume)).await,
+        }
+    }
+
+    /// Checks answered from blocks of budget this replica held (PostgreSQL counters only).
+    pub(crate) fn checks_from_blocks(&self) -> Option<u64> {
+        match self {
+            RateLimiter::Postgres(l) => Some(l.checks_from_blocks()),
+            RateLimiter::Local(_) | RateLimiter::Redis(_) => None,
         }
     }
 

@@ -25,6 +25,10 @@
 //! always makes progress. Either way N/min means N in total across replicas, and the `N + 1`-th
 //! request is refused exactly.
 //!
+//! Except for busy tokens: one with room for a thousand more requests takes a block of its
+//! budget in the statement that decides it, and this replica answers its next checks from the
+//! block without a round trip ([`budget`]: never more than the limit, at worst a little less).
+//!
 //! Counter writes commit asynchronously (`synchronous_commit = off` on this limiter's own
 //! connections): they are soft state, and a crash can only forget a few counted requests.
 //! Revocations and every other write keep synchronous commits.
@@ -33,6 +37,7 @@
 //! with 503, never allowed.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -41,6 +46,7 @@ use sqlx::{AssertSqlSafe, Executor, Row};
 
 use crate::api::types::RateLimit;
 use crate::server::coalesce::Coalescer;
+use crate::server::ratelimit::budget::{self, Blocks};
 use crate::server::ratelimit::{
     Batches, ByKey, Cell, Check, Decision, Entry, LimiterError, apply_in_order, by_key, check_in,
     idle,
@@ -65,14 +71,20 @@ pub(crate) struct PgLimiter {
     pool: PgPool,
     batches: Batches,
     beliefs: Arc<Mutex<Beliefs>>,
+    /// Blocks of tokens' budgets this replica spends without a round trip ([`budget`]).
+    blocks: Arc<Mutex<Blocks>>,
+    from_blocks: AtomicU64,
 }
 
 /// What this replica last saw of the counters: each token's row (None: no row), and the
-/// database clock with the instant it was read.
+/// database clock with the instant it was read and how far that reading may trail it.
 #[derive(Default)]
 struct Beliefs {
     rows: HashMap<String, Option<Entry>>,
     clock: Option<(Instant, i64)>,
+    /// The round trip of the statement that read `clock`: the database read its clock at some
+    /// moment of it, so the reading trails the database by at most this much.
+    clock_lag: Duration,
 }
 
 impl Beliefs {
@@ -91,13 +103,14 @@ impl Beliefs {
     /// older one is later (both trail the database; the later trails less). A reading is not
     /// carried for longer than [`CLOCK_CARRY`], so the drift between this replica's clock and
     /// the database's cannot add up.
-    fn saw_clock(&mut self, at: Instant, now_us: i64) {
+    fn saw_clock(&mut self, at: Instant, now_us: i64, lag: Duration) {
         let keep = self.clock.is_some_and(|(seen, us)| {
             let carried = at.saturating_duration_since(seen);
             carried < CLOCK_CARRY && us.saturating_add(micros(carried)) > now_us
         });
         if !keep {
             self.clock = Some((at, now_us));
+            self.clock_lag = lag;
         }
     }
 
@@ -109,10 +122,10 @@ impl Beliefs {
     }
 }
 
-fn lock(beliefs: &Mutex<Beliefs>) -> MutexGuard<'_, Beliefs> {
+fn lock<T>(state: &Mutex<T>) -> MutexGuard<'_, T> {
     // Plain data: a panic elsewhere leaves nothing half-updated that a compare-and-set
-    // would not catch.
-    beliefs.lock().unwrap_or_else(|e| e.into_inner())
+    // would not catch (beliefs), or that spends more than a block held (blocks).
+    state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn unavailable(e: impl std::fmt::Display) -> String {
@@ -171,27 +184,44 @@ impl PgLimiter {
             })
             .connect_lazy_with((*store_pool.connect_options()).clone());
         let beliefs = Arc::new(Mutex::new(Beliefs::default()));
-        let (worker_pool, worker_beliefs) = (pool.clone(), beliefs.clone());
+        let blocks = Arc::new(Mutex::new(Blocks::default()));
+        let known = Known {
+            beliefs: beliefs.clone(),
+            blocks: blocks.clone(),
+        };
+        let worker_pool = pool.clone();
         let batches = Coalescer::spawn(MAX_BATCH, move |checks: Vec<Check>| {
             let pool = worker_pool.clone();
-            let beliefs = worker_beliefs.clone();
-            async move { decide_batch(&pool, &beliefs, &checks, optimistic_rounds).await }
+            let known = known.clone();
+            async move { decide_batch(&pool, &known, &checks, optimistic_rounds).await }
         });
         PgLimiter {
             pool,
             batches,
             beliefs,
+            blocks,
+            from_blocks: AtomicU64::new(0),
         }
     }
 
-    /// Checks one request of `key`; consumes it when allowed and `consume` is set.
+    /// Checks one request of `key`; consumes it when allowed and `consume` is set. A request
+    /// this replica holds a block for is answered at once ([`budget`]).
     pub(crate) async fn check(
         &self,
         key: &str,
         limits: RateLimit,
         consume: bool,
     ) -> Result<Decision, LimiterError> {
+        if consume && let Some(d) = lock(&self.blocks).spend(key, limits, Instant::now()) {
+            self.from_blocks.fetch_add(1, Ordering::Relaxed);
+            return Ok(d);
+        }
         check_in(&self.batches, key, limits, consume).await
+    }
+
+    /// Checks answered from blocks since start-up (`tokctl_rate_limit_block_checks_total`).
+    pub(crate) fn checks_from_blocks(&self) -> u64 {
+        self.from_blocks.load(Ordering::Relaxed)
     }
 
     /// Deletes rows untouched for over an hour: fully refilled, the same as no row. Rows a
@@ -217,29 +247,99 @@ impl PgLimiter {
     }
 }
 
+/// What the batch worker keeps between batches.
+#[derive(Clone)]
+struct Known {
+    beliefs: Arc<Mutex<Beliefs>>,
+    blocks: Arc<Mutex<Blocks>>,
+}
+
 /// One token's part of a round: its row as believed, what to write (None: nothing moved, the
-/// belief is only to be confirmed), and when.
+/// belief is only to be confirmed), and when; and the block taken with it, if any.
 struct Step<'a> {
     key: &'a str,
     read: Option<Entry>,
     next: Option<Entry>,
     at_us: i64,
+    block: Option<Taken>,
+}
+
+/// A block taken in a round, held once the round's write is confirmed.
+#[derive(Clone, Copy)]
+struct Taken {
+    limits: RateLimit,
+    size: u32,
+    taken: Instant,
+    until: Instant,
+    decision: Decision,
+}
+
+/// When a round decides: the database's `now` as estimated, the local instant it stands for,
+/// and the deadline a block taken in the round gets (None: the reading leaves no time).
+#[derive(Clone, Copy)]
+struct Moment {
+    now: Duration,
+    decided: Instant,
+    until: Option<Instant>,
+}
+
+/// A block of `key`'s budget to take alongside its checks of this batch (`indices`), on top of
+/// `moved` (its row after them): only when the last of them consumed a request (a token in
+/// use), and when the clock reading leaves time to spend it.
+fn block_for(
+    checks: &[Check],
+    indices: &[usize],
+    decisions: &[Option<Decision>],
+    moved: Option<Entry>,
+    blocks: &Blocks,
+    at: Moment,
+) -> Option<(Entry, Taken)> {
+    let Moment {
+        now,
+        decided,
+        until,
+    } = at;
+    let until = until?;
+    let &last = indices.last()?;
+    let check = &checks[last];
+    if !check.consume
+        || !decisions[last].is_some_and(|d| d.allowed)
+        || blocks.holds(&check.key, check.limits, decided)
+    {
+        return None;
+    }
+    let demand = indices.iter().filter(|&&i| checks[i].consume).count();
+    let want = blocks.want(
+        &check.key,
+        u32::try_from(demand).unwrap_or(u32::MAX),
+        decided,
+    );
+    let (next, decision, size) = budget::take(moved, check.limits, now, want)?;
+    let taken = Taken {
+        limits: check.limits,
+        size,
+        taken: decided,
+        until,
+        decision,
+    };
+    Some((next, taken))
 }
 
 /// Decides a batch; the decisions in the order of `checks`.
 async fn decide_batch(
     pool: &PgPool,
-    beliefs: &Mutex<Beliefs>,
+    known: &Known,
     checks: &[Check],
     optimistic_rounds: usize,
 ) -> Result<Vec<Decision>, String> {
+    let beliefs = &*known.beliefs;
     let mut pending = by_key(checks);
     let mut decisions: Vec<Option<Decision>> = vec![None; checks.len()];
     for _ in 0..optimistic_rounds {
         if pending.is_empty() {
             break;
         }
-        let lost = optimistic_round(pool, beliefs, checks, &pending, &mut decisions).await?;
+        let lost = optimistic_round(pool, known, checks, &pending, &mut decisions).await?;
         pending.retain(|k, _| lost.iter().any(|l| l == k));
     }
     if !pending.is_empty() {
@@ -258,6 +358,7 @@ async fn learn_clock(
     pending: &ByKey<'_>,
 ) -> Result<(), String> {
     let keys: Vec<&str> = pending.keys().copied().collect();
+    let sent = Instant::now();
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT b.k AS token_id, r.minute_tat, r.minute_limit, r.hour_tat, r.hour_limit, \
            {NOW_US} AS now_us \
@@ -272,7 +373,7 @@ async fn learn_clock(
     for row in &rows {
         let key: String = row.try_get("token_id").map_err(unavailable)?;
         beliefs.believe(&key, entry(row)?);
-        beliefs.saw_clock(received, clock(row)?);
+        beliefs.saw_clock(received, clock(row)?, received - sent);
     }
     Ok(())
 }
@@ -281,41 +382,55 @@ async fn learn_clock(
 /// belief was wrong (their decisions are to be made again, on the rows now believed).
 async fn optimistic_round(
     pool: &PgPool,
-    beliefs: &Mutex<Beliefs>,
+    known: &Known,
     checks: &[Check],
     pending: &ByKey<'_>,
     decisions: &mut [Option<Decision>],
 ) -> Result<Vec<String>, String> {
+    let beliefs = &*known.beliefs;
     if lock(beliefs).now().is_none() {
         learn_clock(pool, beliefs, pending).await?;
     }
     let steps: Vec<Step> = {
+        // Taken before the clock is estimated: a block's deadline counts from no later than
+        // the moment its `now` stood for.
+        let decided = Instant::now();
         let beliefs = lock(beliefs);
+        let blocks = lock(&known.blocks);
         let (now, at_us) = beliefs
             .now()
             .ok_or_else(|| "the database clock is unknown".to_string())?;
+        let at = Moment {
+            now,
+            decided,
+            until: budget::deadline(decided, beliefs.clock_lag),
+        };
         pending
             .iter()
             .map(|(&key, indices)| {
                 let read = beliefs.rows.get(key).copied().flatten();
                 let next = apply_in_order(checks, indices, read, now, decisions);
+                let taken = block_for(checks, indices, decisions, next, &blocks, at);
                 Step {
                     key,
                     read,
-                    next,
+                    next: taken.map(|(n, _)| n).or(next),
                     at_us,
+                    block: taken.map(|(_, t)| t),
                 }
             })
             .collect()
     };
+    let sent = Instant::now();
     let rows = compare_and_set(pool, &steps).await?;
     let received = Instant::now();
     let mut beliefs = lock(beliefs);
+    let mut blocks = lock(&known.blocks);
     let mut lost = Vec::new();
     for row in &rows {
         let key: String = row.try_get("token_id").map_err(unavailable)?;
         let written: bool = row.try_get("written").map_err(unavailable)?;
-        beliefs.saw_clock(received, clock(row)?);
+        beliefs.saw_clock(received, clock(row)?, received - sent);
         // `steps` is in key order, as `pending` is.
         let Ok(i) = steps.binary_search_by(|s| s.key.cmp(key.as_str())) else {
             continue;
@@ -323,7 +438,12 @@ async fn optimistic_round(
         let step = &steps[i];
         let current = entry(row)?;
         match step.next {
-            Some(next) if written => beliefs.believe(&key, Some(next)),
+            Some(next) if written => {
+                beliefs.believe(&key, Some(next));
+                if let Some(t) = step.block {
+                    blocks.hold(&key, t.limits, t.size, (t.taken, t.until), t.decision);
+                }
+            }
             None if current == step.read => {}
             _ => {
                 beliefs.believe(&key, current);
@@ -400,6 +520,7 @@ async fn locked_round(
     decisions: &mut [Option<Decision>],
 ) -> Result<(), String> {
     let keys: Vec<&str> = pending.keys().copied().collect();
+    let sent = Instant::now();
     let mut tx = pool.begin().await.map_err(unavailable)?;
     // A fresh row holds TAT 0, which GCRA reads as "fully refilled", like no row at all.
     let rows = sqlx::query(AssertSqlSafe(format!(
@@ -422,11 +543,14 @@ async fn locked_round(
         let read = entry(row)?;
         let at_us = clock(row)?;
         let next = apply_in_order(checks, indices, read, as_duration(at_us), decisions);
+        // Under row locks no block is taken: a token that keeps losing the race is busy on
+        // several replicas, and exact counting serves it better than blocks held apart.
         steps.push(Step {
             key,
             read,
             next,
             at_us,
+            block: None,
         });
     }
     if steps.iter().any(|s| s.next.is_some()) {
@@ -437,7 +561,7 @@ async fn locked_round(
     let mut beliefs = lock(beliefs);
     for step in &steps {
         beliefs.believe(step.key, step.next.or(step.read));
-        beliefs.saw_clock(received, step.at_us);
+        beliefs.saw_clock(received, step.at_us, received - sent);
     }
     Ok(())
 }
@@ -455,12 +579,12 @@ mod tests {
         let t0 = Instant::now();
         let mut b = Beliefs::default();
         assert!(b.now().is_none(), "no reading, no estimate");
-        b.saw_clock(t0, 1_000_000);
+        b.saw_clock(t0, 1_000_000, Duration::ZERO);
         // A reading that was slower to arrive trails the carried estimate: the estimate stays.
-        b.saw_clock(t0 + Duration::from_millis(10), 1_005_000);
+        b.saw_clock(t0 + Duration::from_millis(10), 1_005_000, Duration::ZERO);
         assert_eq!(at(&b, t0 + Duration::from_millis(10)), Some(1_010_000));
         // One that is later than the carried estimate replaces it.
-        b.saw_clock(t0 + Duration::from_millis(20), 1_030_000);
+        b.saw_clock(t0 + Duration::from_millis(20), 1_030_000, Duration::ZERO);
         assert_eq!(at(&b, t0 + Duration::from_millis(20)), Some(1_030_000));
     }
 
@@ -468,15 +592,15 @@ mod tests {
     fn a_reading_is_not_carried_past_a_second() {
         let t0 = Instant::now();
         let mut b = Beliefs::default();
-        b.saw_clock(t0, 1_000_000);
+        b.saw_clock(t0, 1_000_000, Duration::ZERO);
         // Two seconds on, this replica's clock says +2 s but the database's only +1.5 s (as
         // if the two ran at different rates): the database's reading wins.
         let later = t0 + CLOCK_CARRY * 2;
-        b.saw_clock(later, 2_500_000);
+        b.saw_clock(later, 2_500_000, Duration::ZERO);
         assert_eq!(b.clock, Some((later, 2_500_000)));
         // And a reading as old as that is no estimate at all: the next batch reads the clock.
         let mut stale = Beliefs::default();
-        stale.saw_clock(Instant::now() - CLOCK_CARRY, 1_000_000);
+        stale.saw_clock(Instant::now() - CLOCK_CARRY, 1_000_000, Duration::ZERO);
         assert!(stale.now().is_none());
     }
 

@@ -77,5 +77,6 @@ pub(crate) async fn endpoint(
         state.usage.pending(),
         state.usage.dropped(),
         state.store.lease_stats(),
+        state.limiter.checks_from_blocks(),
     ))
 }
