@@ -519,7 +519,7 @@ mod tests {
         assert_eq!(
             indexes,
             [
-                "CREATE INDEX access_at ON public.access_log USING btree (at)",
+                "CREATE INDEX access_at ON public.access_log USING brin (at)",
                 "CREATE INDEX access_credential ON public.access_log USING btree (credential_id, id)",
                 "CREATE UNIQUE INDEX access_log_pkey ON public.access_log USING btree (id)",
             ]
