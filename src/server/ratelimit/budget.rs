@@ -229,14 +229,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::super::gcra_step;
+    use super::super::tests::limits;
     use super::*;
-
-    fn limits(per_minute: u32, per_hour: u32) -> RateLimit {
-        RateLimit {
-            per_minute,
-            per_hour,
-        }
-    }
 
     const T0: Duration = Duration::from_secs(10_000);
 

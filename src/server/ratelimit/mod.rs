@@ -416,7 +416,7 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    fn limits(per_minute: u32, per_hour: u32) -> RateLimit {
+    pub(super) fn limits(per_minute: u32, per_hour: u32) -> RateLimit {
         RateLimit {
             per_minute,
             per_hour,
