@@ -495,6 +495,37 @@ async fn blocks_of_a_busy_tokens_budget_never_let_more_than_the_limit_through() 
     );
 }
 
+/// A block of a token's budget answers rate-limit checks only: a revoke is refused at once on
+/// both replicas while they still hold blocks of the revoked token (a block lasts 100 ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoke_is_refused_at_once_while_replicas_hold_blocks_of_the_token() {
+    let Some((_db, a, b, owner, _)) = replicas_and_limited_token("budget_revoke", 1).await else {
+        return;
+    };
+    let (id, secret) = a
+        .mint(
+            &owner,
+            json!({"name": "busy", "rate_limit": {"per_minute": 100_000, "per_hour": 1_000_000}}),
+        )
+        .await;
+    let counts =
+        shared_limit::allowed_and_refused_at_once(&a, &b, &secret, 400, |_| "/v1/me").await;
+    assert_eq!(counts, (400, 0));
+    // Straight on, while the blocks the burst took are likely still held.
+    revoke(&a, &owner, &id).await;
+    refuses_as_revoked(&b, &secret).await;
+    refuses_as_revoked(&a, &secret).await;
+    let v = b.post("/v1/verify", &owner, json!({"token": secret})).await;
+    assert_eq!(v.body["reason"], "revoked", "{}", v.text);
+    let mut from_blocks = 0.0;
+    for s in [&a, &b] {
+        let m = s.get("/metrics", &owner).await;
+        from_blocks += metric(&m.text, "tokctl_rate_limit_block_checks_total")
+            .expect("the block-check counter");
+    }
+    assert!(from_blocks >= 1.0, "the burst took no block: {from_blocks}");
+}
+
 /// A caller refused for its own networks spends nothing of the token it sends, even when both
 /// credentials are cached and the token's check would start alongside the caller's.
 #[tokio::test]
